@@ -1,0 +1,81 @@
+"""``har dataset``: import outside data into the project's dataset format, and inspect a dataset.
+
+Example:
+    har dataset import utd-mhad ../shared/data/skeletons/utd_mhad --out data/datasets/utd
+    har dataset import openpose-csv data_under_scene.csv data.csv --out data/datasets/lzq --map fall_down=falling
+    har dataset import analysis labels.csv --out data/datasets/mine
+    har dataset info data/datasets/utd
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from .dataset import SkeletonDataset
+
+
+def _label_map(pairs: list[str] | None, path: str | None) -> dict[str, str] | None:
+    if not pairs and not path:
+        return None
+    mapping: dict[str, str] = {}
+    if path:
+        mapping.update(json.loads(Path(path).read_text()))
+    for pair in pairs or []:
+        src, sep, dst = pair.partition("=")
+        if not sep or not src or not dst:
+            raise SystemExit(f"--map takes SOURCE=CLASS, got {pair!r}")
+        mapping[src] = dst
+    return mapping
+
+
+def _import(args: argparse.Namespace) -> int:
+    mapping = _label_map(args.map, args.label_map)
+    if args.source == "utd-mhad":
+        from .importers.utd_mhad import load_utd_mhad
+        records = load_utd_mhad(args.inputs[0], mapping)
+    elif args.source == "openpose-csv":
+        from .importers.openpose_csv import load_openpose_csv
+        records = load_openpose_csv(args.inputs, mapping, jump=args.jump, min_length=args.min_length, fps=args.fps)
+    else:
+        from .importers.analysis import load_analysis_labels
+        records = load_analysis_labels(args.inputs[0], min_length=args.min_length)
+    if not records:
+        print("no sequences imported (check the inputs and --map)", file=sys.stderr)
+        return 1
+    dataset = SkeletonDataset(records)
+    dataset.save(args.out)
+    print(f"wrote {args.out}\n")
+    print(dataset.format_summary())
+    return 0
+
+
+def _info(args: argparse.Namespace) -> int:
+    dataset = SkeletonDataset.load(args.dataset)
+    print(json.dumps(dataset.summary(), indent=1) if args.json else dataset.format_summary())
+    return 0
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add ``dataset`` and its sub-commands to a parent parser's sub-commands."""
+    ds = subparsers.add_parser("dataset", help="import and inspect skeleton datasets")
+    sub = ds.add_subparsers(dest="dataset_command", required=True)
+
+    imp = sub.add_parser("import", help="import outside data into a dataset folder")
+    imp.add_argument("source", choices=["utd-mhad", "openpose-csv", "analysis"],
+                     help="utd-mhad: a folder of .mat files; openpose-csv: CSV files in time order; analysis: a labels CSV (file,label,subject)")
+    imp.add_argument("inputs", nargs="+", help="input folder or files")
+    imp.add_argument("--out", required=True, help="dataset folder to write")
+    imp.add_argument("--map", action="append", metavar="SOURCE=CLASS", help="rename a source label; when any is given, unmapped labels are dropped")
+    imp.add_argument("--label-map", metavar="JSON", help="a JSON object of SOURCE: CLASS renames")
+    imp.add_argument("--jump", type=float, default=0.05, help="openpose-csv: cut where the mean joint step exceeds this (image fractions)")
+    imp.add_argument("--min-length", type=int, default=10, help="shortest sequence kept, in frames")
+    imp.add_argument("--fps", type=float, default=10.0, help="openpose-csv: frame rate of the rows")
+    imp.set_defaults(func=_import)
+
+    info = sub.add_parser("info", help="print a dataset's classes, sequence counts per class and subjects")
+    info.add_argument("dataset", help="dataset folder")
+    info.add_argument("--json", action="store_true", help="print as JSON")
+    info.set_defaults(func=_info)

@@ -1,0 +1,73 @@
+"""UTD-MHAD skeletons: ``a{A}_s{S}_t{T}_skeleton.mat`` files, key ``d_skel``, ``[20, 3, T]`` metres.
+
+The Kinect skeletons are projected to 2D pixels and mapped to COCO-17 by
+:func:`har_common.convert.from_kinect20`. The subject (``s1`` .. ``s8``) is kept for cross-subject
+splits.
+
+Example:
+    >>> records = load_utd_mhad("../shared/data/skeletons/utd_mhad")        # doctest: +SKIP
+    >>> len(records), records[0].label                                      # doctest: +SKIP
+    (861, 'right_arm_swipe_left')
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import numpy as np
+
+from ..convert import from_kinect20
+from ..dataset import SequenceRecord
+
+FPS = 30.0
+FILE_PATTERN = re.compile(r"^a(\d+)_s(\d+)_t(\d+)_skeleton\.mat$")
+
+# The 27 actions in the data set's own order (Chen, Jafari, Kehtarnavaz, ICIP 2015).
+ACTIONS = {
+    1: "right_arm_swipe_left", 2: "right_arm_swipe_right", 3: "right_hand_wave",
+    4: "two_hand_front_clap", 5: "right_arm_throw", 6: "cross_arms_in_chest",
+    7: "basketball_shoot", 8: "right_hand_draw_x", 9: "right_hand_draw_circle_cw",
+    10: "right_hand_draw_circle_ccw", 11: "draw_triangle", 12: "bowling", 13: "front_boxing",
+    14: "baseball_swing", 15: "tennis_forehand", 16: "arm_curl", 17: "tennis_serve",
+    18: "two_hand_push", 19: "knock_on_door", 20: "catch_object", 21: "pick_up_and_throw",
+    22: "jogging_in_place", 23: "walking_in_place", 24: "sit_to_stand", 25: "stand_to_sit",
+    26: "forward_lunge", 27: "squat",
+}
+
+
+def load_utd_mhad(folder: str | Path, label_map: dict[str, str] | None = None) -> list[SequenceRecord]:
+    """Read every skeleton file of a UTD-MHAD folder, sorted by action, subject and trial.
+
+    ``label_map`` renames source labels (``ACTIONS`` names or ``a3`` style ids) to class names;
+    when given, actions it does not name are left out.
+    """
+    from scipy.io import loadmat  # the one scipy use in the package: kept out of the core's imports
+
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise FileNotFoundError(f"UTD-MHAD folder not found: {folder}")
+    found = []
+    for path in folder.iterdir():
+        m = FILE_PATTERN.match(path.name)
+        if m:
+            found.append((tuple(int(g) for g in m.groups()), path))
+    if not found:
+        raise FileNotFoundError(f"no a*_s*_t*_skeleton.mat files in {folder}")
+    records = []
+    for (action, subject, trial), path in sorted(found):
+        name = ACTIONS.get(action, f"a{action}")
+        label = name
+        if label_map is not None:
+            label = label_map.get(name, label_map.get(f"a{action}"))
+            if label is None:
+                continue
+        skel = loadmat(path)["d_skel"]
+        if skel.ndim != 3 or skel.shape[:2] != (20, 3):
+            raise ValueError(f"{path.name}: d_skel has shape {skel.shape}, expected (20, 3, T)")
+        keypoints = from_kinect20(np.transpose(skel, (2, 0, 1)))
+        records.append(SequenceRecord(
+            label, keypoints, subject=f"s{subject}", source=f"utd_mhad/{path.name}", fps=FPS,
+            meta={"action": name, "trial": trial},
+        ))
+    return records

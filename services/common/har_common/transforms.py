@@ -1,0 +1,335 @@
+"""Skeleton transforms: small named steps chained with :class:`Compose`, as in MMAction2.
+
+A *sample* is a dict. Every transform reads ``keypoints`` (float32 ``(T, J, 3)``: x, y, score with
+score 0 for a missing joint, whose x and y are then 0 too) and some also read ``fps``. Each class
+says what it needs and what it changes. The pure functions underneath (:func:`normalize`,
+:func:`resample`, :func:`flip`, ...) are usable on their own.
+
+Example:
+    >>> import numpy as np
+    >>> from har_common.transforms import Compose, MaskLowConfidence, Normalize, Resample
+    >>> pipeline = Compose([MaskLowConfidence(0.2), Normalize(), Resample(length=30, fps=30)])
+    >>> sample = pipeline({"keypoints": np.random.rand(45, 17, 3).astype("float32"), "fps": 30.0})
+    >>> sample["keypoints"].shape
+    (30, 17, 3)
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable, Literal, Sequence
+
+import numpy as np
+
+from .convert import mask_missing
+from .layouts import COCO17, Layout
+
+Sample = dict[str, Any]
+
+_L_SHOULDER, _R_SHOULDER = COCO17.index("left_shoulder"), COCO17.index("right_shoulder")
+_L_HIP, _R_HIP = COCO17.index("left_hip"), COCO17.index("right_hip")
+
+
+# ----------------------------------------------------------------------------- pure functions
+
+
+def _valid(kp: np.ndarray) -> np.ndarray:
+    return kp[..., 2] > 0
+
+
+def _mean_of(kp: np.ndarray, joints: Sequence[int]) -> tuple[np.ndarray, np.ndarray]:
+    """Per-frame mean position of the visible ``joints``, and whether any was visible."""
+    sub = kp[:, list(joints)]
+    w = _valid(sub).astype(np.float64)
+    n = w.sum(axis=1)
+    mean = (sub[..., :2] * w[..., None]).sum(axis=1) / np.maximum(n, 1)[:, None]
+    return mean, n > 0
+
+
+def _fill_gaps(values: np.ndarray, ok: np.ndarray) -> np.ndarray:
+    """Replace rows where ``ok`` is False by the nearest ok row in time."""
+    if ok.all() or not ok.any():
+        return values
+    idx = np.flatnonzero(ok)
+    t = np.arange(len(values))
+    nearest = idx[np.clip(np.searchsorted(idx, t), 0, len(idx) - 1)]
+    before = idx[np.clip(np.searchsorted(idx, t) - 1, 0, len(idx) - 1)]
+    pick = np.where(np.abs(before - t) <= np.abs(nearest - t), before, nearest)
+    return values[pick]
+
+
+def body_center(kp: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per-frame hip midpoint ``(T, 2)``, falling back to the shoulders, then to all joints.
+
+    Returns the centres and a mask of frames where any joint was visible.
+    """
+    hips, has_hips = _mean_of(kp, (_L_HIP, _R_HIP))
+    shoulders, has_shoulders = _mean_of(kp, (_L_SHOULDER, _R_SHOULDER))
+    every, has_any = _mean_of(kp, range(kp.shape[1]))
+    center = np.where(has_hips[:, None], hips, np.where(has_shoulders[:, None], shoulders, every))
+    return center, has_any
+
+
+def body_scale(kp: np.ndarray) -> float:
+    """Median torso length (shoulder midpoint to hip midpoint) over the frames that show it.
+
+    Without any torso, the median extent of the visible joints, divided by 3 (a torso is about a
+    third of a standing body's height), stands in. Always positive.
+    """
+    hips, has_hips = _mean_of(kp, (_L_HIP, _R_HIP))
+    shoulders, has_shoulders = _mean_of(kp, (_L_SHOULDER, _R_SHOULDER))
+    both = has_hips & has_shoulders
+    torso = np.linalg.norm(shoulders - hips, axis=1)[both]
+    torso = torso[torso > 1e-6]
+    if torso.size:
+        return float(np.median(torso))
+    extents = []
+    for frame in kp:
+        pts = frame[_valid(frame), :2]
+        if len(pts) >= 2:
+            extents.append(float(np.ptp(pts, axis=0).max()))
+    extents = [e for e in extents if e > 1e-6]
+    return float(np.median(extents)) / 3.0 if extents else 1.0
+
+
+def normalize(kp: np.ndarray, center: Literal["frame", "sequence"] = "frame") -> np.ndarray:
+    """Make a sequence independent of where the person stands and how large they appear.
+
+    Subtracts the hip midpoint (each frame's own with ``center="frame"``; the sequence's median with
+    ``"sequence"``, which keeps the body's path) and divides by the median torso length. Missing
+    joints stay missing; frames without any joint stay empty.
+    """
+    kp = mask_missing(kp)
+    if kp.ndim != 3 or kp.shape[0] == 0:
+        raise ValueError(f"expected a non-empty (T, J, 3) sequence, got shape {kp.shape}")
+    centres, has_any = body_center(kp)
+    if center == "sequence":
+        c = np.median(centres[has_any], axis=0) if has_any.any() else np.zeros(2)
+        centres = np.broadcast_to(c, centres.shape)
+    else:
+        centres = _fill_gaps(centres, has_any)
+    scale = body_scale(kp)
+    out = kp.copy()
+    out[..., :2] = (kp[..., :2] - centres[:, None, :]) / scale
+    return mask_missing(out)
+
+
+def resample(kp: np.ndarray, src_fps: float, fps: float) -> np.ndarray:
+    """Resample a sequence in time from ``src_fps`` to ``fps`` by linear interpolation.
+
+    A joint is interpolated only between frames where it is visible on both sides; where it is
+    visible on one side only, the nearer frame's value is taken.
+    """
+    if src_fps <= 0 or fps <= 0:
+        raise ValueError("frame rates must be positive")
+    kp = np.asarray(kp, dtype=np.float32)
+    n_src = kp.shape[0]
+    if n_src == 0:
+        raise ValueError("cannot resample an empty sequence")
+    if abs(src_fps - fps) < 1e-9 or n_src == 1:
+        return kp.copy()
+    duration = (n_src - 1) / src_fps
+    n_out = int(np.floor(duration * fps + 1e-6)) + 1
+    t = np.arange(n_out) * (src_fps / fps)
+    i0 = np.clip(np.floor(t).astype(int), 0, n_src - 1)
+    i1 = np.clip(i0 + 1, 0, n_src - 1)
+    w = (t - i0).astype(np.float32)[:, None, None]
+    a, b = kp[i0], kp[i1]
+    va, vb = _valid(a)[..., None], _valid(b)[..., None]
+    mixed = a * (1 - w) + b * w
+    nearer_a = w < 0.5
+    out = np.where(va & vb, mixed, np.where(va & (nearer_a | ~vb), a, np.where(vb, b, 0.0)))
+    return mask_missing(out)
+
+
+def fit_length(kp: np.ndarray, length: int, offset: int | None = None) -> np.ndarray:
+    """Crop (at ``offset``, centred by default) or pad (repeating the edge frames) to ``length``."""
+    n = kp.shape[0]
+    if n == length:
+        return kp.copy()
+    if n > length:
+        start = (n - length) // 2 if offset is None else int(np.clip(offset, 0, n - length))
+        return kp[start : start + length].copy()
+    before = (length - n) // 2
+    index = np.clip(np.arange(length) - before, 0, n - 1)
+    return kp[index].copy()
+
+
+def flip(kp: np.ndarray, layout: Layout = COCO17, width: float | None = None) -> np.ndarray:
+    """Mirror horizontally and swap left and right joints.
+
+    Mirrors about x = 0 (for normalised skeletons) or about the image's middle when ``width`` is
+    given (x -> width - x). Flipping twice gives back the input.
+    """
+    kp = mask_missing(kp)
+    out = kp[..., list(layout.flip_permutation), :].copy()
+    out[..., 0] = (width - out[..., 0]) if width is not None else -out[..., 0]
+    return mask_missing(out)
+
+
+def rotate_scale(kp: np.ndarray, degrees: float, scale: float) -> np.ndarray:
+    """Rotate by ``degrees`` and scale by ``scale`` about the origin (the body centre once normalised)."""
+    theta = np.deg2rad(degrees)
+    rot = np.array([[np.cos(theta), -np.sin(theta)], [np.sin(theta), np.cos(theta)]], dtype=np.float32)
+    out = np.array(kp, dtype=np.float32, copy=True)
+    out[..., :2] = (out[..., :2] @ rot.T) * scale
+    return mask_missing(out)
+
+
+# ----------------------------------------------------------------------------- transforms
+
+
+class Transform:
+    """One step of a skeleton pipeline. ``requires``: keys read; ``changes``: keys written."""
+
+    requires: tuple[str, ...] = ("keypoints",)
+    changes: tuple[str, ...] = ("keypoints",)
+
+    def __call__(self, sample: Sample) -> Sample:  # pragma: no cover - interface
+        raise NotImplementedError
+
+    def __repr__(self) -> str:
+        args = ", ".join(f"{k}={v!r}" for k, v in vars(self).items() if not k.startswith("_"))
+        return f"{type(self).__name__}({args})"
+
+
+class Compose(Transform):
+    """Apply transforms in order."""
+
+    def __init__(self, transforms: Sequence[Callable[[Sample], Sample]]):
+        self.transforms = list(transforms)
+
+    def __call__(self, sample: Sample) -> Sample:
+        for t in self.transforms:
+            sample = t(sample)
+        return sample
+
+
+class MaskLowConfidence(Transform):
+    """Treat joints whose score is below ``threshold`` as missing (score and coordinates 0)."""
+
+    def __init__(self, threshold: float = 0.3):
+        self.threshold = threshold
+
+    def __call__(self, sample: Sample) -> Sample:
+        kp = np.array(sample["keypoints"], dtype=np.float32, copy=True)
+        kp[kp[..., 2] < self.threshold] = 0.0
+        return {**sample, "keypoints": mask_missing(kp)}
+
+
+class Normalize(Transform):
+    """Centre on the hip midpoint and divide by the torso length (see :func:`normalize`)."""
+
+    def __init__(self, center: Literal["frame", "sequence"] = "frame"):
+        self.center = center
+
+    def __call__(self, sample: Sample) -> Sample:
+        return {**sample, "keypoints": normalize(sample["keypoints"], self.center)}
+
+
+class Resample(Transform):
+    """Resample to ``fps`` and crop or pad to ``length`` frames (default 30 frames at 30 fps).
+
+    Needs ``fps`` (the source rate) and sets it to the target rate. ``crop="random"`` picks the
+    crop offset with the transform's own seeded generator (training); ``"center"`` is for inference.
+    """
+
+    requires = ("keypoints", "fps")
+    changes = ("keypoints", "fps")
+
+    def __init__(self, length: int = 30, fps: float = 30.0, crop: Literal["center", "random"] = "center", seed: int | None = None):
+        if length < 1:
+            raise ValueError("length must be at least 1")
+        self.length, self.fps, self.crop = length, fps, crop
+        self._rng = np.random.default_rng(seed)
+
+    def __call__(self, sample: Sample) -> Sample:
+        kp = resample(sample["keypoints"], float(sample.get("fps", self.fps)), self.fps)
+        offset = None
+        if self.crop == "random" and kp.shape[0] > self.length:
+            offset = int(self._rng.integers(0, kp.shape[0] - self.length + 1))
+        return {**sample, "keypoints": fit_length(kp, self.length, offset), "fps": self.fps}
+
+
+class _Random(Transform):
+    def __init__(self, p: float, seed: int | None):
+        self.p = p
+        self._rng = np.random.default_rng(seed)
+
+    def _fires(self) -> bool:
+        return self.p >= 1 or self._rng.random() < self.p
+
+
+class RandomFlip(_Random):
+    """With probability ``p``, mirror and swap left/right joints (see :func:`flip`). Apply after Normalize."""
+
+    def __init__(self, p: float = 0.5, seed: int | None = None):
+        super().__init__(p, seed)
+
+    def __call__(self, sample: Sample) -> Sample:
+        return {**sample, "keypoints": flip(sample["keypoints"])} if self._fires() else sample
+
+
+class RandomRotateScale(_Random):
+    """Rotate by up to ``max_degrees`` and scale within ``scale``, about the origin. Apply after Normalize."""
+
+    def __init__(self, max_degrees: float = 10.0, scale: tuple[float, float] = (0.9, 1.1), p: float = 1.0, seed: int | None = None):
+        super().__init__(p, seed)
+        self.max_degrees, self.scale = max_degrees, scale
+
+    def __call__(self, sample: Sample) -> Sample:
+        if not self._fires():
+            return sample
+        deg = self._rng.uniform(-self.max_degrees, self.max_degrees)
+        s = self._rng.uniform(*self.scale)
+        return {**sample, "keypoints": rotate_scale(sample["keypoints"], deg, s)}
+
+
+class GaussianJitter(_Random):
+    """Add Gaussian noise of ``sigma`` (normalised units: torso lengths) to visible joints."""
+
+    def __init__(self, sigma: float = 0.02, p: float = 1.0, seed: int | None = None):
+        super().__init__(p, seed)
+        self.sigma = sigma
+
+    def __call__(self, sample: Sample) -> Sample:
+        if not self._fires():
+            return sample
+        kp = np.array(sample["keypoints"], dtype=np.float32, copy=True)
+        noise = self._rng.normal(0.0, self.sigma, size=kp[..., :2].shape).astype(np.float32)
+        kp[..., :2] += noise * _valid(kp)[..., None]
+        return {**sample, "keypoints": kp}
+
+
+class JointDropout(_Random):
+    """Make each visible joint missing with probability ``rate`` in each frame (pose-estimator misses)."""
+
+    def __init__(self, rate: float = 0.05, p: float = 1.0, seed: int | None = None):
+        super().__init__(p, seed)
+        self.rate = rate
+
+    def __call__(self, sample: Sample) -> Sample:
+        if not self._fires():
+            return sample
+        kp = np.array(sample["keypoints"], dtype=np.float32, copy=True)
+        kp[self._rng.random(kp.shape[:2]) < self.rate] = 0.0
+        return {**sample, "keypoints": kp}
+
+
+class SpeedChange(_Random):
+    """Play the sequence faster or slower by a factor within ``factor_range``.
+
+    Needs and changes ``fps``: the frames stay, their rate is multiplied, so a later
+    :class:`Resample` to a fixed rate yields a shorter (faster) or longer (slower) motion.
+    """
+
+    requires = ("keypoints", "fps")
+    changes = ("fps",)
+
+    def __init__(self, factor_range: tuple[float, float] = (0.8, 1.25), p: float = 1.0, seed: int | None = None):
+        super().__init__(p, seed)
+        self.factor_range = factor_range
+
+    def __call__(self, sample: Sample) -> Sample:
+        if not self._fires():
+            return sample
+        return {**sample, "fps": float(sample["fps"]) * self._rng.uniform(*self.factor_range)}

@@ -1,0 +1,134 @@
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import arrays
+
+from har_common.transforms import (
+    Compose, GaussianJitter, JointDropout, MaskLowConfidence, Normalize, RandomFlip, RandomRotateScale,
+    Resample, SpeedChange, fit_length, flip, normalize, resample,
+)
+
+coords = st.floats(0, 2000, allow_nan=False, width=32)
+
+
+@st.composite
+def skeletons(draw, min_frames=1, max_frames=12):
+    t = draw(st.integers(min_frames, max_frames))
+    xy = draw(arrays(np.float32, (t, 17, 2), elements=coords))
+    present = draw(arrays(np.bool_, (t, 17), elements=st.booleans()))
+    # Keep both hips and both shoulders in every frame, placed to give a real torso.
+    present[:, [5, 6, 11, 12]] = True
+    xy[:, 11] = xy[:, 5] + (0, 80)
+    xy[:, 12] = xy[:, 6] + (0, 80)
+    score = np.where(present, 0.9, 0.0).astype(np.float32)
+    kp = np.concatenate([xy, score[..., None]], axis=-1)
+    kp[~present] = 0
+    return kp
+
+
+@settings(max_examples=60, deadline=None)
+@given(skeletons(), st.floats(-500, 500), st.floats(-500, 500), st.floats(0.2, 5.0))
+def test_normalize_ignores_translation_and_scale(kp, dx, dy, s):
+    moved = kp.copy()
+    visible = moved[..., 2] > 0
+    moved[..., 0] = np.where(visible, moved[..., 0] * s + dx, 0)
+    moved[..., 1] = np.where(visible, moved[..., 1] * s + dy, 0)
+    for center in ("frame", "sequence"):
+        np.testing.assert_allclose(normalize(moved, center), normalize(kp, center), atol=2e-3)
+
+
+@settings(max_examples=60, deadline=None)
+@given(skeletons())
+def test_flip_twice_is_identity(kp):
+    np.testing.assert_allclose(flip(flip(kp)), kp)
+    np.testing.assert_allclose(flip(flip(kp, width=640.0), width=640.0), kp, atol=1e-3)
+
+
+def test_flip_swaps_sides():
+    kp = np.zeros((1, 17, 3), np.float32)
+    kp[0, 9] = (1.0, 2.0, 1.0)    # left wrist at x = 1
+    out = flip(kp)
+    assert out[0, 10].tolist() == [-1.0, 2.0, 1.0] and out[0, 9].tolist() == [0, 0, 0]
+
+
+def test_normalize_centres_hips_and_scales_torso():
+    kp = np.zeros((1, 17, 3), np.float32)
+    kp[0, 5], kp[0, 6] = (90, 100, 1), (110, 100, 1)
+    kp[0, 11], kp[0, 12] = (90, 150, 1), (110, 150, 1)
+    out = normalize(kp)
+    np.testing.assert_allclose(out[0, 11], (-0.2, 0.0, 1.0), atol=1e-6)
+    np.testing.assert_allclose(out[0, 5], (-0.2, -1.0, 1.0), atol=1e-6)
+    assert out[0, 0].tolist() == [0, 0, 0]     # missing stays missing
+
+
+def test_normalize_survives_missing_hips_and_empty_frames():
+    kp = np.zeros((3, 17, 3), np.float32)
+    kp[0, 5], kp[0, 6] = (90, 100, 1), (110, 100, 1)     # shoulders only
+    kp[2, 0] = (50, 50, 1)                               # a nose only
+    out = normalize(kp)
+    assert np.isfinite(out).all()
+    assert (out[1] == 0).all()
+
+
+def test_resample_rate_and_length():
+    kp = np.zeros((61, 17, 3), np.float32)
+    kp[:, :, 2] = 1
+    kp[:, :, 0] = np.arange(61)[:, None]
+    half = resample(kp, 30, 15)
+    assert half.shape[0] == 31
+    np.testing.assert_allclose(half[:, 0, 0], np.arange(0, 61, 2))
+    double = resample(kp[:3], 10, 20)
+    np.testing.assert_allclose(double[:, 0, 0], [0, 0.5, 1, 1.5, 2])
+
+
+def test_resample_does_not_interpolate_into_missing():
+    kp = np.zeros((2, 17, 3), np.float32)
+    kp[0, 0] = (10, 10, 1)     # joint 0 visible in frame 0 only
+    out = resample(kp, 10, 40)
+    assert out[1, 0].tolist() == [10, 10, 1]      # nearer frame 0: copied, not blended with zeros
+    assert out[-1, 0].tolist() == [0, 0, 0]
+
+
+def test_fit_length_crops_and_pads():
+    kp = np.arange(5, dtype=np.float32)[:, None, None] * np.ones((1, 17, 3), np.float32)
+    assert fit_length(kp, 3)[:, 0, 0].tolist() == [1, 2, 3]
+    assert fit_length(kp, 8)[:, 0, 0].tolist() == [0, 0, 1, 2, 3, 4, 4, 4]
+
+
+def test_pipeline_gives_fixed_window():
+    rng = np.random.default_rng(0)
+    kp = rng.uniform(0, 640, (50, 17, 3)).astype(np.float32)
+    kp[..., 2] = rng.uniform(0, 1, (50, 17))
+    train = Compose([
+        MaskLowConfidence(0.2), SpeedChange(seed=1), Resample(30, 30, crop="random", seed=2), Normalize(),
+        RandomFlip(seed=3), RandomRotateScale(seed=4), GaussianJitter(seed=5), JointDropout(0.1, seed=6),
+    ])
+    out = train({"keypoints": kp, "fps": 30.0})
+    assert out["keypoints"].shape == (30, 17, 3) and out["fps"] == 30.0
+    assert np.isfinite(out["keypoints"]).all()
+    missing = out["keypoints"][..., 2] == 0
+    assert (out["keypoints"][missing] == 0).all()
+
+
+def test_augmentations_are_seeded():
+    kp = np.random.default_rng(1).uniform(-1, 1, (30, 17, 3)).astype(np.float32)
+    kp[..., 2] = 1
+    a = GaussianJitter(seed=7)({"keypoints": kp})["keypoints"]
+    b = GaussianJitter(seed=7)({"keypoints": kp})["keypoints"]
+    np.testing.assert_array_equal(a, b)
+    dropped = JointDropout(rate=0.5, seed=0)({"keypoints": kp})["keypoints"]
+    assert 0.3 < (dropped[..., 2] == 0).mean() < 0.7
+
+
+def test_mask_low_confidence():
+    kp = np.array([[[1, 1, 0.1], [2, 2, 0.5]]], np.float32)
+    out = MaskLowConfidence(0.3)({"keypoints": kp})["keypoints"]
+    assert out.tolist() == [[[0, 0, 0], [2, 2, 0.5]]]
+
+
+def test_resample_rejects_bad_rates():
+    with pytest.raises(ValueError):
+        resample(np.zeros((3, 17, 3)), 0, 30)
+    with pytest.raises(ValueError):
+        Resample(length=0)
