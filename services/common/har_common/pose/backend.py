@@ -1,0 +1,67 @@
+"""The small interface every pose back end implements (chosen by configuration, as Frigate does).
+
+A *backend* holds the loaded model and is shared by the whole process. A *session* is one stream of
+frames (a video job or a live WebSocket): it owns whatever state spans frames, such as MediaPipe's
+own tracking or a multi-person tracker, so that two streams never mix their track ids.
+
+Example:
+    >>> backend = MediaPipeBackend(model_complexity=1)          # doctest: +SKIP
+    >>> with backend.session(raw=False) as session:              # doctest: +SKIP
+    ...     people = session.process(rgb_image, timestamp_ms=0.0)
+    >>> people[0].keypoints.shape                                # doctest: +SKIP
+    (17, 3)
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+import numpy as np
+
+from ..schemas import PersonPose
+
+
+@dataclass
+class Detection:
+    """One person found in one frame, in COCO-17 pixels (see docs/keypoints.md)."""
+
+    keypoints: np.ndarray                    # (17, 3) float32: x, y, score; score 0 = missing
+    score: float = 1.0
+    bbox: tuple[float, float, float, float] | None = None
+    track_id: int | None = None
+    raw: np.ndarray | None = None            # the estimator's own landmarks, when asked for
+
+    def to_schema(self, action=None) -> PersonPose:
+        return PersonPose(
+            track_id=self.track_id,
+            keypoints=np.round(self.keypoints.astype(float), 2).tolist(),
+            score=float(np.clip(self.score, 0.0, 1.0)),
+            bbox=None if self.bbox is None else tuple(round(float(v), 2) for v in self.bbox),
+            raw_keypoints=None if self.raw is None else np.round(self.raw.astype(float), 4).tolist(),
+            action=action,
+        )
+
+
+class PoseSession(Protocol):
+    """One stream of frames. ``process`` takes RGB uint8 ``(H, W, 3)`` frames in time order."""
+
+    def process(self, image: np.ndarray, timestamp_ms: float) -> list[Detection]: ...
+
+    def close(self) -> None: ...
+
+    def __enter__(self) -> "PoseSession": ...
+
+    def __exit__(self, *exc) -> None: ...
+
+
+class PoseBackend(Protocol):
+    """A loaded pose model. ``name`` goes into results (``models.pose``); ``multi_person`` says
+    whether sessions return several people with track ids."""
+
+    name: str
+    multi_person: bool
+
+    def session(self, raw: bool = False) -> PoseSession: ...
+
+    def close(self) -> None: ...
