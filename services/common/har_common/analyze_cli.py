@@ -1,0 +1,148 @@
+"""``har analyze VIDEO``: send a video to the running stack, follow the job, save what it made.
+
+Writes ``<name>.analysis.json``, ``<name>.keypoints.csv`` and ``<name>.annotated.mp4`` into
+``--out`` and prints the action segments as a table.
+
+Example:
+    har analyze ../shared/data/videos/ta_chi.mp4 --out results/
+    har analyze street.avi --multi --out results/
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from pathlib import Path
+
+from .schemas import VideoAnalysis
+
+DEFAULT_URLS = {
+    False: os.environ.get("HAR_POSE_SINGLE_URL", "http://127.0.0.1:8002"),
+    True: os.environ.get("HAR_POSE_MULTI_URL", "http://127.0.0.1:8003"),
+}
+
+
+class Progress:
+    """A one-line text progress bar on stderr (redrawn in place on a terminal)."""
+
+    def __init__(self, label: str, stream=sys.stderr):
+        self.label, self.stream, self._last = label, stream, -1
+        self._tty = stream.isatty()
+
+    def update(self, percent: float) -> None:
+        p = max(0, min(100, int(percent)))
+        if p == self._last or (not self._tty and p < 100 and p - self._last < 10):
+            return
+        self._last = p
+        bar = "#" * (p // 4) + "-" * (25 - p // 4)
+        end = "\r" if self._tty and p < 100 else "\n"
+        self.stream.write(f"{self.label:<10} [{bar}] {p:3d}%{end}")
+        self.stream.flush()
+
+
+def _upload_chunks(path: Path, progress: Progress, chunk: int = 1 << 20):
+    size = max(path.stat().st_size, 1)
+    sent = 0
+    with path.open("rb") as f:
+        while data := f.read(chunk):
+            sent += len(data)
+            progress.update(100 * sent / size)
+            yield data
+
+
+def _error_text(response) -> str:
+    try:
+        detail = response.json().get("detail")
+    except ValueError:
+        detail = response.text
+    return f"{response.status_code}: {detail}"
+
+
+def _multipart(path: Path, progress: Progress, boundary: str):
+    name = path.name.replace('"', "%22").replace("\r", "").replace("\n", "")
+    head = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{name}\"\r\n"
+            "Content-Type: application/octet-stream\r\n\r\n").encode()
+    yield head
+    yield from _upload_chunks(path, progress)
+    yield f"\r\n--{boundary}--\r\n".encode()
+
+
+def analyze(video: Path, out: Path, multi: bool, url: str | None, poll_s: float = 0.5, timeout_s: float = 3600) -> VideoAnalysis:
+    import httpx
+
+    base = (url or DEFAULT_URLS[multi]).rstrip("/")
+    if not video.is_file():
+        raise FileNotFoundError(f"no such video: {video}")
+    headers = {}
+    if key := os.environ.get("HAR_API_KEY"):
+        headers["X-API-Key"] = key
+    boundary = f"har{os.urandom(8).hex()}"
+    with httpx.Client(base_url=base, timeout=httpx.Timeout(60.0, connect=5.0), headers=headers) as client:
+        try:
+            response = client.post("/v1/videos", content=_multipart(video, Progress("upload"), boundary),
+                                   headers={"Content-Type": f"multipart/form-data; boundary={boundary}"})
+        except httpx.ConnectError as exc:
+            raise ConnectionError(f"no pose service at {base} ({exc}); start the stack with scripts/up") from exc
+        if response.status_code >= 400:
+            raise ValueError(f"the service rejected {video.name}: {_error_text(response)}")
+        job_id = response.json()["id"]
+        progress, deadline = Progress("analysis"), time.monotonic() + timeout_s
+        while True:
+            job = client.get(f"/v1/jobs/{job_id}").json()
+            progress.update(job.get("progress", 0))
+            if job["status"] == "done":
+                progress.update(100)
+                break
+            if job["status"] == "failed":
+                raise RuntimeError(f"job {job_id} failed: {job.get('error')}")
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"job {job_id} still {job['status']} after {timeout_s:.0f} s")
+            time.sleep(poll_s)
+        out.mkdir(parents=True, exist_ok=True)
+        stem = video.stem
+        result = client.get(f"/v1/jobs/{job_id}/result")
+        result.raise_for_status()
+        analysis = VideoAnalysis.model_validate_json(result.content)
+        (out / f"{stem}.analysis.json").write_bytes(result.content)
+        for suffix, route in ((".keypoints.csv", "keypoints.csv"), (".annotated.mp4", "video")):
+            with client.stream("GET", f"/v1/jobs/{job_id}/{route}") as r:
+                r.raise_for_status()
+                with (out / f"{stem}{suffix}").open("wb") as f:
+                    for data in r.iter_bytes():
+                        f.write(data)
+    return analysis
+
+
+def format_segments(analysis: VideoAnalysis) -> str:
+    rows = [("track", "action", "start s", "end s", "duration s", "confidence")]
+    for s in sorted(analysis.segments, key=lambda s: (s.track_id if s.track_id is not None else -1, s.start_ms)):
+        rows.append((str(s.track_id if s.track_id is not None else "-"), s.label, f"{s.start_ms / 1000:.2f}",
+                     f"{s.end_ms / 1000:.2f}", f"{(s.duration_ms or 0) / 1000:.2f}", f"{s.mean_confidence:.2f}"))
+    if len(rows) == 1:
+        return "no action segments"
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    return "\n".join("  ".join(c.ljust(w) if i < 2 else c.rjust(w) for i, (c, w) in enumerate(zip(r, widths))) for r in rows)
+
+
+def _run(args: argparse.Namespace) -> int:
+    out = Path(args.out)
+    try:
+        analysis = analyze(Path(args.video), out, args.multi, args.url)
+    except (ConnectionError, RuntimeError, TimeoutError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    people = {p.track_id for f in analysis.frames for p in f.persons}
+    print(f"\n{analysis.source.frame_count} frames, {len(people)} track(s); wrote {out}/{Path(args.video).stem}.*\n")
+    print(format_segments(analysis))
+    return 0
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    p = subparsers.add_parser("analyze", help="analyse a video with the running stack and save the results")
+    p.add_argument("video", help="a video file (mp4, avi, mov, webm, mkv)")
+    p.add_argument("--multi", action="store_true", help="use the multi-person service (YOLO11-pose, tracked people)")
+    p.add_argument("--out", default=".", help="folder for the JSON, CSV and annotated video (default: here)")
+    p.add_argument("--url", help="pose service URL (default: HAR_POSE_SINGLE_URL / HAR_POSE_MULTI_URL or localhost)")
+    p.set_defaults(func=_run)

@@ -1,0 +1,60 @@
+import pytest
+
+from har_common import cli, delegate_cli
+from har_common.analyze_cli import Progress, format_segments
+from har_common.schemas import ActionSegment, ModelInfo, SourceInfo, VideoAnalysis
+
+
+@pytest.fixture
+def recorded(monkeypatch):
+    calls = []
+    monkeypatch.setattr(delegate_cli, "_exec", lambda cmd: calls.append(cmd) or 0)
+    return calls
+
+
+def test_train_hands_every_argument_to_the_classifier_environment(recorded, tmp_path, monkeypatch):
+    (tmp_path / "classifier" / "bin").mkdir(parents=True)
+    (tmp_path / "classifier" / "bin" / "python").write_text("")
+    monkeypatch.setattr(delegate_cli, "VENVS", tmp_path)
+    assert cli.main(["train", "--model", "stgcn", "--epochs", "3", "--help"]) == 0
+    assert recorded == [[str(tmp_path / "classifier/bin/python"), "-m", "har_classifier", "train",
+                         "--model", "stgcn", "--epochs", "3", "--help"]]
+
+
+def test_missing_environment_is_a_clear_error(tmp_path, monkeypatch, capsys):
+    monkeypatch.setattr(delegate_cli, "VENVS", tmp_path)
+    with pytest.raises(FileNotFoundError, match="scripts/setup classifier"):
+        cli.main(["evaluate"])
+
+
+def test_bench_runs_each_script_with_its_service_python(recorded, tmp_path, monkeypatch):
+    for env in ("classifier", "pose-single", "pose-multi"):
+        (tmp_path / env / "bin").mkdir(parents=True)
+        (tmp_path / env / "bin" / "python").write_text("")
+    monkeypatch.setattr(delegate_cli, "VENVS", tmp_path)
+    assert cli.main(["bench", "pose-single", "--frames", "50"]) == 0
+    assert recorded == [[str(tmp_path / "pose-single/bin/python"), "benchmarks/pose_single_bench.py", "--frames", "50"]]
+    recorded.clear()
+    cli.main(["bench"])
+    assert [c[1] for c in recorded] == [s for _, s in delegate_cli.BENCHMARKS.values()]
+
+
+def test_segments_table():
+    analysis = VideoAnalysis(
+        source=SourceInfo(width=1, height=1, fps=30, frame_count=0, duration_ms=0), models=ModelInfo(pose="p"), frames=[],
+        segments=[ActionSegment(track_id=2, label="walking", start_ms=500, end_ms=2000, mean_confidence=0.91),
+                  ActionSegment(track_id=1, label="standing", start_ms=0, end_ms=1000, mean_confidence=0.8)])
+    lines = format_segments(analysis).splitlines()
+    assert lines[0].split() == ["track", "action", "start", "s", "end", "s", "duration", "s", "confidence"]
+    assert lines[1].split() == ["1", "standing", "0.00", "1.00", "1.00", "0.80"]
+    assert lines[2].split() == ["2", "walking", "0.50", "2.00", "1.50", "0.91"]
+
+
+def test_progress_bar_text(capsys):
+    import io
+    out = io.StringIO()
+    bar = Progress("upload", out)
+    for p in (0, 5, 50, 100):
+        bar.update(p)
+    lines = out.getvalue().splitlines()
+    assert lines[0].startswith("upload") and lines[-1].endswith("100%")
