@@ -32,6 +32,10 @@ class Detection:
     track_id: int | None = None
     raw: np.ndarray | None = None            # the estimator's own landmarks, when asked for
 
+    def visible_joints(self, threshold: float = 0.3) -> int:
+        """How many of the 17 joints have a score of at least ``threshold``."""
+        return int((self.keypoints[:, 2] >= threshold).sum())
+
     def to_schema(self, action=None) -> PersonPose:
         return PersonPose(
             track_id=self.track_id,
@@ -44,7 +48,12 @@ class Detection:
 
 
 class PoseSession(Protocol):
-    """One stream of frames. ``process`` takes RGB uint8 ``(H, W, 3)`` frames in time order."""
+    """One stream of frames. ``process`` takes RGB uint8 ``(H, W, 3)`` frames in time order.
+
+    A session is used by one thread at a time (the service guarantees it) but not always the same
+    thread. ``timestamp_ms`` grows strictly within a session; a *static* session (see
+    :meth:`PoseBackend.session`) treats every image on its own and may ignore it.
+    """
 
     def process(self, image: np.ndarray, timestamp_ms: float) -> list[Detection]: ...
 
@@ -57,11 +66,20 @@ class PoseSession(Protocol):
 
 class PoseBackend(Protocol):
     """A loaded pose model. ``name`` goes into results (``models.pose``); ``multi_person`` says
-    whether sessions return several people with track ids."""
+    whether sessions return several people with track ids.
+
+    Optional: ``info() -> dict`` adds back-end details (model file, providers, ...) to
+    ``GET /v1/info``. The service warms a new back end up itself (a few frames through a session)
+    before ``/readyz`` says ready.
+    """
 
     name: str
     multi_person: bool
 
-    def session(self, raw: bool = False) -> PoseSession: ...
+    def session(self, raw: bool = False, static: bool = False) -> PoseSession:
+        """A new stream. ``raw``: fill :attr:`Detection.raw`. ``static``: unrelated single images
+        (``POST /v1/frames``): no tracking across calls, so a pooled session never leaks state
+        from one request into the next."""
+        ...
 
     def close(self) -> None: ...
