@@ -47,3 +47,11 @@ make_env() {
   VIRTUAL_ENV="$env" "$UV" pip install -q "${args[@]}"
   echo "$stamp" > "$env/.har-stamp"
 }
+
+# ensure_apt BINARY PACKAGE: installs a Debian package when its binary is missing (CI starts bare).
+ensure_apt() {
+  command -v "$1" >/dev/null 2>&1 && return 0
+  log "installing $2 from Debian's packages"
+  local sudo=""; [ "$(id -u)" = 0 ] || sudo="sudo"
+  $sudo apt-get install -y -q "$2" >/dev/null 2>&1 || { $sudo apt-get update -q >/dev/null 2>&1 && $sudo apt-get install -y -q "$2" >/dev/null; }
+}
