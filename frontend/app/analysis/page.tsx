@@ -1,0 +1,102 @@
+'use client';
+import Link from 'next/link';
+import { useSearchParams } from 'next/navigation';
+import { Suspense, useEffect, useState } from 'react';
+import ErrorBanner from '@/components/ErrorBanner';
+import Player, { type VideoSource } from '@/components/Player';
+import ProgressBar from '@/components/ProgressBar';
+import { annotatedVideoUrl, csvUrl, getJob, getResult, resultUrl, type ApiError, type Job } from '@/lib/api';
+import { watchJob } from '@/lib/jobWatch';
+import { uploadedFile } from '@/lib/localSources';
+import type { PoseService, VideoAnalysis } from '@/lib/types';
+
+function stem(name: string | undefined | null, fallback: string) {
+  return (name ?? fallback).replace(/\.[^.]+$/, '').replace(/[^\w.-]+/g, '_') || fallback;
+}
+
+function AnalysisView() {
+  const params = useSearchParams();
+  const service = (params.get('service') === 'pose-multi' ? 'pose-multi' : 'pose-single') as PoseService;
+  const id = params.get('id') ?? '';
+  const [job, setJob] = useState<Job | null>(null);
+  const [analysis, setAnalysis] = useState<VideoAnalysis | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [localUrl, setLocalUrl] = useState<string | null>(null);
+
+  useEffect(() => {
+    const f = uploadedFile(service, id);
+    if (!f) return;
+    const url = URL.createObjectURL(f);
+    setLocalUrl(url);
+    return () => URL.revokeObjectURL(url);
+  }, [service, id]);
+
+  useEffect(() => {
+    if (!id) return;
+    let stop: (() => void) | undefined;
+    let cancelled = false;
+    const loadResult = async () => {
+      try {
+        const r = await getResult(service, id);
+        if (!cancelled) setAnalysis(r);
+      } catch (e) {
+        if (!cancelled) setError((e as ApiError).message);
+      }
+    };
+    getJob(service, id)
+      .then((j) => {
+        if (cancelled) return;
+        setJob(j);
+        if (j.status === 'done') void loadResult();
+        else if (j.status === 'failed') setError(j.error ?? 'The analysis failed.');
+        else
+          stop = watchJob(service, id, (u) => {
+            setJob(u);
+            if (u.status === 'done') void loadResult();
+            if (u.status === 'failed') setError(u.error ?? 'The analysis failed.');
+          });
+      })
+      .catch((e) => !cancelled && setError((e as ApiError).message));
+    return () => {
+      cancelled = true;
+      stop?.();
+    };
+  }, [service, id]);
+
+  if (!id) return <ErrorBanner>No analysis chosen. <Link href="/">Pick one</Link>.</ErrorBanner>;
+
+  const name = analysis?.source.filename ?? job?.filename;
+  const base = stem(name, id);
+  const sources: VideoSource[] = [];
+  if (localUrl) sources.push({ id: 'original', label: 'Original upload', src: localUrl });
+  sources.push({ id: 'annotated', label: 'Annotated MP4 (from the service)', src: annotatedVideoUrl(service, id), annotated: true });
+  const downloads = [
+    { label: 'Keypoints JSON', href: resultUrl(service, id), filename: `${base}.analysis.json` },
+    { label: 'CSV', href: csvUrl(service, id), filename: `${base}.keypoints.csv` },
+    { label: 'Annotated MP4', href: annotatedVideoUrl(service, id), filename: `${base}.annotated.mp4` },
+  ];
+
+  return (
+    <>
+      <p className="small">
+        <Link href="/">← All analyses</Link>
+      </p>
+      <h1>{name ?? 'Analysis'}</h1>
+      <p className="lead">
+        {service === 'pose-multi' ? 'Several people' : 'One person'} · job <code>{id}</code>
+      </p>
+      {error && <ErrorBanner title="Could not load the analysis.">{error}</ErrorBanner>}
+      {!analysis && !error && job && job.status !== 'done' && <ProgressBar value={job.progress} label={job.status === 'queued' ? 'Queued' : 'Processing'} />}
+      {!analysis && !error && (!job || job.status === 'done') && <p className="muted">Loading the result…</p>}
+      {analysis && <Player analysis={analysis} sources={sources} downloads={downloads} />}
+    </>
+  );
+}
+
+export default function AnalysisPage() {
+  return (
+    <Suspense fallback={<p className="muted">Loading…</p>}>
+      <AnalysisView />
+    </Suspense>
+  );
+}

@@ -1,0 +1,157 @@
+'use client';
+import { useEffect, useRef, useState } from 'react';
+import ErrorBanner from '@/components/ErrorBanner';
+import { PeopleNow, RecentSegments, StatsPanel } from '@/components/LivePanels';
+import { cameraUrlStreamUrl, getInfo, streamUrlsAllowed, validCameraUrl, type ApiError } from '@/lib/api';
+import { emptyStats, LiveClient, type LiveStats } from '@/lib/liveClient';
+import { drawPersons, fitCanvas } from '@/lib/skeleton';
+import { POSE_SERVICES, type ActionSegment, type FrameResult, type PoseService } from '@/lib/types';
+
+type Allowed = 'checking' | 'yes' | 'no' | 'down';
+
+export default function StreamPage() {
+  const [service, setService] = useState<PoseService>('pose-single');
+  const [allowed, setAllowed] = useState<Allowed>('checking');
+  const [infoError, setInfoError] = useState<string | null>(null);
+  const [url, setUrl] = useState('');
+  const [running, setRunning] = useState(false);
+  const [state, setState] = useState('stopped');
+  const [stats, setStats] = useState<LiveStats>(emptyStats());
+  const [frame, setFrame] = useState<FrameResult | null>(null);
+  const [segments, setSegments] = useState<ActionSegment[]>([]);
+  const [error, setError] = useState<string | null>(null);
+  const [aspect, setAspect] = useState('16 / 9');
+  const client = useRef<LiveClient | null>(null);
+  const canvas = useRef<HTMLCanvasElement>(null);
+
+  useEffect(() => {
+    let live = true;
+    setAllowed('checking');
+    setInfoError(null);
+    getInfo(service)
+      .then((info) => live && setAllowed(streamUrlsAllowed(info) ? 'yes' : 'no'))
+      .catch((e) => {
+        if (!live) return;
+        setAllowed('down');
+        setInfoError((e as ApiError).message);
+      });
+    return () => {
+      live = false;
+    };
+  }, [service]);
+
+  useEffect(() => () => client.current?.close(), []);
+
+  const stop = (why = 'stopped') => {
+    client.current?.close();
+    client.current = null;
+    setRunning(false);
+    setState(why);
+  };
+
+  const start = () => {
+    const bad = validCameraUrl(url);
+    if (bad) {
+      setError(bad);
+      return;
+    }
+    setError(null);
+    setSegments([]);
+    setFrame(null);
+    setStats(emptyStats());
+    const c = new LiveClient(cameraUrlStreamUrl(service, url.trim()), {
+      onOpen: () => setState('live'),
+      onFrame: (f, segs, st) => {
+        setFrame(f);
+        setStats(st);
+        setAspect(`${f.width} / ${f.height}`);
+        if (segs.length) setSegments((old) => [...old, ...segs].slice(-200));
+        const cv = canvas.current;
+        if (!cv) return;
+        const { sx, sy } = fitCanvas(cv, f.width, f.height);
+        const ctx = cv.getContext('2d')!;
+        ctx.fillStyle = '#0b1220';
+        ctx.fillRect(0, 0, cv.width, cv.height);
+        drawPersons(ctx, f.persons ?? [], { sx, sy });
+      },
+      onServerError: (msg) => setError(msg),
+      onClose: (reason) => {
+        if (client.current === c) {
+          if (reason) setError(reason);
+          stop('disconnected');
+        }
+      },
+    });
+    client.current = c;
+    setRunning(true);
+    setState('connecting');
+    c.connect();
+  };
+
+  return (
+    <>
+      <h1>Camera stream</h1>
+      <p className="lead">The server reads an RTSP or HTTP camera itself and sends back poses and actions.</p>
+      <div className="panel row">
+        <label>
+          Model{' '}
+          <select value={service} onChange={(e) => setService(e.target.value as PoseService)} disabled={running}>
+            {POSE_SERVICES.map((s) => (
+              <option key={s.id} value={s.id}>
+                {s.label}
+              </option>
+            ))}
+          </select>
+        </label>
+      </div>
+      {allowed === 'checking' && <p className="muted">Asking the server whether it reads camera URLs…</p>}
+      {allowed === 'down' && <ErrorBanner title="Service unavailable.">{infoError}</ErrorBanner>}
+      {allowed === 'no' && (
+        <p className="notice" data-testid="stream-disabled">
+          This server does not read camera URLs: the setting <code>allow_stream_urls</code> is off (the default). An operator can turn it on;
+          the Live page works with a webcam meanwhile.
+        </p>
+      )}
+      {allowed === 'yes' && (
+        <>
+          <form
+            className="panel row"
+            onSubmit={(e) => {
+              e.preventDefault();
+              if (running) stop();
+              else start();
+            }}
+          >
+            <input type="url" placeholder="rtsp://camera.local/stream" value={url} onChange={(e) => setUrl(e.target.value)} style={{ flex: 1, minWidth: 260 }} aria-label="Camera URL" disabled={running} />
+            <button type="submit">{running ? 'Stop' : 'Start'}</button>
+            <span className="muted small">{state}</span>
+          </form>
+          {error && (
+            <ErrorBanner title="Stream problem." onDismiss={() => setError(null)}>
+              {error}
+            </ErrorBanner>
+          )}
+          <div className="grid2">
+            <div>
+              <div className="stage" style={{ aspectRatio: aspect, background: '#0b1220' }}>
+                <canvas ref={canvas} className="overlay" data-testid="overlay" />
+              </div>
+              <p className="muted small">The server sends poses, not pictures: the skeletons are drawn on a blank stage.</p>
+              <StatsPanel stats={stats} state={state} />
+            </div>
+            <aside>
+              <div className="panel">
+                <h3 style={{ marginTop: 0 }}>Now</h3>
+                <PeopleNow frame={frame} />
+              </div>
+              <div className="panel">
+                <h3 style={{ marginTop: 0 }}>Recent actions</h3>
+                <RecentSegments segments={segments} />
+              </div>
+            </aside>
+          </div>
+        </>
+      )}
+    </>
+  );
+}

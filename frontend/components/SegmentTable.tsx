@@ -1,0 +1,37 @@
+'use client';
+import type { ActionSegment } from '@/lib/types';
+import { formatMs, labelColor } from '@/lib/skeleton';
+
+export default function SegmentTable({ segments, onSeek }: { segments: ActionSegment[]; onSeek?: (ms: number) => void }) {
+  if (segments.length === 0) return <p className="muted">No action segments.</p>;
+  return (
+    <table data-testid="segment-table">
+      <thead>
+        <tr>
+          <th>Person</th>
+          <th>Action</th>
+          <th className="num">Start</th>
+          <th className="num">End</th>
+          <th className="num">Duration</th>
+          <th className="num">Confidence</th>
+        </tr>
+      </thead>
+      <tbody>
+        {segments.map((s, i) => (
+          <tr key={i} className="clickable" onClick={() => onSeek?.(s.start_ms)} title="Play from here">
+            <td>{s.track_id ?? '–'}</td>
+            <td>
+              <span className="chip" style={{ background: labelColor(s.label) }}>
+                {s.label}
+              </span>
+            </td>
+            <td className="num">{formatMs(s.start_ms)}</td>
+            <td className="num">{formatMs(s.end_ms)}</td>
+            <td className="num">{((s.duration_ms ?? s.end_ms - s.start_ms) / 1000).toFixed(1)} s</td>
+            <td className="num">{Math.round(s.mean_confidence * 100)}%</td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}

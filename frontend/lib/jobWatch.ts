@@ -1,0 +1,73 @@
+/**
+ * Follows a video job until it ends: the service's WebSocket (/v1/jobs/{id}/events) when it has one,
+ * and polling GET /v1/jobs/{id} all the same (slower while the socket is live), so progress shows
+ * whichever the service offers.
+ */
+import { getJob, isFinished, jobEventsUrl, normalizeJob, type Job } from './api';
+import type { PoseService } from './types';
+
+export interface WatchOptions {
+  pollMs?: number;
+  onError?: (e: unknown) => void;
+  WebSocketImpl?: typeof WebSocket | null;
+}
+
+export function watchJob(service: PoseService, id: string, onUpdate: (job: Job) => void, opts: WatchOptions = {}): () => void {
+  const pollMs = opts.pollMs ?? 1000;
+  let stopped = false;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let ws: WebSocket | null = null;
+  let wsLive = false;
+  let last: Job | null = null;
+  let failures = 0;
+
+  const emit = (job: Job) => {
+    if (stopped) return;
+    last = job;
+    onUpdate(job);
+    if (isFinished(job)) stop();
+  };
+
+  const poll = async () => {
+    if (stopped) return;
+    try {
+      emit(await getJob(service, id));
+      failures = 0;
+    } catch (e) {
+      failures++;
+      opts.onError?.(e);
+    }
+    if (!stopped) timer = setTimeout(poll, (wsLive ? 3 : 1) * pollMs * Math.min(5, 1 + failures));
+  };
+
+  const WS = opts.WebSocketImpl === undefined ? (typeof WebSocket !== 'undefined' ? WebSocket : null) : opts.WebSocketImpl;
+  if (WS) {
+    try {
+      ws = new WS(jobEventsUrl(service, id));
+      ws.onopen = () => (wsLive = true);
+      ws.onmessage = (ev) => {
+        try {
+          const m = JSON.parse(String(ev.data));
+          const body = (m && typeof m === 'object' && m.job && typeof m.job === 'object' ? m.job : m) as Record<string, unknown>;
+          if (body && ('status' in body || 'progress' in body || 'state' in body)) {
+            emit(normalizeJob(service, { ...(last?.raw ?? {}), id, ...body }));
+          }
+        } catch {
+          /* ignore non-JSON */
+        }
+      };
+      ws.onclose = () => (wsLive = false);
+      ws.onerror = () => (wsLive = false);
+    } catch {
+      ws = null;
+    }
+  }
+  void poll();
+
+  function stop() {
+    stopped = true;
+    if (timer) clearTimeout(timer);
+    if (ws && ws.readyState <= 1) ws.close();
+  }
+  return stop;
+}
