@@ -1,0 +1,284 @@
+"""The classifier service over HTTP, and the two drivers that feed it windows (extra ``service``).
+
+:class:`ClassifierClient` knows the classifier's model (``GET /v1/models``) and classifies a batch
+of windows from every track in one ``POST /v1/classify``. It keeps one status for the whole
+process: ``ok``, ``unavailable`` (the last call failed or timed out: calls are skipped, without
+touching the network, until a back-off delay has passed, then tried again, so the pipeline recovers
+by itself) or ``off`` (no classifier configured).
+
+:class:`SyncActions` classifies in line (video jobs, where every frame must carry its label);
+:class:`LiveActions` classifies in the background on the event loop (live streams: a frame is never
+held back by the classifier; at most one call per stream is in flight, and windows that come due
+meanwhile wait, the newest per track winning).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import threading
+import time
+from typing import Any, Callable, Mapping, Sequence
+
+import httpx
+
+from ..schemas import ActionLabel, ActionSegment
+from .backend import Detection
+from .pipeline import ActionTracker, ModelSpec, PipelineConfig, WindowRequest
+
+log = logging.getLogger(__name__)
+
+Probabilities = Mapping[str, float]
+
+
+def _predictions(payload: Any) -> list[dict]:
+    if isinstance(payload, Mapping):
+        for key in ("predictions", "results", "data"):
+            if isinstance(payload.get(key), list):
+                return payload[key]
+        raise ValueError("classifier answer has no predictions")
+    if isinstance(payload, list):
+        return payload
+    raise ValueError("classifier answer is not a list of predictions")
+
+
+def _probabilities(pred: Mapping) -> dict[str, float]:
+    probs = pred.get("probabilities")
+    if isinstance(probs, Mapping) and probs:
+        return {str(k): float(v) for k, v in probs.items()}
+    return {str(pred["label"]): float(pred.get("confidence", 1.0))}
+
+
+class ClassifierClient:
+    """One per process; safe to share between threads (jobs) and the event loop (streams)."""
+
+    def __init__(self, base_url: str | None, model: str | None = None, timeout_s: float = 2.0,
+                 backoff_s: tuple[float, float] = (0.5, 10.0), transport=None, async_transport=None,
+                 on_call: Callable[[float, bool], None] | None = None):
+        self.base_url = (base_url or "").rstrip("/") or None
+        self.model = model or None
+        self.timeout_s = timeout_s
+        self._backoff = backoff_s
+        self._delay = backoff_s[0]
+        self._retry_at = 0.0
+        self._failed = False
+        self.spec: ModelSpec | None = None
+        self.last_error: str | None = None
+        self._on_call = on_call
+        self._lock = threading.Lock()
+        self._sync: httpx.Client | None = None
+        self._async: httpx.AsyncClient | None = None
+        self._transport, self._async_transport = transport, async_transport
+
+    # -- status ----------------------------------------------------------------------------------
+    @property
+    def enabled(self) -> bool:
+        return self.base_url is not None
+
+    @property
+    def status(self) -> str:
+        if not self.enabled:
+            return "off"
+        return "ok" if self.spec is not None and not self._failed else "unavailable"
+
+    def _ready_to_try(self) -> bool:
+        return self.enabled and time.monotonic() >= self._retry_at
+
+    def _succeeded(self, seconds: float) -> None:
+        self._failed, self._delay, self.last_error = False, self._backoff[0], None
+        if self._on_call:
+            self._on_call(seconds, True)
+
+    def _failed_now(self, exc: BaseException, seconds: float) -> None:
+        if not self._failed or self.last_error != str(exc):
+            log.warning("classifier unavailable: %s", exc)
+        self._failed, self.last_error = True, f"{type(exc).__name__}: {exc}"
+        self._retry_at = time.monotonic() + self._delay
+        self._delay = min(self._delay * 2, self._backoff[1])
+        if self._on_call:
+            self._on_call(seconds, False)
+
+    # -- HTTP ------------------------------------------------------------------------------------
+    def _body(self, requests: Sequence[WindowRequest]) -> dict:
+        body: dict[str, Any] = {"sequences": [r.to_json() for r in requests]}
+        if self.spec is not None:
+            body["model"] = self.spec.name
+        elif self.model:
+            body["model"] = self.model
+        return body
+
+    def _parse(self, requests: Sequence[WindowRequest], payload: Any) -> list[dict[str, float]]:
+        preds = _predictions(payload)
+        if len(preds) != len(requests):
+            raise ValueError(f"classifier answered {len(preds)} predictions for {len(requests)} windows")
+        return [_probabilities(p) for p in preds]
+
+    def _client(self) -> httpx.Client:
+        with self._lock:
+            if self._sync is None:
+                self._sync = httpx.Client(base_url=self.base_url, timeout=self.timeout_s, transport=self._transport)
+            return self._sync
+
+    def _aclient(self) -> httpx.AsyncClient:
+        if self._async is None:
+            self._async = httpx.AsyncClient(base_url=self.base_url, timeout=self.timeout_s,
+                                            transport=self._async_transport)
+        return self._async
+
+    def fetch_spec(self) -> ModelSpec | None:
+        """The model's spec, asked once and kept (None while the classifier cannot be reached)."""
+        if self.spec is not None or not self._ready_to_try():
+            return self.spec
+        t0 = time.perf_counter()
+        try:
+            r = self._client().get("/v1/models")
+            r.raise_for_status()
+            self.spec = ModelSpec.from_models_payload(r.json(), self.model)
+            self._succeeded(time.perf_counter() - t0)
+        except Exception as exc:  # noqa: BLE001 - any failure means "unavailable"
+            self._failed_now(exc, time.perf_counter() - t0)
+        return self.spec
+
+    async def afetch_spec(self) -> ModelSpec | None:
+        if self.spec is not None or not self._ready_to_try():
+            return self.spec
+        t0 = time.perf_counter()
+        try:
+            r = await self._aclient().get("/v1/models")
+            r.raise_for_status()
+            self.spec = ModelSpec.from_models_payload(r.json(), self.model)
+            self._succeeded(time.perf_counter() - t0)
+        except Exception as exc:  # noqa: BLE001
+            self._failed_now(exc, time.perf_counter() - t0)
+        return self.spec
+
+    def classify(self, requests: Sequence[WindowRequest]) -> list[dict[str, float]] | None:
+        """One batched call; None when the classifier is unavailable (or backing off)."""
+        if not requests or self.spec is None or not self._ready_to_try():
+            return None
+        t0 = time.perf_counter()
+        try:
+            r = self._client().post("/v1/classify", json=self._body(requests))
+            r.raise_for_status()
+            out = self._parse(requests, r.json())
+            self._succeeded(time.perf_counter() - t0)
+            return out
+        except Exception as exc:  # noqa: BLE001
+            self._failed_now(exc, time.perf_counter() - t0)
+            return None
+
+    async def aclassify(self, requests: Sequence[WindowRequest]) -> list[dict[str, float]] | None:
+        if not requests or self.spec is None or not self._ready_to_try():
+            return None
+        t0 = time.perf_counter()
+        try:
+            r = await self._aclient().post("/v1/classify", json=self._body(requests))
+            r.raise_for_status()
+            out = self._parse(requests, r.json())
+            self._succeeded(time.perf_counter() - t0)
+            return out
+        except Exception as exc:  # noqa: BLE001
+            self._failed_now(exc, time.perf_counter() - t0)
+            return None
+
+    def close(self) -> None:
+        if self._sync is not None:
+            self._sync.close()
+            self._sync = None
+
+    async def aclose(self) -> None:
+        self.close()
+        if self._async is not None:
+            await self._async.aclose()
+            self._async = None
+
+
+class SyncActions:
+    """Actions for a video job: windows are classified in line, so each frame's label is final.
+
+    ``enabled=False`` (or no classifier): frames carry no labels.
+    """
+
+    def __init__(self, client: ClassifierClient | None, config: PipelineConfig | None = None, enabled: bool = True):
+        self.client = client if (enabled and client is not None and client.enabled) else None
+        spec = self.client.fetch_spec() if self.client else None
+        self.tracker = ActionTracker(spec, config)
+
+    @property
+    def status(self) -> str:
+        return self.client.status if self.client else "off"
+
+    @property
+    def model_name(self) -> str | None:
+        return self.tracker.spec.name if self.tracker.spec else None
+
+    def process(self, t_ms: float, detections: Sequence[Detection]) -> list[ActionLabel | None]:
+        if self.client is not None and self.tracker.spec is None:
+            self.tracker.set_spec(self.client.fetch_spec())
+        return self.tracker.step(t_ms, detections, self.client.classify if self.client else None)
+
+    def drain_segments(self) -> list[ActionSegment]:
+        return self.tracker.drain_segments()
+
+    def finish(self, t_ms: float | None = None) -> list[ActionSegment]:
+        return self.tracker.finish(t_ms)
+
+
+class LiveActions:
+    """Actions for a live stream, on the event loop; :meth:`process` never waits for the network."""
+
+    def __init__(self, client: ClassifierClient | None, config: PipelineConfig | None = None, enabled: bool = True):
+        self.client = client if (enabled and client is not None and client.enabled) else None
+        self.tracker = ActionTracker(self.client.spec if self.client else None, config)
+        self._task: asyncio.Task | None = None
+        self._pending: dict[int | None, WindowRequest] = {}
+
+    @property
+    def status(self) -> str:
+        return self.client.status if self.client else "off"
+
+    def process(self, t_ms: float, detections: Sequence[Detection]) -> list[ActionLabel | None]:
+        """Call on the event loop thread, once per frame, in time order."""
+        if self.client is not None:
+            if self.tracker.spec is None and self.client.spec is not None:
+                self.tracker.set_spec(self.client.spec)
+            due = self.tracker.observe(t_ms, detections)
+            for req in due:
+                self._pending[req.track_id] = req
+            if self._task is None and (self._pending or self.client.spec is None):
+                self._task = asyncio.get_running_loop().create_task(self._run())
+        return self.tracker.frame_labels(t_ms, detections)
+
+    async def _run(self) -> None:
+        try:
+            while True:
+                if self.client.spec is None:
+                    await self.client.afetch_spec()
+                    if self.client.spec is None:
+                        return
+                    self.tracker.set_spec(self.client.spec)
+                if not self._pending:
+                    return
+                batch = list(self._pending.values())
+                self._pending.clear()
+                results = await self.client.aclassify(batch)
+                if results is None:
+                    return                      # unavailable: drop these windows, newer ones retry
+                self.tracker.apply(batch, results)
+        finally:
+            self._task = None
+
+    def drain_segments(self) -> list[ActionSegment]:
+        return self.tracker.drain_segments()
+
+    def finish(self, t_ms: float | None = None) -> list[ActionSegment]:
+        return self.tracker.finish(t_ms)
+
+    async def aclose(self) -> None:
+        task = self._task
+        if task is not None:
+            task.cancel()
+            try:
+                await task
+            except BaseException:  # noqa: BLE001
+                pass

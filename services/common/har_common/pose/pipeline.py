@@ -1,0 +1,344 @@
+"""From frames to actions, written once for both pose services (plain Python and numpy, no I/O).
+
+:class:`ActionTracker` keeps, per track, a sliding window of COCO-17 skeletons; says which windows
+are due for classification (a window is due when it has advanced by the model's stride); folds the
+classifier's probabilities into a smoothed label (an exponential moving average of the
+probabilities plus hysteresis, so labels do not flicker); labels every person in every frame; and
+cuts the per-frame labels into :class:`~har_common.schemas.ActionSegment` s.
+
+Windows are measured in time, not frames: the window covers ``window / fps`` seconds of the model,
+whatever the video's frame rate or the job's frame stride, and each request carries the real frame
+rate of its frames (the classifier resamples any length).
+
+The tracker never calls the classifier itself. A driver does:
+:class:`har_common.pose.classifier.SyncActions` (video jobs) classifies due windows in line, and
+:class:`har_common.pose.classifier.LiveActions` (live streams) in the background, so that a slow or
+absent classifier never holds a frame back.
+
+Example:
+    >>> import numpy as np
+    >>> from har_common.pose.backend import Detection
+    >>> spec = ModelSpec(name="demo", classes=("walking", "waving"), window=4, fps=10.0, stride=2)
+    >>> tracker = ActionTracker(spec)
+    >>> person = Detection(keypoints=np.ones((17, 3), np.float32), track_id=0)
+    >>> due = []
+    >>> for i in range(4):
+    ...     due = tracker.observe(i * 100.0, [person])
+    >>> [(r.track_id, len(r.keypoints)) for r in due]
+    [(0, 4)]
+    >>> tracker.apply(due, [{"walking": 0.9, "waving": 0.1}])
+    >>> tracker.frame_labels(300.0, [person])[0].label
+    'walking'
+"""
+
+from __future__ import annotations
+
+import math
+from collections import deque
+from dataclasses import dataclass, field
+from typing import Any, Mapping, Sequence
+
+import numpy as np
+
+from ..schemas import SCHEMA_VERSION, ActionLabel, ActionSegment
+from .backend import Detection
+
+UNCERTAIN = "uncertain"
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    """What the pipeline needs to know of a classifier model (from its ``GET /v1/models``)."""
+
+    name: str
+    classes: tuple[str, ...]
+    window: int                 # frames per window, at ``fps``
+    fps: float = 30.0
+    stride: int = 0             # frames between two classifications; 0: window // 4
+
+    def __post_init__(self) -> None:
+        if self.window < 1 or not self.classes or self.fps <= 0:
+            raise ValueError(f"bad model spec: {self}")
+        if self.stride <= 0:
+            object.__setattr__(self, "stride", max(1, self.window // 4))
+
+    @property
+    def window_ms(self) -> float:
+        return self.window * 1000.0 / self.fps
+
+    @property
+    def stride_ms(self) -> float:
+        return self.stride * 1000.0 / self.fps
+
+    @classmethod
+    def from_models_payload(cls, payload: Any, model: str | None = None) -> "ModelSpec":
+        """Read the chosen (or default) model out of a ``GET /v1/models`` answer.
+
+        Accepts ``{"default": name, "models": [...]}``, ``{"models": {name: {...}}}`` or a bare
+        list; a model gives ``name``, ``classes`` and its window length (``window``,
+        ``window_length`` or ``window_frames``), optionally ``fps`` and ``stride``.
+        """
+        default = None
+        models: Any = payload
+        if isinstance(payload, Mapping):
+            default = payload.get("default") or payload.get("default_model")
+            models = payload.get("models", payload.get("data", []))
+        if isinstance(models, Mapping):
+            models = [dict(v, name=v.get("name", k)) for k, v in models.items()]
+        models = [m for m in (models or []) if isinstance(m, Mapping)]
+        if not models:
+            raise ValueError("the classifier lists no models")
+        want = model or default
+        chosen = next((m for m in models if want and m.get("name") == want), None)
+        if chosen is None:
+            if model:
+                raise ValueError(f"the classifier has no model {model!r}")
+            chosen = next((m for m in models if m.get("default")), models[0])
+
+        def first(*keys, default=None):
+            for k in keys:
+                if chosen.get(k) is not None:
+                    return chosen[k]
+            return default
+
+        classes = first("classes", "labels", default=[])
+        if isinstance(classes, Mapping):
+            classes = list(classes.values())
+        window = int(first("window", "window_length", "window_frames", "sequence_length", "frames", default=0))
+        fps = float(first("fps", "window_fps", default=30.0))
+        stride = int(first("stride", "window_stride", "hop", default=0))
+        return cls(name=str(first("name", "id", default="classifier")), classes=tuple(map(str, classes)),
+                   window=window, fps=fps, stride=stride)
+
+
+@dataclass
+class PipelineConfig:
+    """Smoothing and gating of labels. The defaults suit the shipped model at 30 fps."""
+
+    ema_alpha: float = 0.5             # weight of the newest window in the moving average
+    enter_confidence: float = 0.5      # smoothed probability a label needs to be adopted
+    exit_confidence: float = 0.35      # the current label drops to `uncertain` below this
+    switch_margin: float = 0.1         # a new label must beat the current one by this much
+    visible_threshold: float = 0.3     # a joint counts as visible at this score or above
+    min_visible_joints: int = 8        # fewer visible joints: `uncertain` (frame and window)
+    min_window_fill: float = 0.75      # share of the window span needed before the first request
+    max_gap_ms: float = 1000.0         # a track unseen for longer starts a new window
+    track_timeout_ms: float = 2000.0   # a track unseen for longer is closed (its segment ends)
+    stale_ms: float = 3000.0           # no classification for this long: labels go `uncertain`
+    min_segment_ms: float = 0.0        # shorter segments are not reported
+
+
+@dataclass
+class WindowRequest:
+    """One window due for classification."""
+
+    track_id: int | None
+    t_ms: float                        # time of the window's last frame
+    fps: float                         # the frames' real rate
+    keypoints: np.ndarray              # (T, 17, 3) float32
+
+    def to_json(self) -> dict:
+        """The ``SkeletonSequence`` JSON the classifier takes (built directly: no validation cost)."""
+        return {
+            "schema_version": SCHEMA_VERSION,
+            "layout": "coco17",
+            "fps": round(min(max(self.fps, 0.01), 1000.0), 3),
+            "track_id": self.track_id,
+            "keypoints": np.round(self.keypoints, 2).tolist(),
+        }
+
+
+@dataclass
+class _Segment:
+    label: str
+    start_ms: float
+    end_ms: float
+    conf_sum: float = 0.0
+    n: int = 0
+
+
+@dataclass
+class _Track:
+    times: deque = field(default_factory=deque)
+    points: deque = field(default_factory=deque)
+    visible: deque = field(default_factory=deque)
+    last_seen: float = -math.inf
+    last_request: float | None = None
+    last_result: float | None = None
+    probs: np.ndarray | None = None
+    label: str = UNCERTAIN
+    confidence: float = 0.0
+    segment: _Segment | None = None
+
+
+class ActionTracker:
+    """Per-track windows, smoothing and segments for one stream (a job or a live socket).
+
+    Not thread-safe: one stream's frames go through it in time order from one place.
+    ``spec`` may be ``None`` (no classifier known yet, or actions off): frames then carry no label
+    and no windows are requested; :meth:`set_spec` switches classification on later.
+    """
+
+    def __init__(self, spec: ModelSpec | None, config: PipelineConfig | None = None):
+        self.config = config or PipelineConfig()
+        self.spec: ModelSpec | None = None
+        self._tracks: dict[int | None, _Track] = {}
+        self._closed: list[ActionSegment] = []
+        self._index: dict[str, int] = {}
+        self.set_spec(spec)
+
+    # -- configuration -------------------------------------------------------------------------
+    def set_spec(self, spec: ModelSpec | None) -> None:
+        if spec == self.spec:
+            return
+        self.spec = spec
+        self._index = {c: i for i, c in enumerate(spec.classes)} if spec else {}
+        for track in self._tracks.values():        # a new model: its probabilities start afresh
+            track.probs, track.last_request, track.last_result = None, None, None
+            track.label, track.confidence = UNCERTAIN, 0.0
+
+    @property
+    def track_ids(self) -> list[int | None]:
+        return list(self._tracks)
+
+    # -- the three steps of a frame -------------------------------------------------------------
+    def observe(self, t_ms: float, detections: Sequence[Detection]) -> list[WindowRequest]:
+        """Add this frame's people to their windows; return the windows now due."""
+        cfg, spec = self.config, self.spec
+        due: list[WindowRequest] = []
+        span_ms = spec.window_ms if spec else 0.0
+        for det in detections:
+            track = self._tracks.get(det.track_id)
+            if track is None:
+                track = self._tracks[det.track_id] = _Track()
+            if t_ms - track.last_seen > cfg.max_gap_ms:
+                track.times.clear(); track.points.clear(); track.visible.clear()
+                track.last_request = None
+            track.last_seen = t_ms
+            if spec is None:
+                continue
+            track.times.append(t_ms)
+            track.points.append(det.keypoints)
+            track.visible.append(det.visible_joints(cfg.visible_threshold))
+            # keep frames within the window span (plus the frame that starts it)
+            while len(track.times) > 2 and t_ms - track.times[1] >= span_ms:
+                track.times.popleft(); track.points.popleft(); track.visible.popleft()
+            n = len(track.times)
+            if n < 2:
+                continue
+            step = (t_ms - track.times[0]) / (n - 1)
+            covered = t_ms - track.times[0] + step
+            if covered < cfg.min_window_fill * span_ms:
+                continue
+            if track.last_request is not None and t_ms - track.last_request < spec.stride_ms - 0.5 * step:
+                continue
+            track.last_request = t_ms
+            if float(np.mean(track.visible)) < cfg.min_visible_joints:
+                # too little of the person is seen to say anything: no request, no label
+                track.label, track.confidence = UNCERTAIN, 0.0
+                continue
+            due.append(WindowRequest(
+                track_id=det.track_id, t_ms=t_ms, fps=1000.0 / step if step > 0 else spec.fps,
+                keypoints=np.stack(track.points).astype(np.float32, copy=False),
+            ))
+        self._expire(t_ms)
+        return due
+
+    def apply(self, requests: Sequence[WindowRequest], results: Sequence[Mapping[str, float] | None]) -> None:
+        """Fold the classifier's probabilities (one mapping per request; None = failed) in."""
+        cfg = self.config
+        for req, probs in zip(requests, results):
+            track = self._tracks.get(req.track_id)
+            if track is None or probs is None or not self._index:
+                continue
+            vec = np.zeros(len(self._index), dtype=np.float64)
+            for name, p in probs.items():
+                i = self._index.get(name)
+                if i is not None and math.isfinite(p):
+                    vec[i] = p
+            total = vec.sum()
+            if total <= 0:
+                continue
+            vec /= total
+            track.probs = vec if track.probs is None else cfg.ema_alpha * vec + (1 - cfg.ema_alpha) * track.probs
+            track.last_result = req.t_ms
+            classes = self.spec.classes
+            top = int(np.argmax(track.probs))
+            p_top = float(track.probs[top])
+            if track.label == UNCERTAIN or track.label not in self._index:
+                if p_top >= cfg.enter_confidence:
+                    track.label = classes[top]
+            else:
+                p_cur = float(track.probs[self._index[track.label]])
+                if classes[top] != track.label and p_top >= cfg.enter_confidence and p_top >= p_cur + cfg.switch_margin:
+                    track.label = classes[top]
+                elif p_cur < cfg.exit_confidence:
+                    track.label = UNCERTAIN
+            track.confidence = (float(track.probs[self._index[track.label]])
+                                if track.label in self._index else p_top)
+
+    def frame_labels(self, t_ms: float, detections: Sequence[Detection]) -> list[ActionLabel | None]:
+        """Each person's label at this frame (None without a classifier); extends the segments."""
+        if self.spec is None:
+            return [None] * len(detections)
+        cfg = self.config
+        out: list[ActionLabel | None] = []
+        for det in detections:
+            track = self._tracks.get(det.track_id)
+            if track is None:
+                out.append(None)
+                continue
+            label, conf = track.label, track.confidence
+            if track.last_result is None or t_ms - track.last_result > cfg.stale_ms \
+                    or det.visible_joints(cfg.visible_threshold) < cfg.min_visible_joints:
+                label = UNCERTAIN
+                if track.last_result is None or t_ms - track.last_result > cfg.stale_ms:
+                    conf = 0.0
+            conf = float(min(max(conf, 0.0), 1.0))
+            out.append(ActionLabel(label=label, confidence=round(conf, 4)))
+            seg = track.segment
+            if seg is not None and seg.label == label:
+                seg.end_ms, seg.conf_sum, seg.n = t_ms, seg.conf_sum + conf, seg.n + 1
+            else:
+                if seg is not None:
+                    seg.end_ms = max(seg.end_ms, t_ms)     # segments meet at the change
+                    self._close(det.track_id, seg)
+                track.segment = _Segment(label, t_ms, t_ms, conf, 1)
+        return out
+
+    def step(self, t_ms: float, detections: Sequence[Detection], classify=None) -> list[ActionLabel | None]:
+        """All three steps, classifying in line: ``classify(requests) -> results`` (or None)."""
+        due = self.observe(t_ms, detections)
+        if due and classify is not None:
+            self.apply(due, classify(due))
+        return self.frame_labels(t_ms, detections)
+
+    # -- segments ------------------------------------------------------------------------------
+    def drain_segments(self) -> list[ActionSegment]:
+        """Segments closed since the last call, in the order they closed."""
+        out, self._closed = self._closed, []
+        return out
+
+    def finish(self, t_ms: float | None = None) -> list[ActionSegment]:
+        """Close every open segment (end of the video or stream); return all undrained ones."""
+        for tid, track in list(self._tracks.items()):
+            if track.segment is not None:
+                if t_ms is not None:
+                    track.segment.end_ms = max(track.segment.end_ms, t_ms)
+                self._close(tid, track.segment)
+                track.segment = None
+        return self.drain_segments()
+
+    def _close(self, track_id: int | None, seg: _Segment) -> None:
+        if seg.label == UNCERTAIN or seg.end_ms - seg.start_ms < self.config.min_segment_ms:
+            return
+        self._closed.append(ActionSegment(
+            track_id=track_id, label=seg.label, start_ms=round(seg.start_ms, 3), end_ms=round(seg.end_ms, 3),
+            mean_confidence=round(min(max(seg.conf_sum / max(seg.n, 1), 0.0), 1.0), 4),
+        ))
+
+    def _expire(self, t_ms: float) -> None:
+        for tid in [k for k, tr in self._tracks.items() if t_ms - tr.last_seen > self.config.track_timeout_ms]:
+            track = self._tracks.pop(tid)
+            if track.segment is not None:
+                self._close(tid, track.segment)

@@ -1,0 +1,759 @@
+"""The HTTP and WebSocket layer both pose services share: ``create_app(backend_factory, settings)``.
+
+Thin by design: requests are checked and turned into calls of the back end (:mod:`..backend`), the
+frames-to-actions pipeline (:mod:`..pipeline`, :mod:`..classifier`), media helpers and the job
+store. Endpoints are listed in ``docs/pose-api.md``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hmac
+import json
+import logging
+import os
+import queue
+import threading
+import time
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import asynccontextmanager
+from dataclasses import asdict
+from functools import partial
+from pathlib import Path
+from typing import Any, Callable
+from urllib.parse import urlsplit
+
+import numpy as np
+from fastapi import Depends, FastAPI, Header, HTTPException, Query, Request, WebSocket
+from fastapi.responses import FileResponse, JSONResponse, Response
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from starlette.websockets import WebSocketDisconnect, WebSocketState
+
+from ...schemas import FrameResult
+from ..backend import Detection, PoseBackend
+from ..classifier import ClassifierClient, LiveActions, SyncActions
+from ..pipeline import PipelineConfig
+from . import jobs as J
+from .media import MediaError, TooLong, decode_image, iter_frames, probe_video
+from .metrics import Metrics
+from .render import AnnotatedWriter, draw
+from .settings import PoseServiceSettings
+from .upload import BadUpload, TooLarge, receive_file
+
+log = logging.getLogger(__name__)
+
+BackendFactory = Callable[[PoseServiceSettings], PoseBackend]
+_JOB_ID = "^[0-9a-f]{32}$"
+_UPLOAD_BODY = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "multipart/form-data": {"schema": {"type": "object", "required": ["file"],
+                                               "properties": {"file": {"type": "string", "format": "binary"}}}},
+            "application/octet-stream": {"schema": {"type": "string", "format": "binary"}},
+        },
+    }
+}
+
+
+def _error(status: int, message: str, headers: dict | None = None) -> HTTPException:
+    return HTTPException(status_code=status, detail=message, headers=headers)
+
+
+class _State:
+    def __init__(self, settings: PoseServiceSettings, factory: BackendFactory, config: PipelineConfig):
+        self.settings = settings
+        self.factory = factory
+        self.config = config
+        self.metrics = Metrics(settings.service_name)
+        self.backend: PoseBackend | None = None
+        self.ready = False
+        self.load_error: str | None = None
+        self.executor = ThreadPoolExecutor(settings.inference_threads, thread_name_prefix="pose")
+        url = (settings.classifier_url or "").strip() or None
+        self.classifier = ClassifierClient(url if settings.actions else None, settings.classifier_model,
+                                           settings.classifier_timeout_s, on_call=self.metrics.classifier_call)
+        self.store: J.JobStore | None = None
+        self.runner: J.JobRunner | None = None
+        self.inflight = 0
+        self.streams = 0
+        self._pools: dict[bool, queue.SimpleQueue] = {False: queue.SimpleQueue(), True: queue.SimpleQueue()}
+        self.tasks: list[asyncio.Task] = []
+
+    # -- pose --------------------------------------------------------------------------------
+    def static_frame(self, rgb: np.ndarray, raw: bool) -> list[Detection]:
+        pool = self._pools[raw]
+        try:
+            session = pool.get_nowait()
+        except queue.Empty:
+            session = self.backend.session(raw=raw, static=True)
+        try:
+            t0 = time.perf_counter()
+            dets = session.process(rgb, 0.0)
+            self.metrics.inference.observe(time.perf_counter() - t0)
+            self.metrics.frames.labels("frame").inc()
+        except BaseException:
+            session.close()
+            raise
+        pool.put(session)
+        return dets
+
+    def load(self) -> None:
+        backend = self.factory(self.settings)
+        rng = np.random.default_rng(0)
+        warm = rng.integers(0, 255, (480, 640, 3), dtype=np.uint8)
+        with backend.session(raw=False) as session:
+            for i in range(3):
+                session.process(warm, i * 33.0)
+        self.backend = backend
+        self.metrics.info.labels(self.settings.service_name, backend.name).set(1)
+
+    # -- jobs --------------------------------------------------------------------------------
+    def process_job(self, job: J.Job, ctx: J.JobContext) -> None:
+        s, m = self.settings, self.metrics
+        opts, src = job.options, job.source
+        stride = int(opts.get("stride", 1))
+        raw = bool(opts.get("raw", False))
+        actions = SyncActions(self.classifier, self.config, enabled=bool(opts.get("actions", True)))
+        job_dir = ctx.dir
+        video_in = job_dir / "input"
+        total = max(1, -(-int(src["frame_count"]) // stride))
+        render = bool(opts.get("render", s.render_video))
+        tmp_video = job_dir / ".annotated.tmp.mp4"
+        render_q: queue.Queue = queue.Queue(maxsize=8)
+        render_err: list[BaseException] = []
+
+        def render_loop(writer: AnnotatedWriter) -> None:
+            try:
+                while True:
+                    item = render_q.get()
+                    if item is None:
+                        break
+                    if render_err:
+                        continue
+                    rgb, frame = item
+                    writer.write(draw(rgb, frame), frame.timestamp_ms)
+                writer.close()
+            except BaseException as exc:  # noqa: BLE001
+                render_err.append(exc)
+                while render_q.get() is not None:
+                    pass
+
+        frames: list[FrameResult] = []
+        segments = []
+        renderer = None
+        if render:
+            writer = AnnotatedWriter(tmp_video, src["width"], src["height"], float(src["fps"]) / stride)
+            renderer = threading.Thread(target=render_loop, args=(writer,), name=f"render-{job.id[:8]}", daemon=True)
+            renderer.start()
+        m.jobs_running.inc()
+        t_start = time.perf_counter()
+        last_t = -1.0
+        try:
+            with self.backend.session(raw=raw) as session:
+                for f in iter_frames(video_in, stride, float(src["fps"])):
+                    ctx.check()
+                    t = max(f.timestamp_ms, last_t + 0.001)
+                    last_t = t
+                    t0 = time.perf_counter()
+                    dets = session.process(f.rgb, t)
+                    m.inference.observe(time.perf_counter() - t0)
+                    labels = actions.process(t, dets)
+                    frame = FrameResult(frame_index=f.index, timestamp_ms=round(t, 3), width=f.rgb.shape[1],
+                                        height=f.rgb.shape[0],
+                                        persons=[d.to_schema(a) for d, a in zip(dets, labels)])
+                    frames.append(frame)
+                    segments += actions.drain_segments()
+                    if renderer is not None:
+                        render_q.put((f.rgb, frame))
+                    m.frames.labels("job").inc()
+                    ctx.progress(99.0 * len(frames) / total, len(frames))
+        finally:
+            if renderer is not None:
+                render_q.put(None)
+                renderer.join()
+            m.jobs_running.dec()
+        if not frames:
+            raise MediaError("the video has no decodable frames")
+        segments += actions.finish(last_t)
+        elapsed = time.perf_counter() - t_start
+        if render_err:
+            raise RuntimeError(f"writing the annotated video failed: {render_err[0]}")
+        if renderer is not None:
+            os.replace(tmp_video, job_dir / "annotated.mp4")
+        result = J.analysis(frames, segments, src, self.backend.name, actions.model_name)
+        J.write_results(job_dir, result)
+        if not s.keep_uploads:
+            video_in.unlink(missing_ok=True)
+        duration_s = src["duration_ms"] / 1000.0
+        ctx.finish({
+            "frames": len(frames), "seconds": round(elapsed, 3),
+            "realtime_factor": round(duration_s / elapsed, 3) if elapsed > 0 else None,
+            "frame_stride": stride, "classifier": actions.status, "segments": len(segments),
+        })
+
+
+def create_app(backend_factory: BackendFactory, settings: PoseServiceSettings, *, title: str = "HAR pose service",
+               version: str = "0.1.0", pipeline_config: PipelineConfig | None = None) -> FastAPI:
+    """The whole service around one back end. ``backend_factory(settings)`` loads the model; it
+    runs in a thread after start-up, and ``/readyz`` answers 503 until it has loaded and warmed up."""
+    st = _State(settings, backend_factory, pipeline_config or PipelineConfig())
+    m = st.metrics
+
+    async def _load() -> None:
+        try:
+            await asyncio.get_running_loop().run_in_executor(st.executor, st.load)
+            st.runner.start(resume=settings.resume_interrupted_jobs)
+            st.ready = True
+            m.ready.set(1)
+            log.info("%s ready: %s", settings.service_name, st.backend.name)
+        except Exception as exc:  # noqa: BLE001
+            st.load_error = f"{type(exc).__name__}: {exc}"
+            log.exception("loading the pose model failed")
+
+    async def _classifier_watch() -> None:
+        while st.classifier.enabled and st.classifier.spec is None:
+            await st.classifier.afetch_spec()
+            await asyncio.sleep(2.0)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        st.store = J.JobStore(settings.data_dir)
+        st.runner = J.JobRunner(st.store, st.process_job, settings.job_workers, on_depth=m.queue_depth.set)
+        st.tasks = [asyncio.create_task(_load()), asyncio.create_task(_classifier_watch())]
+        try:
+            yield
+        finally:
+            for t in st.tasks:
+                t.cancel()
+            await asyncio.gather(*st.tasks, return_exceptions=True)
+            await asyncio.get_running_loop().run_in_executor(None, st.runner.stop)
+            await st.classifier.aclose()
+            st.executor.shutdown(wait=True)
+            if st.backend is not None:
+                st.backend.close()
+            st.store.close()
+
+    app = FastAPI(title=title, version=version, lifespan=lifespan,
+                  description="Poses, action labels and action segments from images, videos and live streams.")
+    app.state.har = st
+
+    if settings.cors_origins:
+        from fastapi.middleware.cors import CORSMiddleware
+
+        app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["*"],
+                           allow_headers=["*"])
+
+    # -- metrics middleware (pure ASGI: does not touch streamed bodies) -------------------------
+    inner = app.build_middleware_stack
+
+    def _route(scope) -> str:
+        route = scope.get("route")
+        return getattr(route, "path", None) or "unmatched"
+
+    async def metrics_mw(scope, receive, send, call):
+        if scope["type"] != "http":
+            return await call(scope, receive, send)
+        status = {"code": 500}
+
+        async def send_wrapper(message):
+            if message["type"] == "http.response.start":
+                status["code"] = message["status"]
+            await send(message)
+
+        t0 = time.perf_counter()
+        try:
+            await call(scope, receive, send_wrapper)
+        finally:
+            route = _route(scope)
+            m.requests.labels(scope["method"], route, str(status["code"])).inc()
+            m.latency.labels(scope["method"], route).observe(time.perf_counter() - t0)
+
+    def build():
+        stack = inner()
+        return lambda scope, receive, send: metrics_mw(scope, receive, send, stack)
+
+    app.build_middleware_stack = build
+
+    # -- access -------------------------------------------------------------------------------
+    def require_key(x_api_key: str | None = Header(None)) -> None:
+        if settings.api_key and not (x_api_key and hmac.compare_digest(x_api_key, settings.api_key)):
+            raise _error(401, "missing or wrong API key (header X-API-Key)")
+
+    auth = [Depends(require_key)]
+
+    def need_ready() -> PoseBackend:
+        if not st.ready:
+            raise _error(503, st.load_error or "the pose model is loading", {"Retry-After": "2"})
+        return st.backend
+
+    def job_or_404(job_id: str) -> J.Job:
+        job = st.store.get(job_id)
+        if job is None:
+            raise _error(404, "no such job")
+        return job
+
+    # -- health, info, metrics ----------------------------------------------------------------
+    @app.get("/livez", tags=["health"])
+    def livez():
+        return {"status": "alive"}
+
+    @app.get("/readyz", tags=["health"])
+    def readyz():
+        body = {"status": "ready" if st.ready else "loading", "pose_model": st.backend.name if st.backend else None,
+                "classifier": st.classifier.status}
+        if st.load_error:
+            body.update(status="failed", error=st.load_error)
+        return JSONResponse(body, status_code=200 if st.ready else 503)
+
+    @app.get("/metrics", tags=["health"])
+    def metrics():
+        m.queue_depth.set(st.runner.depth() if st.runner else 0)
+        return Response(generate_latest(m.registry), media_type=CONTENT_TYPE_LATEST)
+
+    @app.get("/v1/info", tags=["info"], dependencies=auth)
+    def info():
+        spec = st.classifier.spec
+        backend = st.backend
+        return {
+            "service": settings.service_name, "version": version, "ready": st.ready,
+            "pose_model": backend.name if backend else None,
+            "multi_person": bool(backend.multi_person) if backend else None,
+            "backend": backend.info() if backend is not None and hasattr(backend, "info") else {},
+            "classifier": {"url": st.classifier.base_url, "status": st.classifier.status,
+                           "model": asdict(spec) if spec else None, "error": st.classifier.last_error},
+            "limits": {"max_upload_bytes": settings.max_upload_bytes,
+                       "max_video_duration_s": settings.max_video_duration_s,
+                       "max_message_bytes": settings.max_message_bytes, "max_streams": settings.max_streams,
+                       "max_inflight": settings.max_inflight},
+            "video_formats": ["mp4", "avi", "mov", "webm", "mkv"],
+            "job_frame_stride": settings.job_frame_stride,
+            "allow_stream_urls": settings.allow_stream_urls,
+        }
+
+    # -- single frames ------------------------------------------------------------------------
+    @app.post("/v1/frames", tags=["frames"], response_model=FrameResult, dependencies=auth,
+              openapi_extra=_UPLOAD_BODY)
+    async def frames(request: Request, raw: bool = Query(False, description="Add MediaPipe's raw landmarks.")):
+        """One JPEG or PNG (multipart field ``file``, or the raw body) in; every person found out."""
+        need_ready()
+        if st.inflight >= settings.max_inflight:
+            raise _error(503, "busy: too many frames in flight", {"Retry-After": "1"})
+        st.inflight += 1
+        try:
+            sink = _Buffer()
+            try:
+                await receive_file(request, sink, settings.max_message_bytes)
+            except TooLarge:
+                raise _error(413, f"image over the limit of {settings.max_message_bytes} bytes") from None
+            except BadUpload as exc:
+                raise _error(422, str(exc)) from None
+            loop = asyncio.get_running_loop()
+
+            def work():
+                rgb = decode_image(sink.getbuffer())
+                return rgb.shape, st.static_frame(rgb, raw)
+
+            try:
+                shape, dets = await loop.run_in_executor(st.executor, work)
+            except MediaError as exc:
+                raise _error(422, str(exc)) from None
+            return FrameResult(frame_index=0, timestamp_ms=0.0, width=shape[1], height=shape[0],
+                               persons=[d.to_schema() for d in dets])
+        finally:
+            st.inflight -= 1
+
+    # -- video jobs ---------------------------------------------------------------------------
+    @app.post("/v1/videos", tags=["jobs"], status_code=202, dependencies=auth, openapi_extra=_UPLOAD_BODY)
+    async def upload_video(
+        request: Request,
+        stride: int | None = Query(None, ge=1, le=100, description="Analyse every Nth frame (default: setting)."),
+        raw: bool = Query(False, description="Keep MediaPipe's raw landmarks in the result."),
+        actions: bool = Query(True, description="Label actions (needs the classifier)."),
+        render: bool | None = Query(None, description="Write the annotated video (default: setting)."),
+        filename: str | None = Query(None, max_length=255, description="Display name for a raw-body upload."),
+    ):
+        """Upload a video (multipart field ``file``, or the raw body); a job starts at once."""
+        if st.store.count(J.QUEUED) >= settings.max_queued_jobs:
+            raise _error(503, "busy: too many jobs waiting", {"Retry-After": "10"})
+        part = st.store.uploads_dir / f"{uuid.uuid4().hex}.part"
+        keep = False
+        try:
+            try:
+                with open(part, "wb") as fh:
+                    name = await receive_file(request, fh, settings.max_upload_bytes)
+            except TooLarge:
+                raise _error(413, f"upload over the limit of {settings.max_upload_bytes} bytes") from None
+            except BadUpload as exc:
+                raise _error(422, str(exc)) from None
+            except OSError as exc:
+                raise _error(507, f"could not store the upload: {exc.strerror or exc}") from None
+            try:
+                probe = await asyncio.get_running_loop().run_in_executor(
+                    None, probe_video, part, settings.max_video_duration_s, settings.max_video_pixels)
+            except TooLong as exc:
+                raise _error(422, str(exc)) from None
+            except MediaError as exc:
+                raise _error(422, str(exc)) from None
+            display = (name or filename or None)
+            if display:
+                display = os.path.basename(display.replace("\\", "/"))[:255] or None
+            source = {"filename": display, "width": probe.width, "height": probe.height, "fps": probe.fps,
+                      "frame_count": probe.frame_count, "duration_ms": probe.duration_ms}
+            options = {"stride": stride or settings.job_frame_stride, "raw": raw,
+                       "actions": bool(actions and settings.actions),
+                       "render": settings.render_video if render is None else render}
+            job = st.store.create(display, options, source)
+            try:
+                st.store.dir(job.id).mkdir(parents=True, exist_ok=True)
+                os.replace(part, st.store.dir(job.id) / "input")
+            except OSError as exc:
+                st.store.delete(job.id)
+                raise _error(507, f"could not store the upload: {exc.strerror or exc}") from None
+            keep = True
+            st.runner.submit(job.id)
+            body = job.public()
+            body["links"] = _links(job.id)
+            return JSONResponse(body, status_code=202, headers={"Location": f"/v1/jobs/{job.id}"})
+        finally:
+            if not keep:
+                part.unlink(missing_ok=True)
+
+    def _links(job_id: str) -> dict:
+        base = f"/v1/jobs/{job_id}"
+        return {"self": base, "events": f"{base}/events", "result": f"{base}/result",
+                "keypoints_csv": f"{base}/keypoints.csv", "video": f"{base}/video"}
+
+    @app.get("/v1/jobs", tags=["jobs"], dependencies=auth)
+    def list_jobs(limit: int = Query(50, ge=1, le=500), offset: int = Query(0, ge=0)):
+        return {"jobs": [j.public() for j in st.store.list(limit, offset)], "queue_depth": st.runner.depth()}
+
+    @app.get("/v1/jobs/{job_id}", tags=["jobs"], dependencies=auth)
+    def get_job(job_id: str = _path_id()):
+        job = job_or_404(job_id)
+        body = job.public()
+        body["links"] = _links(job.id)
+        return body
+
+    @app.delete("/v1/jobs/{job_id}", tags=["jobs"], status_code=204, dependencies=auth)
+    async def delete_job(job_id: str = _path_id()):
+        job = job_or_404(job_id)
+        if job.status in (J.QUEUED, J.RUNNING):
+            st.runner.cancel(job_id)
+            for _ in range(100):                      # let a running job notice (it checks per frame)
+                cur = st.store.get(job_id)
+                if cur is None or cur.status != J.RUNNING:
+                    break
+                await asyncio.sleep(0.05)
+        st.store.delete(job_id)
+        return Response(status_code=204)
+
+    def _done_file(job_id: str, name: str) -> Path:
+        job = job_or_404(job_id)
+        if job.status != J.DONE:
+            raise _error(409, f"the job is {job.status}" + (f": {job.error}" if job.error else ""))
+        path = st.store.dir(job_id) / name
+        if not path.exists():
+            raise _error(404, "this job has no such file (annotated video switched off?)")
+        return path
+
+    @app.get("/v1/jobs/{job_id}/result", tags=["jobs"], dependencies=auth,
+             responses={200: {"description": "VideoAnalysis JSON (har_common.schemas)"}})
+    def job_result(job_id: str = _path_id()):
+        return FileResponse(_done_file(job_id, "result.json"), media_type="application/json")
+
+    @app.get("/v1/jobs/{job_id}/keypoints.csv", tags=["jobs"], dependencies=auth)
+    def job_csv(job_id: str = _path_id()):
+        return FileResponse(_done_file(job_id, "keypoints.csv"), media_type="text/csv",
+                            filename=f"keypoints-{job_id[:8]}.csv")
+
+    @app.get("/v1/jobs/{job_id}/video", tags=["jobs"], dependencies=auth)
+    def job_video(job_id: str = _path_id()):
+        return FileResponse(_done_file(job_id, "annotated.mp4"), media_type="video/mp4")
+
+    @app.websocket("/v1/jobs/{job_id}/events")
+    async def job_events(ws: WebSocket, job_id: str, api_key: str | None = None):
+        if not await _ws_admit(ws, api_key):
+            return
+        await ws.accept()
+        last = None
+        try:
+            while True:
+                job = st.store.get(job_id)
+                if job is None:
+                    await ws.send_json({"type": "error", "message": "no such job"})
+                    await ws.close(code=1000)
+                    return
+                snap = (job.status, round(job.progress, 1))
+                if snap != last:
+                    await ws.send_json({"type": "progress", "job": job.public()})
+                    last = snap
+                if job.status in J.TERMINAL:
+                    await ws.close(code=1000)
+                    return
+                await asyncio.sleep(0.25)
+        except WebSocketDisconnect:
+            return
+
+    # -- live streams -------------------------------------------------------------------------
+    async def _ws_admit(ws: WebSocket, api_key: str | None) -> bool:
+        """Origin and key checks before accepting: a refusal is an HTTP 403 to the client."""
+        origin = ws.headers.get("origin")
+        if settings.cors_origins and origin and origin not in settings.cors_origins and "*" not in settings.cors_origins:
+            await ws.close(code=1008)
+            return False
+        if settings.api_key and api_key is not None and not hmac.compare_digest(api_key, settings.api_key):
+            await ws.close(code=1008)
+            return False
+        return True
+
+    @app.websocket("/v1/stream")
+    async def stream(ws: WebSocket, raw: bool = False, actions: bool = True, api_key: str | None = None):
+        if not await _ws_admit(ws, api_key):
+            return
+        await ws.accept()
+        if not await _ws_authenticated(ws, api_key):
+            return
+        await _live(ws, None, raw, actions)
+
+    @app.websocket("/v1/stream/url")
+    async def stream_url(ws: WebSocket, url: str = "", raw: bool = False, actions: bool = True,
+                         api_key: str | None = None):
+        if not settings.allow_stream_urls:
+            await ws.close(code=1008)                 # before accept: HTTP 403
+            return
+        parts = urlsplit(url)
+        if parts.scheme.lower() not in ("rtsp", "http", "https") or not parts.netloc:
+            await ws.close(code=1008)
+            return
+        if not await _ws_admit(ws, api_key):
+            return
+        await ws.accept()
+        if not await _ws_authenticated(ws, api_key):
+            return
+        await _live(ws, url, raw, actions)
+
+    async def _ws_authenticated(ws: WebSocket, api_key: str | None) -> bool:
+        if not settings.api_key or api_key is not None:
+            return True
+        try:
+            msg = json.loads(await asyncio.wait_for(ws.receive_text(), 5.0))
+            ok = msg.get("type") == "auth" and hmac.compare_digest(str(msg.get("api_key", "")), settings.api_key)
+        except Exception:  # noqa: BLE001
+            ok = False
+        if not ok:
+            await ws.close(code=1008, reason="API key required")
+        return ok
+
+    async def _live(ws: WebSocket, url: str | None, raw: bool, actions: bool) -> None:
+        if not st.ready:
+            await ws.close(code=1013, reason="the pose model is loading")
+            return
+        if st.streams >= settings.max_streams:
+            await ws.close(code=1013, reason="too many streams")
+            return
+        st.streams += 1
+        m.streams.inc()
+        live = _Live(st, ws, raw, actions and settings.actions)
+        try:
+            await live.run(url)
+        finally:
+            st.streams -= 1
+            m.streams.dec()
+            await live.close()
+
+    return app
+
+
+def _path_id():
+    from fastapi import Path as PathParam
+
+    return PathParam(..., pattern=_JOB_ID, description="Job id (32 hex digits).")
+
+
+class _Buffer(bytearray):
+    def write(self, data: bytes) -> None:
+        self.extend(data)
+
+    def getbuffer(self) -> memoryview:
+        return memoryview(self)
+
+
+class _Live:
+    """One live socket: a receiver fills a one-frame slot (newest wins), a processor empties it."""
+
+    def __init__(self, st: _State, ws: WebSocket, raw: bool, actions: bool):
+        self.st, self.ws, self.raw = st, ws, raw
+        self.actions = LiveActions(st.classifier, st.config, enabled=actions)
+        self.session = None
+        self.session_raw = None
+        self.pending: tuple[Any, Any, float] | None = None
+        self.event = asyncio.Event()
+        self.dropped = 0
+        self.index = 0
+        self.t0 = time.perf_counter()
+        self.last_t = -1.0
+        self.closed = False
+        self._reader: threading.Thread | None = None
+        self._stop_reader = threading.Event()
+
+    def _offer(self, seq: int | None, payload: Any) -> None:
+        if self.pending is not None:
+            self.dropped += 1
+            self.st.metrics.dropped.inc()
+        self.pending = (seq, payload, time.perf_counter())
+        self.event.set()
+
+    async def run(self, url: str | None) -> None:
+        loop = asyncio.get_running_loop()
+        self.session = await loop.run_in_executor(self.st.executor, partial(self.st.backend.session, raw=self.raw))
+        self.session_raw = self.raw
+        worker = asyncio.create_task(self._process())
+        try:
+            if url is None:
+                await self._receive()
+            else:
+                self._start_reader(url, loop)
+                await self._receive_control()
+        finally:
+            self.closed = True
+            self._stop_reader.set()
+            worker.cancel()
+            try:
+                await worker
+            except BaseException:  # noqa: BLE001
+                pass
+
+    async def _receive(self) -> None:
+        limit = self.st.settings.max_message_bytes
+        while True:
+            msg = await self.ws.receive()
+            if msg["type"] == "websocket.disconnect":
+                return
+            data = msg.get("bytes")
+            if data is not None:
+                if len(data) > limit:
+                    await self.ws.close(code=1009, reason="message too big")
+                    return
+                if len(data) < 5:
+                    await self._send({"type": "error", "seq": None,
+                                      "message": "a frame is a 4-byte sequence number followed by JPEG or PNG bytes"})
+                    continue
+                self._offer(int.from_bytes(data[:4], "big"), data)
+            elif msg.get("text") is not None:
+                if len(msg["text"]) > limit:
+                    await self.ws.close(code=1009, reason="message too big")
+                    return
+                await self._control(msg["text"])
+
+    async def _receive_control(self) -> None:
+        while True:
+            msg = await self.ws.receive()
+            if msg["type"] == "websocket.disconnect":
+                return
+            if msg.get("text") is not None:
+                await self._control(msg["text"])
+
+    async def _control(self, text: str) -> None:
+        try:
+            msg = json.loads(text)
+            if not isinstance(msg, dict):
+                raise ValueError
+        except ValueError:
+            await self._send({"type": "error", "seq": None, "message": "text messages must be JSON objects"})
+            return
+        if msg.get("type") == "config":
+            if "raw" in msg:
+                self.raw = bool(msg["raw"])
+        elif msg.get("type") == "auth":
+            pass                                      # already checked at the start
+        else:
+            await self._send({"type": "error", "seq": None, "message": f"unknown message type {msg.get('type')!r}"})
+
+    def _start_reader(self, url: str, loop: asyncio.AbstractEventLoop) -> None:
+        def read() -> None:
+            import av
+
+            seq = 0
+            try:
+                with av.open(url, options={"rtsp_transport": "tcp", "timeout": "5000000", "rw_timeout": "5000000"},
+                             timeout=(10.0, 10.0)) as container:
+                    for frame in container.decode(video=0):
+                        if self._stop_reader.is_set():
+                            return
+                        rgb = frame.to_ndarray(format="rgb24")
+                        loop.call_soon_threadsafe(self._offer, seq, rgb)
+                        seq += 1
+                err = "the stream ended"
+            except Exception as exc:  # noqa: BLE001
+                err = f"cannot read the stream ({type(exc).__name__})"
+            if not self._stop_reader.is_set():
+                asyncio.run_coroutine_threadsafe(self._end(err), loop)
+
+        self._reader = threading.Thread(target=read, name="stream-url", daemon=True)
+        self._reader.start()
+
+    async def _end(self, message: str) -> None:
+        await self._send({"type": "error", "seq": None, "message": message})
+        try:
+            await self.ws.close(code=1011 if "cannot" in message else 1000)
+        except Exception:  # noqa: BLE001
+            pass
+
+    def _infer(self, payload: Any, t_ms: float, raw: bool) -> tuple[tuple, list[Detection], float]:
+        if raw != self.session_raw:
+            self.session.close()
+            self.session = self.st.backend.session(raw=raw)
+            self.session_raw = raw
+        rgb = decode_image(memoryview(payload)[4:]) if isinstance(payload, (bytes, bytearray)) else payload
+        t0 = time.perf_counter()
+        dets = self.session.process(rgb, t_ms)
+        return rgb.shape, dets, time.perf_counter() - t0
+
+    async def _process(self) -> None:
+        loop = asyncio.get_running_loop()
+        m = self.st.metrics
+        while True:
+            await self.event.wait()
+            self.event.clear()
+            if self.pending is None:
+                continue
+            seq, payload, t_recv = self.pending
+            self.pending = None
+            t_ms = max((t_recv - self.t0) * 1000.0, self.last_t + 0.001)
+            self.last_t = t_ms
+            try:
+                shape, dets, infer_s = await loop.run_in_executor(self.st.executor, self._infer, payload, t_ms, self.raw)
+            except MediaError as exc:
+                await self._send({"type": "error", "seq": seq, "message": str(exc)})
+                continue
+            m.inference.observe(infer_s)
+            m.frames.labels("stream").inc()
+            labels = self.actions.process(t_ms, dets)
+            frame = FrameResult(frame_index=self.index, timestamp_ms=round(t_ms, 3), width=shape[1], height=shape[0],
+                                persons=[d.to_schema(a) for d, a in zip(dets, labels)])
+            self.index += 1
+            segments = self.actions.drain_segments()
+            latency = time.perf_counter() - t_recv
+            m.stream_latency.observe(latency)
+            await self._send({
+                "type": "frame", "seq": seq, "frame": frame.model_dump(mode="json"),
+                "segments": [s.model_dump(mode="json") for s in segments], "dropped": self.dropped,
+                "classifier": self.actions.status, "latency_ms": round(latency * 1000.0, 2),
+            })
+
+    async def _send(self, msg: dict) -> None:
+        if self.closed or self.ws.application_state != WebSocketState.CONNECTED:
+            return
+        try:
+            await self.ws.send_text(json.dumps(msg, separators=(",", ":")))
+        except Exception:  # noqa: BLE001 - the client went away; the receiver notices
+            self.closed = True
+
+    async def close(self) -> None:
+        await self.actions.aclose()
+        if self.session is not None:
+            session = self.session
+            self.session = None
+            await asyncio.get_running_loop().run_in_executor(self.st.executor, session.close)

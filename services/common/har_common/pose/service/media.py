@@ -1,0 +1,160 @@
+"""Images in, video probing and decoding (PyAV), with the checks the API promises.
+
+Decoding never trusts the upload's name or extension: the container is probed by content.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from fractions import Fraction
+from pathlib import Path
+from typing import Iterator
+
+import cv2
+import numpy as np
+
+VIDEO_EXTENSIONS = {".mp4", ".avi", ".mov", ".webm", ".mkv"}
+# Containers accepted, as FFmpeg names what it finds in the bytes (mp4/mov, avi, mkv/webm).
+CONTAINERS = {"mov,mp4,m4a,3gp,3g2,mj2", "avi", "matroska,webm"}
+
+
+class MediaError(ValueError):
+    """Bad input: the message is safe to show to the client."""
+
+
+class TooLong(MediaError):
+    pass
+
+
+def decode_image(data: bytes | bytearray | memoryview) -> np.ndarray:
+    """JPEG or PNG bytes to RGB uint8 ``(H, W, 3)``; :class:`MediaError` on anything else."""
+    buf = np.frombuffer(data, dtype=np.uint8)
+    if buf.size < 8 or not (bytes(buf[:3]) == b"\xff\xd8\xff" or bytes(buf[:8]) == b"\x89PNG\r\n\x1a\n"):
+        raise MediaError("not a JPEG or PNG image")
+    img = cv2.imdecode(buf, cv2.IMREAD_COLOR)
+    if img is None or img.ndim != 3 or img.shape[0] < 1 or img.shape[1] < 1:
+        raise MediaError("the image could not be decoded")
+    return cv2.cvtColor(img, cv2.COLOR_BGR2RGB)
+
+
+@dataclass
+class VideoProbe:
+    width: int
+    height: int
+    fps: float
+    frame_count: int
+    duration_ms: float
+    codec: str
+
+
+def _open(path: Path):
+    import av
+
+    try:
+        return av.open(str(path), mode="r", options={"probesize": "5000000"})
+    except Exception as exc:  # noqa: BLE001 - any open failure is the file's fault
+        raise MediaError(f"not a readable video, or truncated ({type(exc).__name__})") from None
+
+
+def probe_video(path: Path, max_duration_s: float, max_pixels: int) -> VideoProbe:
+    """Check a video before any frame is decoded for the job.
+
+    Order: container and video stream exist, the declared duration is within the limit (422 before
+    decoding), dimensions are sane, every packet is demuxed (cheap, no decoding) to find files cut
+    short, and the first frame decodes.
+    """
+    import av
+
+    with _open(path) as container:
+        if container.format.name not in CONTAINERS:
+            raise MediaError(f"not an mp4, avi, mov, webm or mkv video (found {container.format.name})")
+        streams = container.streams.video
+        if not streams:
+            raise MediaError("the file has no video stream")
+        stream = streams[0]
+        rate = stream.average_rate or stream.guessed_rate or stream.base_rate
+        fps = float(rate) if rate else 0.0
+        if not (0 < fps <= 1000) or not math.isfinite(fps):
+            fps = 30.0
+        duration_s = None
+        if stream.duration is not None and stream.time_base:
+            duration_s = float(stream.duration * stream.time_base)
+        elif container.duration is not None:
+            duration_s = container.duration / 1_000_000
+        elif stream.frames:
+            duration_s = stream.frames / fps
+        if duration_s is not None and duration_s > max_duration_s:
+            raise TooLong(f"the video lasts {duration_s:.1f} s, over the limit of {max_duration_s:g} s")
+        width, height = stream.codec_context.width, stream.codec_context.height
+        if width <= 0 or height <= 0 or width * height > max_pixels:
+            raise MediaError(f"unsupported frame size {width}x{height}")
+        codec = stream.codec_context.name
+        size = path.stat().st_size
+        packets = 0
+        last_ts = 0.0
+        try:
+            for packet in container.demux(stream):
+                if packet.size == 0:
+                    continue
+                if packet.pos is not None and packet.pos >= 0 and packet.pos + packet.size > size:
+                    raise MediaError("the video is truncated")
+                packets += 1
+                if packet.pts is not None and packet.time_base:
+                    last_ts = max(last_ts, float(packet.pts * packet.time_base))
+                    if last_ts > max_duration_s:
+                        raise TooLong(f"the video lasts over the limit of {max_duration_s:g} s")
+        except av.FFmpegError as exc:
+            raise MediaError(f"the video is damaged ({exc.__class__.__name__})") from None
+        if packets == 0:
+            raise MediaError("the video has no frames")
+        declared = stream.frames or 0
+        if declared and packets < 0.98 * declared:
+            raise MediaError(f"the video is truncated ({packets} of {declared} frames present)")
+    # the first frame must decode
+    with _open(path) as container:
+        try:
+            first = next(container.decode(video=0), None)
+        except Exception as exc:  # noqa: BLE001
+            raise MediaError(f"the video could not be decoded ({type(exc).__name__})") from None
+        if first is None:
+            raise MediaError("the video could not be decoded")
+        width, height = first.width, first.height
+    if duration_s is None:
+        duration_s = packets / fps
+    return VideoProbe(width=width, height=height, fps=fps, frame_count=declared or packets,
+                      duration_ms=duration_s * 1000.0, codec=codec)
+
+
+@dataclass
+class DecodedFrame:
+    index: int
+    timestamp_ms: float
+    rgb: np.ndarray
+
+
+def iter_frames(path: Path, stride: int = 1, fps: float = 30.0) -> Iterator[DecodedFrame]:
+    """Decode every ``stride``-th frame as RGB; frames the decoder cannot read end the iteration
+    with :class:`MediaError` (the job fails with that message)."""
+    import av
+
+    with _open(path) as container:
+        stream = container.streams.video[0]
+        stream.thread_type = "AUTO"
+        tb = stream.time_base or Fraction(1, 1000)
+        start = None
+        index = -1
+        try:
+            for frame in container.decode(stream):
+                index += 1
+                if index % stride:
+                    continue
+                if frame.pts is not None:
+                    if start is None:
+                        start = frame.pts
+                    t_ms = float((frame.pts - start) * tb) * 1000.0
+                else:
+                    t_ms = index * 1000.0 / fps
+                yield DecodedFrame(index, max(t_ms, 0.0), frame.to_ndarray(format="rgb24"))
+        except av.FFmpegError as exc:
+            raise MediaError(f"the video could not be decoded past frame {index} ({exc.__class__.__name__})") from None

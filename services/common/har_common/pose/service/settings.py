@@ -1,0 +1,52 @@
+"""One settings class for a pose service; each service subclasses it with its own env prefix.
+
+Example (the single-person service)::
+
+    class Settings(PoseServiceSettings):
+        model_config = SettingsConfigDict(env_prefix="HAR_POSE_SINGLE_")
+        model_complexity: int = 1
+
+Every field can be set from the environment, e.g. ``HAR_POSE_SINGLE_MAX_UPLOAD_BYTES=1000000``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class PoseServiceSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="HAR_POSE_", extra="ignore")
+
+    service_name: str = "pose"
+    data_dir: Path = Field(Path("data/pose"), description="SQLite job database and job files live here.")
+
+    # classifier
+    classifier_url: str | None = Field("http://127.0.0.1:8001", description="Empty: actions off.")
+    classifier_model: str | None = Field(None, description="Model name; empty: the classifier's default.")
+    classifier_timeout_s: float = 2.0
+    actions: bool = Field(True, description="Label actions at all (live streams can also switch per socket).")
+
+    # uploads and jobs
+    max_upload_bytes: int = Field(500 * 1024 * 1024, gt=0)
+    max_video_duration_s: float = Field(600.0, gt=0)
+    max_video_pixels: int = Field(3840 * 2160, gt=0, description="Larger frames are refused (422).")
+    job_frame_stride: int = Field(1, ge=1, description="Default: analyse every Nth frame of a video job.")
+    job_workers: int = Field(1, ge=1)
+    max_queued_jobs: int = Field(16, ge=1, description="Past this many waiting jobs uploads get 503.")
+    render_video: bool = Field(True, description="Write the annotated MP4 while a job runs.")
+    keep_uploads: bool = Field(False, description="Keep the uploaded file after a job finished.")
+    resume_interrupted_jobs: bool = Field(True, description="Restart jobs a restart interrupted (else failed).")
+
+    # live and single frames
+    max_inflight: int = Field(4, ge=1, description="Concurrent POST /v1/frames; more get 503 + Retry-After.")
+    max_streams: int = Field(16, ge=1, description="Concurrent live sockets; more are closed with 1013.")
+    max_message_bytes: int = Field(8 * 1024 * 1024, gt=0, description="Largest stream message / image upload.")
+    inference_threads: int = Field(2, ge=1, description="Threads running pose models.")
+    allow_stream_urls: bool = Field(False, description="Enable WS /v1/stream/url (server reads a camera URL).")
+
+    # access
+    api_key: str | None = Field(None, description="When set: X-API-Key header (REST) or api_key query (WS).")
+    cors_origins: list[str] = Field(default_factory=list)
