@@ -21,11 +21,9 @@ Example:
     >>> spec = ModelSpec(name="demo", classes=("walking", "waving"), window=4, fps=10.0, stride=2)
     >>> tracker = ActionTracker(spec)
     >>> person = Detection(keypoints=np.ones((17, 3), np.float32), track_id=0)
-    >>> due = []
-    >>> for i in range(4):
-    ...     due = tracker.observe(i * 100.0, [person])
-    >>> [(r.track_id, len(r.keypoints)) for r in due]
-    [(0, 4)]
+    >>> due = [r for i in range(4) for r in tracker.observe(i * 100.0, [person])]
+    >>> [(r.track_id, len(r.keypoints)) for r in due]       # due once 75 % of the window is filled
+    [(0, 3)]
     >>> tracker.apply(due, [{"walking": 0.9, "waving": 0.1}])
     >>> tracker.frame_labels(300.0, [person])[0].label
     'walking'
@@ -104,9 +102,16 @@ class ModelSpec:
         classes = first("classes", "labels", default=[])
         if isinstance(classes, Mapping):
             classes = list(classes.values())
-        window = int(first("window", "window_length", "window_frames", "sequence_length", "frames", default=0))
-        fps = float(first("fps", "window_fps", default=30.0))
-        stride = int(first("stride", "window_stride", "hop", default=0))
+        win = first("window", "window_spec", default=None)
+        if isinstance(win, Mapping):            # {"window": {"length": 32, "fps": 15, "stride": 8}}
+            chosen = {**chosen, **{f"window_{k}": v for k, v in win.items()}}
+            window = int(first("window_length", "window_frames", default=0))
+            fps = float(first("window_fps", "fps", default=30.0))
+            stride = int(first("window_stride", "stride", default=0))
+        else:
+            window = int(first("window", "window_length", "window_frames", "sequence_length", "frames", default=0))
+            fps = float(first("fps", "window_fps", default=30.0))
+            stride = int(first("stride", "window_stride", "hop", default=0))
         return cls(name=str(first("name", "id", default="classifier")), classes=tuple(map(str, classes)),
                    window=window, fps=fps, stride=stride)
 
@@ -119,6 +124,7 @@ class PipelineConfig:
     enter_confidence: float = 0.5      # smoothed probability a label needs to be adopted
     exit_confidence: float = 0.35      # the current label drops to `uncertain` below this
     switch_margin: float = 0.1         # a new label must beat the current one by this much
+    switch_after: int = 2              # ... in this many windows in a row
     visible_threshold: float = 0.3     # a joint counts as visible at this score or above
     min_visible_joints: int = 8        # fewer visible joints: `uncertain` (frame and window)
     min_window_fill: float = 0.75      # share of the window span needed before the first request
@@ -168,6 +174,8 @@ class _Track:
     probs: np.ndarray | None = None
     label: str = UNCERTAIN
     confidence: float = 0.0
+    candidate: str | None = None
+    candidate_n: int = 0
     segment: _Segment | None = None
 
 
@@ -271,9 +279,16 @@ class ActionTracker:
             else:
                 p_cur = float(track.probs[self._index[track.label]])
                 if classes[top] != track.label and p_top >= cfg.enter_confidence and p_top >= p_cur + cfg.switch_margin:
-                    track.label = classes[top]
-                elif p_cur < cfg.exit_confidence:
-                    track.label = UNCERTAIN
+                    if track.candidate == classes[top]:
+                        track.candidate_n += 1
+                    else:
+                        track.candidate, track.candidate_n = classes[top], 1
+                    if track.candidate_n >= cfg.switch_after:
+                        track.label, track.candidate, track.candidate_n = classes[top], None, 0
+                else:
+                    track.candidate, track.candidate_n = None, 0
+                    if p_cur < cfg.exit_confidence:
+                        track.label = UNCERTAIN
             track.confidence = (float(track.probs[self._index[track.label]])
                                 if track.label in self._index else p_top)
 

@@ -1,0 +1,151 @@
+"""Plumbing fixtures for the shared pose layer: a deterministic fake pose back end and a fake
+classifier speaking the classifier's HTTP API (the real ones are tested in tests/pose_single)."""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+
+import numpy as np
+import pytest
+
+
+class FakeSession:
+    def __init__(self, backend, raw, static):
+        self.backend, self.raw, self.static = backend, raw, static
+        self.closed = False
+
+    def process(self, image, timestamp_ms):
+        from har_common.pose.backend import Detection
+
+        assert image.dtype == np.uint8 and image.ndim == 3
+        if self.backend.delay_s:
+            time.sleep(self.backend.delay_s)
+        h, w = image.shape[:2]
+        if image.mean() < 5:                       # a black frame: nobody there
+            return []
+        kp = np.zeros((17, 3), np.float32)
+        kp[:, 0] = np.linspace(0.3, 0.7, 17) * w
+        kp[:, 1] = np.linspace(0.2, 0.9, 17) * h
+        kp[:, 2] = 0.9
+        raw = np.ones((33, 4), np.float32) if self.raw else None
+        return [Detection(keypoints=kp, score=0.9, bbox=(0.3 * w, 0.2 * h, 0.7 * w, 0.9 * h), track_id=0, raw=raw)]
+
+    def close(self):
+        self.closed = True
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+
+class FakeBackend:
+    name = "fake-pose"
+    multi_person = False
+
+    def __init__(self, delay_s: float = 0.0):
+        self.delay_s = delay_s
+        self.sessions = []
+
+    def session(self, raw=False, static=False):
+        s = FakeSession(self, raw, static)
+        self.sessions.append(s)
+        return s
+
+    def info(self):
+        return {"engine": "fake"}
+
+    def close(self):
+        pass
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class FakeClassifier:
+    """Classifier API on a real socket: GET /v1/models, POST /v1/classify. ``mode``: ok, down, slow."""
+
+    def __init__(self):
+        from fastapi import FastAPI
+        from fastapi.responses import JSONResponse
+
+        self.mode = "ok"
+        self.calls = 0
+        self.batch_sizes = []
+        app = FastAPI()
+
+        @app.get("/v1/models")
+        def models():
+            if self.mode == "down":
+                return JSONResponse({"detail": "down"}, status_code=503)
+            return {"default": "fake", "models": [{"name": "fake", "classes": ["waving", "walking"],
+                                                   "window": {"length": 8, "fps": 15.0, "stride": 2}}]}
+
+        @app.post("/v1/classify")
+        def classify(body: dict):
+            self.calls += 1
+            self.batch_sizes.append(len(body["sequences"]))
+            if self.mode == "down":
+                return JSONResponse({"detail": "down"}, status_code=503)
+            if self.mode == "slow":
+                time.sleep(3)
+            return {"predictions": [{"model": "fake", "label": "waving", "confidence": 0.9,
+                                     "probabilities": {"waving": 0.9, "walking": 0.1}} for _ in body["sequences"]]}
+
+        import uvicorn
+
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning"))
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+        self.thread.start()
+        for _ in range(100):
+            if self.server.started:
+                break
+            time.sleep(0.05)
+
+    def stop(self):
+        self.server.should_exit = True
+        self.thread.join(5)
+
+
+@pytest.fixture(scope="session")
+def fake_classifier():
+    fc = FakeClassifier()
+    yield fc
+    fc.stop()
+
+
+@pytest.fixture
+def make_app(tmp_path):
+    """make_app(**settings) -> (TestClient, backend); the client is entered (lifespan ran, ready)."""
+    from fastapi.testclient import TestClient
+
+    from har_common.pose.service import PoseServiceSettings, create_app
+
+    clients = []
+
+    def make(backend=None, **kw):
+        backend = backend or FakeBackend()
+        kw.setdefault("data_dir", tmp_path / "data")
+        kw.setdefault("classifier_url", None)
+        settings = PoseServiceSettings(**kw)
+        app = create_app(lambda s: backend, settings)
+        client = TestClient(app)
+        client.__enter__()
+        clients.append(client)
+        for _ in range(200):
+            if client.get("/readyz").status_code == 200:
+                break
+            time.sleep(0.02)
+        return client, backend
+
+    yield make
+    for c in clients:
+        c.__exit__(None, None, None)

@@ -1,0 +1,138 @@
+"""The frames-to-actions core: windows, smoothing with hysteresis, uncertainty, segments."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from har_common.pose.backend import Detection
+from har_common.pose.pipeline import UNCERTAIN, ActionTracker, ModelSpec, PipelineConfig
+from har_common.schemas import ActionSegment
+
+SPEC = ModelSpec(name="m", classes=("walking", "waving", "boxing"), window=8, fps=10.0, stride=2)
+
+
+def person(track=0, visible=17, score=0.9):
+    kp = np.zeros((17, 3), np.float32)
+    kp[:visible] = (100.0, 200.0, score)
+    return Detection(keypoints=kp, track_id=track)
+
+
+def probs(label, p=0.9):
+    rest = (1 - p) / 2
+    return {c: (p if c == label else rest) for c in SPEC.classes}
+
+
+def test_model_spec_from_payload_variants():
+    flat = {"default": "b", "models": [{"name": "a", "classes": ["x"], "window": 10},
+                                       {"name": "b", "classes": ["x", "y"], "window_length": 32, "fps": 15, "stride": 8}]}
+    s = ModelSpec.from_models_payload(flat)
+    assert (s.name, s.classes, s.window, s.fps, s.stride) == ("b", ("x", "y"), 32, 15.0, 8)
+    assert ModelSpec.from_models_payload(flat, "a").window == 10
+    nested = {"models": [{"name": "st", "default": True, "classes": ["x"], "window": {"length": 32, "fps": 15.0, "stride": 8}}]}
+    s = ModelSpec.from_models_payload(nested)
+    assert (s.window, s.fps, s.stride, s.window_ms) == (32, 15.0, 8, pytest.approx(2133.33, abs=0.01))
+    assert ModelSpec.from_models_payload([{"name": "z", "classes": ["q"], "window": 16}]).stride == 4
+    with pytest.raises(ValueError):
+        ModelSpec.from_models_payload(flat, "missing")
+    with pytest.raises(ValueError):
+        ModelSpec.from_models_payload({"models": []})
+
+
+def test_windows_come_due_once_per_stride_and_carry_real_fps():
+    tr = ActionTracker(SPEC)
+    due_at = []
+    for i in range(40):                        # 30 fps video, model window 800 ms, stride 200 ms
+        t = i * 1000 / 30
+        for r in tr.observe(t, [person()]):
+            due_at.append(i)
+            assert r.fps == pytest.approx(30.0, rel=0.01)
+            assert r.keypoints.shape[1:] == (17, 3)
+            assert len(r.keypoints) <= 25
+    assert due_at[0] == 17                     # 75 % of the 24-frame window filled
+    assert np.diff(due_at).tolist() == [6] * (len(due_at) - 1)   # 200 ms at 30 fps
+
+
+def test_window_json_is_a_valid_skeleton_sequence():
+    from har_common.schemas import SkeletonSequence
+
+    tr = ActionTracker(SPEC)
+    due = [r for i in range(10) for r in tr.observe(i * 100.0, [person()])]
+    SkeletonSequence.model_validate(due[0].to_json())
+
+
+def test_smoothing_and_hysteresis_do_not_flicker():
+    tr = ActionTracker(SPEC, PipelineConfig(ema_alpha=0.5))
+    seq = ["walking"] * 6 + ["waving", "walking"] * 4 + ["waving"] * 8
+    labels = []
+    t = 0.0
+    for target in seq:
+        for _ in range(2):                     # stride = 2 frames at 10 fps
+            due = tr.observe(t, [person()])
+            if due:
+                tr.apply(due, [probs(target)] * len(due))
+            labels.append(tr.frame_labels(t, [person()])[0].label)
+            t += 100.0
+    labelled = [x for x in labels if x != UNCERTAIN]
+    assert labelled[0] == "walking"
+    changes = sum(1 for a, b in zip(labelled, labelled[1:]) if a != b)
+    assert changes == 1 and labelled[-1] == "waving"        # alternation did not flip the label
+    segs = tr.finish(t)
+    assert [s.label for s in segs] == ["walking", "waving"]
+    assert segs[0].end_ms == segs[1].start_ms                # segments meet at the change
+    for s in segs:
+        ActionSegment.model_validate(s.model_dump())
+        assert 0.5 < s.mean_confidence <= 1.0
+
+
+def test_low_confidence_and_few_joints_are_uncertain():
+    tr = ActionTracker(SPEC)
+    for i in range(10):
+        due = tr.observe(i * 100.0, [person()])
+        if due:
+            tr.apply(due, [{"walking": 0.4, "waving": 0.35, "boxing": 0.25}])
+    assert tr.frame_labels(900.0, [person()])[0].label == UNCERTAIN
+    tr2 = ActionTracker(SPEC)
+    for i in range(10):
+        due = tr2.observe(i * 100.0, [person()])
+        if due:
+            tr2.apply(due, [probs("boxing")])
+    assert tr2.frame_labels(900.0, [person()])[0].label == "boxing"
+    assert tr2.frame_labels(1000.0, [person(visible=5)])[0].label == UNCERTAIN   # this frame: too few joints
+    # a window of mostly hidden people is never sent
+    tr3 = ActionTracker(SPEC)
+    assert not [r for i in range(20) for r in tr3.observe(i * 100.0, [person(visible=4)])]
+
+
+def test_tracks_are_independent_and_expire():
+    tr = ActionTracker(SPEC, PipelineConfig(track_timeout_ms=500))
+    for i in range(10):
+        due = tr.observe(i * 100.0, [person(1), person(2)])
+        if due:
+            tr.apply(due, [probs("walking" if r.track_id == 1 else "boxing") for r in due])
+        tr.frame_labels(i * 100.0, [person(1), person(2)])
+    assert sorted(tr.track_ids) == [1, 2]
+    # track 2 leaves; past the timeout its segment closes
+    for i in range(10, 18):
+        tr.observe(i * 100.0, [person(1)])
+        tr.frame_labels(i * 100.0, [person(1)])
+    closed = tr.drain_segments()
+    assert [(s.track_id, s.label) for s in closed] == [(2, "boxing")]
+    assert tr.track_ids == [1]
+
+
+def test_stale_results_and_no_spec():
+    tr = ActionTracker(SPEC, PipelineConfig(stale_ms=500))
+    for i in range(10):
+        due = tr.observe(i * 100.0, [person()])
+        if due:
+            tr.apply(due, [probs("waving")])
+    assert tr.frame_labels(950.0, [person()])[0].label == "waving"
+    for i in range(10, 20):
+        tr.observe(i * 100.0, [person()])                      # classifier down: nothing applied
+    lab = tr.frame_labels(2000.0, [person()])[0]
+    assert lab.label == UNCERTAIN and lab.confidence == 0.0
+    off = ActionTracker(None)
+    assert off.observe(0.0, [person()]) == [] and off.frame_labels(0.0, [person()]) == [None]
+    off.set_spec(SPEC)
+    assert [r for i in range(10) for r in off.observe(i * 100.0, [person()])]
