@@ -10,10 +10,8 @@ export interface JobListProps {
   onOpen: (job: Job) => void;
 }
 
-function when(s?: string): string {
-  if (!s) return '';
-  const d = new Date(s);
-  return Number.isNaN(d.getTime()) ? s : d.toLocaleString();
+function when(ms?: number): string {
+  return ms == null ? '' : new Date(ms).toLocaleString();
 }
 
 export default function JobList({ refreshKey = 0, onOpen }: JobListProps) {
@@ -29,7 +27,7 @@ export default function JobList({ refreshKey = 0, onOpen }: JobListProps) {
       if (r.status === 'fulfilled') all.push(...r.value);
       else errs[POSE_SERVICES[i].id] = (r.reason as ApiError).message;
     });
-    all.sort((a, b) => String(b.createdAt ?? '').localeCompare(String(a.createdAt ?? '')));
+    all.sort((a, b) => (b.createdAt ?? 0) - (a.createdAt ?? 0));
     setJobs(all);
     setErrors(errs);
   }, []);

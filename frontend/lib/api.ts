@@ -116,7 +116,8 @@ export interface Job {
   /** 0..100 */
   progress: number;
   filename?: string;
-  createdAt?: string;
+  /** Milliseconds since the epoch. */
+  createdAt?: number;
   error?: string;
   raw: Record<string, unknown>;
 }
@@ -129,13 +130,22 @@ const STATUS_WORDS: Record<string, JobStatus> = {
   cancelled: 'cancelled', canceled: 'cancelled', deleted: 'cancelled',
 };
 
+/** Epoch seconds (the services' REAL columns), epoch ms or an ISO string, to epoch ms. */
+export function toEpochMs(v: unknown): number | undefined {
+  if (typeof v === 'number' && Number.isFinite(v)) return v < 1e11 ? v * 1000 : v;
+  if (typeof v === 'string' && v) {
+    const t = Date.parse(v);
+    return Number.isNaN(t) ? undefined : t;
+  }
+  return undefined;
+}
+
 export function normalizeJob(service: PoseService, raw: Record<string, unknown>): Job {
   const s = String(raw.status ?? raw.state ?? 'unknown').toLowerCase();
   const status = STATUS_WORDS[s] ?? 'unknown';
   let progress = Number(raw.progress ?? raw.progress_percent ?? raw.percent ?? (status === 'done' ? 100 : 0));
   if (!Number.isFinite(progress)) progress = 0;
-  // Progress is documented in percent; a fraction (0..1) is accepted too.
-  if (progress > 0 && progress <= 1 && raw.progress_percent === undefined && status !== 'done' && !Number.isInteger(progress)) progress *= 100;
+  // Progress is in percent (GET /v1/jobs/{id}).
   if (status === 'done') progress = 100;
   const errVal = raw.error ?? raw.message ?? raw.detail;
   const source = raw.source as Record<string, unknown> | undefined;
@@ -145,7 +155,7 @@ export function normalizeJob(service: PoseService, raw: Record<string, unknown>)
     status,
     progress: Math.max(0, Math.min(100, progress)),
     filename: (raw.filename ?? raw.original_filename ?? raw.name ?? source?.filename) as string | undefined,
-    createdAt: (raw.created_at ?? raw.created ?? raw.submitted_at) as string | undefined,
+    createdAt: toEpochMs(raw.created_at ?? raw.created ?? raw.submitted_at),
     error: status === 'failed' && errVal != null ? String(typeof errVal === 'object' ? detailText({ detail: errVal }) : errVal) : undefined,
     raw,
   };

@@ -21,8 +21,11 @@ export function watchJob(service: PoseService, id: string, onUpdate: (job: Job) 
   let last: Job | null = null;
   let failures = 0;
 
+  const rank = (j: Job) => (j.status === 'queued' ? 0 : j.status === 'running' ? 1 : 2);
   const emit = (job: Job) => {
     if (stopped) return;
+    // A slow poll answer must not move the job backwards after a pushed update.
+    if (last && (rank(job) < rank(last) || (rank(job) === rank(last) && job.progress < last.progress))) return;
     last = job;
     onUpdate(job);
     if (isFinished(job)) stop();

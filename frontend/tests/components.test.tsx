@@ -1,0 +1,180 @@
+import { act, fireEvent, render, screen, waitFor, within } from '@testing-library/react';
+import { beforeEach, describe, expect, it, vi } from 'vitest';
+import JobList from '@/components/JobList';
+import ModelCard from '@/components/ModelCard';
+import Player from '@/components/Player';
+import UploadPanel from '@/components/UploadPanel';
+import Timeline from '@/components/Timeline';
+import { uploadedFile } from '@/lib/localSources';
+import type { VideoAnalysis } from '@/lib/types';
+import { contextOf } from './setup';
+import { example } from './example';
+import { FakeWebSocket, FakeXHR, jsonResponse, routeFetch } from './fakes';
+
+describe('UploadPanel', () => {
+  beforeEach(() => {
+    FakeWebSocket.reset();
+    vi.stubGlobal('XMLHttpRequest', FakeXHR);
+    vi.stubGlobal('WebSocket', FakeWebSocket);
+  });
+
+  const pickFile = (file: File) => fireEvent.change(screen.getByTestId('file-input'), { target: { files: [file] } });
+
+  it('uploads to the chosen service, shows upload then processing progress, and reports the finished job', async () => {
+    routeFetch({ 'GET /api/pose-multi/v1/jobs/j9': () => jsonResponse({ id: 'j9', status: 'running', progress: 10 }) });
+    const done = vi.fn();
+    render(<UploadPanel onJobDone={done} />);
+    const file = new File([new Uint8Array(100)], 'ta_chi.mp4', { type: 'video/mp4' });
+    pickFile(file);
+    expect(screen.getByText('ta_chi.mp4')).toBeTruthy();
+    fireEvent.click(screen.getByLabelText(/Several people/));
+    fireEvent.click(screen.getByRole('button', { name: 'Upload and analyse' }));
+    const xhr = FakeXHR.last!;
+    expect(xhr.url).toBe('/api/pose-multi/v1/videos');
+    act(() => xhr.progress(50, 100));
+    expect(screen.getByRole('progressbar', { name: 'Uploading' }).getAttribute('aria-valuenow')).toBe('50');
+    act(() => xhr.respond(202, { id: 'j9', status: 'queued', progress: 0, filename: 'ta_chi.mp4' }));
+    await screen.findByRole('progressbar', { name: /Queued|Processing/ });
+    expect(uploadedFile('pose-multi', 'j9')).toBe(file);
+    const ws = FakeWebSocket.instances[0];
+    expect(ws.url).toMatch(/\/api\/pose-multi\/v1\/jobs\/j9\/events$/);
+    act(() => {
+      ws.open();
+      ws.receive({ type: 'progress', job: { id: 'j9', status: 'running', progress: 64 } });
+    });
+    await waitFor(() => expect(screen.getByRole('progressbar', { name: 'Processing' }).getAttribute('aria-valuenow')).toBe('64'));
+    act(() => ws.receive({ type: 'progress', job: { id: 'j9', status: 'done', progress: 100 } }));
+    await waitFor(() => expect(done).toHaveBeenCalledWith(expect.objectContaining({ id: 'j9', status: 'done', service: 'pose-multi' })));
+    expect(screen.getByRole('status').textContent).toMatch(/Analysis ready/);
+  });
+
+  it('shows the server message when the file is rejected', async () => {
+    render(<UploadPanel />);
+    pickFile(new File(['just text'], 'notes.txt', { type: 'text/plain' }));
+    fireEvent.click(screen.getByRole('button', { name: 'Upload and analyse' }));
+    act(() => FakeXHR.last!.respond(422, { detail: 'not a video: no video stream in the file' }));
+    const alert = await screen.findByRole('alert');
+    expect(alert.textContent).toMatch(/File rejected\./);
+    expect(alert.textContent).toMatch(/not a video: no video stream in the file/);
+  });
+
+  it('says so when the service is down', async () => {
+    render(<UploadPanel />);
+    pickFile(new File(['x'], 'a.mp4'));
+    fireEvent.click(screen.getByRole('button', { name: 'Upload and analyse' }));
+    act(() => FakeXHR.last!.respond(502, { detail: 'The pose-single service at http://127.0.0.1:8002 is not reachable (ECONNREFUSED).' }));
+    const alert = await screen.findByRole('alert');
+    expect(alert.textContent).toMatch(/Service unavailable\..*single-person pose service is not reachable/);
+  });
+});
+
+describe('Player', () => {
+  const analysis: VideoAnalysis = {
+    ...example,
+    segments: [
+      { track_id: 0, label: 'walking', start_ms: 0, end_ms: 40, duration_ms: 40, mean_confidence: 0.8 },
+      { track_id: 0, label: 'standing', start_ms: 40, end_ms: 100, duration_ms: 60, mean_confidence: 0.7 },
+    ],
+  };
+  const sources = [{ id: 'annotated', label: 'Annotated', src: '/api/pose-single/v1/jobs/a/video', annotated: true }];
+  const downloads = [
+    { label: 'Keypoints JSON', href: '/api/pose-single/v1/jobs/a/result', filename: 'ta_chi.analysis.json' },
+    { label: 'CSV', href: '/api/pose-single/v1/jobs/a/keypoints.csv', filename: 'ta_chi.keypoints.csv' },
+  ];
+
+  it('draws the skeleton of the frame on screen and lists the people in it', () => {
+    render(<Player analysis={analysis} sources={sources} downloads={downloads} />);
+    const canvas = screen.getByTestId('overlay') as HTMLCanvasElement;
+    const ctx = contextOf(canvas);
+    expect(ctx.calls.filter((c) => c.op === 'arc').length).toBeGreaterThanOrEqual(17);
+    expect(canvas.dataset.frameIndex).toBe('0');
+    expect(within(screen.getByTestId('now-people')).getByTestId('person-label').textContent).toBe('uncertain 0%');
+  });
+
+  it('shows a timeline per person and seeks when a segment is clicked', () => {
+    render(<Player analysis={analysis} sources={sources} downloads={downloads} />);
+    const bars = within(screen.getByTestId('timeline')).getAllByRole('button');
+    expect(bars.map((b) => b.dataset.label)).toEqual(['walking', 'standing']);
+    const video = screen.getByTestId('video') as HTMLVideoElement;
+    fireEvent.click(bars[1]);
+    expect(video.currentTime).toBeCloseTo(0.041, 3);
+    const canvas = screen.getByTestId('overlay') as HTMLCanvasElement;
+    expect(canvas.dataset.frameIndex).toBe('1');
+    const rows = within(screen.getByTestId('segment-table')).getAllByRole('row');
+    expect(rows).toHaveLength(3);
+    fireEvent.click(rows[1]);
+    expect(video.currentTime).toBeCloseTo(0.001, 3);
+  });
+
+  it('offers the downloads with file names', () => {
+    render(<Player analysis={analysis} sources={sources} downloads={downloads} />);
+    const link = screen.getByRole('link', { name: 'Keypoints JSON' });
+    expect(link.getAttribute('href')).toBe('/api/pose-single/v1/jobs/a/result');
+    expect(link.getAttribute('download')).toBe('ta_chi.analysis.json');
+  });
+
+  it('turns the overlay off', () => {
+    render(<Player analysis={analysis} sources={sources} />);
+    const ctx = contextOf(screen.getByTestId('overlay') as HTMLCanvasElement);
+    ctx.calls.length = 0;
+    fireEvent.click(screen.getByLabelText('Skeletons'));
+    expect(ctx.calls.some((c) => c.op === 'clearRect')).toBe(true);
+    expect(ctx.calls.some((c) => c.op === 'arc')).toBe(false);
+  });
+
+  it('derives segments from per-frame labels when the service sent none', () => {
+    render(<Player analysis={example} sources={sources} />);
+    expect(screen.getByText(/these come from the per-frame labels/)).toBeTruthy();
+    expect(within(screen.getByTestId('timeline')).getAllByRole('button')[0].dataset.label).toBe('uncertain');
+  });
+});
+
+describe('Timeline', () => {
+  it('places bars by time', () => {
+    render(<Timeline tracks={[1, 2]} durationMs={1000} segments={[{ track_id: 2, label: 'running', start_ms: 250, end_ms: 750, mean_confidence: 1 }]} />);
+    const bar = screen.getByRole('button', { name: /person 2 running/ });
+    expect(bar.style.left).toBe('25%');
+    expect(screen.getByText('person 1')).toBeTruthy();
+  });
+});
+
+describe('JobList', () => {
+  it('lists jobs of both services, says which one is down, opens and deletes', async () => {
+    const del = vi.fn(() => new Response(null, { status: 204 }));
+    routeFetch({
+      'GET /api/pose-single/v1/jobs': () => jsonResponse({ jobs: [{ id: 's1', status: 'done', progress: 100, filename: 'ta_chi.mp4', created_at: 1700000000 }] }),
+      'GET /api/pose-multi/v1/jobs': () => jsonResponse({ detail: 'The pose-multi service at http://127.0.0.1:8003 is not reachable (ECONNREFUSED).' }, 502),
+      'DELETE /api/pose-single/v1/jobs/s1': del,
+    });
+    vi.spyOn(window, 'confirm').mockReturnValue(true);
+    const open = vi.fn();
+    render(<JobList onOpen={open} />);
+    await screen.findByText('ta_chi.mp4');
+    expect(screen.getByRole('alert').textContent).toMatch(/multi-person pose service is not reachable/);
+    fireEvent.click(screen.getByRole('button', { name: 'Open' }));
+    expect(open).toHaveBeenCalledWith(expect.objectContaining({ id: 's1', service: 'pose-single' }));
+    fireEvent.click(screen.getByRole('button', { name: 'Delete ta_chi.mp4' }));
+    await waitFor(() => expect(screen.queryByText('ta_chi.mp4')).toBeNull());
+    expect(del).toHaveBeenCalled();
+  });
+});
+
+describe('ModelCard', () => {
+  it('shows classes, figures and the confusion matrix', () => {
+    render(
+      <ModelCard
+        model={{
+          name: 'stgcn',
+          isDefault: true,
+          classes: ['walking', 'running'],
+          raw: { name: 'stgcn', window: 48, evaluation: { accuracy: 0.95, macro_f1: 0.94, confusion_matrix: [[9, 1], [0, 10]] } },
+        }}
+      />,
+    );
+    expect(screen.getByText('default')).toBeTruthy();
+    expect(screen.getByText('95.0%')).toBeTruthy();
+    const cm = screen.getByTestId('confusion-matrix');
+    expect(within(cm).getAllByRole('row')).toHaveLength(3);
+    expect(within(cm).getByTitle('walking as running: 1')).toBeTruthy();
+  });
+});

@@ -1,0 +1,131 @@
+// @vitest-environment node
+import http from 'node:http';
+import net from 'node:net';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+// @ts-expect-error plain ESM without types
+import { createServer, matchRoute } from '../server.mjs';
+
+const listen = (s: http.Server | net.Server) => new Promise<number>((r) => s.listen(0, '127.0.0.1', () => r((s.address() as net.AddressInfo).port)));
+
+let upstream: http.Server;
+let front: http.Server;
+let base: string;
+let frontPort: number;
+const seen: { url?: string; host?: string; prefix?: string }[] = [];
+
+beforeAll(async () => {
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'har-out-'));
+  fs.writeFileSync(path.join(root, 'index.html'), '<h1>home</h1>');
+  fs.mkdirSync(path.join(root, 'live'));
+  fs.writeFileSync(path.join(root, 'live', 'index.html'), '<h1>live</h1>');
+  fs.writeFileSync(path.join(root, '404.html'), '<h1>missing</h1>');
+  upstream = http.createServer((req, res) => {
+    seen.push({ url: req.url, host: req.headers.host, prefix: req.headers['x-forwarded-prefix'] as string });
+    let body = '';
+    req.on('data', (c) => (body += c));
+    req.on('end', () => {
+      res.writeHead(req.url === '/v1/bad' ? 422 : 200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify(req.url === '/v1/bad' ? { detail: 'not a video' } : { url: req.url, method: req.method, body }));
+    });
+  });
+  // A minimal WebSocket-ish upgrade: answer 101, then echo bytes.
+  upstream.on('upgrade', (req, socket) => {
+    seen.push({ url: req.url });
+    socket.write('HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n');
+    socket.on('data', (d) => socket.write(d));
+  });
+  const upPort = await listen(upstream);
+  // a port with nothing listening
+  const dead = net.createServer();
+  const deadPort = await listen(dead);
+  await new Promise((r) => dead.close(r));
+  front = createServer({
+    root,
+    routes: {
+      classifier: new URL(`http://127.0.0.1:${upPort}`),
+      'pose-single': new URL(`http://127.0.0.1:${upPort}`),
+      'pose-multi': new URL(`http://127.0.0.1:${deadPort}`),
+    },
+  });
+  frontPort = await listen(front);
+  base = `http://127.0.0.1:${frontPort}`;
+});
+
+afterAll(() => {
+  front?.close();
+  upstream?.close();
+});
+
+describe('server.mjs', () => {
+  it('matches prefixes and strips them', () => {
+    const routes = { 'pose-single': new URL('http://h:1/base/') };
+    expect(matchRoute(routes, '/api/pose-single/v1/jobs?limit=5')).toMatchObject({ name: 'pose-single', path: '/base/v1/jobs?limit=5' });
+    expect(matchRoute(routes, '/api/other/v1')).toBeNull();
+    expect(matchRoute(routes, '/live/')).toBeNull();
+  });
+
+  it('serves the static export, with trailing-slash redirects and a 404 page', async () => {
+    expect(await (await fetch(base + '/')).text()).toBe('<h1>home</h1>');
+    const r = await fetch(base + '/live', { redirect: 'manual' });
+    expect(r.status).toBe(308);
+    expect(r.headers.get('location')).toBe('/live/');
+    expect(await (await fetch(base + '/live/')).text()).toBe('<h1>live</h1>');
+    const nf = await fetch(base + '/nope/');
+    expect(nf.status).toBe(404);
+    expect((await fetch(base + '/../../etc/passwd')).status).toBe(404);
+  });
+
+  it('proxies requests with the prefix stripped, bodies and errors intact', async () => {
+    const r = await fetch(base + '/api/pose-single/v1/jobs?limit=3', { method: 'POST', body: 'hello' });
+    expect(await r.json()).toEqual({ url: '/v1/jobs?limit=3', method: 'POST', body: 'hello' });
+    expect(seen.at(-1)?.prefix).toBe('/api/pose-single');
+    const bad = await fetch(base + '/api/classifier/v1/bad');
+    expect(bad.status).toBe(422);
+    expect(await bad.json()).toEqual({ detail: 'not a video' });
+  });
+
+  it('answers 502 with a JSON detail when a service is down', async () => {
+    const r = await fetch(base + '/api/pose-multi/v1/jobs');
+    expect(r.status).toBe(502);
+    expect((await r.json()).detail).toMatch(/pose-multi service at http:\/\/127\.0\.0\.1:\d+ is not reachable \(ECONNREFUSED\)/);
+    const unknown = await fetch(base + '/api/nothing/v1');
+    expect(unknown.status).toBe(404);
+  });
+
+  const upgrade = (p: string) =>
+    new Promise<{ head: string; sock: net.Socket }>((resolve, reject) => {
+      const sock = net.connect(frontPort, '127.0.0.1', () => {
+        sock.write(`GET ${p} HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n`);
+      });
+      let buf = '';
+      sock.on('data', (d) => {
+        buf += d.toString();
+        if (buf.includes('\r\n\r\n')) {
+          sock.removeAllListeners('data');
+          resolve({ head: buf, sock });
+        }
+      });
+      sock.on('error', reject);
+    });
+
+  it('pipes WebSocket upgrades both ways', async () => {
+    const { head, sock } = await upgrade('/api/pose-single/v1/stream?raw=1');
+    expect(head).toMatch(/^HTTP\/1.1 101/);
+    expect(seen.at(-1)?.url).toBe('/v1/stream?raw=1');
+    const echoed = await new Promise<string>((r) => {
+      sock.once('data', (d) => r(d.toString()));
+      sock.write('ping');
+    });
+    expect(echoed).toBe('ping');
+    sock.destroy();
+  });
+
+  it('answers a WebSocket upgrade to a dead service with 502', async () => {
+    const { head, sock } = await upgrade('/api/pose-multi/v1/stream');
+    expect(head).toMatch(/^HTTP\/1.1 502/);
+    sock.destroy();
+  });
+});
