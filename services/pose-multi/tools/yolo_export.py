@@ -23,6 +23,7 @@ given as local paths.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import sys
@@ -69,6 +70,7 @@ def reference(pt: str, out: str, images: list[str]) -> None:
     for image in images:
         r = model.predict(str(Path(image).resolve()), imgsz=640, conf=0.25, iou=0.7, verbose=False)[0]
         result["images"][Path(image).name] = {
+            "sha256": hashlib.sha256(Path(image).read_bytes()).hexdigest(),
             "shape": list(r.orig_shape),
             "boxes": r.boxes.xyxy.numpy().round(3).tolist(),
             "scores": r.boxes.conf.numpy().round(5).tolist(),

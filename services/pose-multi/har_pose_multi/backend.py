@@ -1,0 +1,178 @@
+"""The multi-person pose back end: YOLO11-pose (ONNX Runtime) + ByteTrack, behind the shared
+``har_common.pose.backend`` interface, so the shared service turns it into the same HTTP API,
+result JSON, CSV, annotated video and live stream as the single-person service.
+
+* :class:`YoloPoseBackend` holds the one onnxruntime session of the process (thread-safe; the
+  model runs on every core through ONNX Runtime's intra-op threads).
+* :class:`YoloPoseSession` is one stream: its own :class:`~.tracking.PersonTracker`, so two jobs
+  or sockets never share track ids. A *static* session (``POST /v1/frames``) does not track.
+* :meth:`YoloPoseSession.process_stream` pipelines a sequence of frames: letterboxing of the next
+  frame and decoding + tracking of the previous one run in helper threads while ONNX Runtime runs
+  the current one (numpy and OpenCV release the GIL), which is what keeps 640x480 above 15 fps
+  on two cores. ``process`` is the one-frame-at-a-time form the shared service calls.
+
+Example:
+    >>> backend = YoloPoseBackend(YoloSettings())                  # doctest: +SKIP
+    >>> with backend.session() as s:                               # doctest: +SKIP
+    ...     people = s.process(rgb, timestamp_ms=0.0)
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+from collections.abc import Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import numpy as np
+
+from har_common.pose.backend import Detection
+
+from .settings import YoloSettings
+from .tracking import PersonTracker
+from .yolo import Poses, YoloPoseModel
+
+log = logging.getLogger(__name__)
+
+
+class ModelMissing(FileNotFoundError):
+    pass
+
+
+class YoloPoseBackend:
+    """A loaded YOLO pose model, shared by all sessions of the process."""
+
+    multi_person = True
+
+    def __init__(self, settings: YoloSettings | None = None):
+        self.settings = s = settings or YoloSettings()
+        path = s.model_path()
+        if not path.is_file():
+            have = ", ".join(s.available_models()) or "none"
+            raise ModelMissing(f"{path} not found (exported models in {s.models_dir}: {have}); "
+                               "run scripts/setup pose-multi (or scripts/fetch-yolo)")
+        self.model = YoloPoseModel(path, device=s.provider, imgsz=s.imgsz, intra_op_threads=s.intra_op_threads,
+                                   conf=s.conf, iou=s.iou, max_det=s.max_det)
+        self.name = Path(path).stem  # e.g. "yolo11n-pose": goes into results as models.pose
+        log.info("loaded %s with %s", path, self.model.providers)
+
+    def info(self) -> dict:
+        s, m = self.settings, self.model
+        return {
+            "model": self.name, "file": Path(m.path).name, "providers": m.providers, "device": m.device,
+            "provider_setting": s.provider, "imgsz": m.imgsz, "dynamic_input": m.dynamic,
+            "conf": s.conf, "iou": s.iou, "available_models": s.available_models(),
+            "tracker": {"library": "trackers.ByteTrackTracker", "lost_seconds": s.track_lost_seconds,
+                        "activation_threshold": s.track_activation_threshold},
+            "licence": "YOLO11 weights: AGPL-3.0 (Ultralytics)",
+        }
+
+    def session(self, raw: bool = False, static: bool = False) -> "YoloPoseSession":
+        return YoloPoseSession(self, raw=raw, static=static)
+
+    def close(self) -> None:
+        self.model = None  # type: ignore[assignment]  # onnxruntime frees the session with it
+
+
+class YoloPoseSession:
+    """One stream of frames. Used by one thread at a time; ``process_stream`` uses helpers inside."""
+
+    def __init__(self, backend: YoloPoseBackend, raw: bool = False, static: bool = False):
+        s = backend.settings
+        self.model = backend.model
+        self.raw = raw
+        self.static = static
+        self.tracker = None if static else PersonTracker(
+            activation_threshold=s.track_activation_threshold, high_threshold=s.track_high_threshold,
+            min_iou=s.track_min_iou, lost_seconds=s.track_lost_seconds, min_frames=s.track_min_frames)
+
+    # -- the interface -------------------------------------------------------------------------
+    def process(self, image: np.ndarray, timestamp_ms: float) -> list[Detection]:
+        tensor, lb = self.model.prepare(image)
+        return self._finish(self.model.decode(self.model.run(tensor), lb), timestamp_ms)
+
+    def close(self) -> None:
+        self.tracker = None
+
+    def __enter__(self) -> "YoloPoseSession":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    # -- pipelined -----------------------------------------------------------------------------
+    def process_stream(self, frames: Iterable[tuple[np.ndarray, float]], depth: int = 2
+                       ) -> Iterator[tuple[np.ndarray, float, list[Detection]]]:
+        """Pipelined :meth:`process` over ``(rgb, timestamp_ms)`` pairs, yielding
+        ``(rgb, timestamp_ms, detections)`` in order.
+
+        A reader thread pulls frames from ``frames`` (decoding a video happens there) and letterboxes
+        them; this thread runs the model; a worker decodes and tracks the previous output. Tracking
+        stays in frame order.
+        """
+        ready: queue.Queue = queue.Queue(maxsize=depth)
+        stop = threading.Event()
+        end = object()
+
+        def read() -> None:
+            try:
+                for rgb, ts in frames:
+                    if stop.is_set():
+                        return
+                    tensor, lb = self.model.prepare(rgb)
+                    ready.put((rgb, ts, tensor, lb))
+                ready.put(end)
+            except BaseException as exc:  # noqa: BLE001 - handed to the consumer
+                ready.put(exc)
+
+        reader = threading.Thread(target=read, name="yolo-read", daemon=True)
+        reader.start()
+        pool = ThreadPoolExecutor(1, thread_name_prefix="yolo-post")
+        pending = None
+        try:
+            while True:
+                item = ready.get()
+                if isinstance(item, BaseException):
+                    raise item
+                if item is end:
+                    break
+                rgb, ts, tensor, lb = item
+                out = self.model.run(tensor)
+                nxt = pool.submit(lambda o=out, l=lb, t=ts: self._finish(self.model.decode(o, l), t))
+                if pending is not None:
+                    prgb, pts, fut = pending
+                    yield prgb, pts, fut.result()
+                pending = (rgb, ts, nxt)
+            if pending is not None:
+                prgb, pts, fut = pending
+                yield prgb, pts, fut.result()
+        finally:
+            stop.set()
+            while reader.is_alive():      # unblock a reader waiting on a full queue
+                try:
+                    ready.get(timeout=0.05)
+                except queue.Empty:
+                    pass
+            pool.shutdown(wait=True)
+
+    # -- helpers -------------------------------------------------------------------------------
+    def _finish(self, poses: Poses, timestamp_ms: float) -> list[Detection]:
+        ids: list[int | None] = [None] * len(poses)
+        if self.tracker is not None:
+            ids = self.tracker.update(poses.boxes, poses.scores, timestamp_ms)
+        people = []
+        for i in range(len(poses)):
+            kp = poses.keypoints[i]
+            people.append(Detection(
+                keypoints=kp,
+                score=float(poses.scores[i]),
+                bbox=tuple(float(v) for v in poses.boxes[i]),
+                track_id=ids[i],
+                # YOLO's own layout is COCO-17 already: the raw landmarks are the keypoints with
+                # z = 0, in the raw layout's (x, y, z, visibility) form.
+                raw=np.concatenate([kp[:, :2], np.zeros((len(kp), 1), np.float32), kp[:, 2:]], axis=1)
+                if self.raw else None,
+            ))
+        return people

@@ -1,0 +1,55 @@
+"""Settings of the pose back end, from ``HAR_POSE_MULTI_*`` environment variables.
+
+The HTTP-level settings (data folder, limits, classifier URL, ...) belong to the shared pose
+service (``har_common.pose``); these are only what YOLO, ONNX Runtime and the tracker need.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+SIZES = ("n", "s", "m", "l", "x")
+
+
+def default_models_dir() -> Path:
+    """``$HAR_CACHE/models/yolo11-pose`` (scripts/fetch-yolo writes there), else the repo's ``.cache``."""
+    cache = os.environ.get("HAR_CACHE")
+    if cache:
+        return Path(cache) / "models" / "yolo11-pose"
+    # services/pose-multi/har_pose_multi/settings.py -> repository root
+    return Path(__file__).resolve().parents[3] / ".cache" / "models" / "yolo11-pose"
+
+
+class YoloSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="HAR_POSE_MULTI_", extra="ignore")
+
+    model: str = Field("yolo11n-pose", description=(
+        "yolo11{n,s,m,l,x}-pose (an exported file in models_dir) or a path to a YOLO pose .onnx file."))
+    models_dir: Path = Field(default_factory=default_models_dir)
+    provider: Literal["cpu", "cuda", "auto"] = Field(
+        "cpu", description="ONNX Runtime provider: cuda/auto use CUDAExecutionProvider when present, else CPU.")
+    imgsz: int = Field(640, ge=160, le=1920, multiple_of=32, description="Network input size (long side).")
+    conf: float = Field(0.25, gt=0, lt=1, description="Minimum person score.")
+    iou: float = Field(0.7, gt=0, le=1, description="NMS IoU threshold.")
+    max_det: int = Field(50, ge=1, le=300)
+    intra_op_threads: int = Field(0, ge=0, description="ONNX Runtime intra-op threads; 0 = one per core.")
+    # ByteTrack (Roboflow `trackers`): one tracker per session (video job or live stream).
+    track_activation_threshold: float = Field(0.5, gt=0, lt=1, description="Min score that starts a track.")
+    track_high_threshold: float = Field(0.5, gt=0, lt=1, description="Scores below go to ByteTrack's second match.")
+    track_min_iou: float = Field(0.1, gt=0, lt=1)
+    track_lost_seconds: float = Field(1.5, ge=0, description="How long a hidden person keeps their id.")
+    track_min_frames: int = Field(1, ge=1, description="Consecutive frames before a track gets an id.")
+
+    def model_path(self) -> Path:
+        p = Path(self.model)
+        if p.suffix == ".onnx":
+            return p if p.is_absolute() else Path.cwd() / p
+        return self.models_dir / f"{self.model}.onnx"
+
+    def available_models(self) -> list[str]:
+        return [f"yolo11{s}-pose" for s in SIZES if (self.models_dir / f"yolo11{s}-pose.onnx").is_file()]
