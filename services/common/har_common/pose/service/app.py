@@ -35,7 +35,7 @@ from ..backend import Detection, PoseBackend
 from ..classifier import ClassifierClient, LiveActions, SyncActions
 from ..pipeline import PipelineConfig
 from . import jobs as J
-from .media import MediaError, TooLong, decode_image, iter_frames, probe_video
+from .media import MediaError, TooLong, decode_image, iter_frames, prefetch, probe_video
 from .metrics import Metrics
 from .render import AnnotatedWriter, draw
 from .settings import PoseServiceSettings
@@ -152,7 +152,7 @@ class _State:
         last_t = -1.0
         try:
             with self.backend.session(raw=raw) as session:
-                for f in iter_frames(video_in, stride, float(src["fps"])):
+                for f in prefetch(iter_frames(video_in, stride, float(src["fps"]))):
                     ctx.check()
                     t = max(f.timestamp_ms, last_t + 0.001)
                     last_t = t

@@ -158,3 +158,47 @@ def iter_frames(path: Path, stride: int = 1, fps: float = 30.0) -> Iterator[Deco
                 yield DecodedFrame(index, max(t_ms, 0.0), frame.to_ndarray(format="rgb24"))
         except av.FFmpegError as exc:
             raise MediaError(f"the video could not be decoded past frame {index} ({exc.__class__.__name__})") from None
+
+
+def prefetch(frames: Iterator[DecodedFrame], depth: int = 6) -> Iterator[DecodedFrame]:
+    """Decode ahead in a thread (PyAV releases the GIL while decoding), so that decoding runs on
+    another core while the pose model works on the previous frame. Errors come out in order."""
+    import queue
+    import threading
+
+    q: queue.Queue = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+    end = object()
+
+    def run() -> None:
+        try:
+            for item in frames:
+                while not stop.is_set():
+                    try:
+                        q.put(item, timeout=0.1)
+                        break
+                    except queue.Full:
+                        continue
+                if stop.is_set():
+                    return
+            q.put(end)
+        except BaseException as exc:  # noqa: BLE001 - handed to the consumer
+            q.put(exc)
+        finally:
+            close = getattr(frames, "close", None)
+            if close is not None and stop.is_set():
+                close()
+
+    t = threading.Thread(target=run, name="decode", daemon=True)
+    t.start()
+    try:
+        while True:
+            item = q.get()
+            if item is end:
+                return
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        stop.set()
+        t.join(timeout=5)
