@@ -1,0 +1,79 @@
+"""``har-classifier train|evaluate`` (also ``python -m har_classifier ...`` and ``har train|evaluate``)."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+from . import data as D
+
+ROOT = Path(__file__).resolve().parents[3]
+SHARED = Path(os.environ.get("HAR_SHARED_DIR", ROOT.parent / "shared"))
+DEFAULT_UTD = SHARED / "data/skeletons/utd_mhad"
+DEFAULT_LZQ = SHARED / "data/skeletons/lzq_openpose2d"
+
+
+def _data_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--utd", default=str(DEFAULT_UTD), help="UTD-MHAD skeleton folder ('' to leave out; default: %(default)s)")
+    p.add_argument("--lzq", default=str(DEFAULT_LZQ), help="LZQ OpenPose CSV folder ('' to leave out; default: %(default)s)")
+    p.add_argument("--dataset", action="append", help="extra har-skeleton-dataset folder (repeatable)")
+    p.add_argument("--protocol", choices=["cross-subject", "kfold"], default=None, help="default: cross-subject")
+    p.add_argument("--fold", type=int, default=None, help="fold for --protocol kfold (0-based)")
+    p.add_argument("--n-folds", dest="n_folds", type=int, default=None)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="har-classifier", description="Train and evaluate skeleton action classifiers.")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    t = sub.add_parser("train", help="train a model and save it (model.keras, model.json, history.json)")
+    t.add_argument("--model", choices=["stgcn", "resnet3d", "cnn_lstm"], default="stgcn")
+    t.add_argument("--out", help="model folder (default: services/classifier/models/<model>)")
+    _data_args(t)
+    t.add_argument("--classes", help=f"comma-separated class list (default: {','.join(D.DEFAULT_CLASSES)})")
+    t.add_argument("--val", choices=["subject", "trial"], help="validation from the train side: a held-out train subject (default) or each train subject's last trial")
+    t.add_argument("--epochs", type=int)
+    t.add_argument("--patience", type=int, help="early stopping patience in epochs")
+    t.add_argument("--batch-size", dest="batch_size", type=int)
+    t.add_argument("--learning-rate", dest="learning_rate", type=float)
+    t.add_argument("--repeats", type=int, help="augmented copies of each training sample per epoch")
+    t.add_argument("--seed", type=int)
+    t.add_argument("--window", type=int, help="window length in frames (default 32)")
+    t.add_argument("--fps", type=float, help="window frame rate (default 15)")
+    t.add_argument("--limit", type=int, help="at most this many training windows per class (smoke tests)")
+    t.add_argument("--threads", type=int, help="TensorFlow threads (default 2)")
+    t.add_argument("--evaluate", action="store_true", help="evaluate right after training (writes MODEL/report)")
+
+    e = sub.add_parser("evaluate", help="evaluate a trained model on the test side and write a report folder")
+    e.add_argument("model_dir", help="model folder written by train")
+    e.add_argument("--out", help="report folder (default: MODEL_DIR/report)")
+    _data_args(e)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(sys.argv[1:] if argv is None else argv)
+    for k in ("utd", "lzq"):
+        if getattr(args, k, None) == "":
+            setattr(args, k, None)
+    try:
+        if args.command == "train":
+            from .train import config_from_args, train
+
+            cfg = config_from_args(args)
+            out = train(cfg)
+            if args.evaluate:
+                from .evaluate import evaluate
+
+                evaluate(out, utd=cfg.utd, lzq=cfg.lzq, datasets=cfg.datasets)
+            return 0
+        from .evaluate import evaluate
+
+        evaluate(args.model_dir, out=args.out, utd=args.utd, lzq=args.lzq, datasets=args.dataset or [],
+                 protocol=args.protocol, fold=args.fold, n_folds=args.n_folds)
+        return 0
+    except (OSError, ValueError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2

@@ -1,0 +1,349 @@
+"""Data protocol of the classifier: classes, sources, splits, windows, preprocessing, augmentation.
+
+Everything reads the shared package: the importers (:mod:`har_common.importers`), the record type
+(:class:`har_common.dataset.SequenceRecord`) and the transforms (:mod:`har_common.transforms`).
+
+- **Classes and sources.** UTD-MHAD actions and LZQ OpenPose labels are mapped onto the default
+  classes (:data:`UTD_MAP`, :data:`LZQ_MAP`); unmapped actions are left out.
+- **Splits.** Records with a subject are split by subject: cross-subject (odd subjects train, even
+  test) or k-fold by subject. Records without one (the LZQ rows) are split by contiguous time
+  blocks per class: the rows of each class, in file order, are cut into blocks and whole blocks go
+  to one side, so no window straddles train and test. The validation set is carved from the train
+  side only (a held-out train subject, and the tail of every train time block).
+- **Windows.** Short records (UTD trials) are one sample each; long ones are cut into windows of the
+  model's duration (non-overlapping for evaluation, overlapping and a little longer for training
+  so that random crops and speed changes have room).
+- **Preprocessing** (training, evaluation and the service alike): mask low-confidence joints,
+  resample to the window's frame rate and length (centre crop), normalise (sequence-centred, torso
+  scale), then make the score a 0/1 visibility flag and drop the eyes and ears (UTD's Kinect has
+  none; MediaPipe and YOLO have them), so the model never depends on them.
+"""
+
+from __future__ import annotations
+
+import zlib
+from collections import Counter, defaultdict
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Iterable, Sequence
+
+import numpy as np
+
+from har_common.dataset import SequenceRecord, SkeletonDataset
+from har_common.transforms import (
+    Compose, GaussianJitter, JointDropout, MaskLowConfidence, Normalize, RandomFlip, RandomRotateScale,
+    Resample, SpeedChange, fit_length, normalize, resample,
+)
+
+DEFAULT_CLASSES = [
+    "boxing", "handclapping", "handwaving", "jogging", "running", "walking",
+    "standing", "sitting_down", "standing_up", "squatting", "falling",
+]
+# UTD-MHAD action name (har_common.importers.utd_mhad.ACTIONS) -> class.
+UTD_MAP = {
+    "front_boxing": "boxing", "two_hand_front_clap": "handclapping", "right_hand_wave": "handwaving",
+    "jogging_in_place": "jogging", "walking_in_place": "walking", "sit_to_stand": "standing_up",
+    "stand_to_sit": "sitting_down", "squat": "squatting",
+}
+# LZQ OpenPose label -> class ("operate" is left out).
+LZQ_MAP = {"stand": "standing", "walk": "walking", "run": "running", "fall_down": "falling", "squat": "squatting", "wave": "handwaving"}
+LZQ_FILES = ("data_under_scene.csv", "data.csv")
+UTD_CLASSES = [c for c in DEFAULT_CLASSES if c in UTD_MAP.values()]
+FACE_JOINTS = (1, 2, 3, 4)  # eyes and ears: absent from UTD-MHAD's Kinect skeletons
+
+DATASET_NAMES = {"utd_mhad": "UTD-MHAD", "lzq_openpose2d": "LZQ OpenPose 2D"}
+
+
+@dataclass(frozen=True)
+class WindowSpec:
+    """What one model input is: ``length`` frames at ``fps``; ``stride`` is the suggested hop (frames) between live windows."""
+
+    length: int = 32
+    fps: float = 15.0
+    stride: int = 8
+    mask_threshold: float = 0.3
+    center: str = "sequence"
+    drop_face: bool = True
+
+    @property
+    def seconds(self) -> float:
+        return self.length / self.fps
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "WindowSpec":
+        return cls(**{k: d[k] for k in cls.__dataclass_fields__ if k in d})
+
+
+# ----------------------------------------------------------------------------- sources
+
+
+def dataset_of(record: SequenceRecord) -> str:
+    """The source data set's key: the first part of the record's ``source`` (``utd_mhad``, ``lzq_openpose2d``, ...)."""
+    return record.source.split("/", 1)[0].split("#", 1)[0] or "unknown"
+
+
+def load_sources(
+    utd_dir: str | Path | None = None,
+    lzq_dir: str | Path | None = None,
+    datasets: Sequence[str | Path] = (),
+    classes: Sequence[str] = DEFAULT_CLASSES,
+) -> list[SequenceRecord]:
+    """Read the raw data sets and keep the records whose (mapped) label is in ``classes``."""
+    from har_common.importers.openpose_csv import load_openpose_csv
+    from har_common.importers.utd_mhad import load_utd_mhad
+
+    wanted = set(classes)
+    records: list[SequenceRecord] = []
+    if utd_dir:
+        records += load_utd_mhad(utd_dir, label_map={k: v for k, v in UTD_MAP.items() if v in wanted})
+    if lzq_dir:
+        files = [Path(lzq_dir) / f for f in LZQ_FILES if (Path(lzq_dir) / f).is_file()]
+        if not files:
+            raise FileNotFoundError(f"no LZQ CSV files ({', '.join(LZQ_FILES)}) in {lzq_dir}")
+        records += load_openpose_csv(files, label_map={k: v for k, v in LZQ_MAP.items() if v in wanted})
+    for folder in datasets:
+        records += [r for r in SkeletonDataset.load(folder) if r.label in wanted]
+    if not records:
+        raise ValueError("no training data: give --utd, --lzq or --dataset")
+    return records
+
+
+# ----------------------------------------------------------------------------- splits
+
+
+def _subject_number(subject: str) -> int:
+    digits = "".join(ch for ch in subject if ch.isdigit())
+    return int(digits) if digits else zlib.crc32(subject.encode()) % 1000 + 1
+
+
+def slice_record(r: SequenceRecord, a: int, b: int) -> SequenceRecord:
+    """Rows ``a:b`` of a record, its source and row range updated."""
+    meta = dict(r.meta)
+    start = int(meta.get("start_row", 0))
+    if "start_row" in meta:
+        meta["start_row"], meta["end_row"] = start + a, start + b - 1
+    base = r.source.split("#", 1)[0]
+    return SequenceRecord(r.label, r.keypoints[a:b], subject=r.subject, source=f"{base}#rows={start + a}-{start + b - 1}",
+                          fps=r.fps, meta=meta)
+
+
+def _time_blocks(records: list[SequenceRecord], n_blocks: int, min_rows: int = 5) -> list[list[SequenceRecord]]:
+    """Cut the time line of ``records`` (already in time order) into ``n_blocks`` blocks of equal row count."""
+    total = sum(len(r.keypoints) for r in records)
+    bounds = [round(total * k / n_blocks) for k in range(n_blocks + 1)]
+    blocks: list[list[SequenceRecord]] = [[] for _ in range(n_blocks)]
+    pos = 0
+    for r in records:
+        n = len(r.keypoints)
+        for k in range(n_blocks):
+            a, b = max(bounds[k], pos) - pos, min(bounds[k + 1], pos + n) - pos
+            if b - a >= min_rows:
+                blocks[k].append(r if (a, b) == (0, n) else slice_record(r, a, b))
+        pos += n
+    return blocks
+
+
+def _time_order(records: Iterable[SequenceRecord], file_order: Sequence[str]) -> list[SequenceRecord]:
+    rank = {f: i for i, f in enumerate(file_order)}
+    return sorted(records, key=lambda r: (rank.get(str(r.meta.get("file")), len(rank)), str(r.meta.get("file")),
+                                          int(r.meta.get("start_row", 0) or 0)))
+
+
+@dataclass
+class Split:
+    train: list[SequenceRecord] = field(default_factory=list)
+    val: list[SequenceRecord] = field(default_factory=list)
+    test: list[SequenceRecord] = field(default_factory=list)
+    description: str = ""
+
+    def counts(self) -> dict:
+        return {side: dict(sorted(Counter(r.label for r in getattr(self, side)).items())) for side in ("train", "val", "test")}
+
+
+def split_records(
+    records: Sequence[SequenceRecord],
+    protocol: str = "cross-subject",
+    fold: int = 0,
+    n_folds: int = 5,
+    val_fraction: float = 0.2,
+    val: str = "subject",
+) -> Split:
+    """Train/validation/test split; see the module docstring. ``protocol``: ``cross-subject`` or ``kfold``."""
+    if val not in ("subject", "trial"):
+        raise ValueError(f"unknown validation mode {val!r} (subject or trial)")
+    if protocol not in ("cross-subject", "kfold"):
+        raise ValueError(f"unknown protocol {protocol!r} (cross-subject or kfold)")
+    if protocol == "kfold" and not 0 <= fold < n_folds:
+        raise ValueError(f"fold must be in 0..{n_folds - 1}")
+    split = Split()
+    with_subject = [r for r in records if r.subject is not None]
+    without = [r for r in records if r.subject is None]
+
+    # --- by subject
+    def is_test(subject: str) -> bool:
+        n = _subject_number(subject)
+        return n % 2 == 0 if protocol == "cross-subject" else (n - 1) % n_folds == fold
+
+    by_dataset: dict[str, list[SequenceRecord]] = defaultdict(list)
+    for r in with_subject:
+        by_dataset[dataset_of(r)].append(r)
+    for group in by_dataset.values():
+        train_subjects = sorted({r.subject for r in group if not is_test(r.subject)}, key=_subject_number)
+        # val="subject": one train subject (the last) validates, so model selection rewards generalising to
+        # new people; val="trial": the last trial of every train subject validates (more subjects train).
+        val_subject = train_subjects[-1] if len(train_subjects) > 1 and val == "subject" else None
+        last_trial = {}
+        for r in group:
+            last_trial[r.subject] = max(last_trial.get(r.subject, 0), int(r.meta.get("trial", 0) or 0))
+        for r in group:
+            if is_test(r.subject):
+                split.test.append(r)
+            elif r.subject == val_subject or (val == "trial" and int(r.meta.get("trial", 0) or 0) == last_trial[r.subject] > 1):
+                split.val.append(r)
+            else:
+                split.train.append(r)
+
+    # --- by contiguous time blocks, per class and source file set
+    n_blocks = 4 if protocol == "cross-subject" else n_folds
+    groups: dict[tuple[str, str], list[SequenceRecord]] = defaultdict(list)
+    for r in without:
+        groups[(dataset_of(r), r.label)].append(r)
+    for (_, _label), group in sorted(groups.items()):
+        blocks = _time_blocks(_time_order(group, LZQ_FILES), n_blocks)
+        for k, block in enumerate(blocks):
+            test = (k % 2 == 1) if protocol == "cross-subject" else (k == fold)
+            if test:
+                split.test += block
+                continue
+            # The tail of every train block validates.
+            total = sum(len(r.keypoints) for r in block)
+            cut = total - int(round(total * val_fraction))
+            pos = 0
+            for r in block:
+                n = len(r.keypoints)
+                b = min(n, max(0, cut - pos))
+                if b >= 5:
+                    split.train.append(r if b == n else slice_record(r, 0, b))
+                if n - b >= 5:
+                    split.val.append(r if b == 0 else slice_record(r, b, n))
+                pos += n
+    if protocol == "cross-subject":
+        split.description = ("cross-subject: subjects with odd numbers (s1, s3, s5, s7) train, even ones (s2, s4, s6, s8) test; "
+                             f"{'the last train subject' if val == 'subject' else 'the last trial of each train subject'} validates. Rows without a subject: per class, the time line is cut into 4 "
+                             "contiguous blocks, blocks 1 and 3 test, blocks 0 and 2 train (their last 20% validates).")
+    else:
+        split.description = (f"{n_folds}-fold by subject, fold {fold}: subject n tests in fold (n-1) mod {n_folds}; "
+                             f"{'the last train subject' if val == 'subject' else 'the last trial of each train subject'} validates. Rows without a subject: per class, {n_folds} contiguous time blocks, block {fold} tests "
+                             "(the last 20% of each train block validates).")
+    return split
+
+
+# ----------------------------------------------------------------------------- windows
+
+
+@dataclass
+class Sample:
+    keypoints: np.ndarray  # (T, 17, 3) pixels
+    fps: float
+    label: str
+    dataset: str
+    source: str
+
+
+def make_samples(records: Sequence[SequenceRecord], spec: WindowSpec, train: bool) -> list[Sample]:
+    """One sample per short record; long records (more than twice the window) cut into windows."""
+    out: list[Sample] = []
+    for r in records:
+        n = len(r.keypoints)
+        win = max(2, int(round(spec.seconds * r.fps)))
+        if n <= 2 * win:
+            out.append(Sample(r.keypoints, r.fps, r.label, dataset_of(r), r.source))
+            continue
+        length, step = (int(round(1.5 * win)), max(1, win // 2)) if train else (win, win)
+        starts = list(range(0, n - length + 1, step))
+        if not train and n - (starts[-1] + length) >= win // 2:
+            starts.append(n - length)  # the tail, overlapping the previous window a little
+        for s in starts:
+            out.append(Sample(r.keypoints[s:s + length], r.fps, r.label, dataset_of(r), f"{r.source}@{s}"))
+    return out
+
+
+def finalize(kp: np.ndarray, spec: WindowSpec) -> np.ndarray:
+    """Score -> 0/1 visibility, eyes and ears dropped, coordinates bounded; float32 ``(T, 17, 3)``."""
+    kp = np.array(kp, dtype=np.float32, copy=True)
+    visible = kp[..., 2] > 0
+    if spec.drop_face:
+        visible[..., list(FACE_JOINTS)] = False
+    kp[..., 2] = visible
+    kp[..., :2] = np.clip(kp[..., :2], -8.0, 8.0) * visible[..., None]
+    return kp
+
+
+def preprocess(keypoints: np.ndarray, fps: float, spec: WindowSpec) -> np.ndarray:
+    """One sequence (any length, pixels) -> the model's input window ``(length, 17, 3)``."""
+    kp = np.asarray(keypoints, dtype=np.float32)
+    kp = MaskLowConfidence(spec.mask_threshold)({"keypoints": kp})["keypoints"]
+    kp = fit_length(resample(kp, float(fps), spec.fps), spec.length)
+    return finalize(normalize(kp, spec.center), spec)
+
+
+def preprocess_batch(sequences: Sequence[tuple[np.ndarray, float]], spec: WindowSpec) -> np.ndarray:
+    return np.stack([preprocess(kp, fps, spec) for kp, fps in sequences]) if sequences else np.zeros((0, spec.length, 17, 3), np.float32)
+
+
+def augmenter(spec: WindowSpec, seed: int) -> Compose:
+    """The training pipeline (shared transforms), seeded: speed, random crop, normalise, flip, rotate/scale, jitter, joint dropout."""
+    rng = np.random.default_rng(seed)
+    s = lambda: int(rng.integers(2**31))  # noqa: E731
+    return Compose([
+        MaskLowConfidence(spec.mask_threshold),
+        SpeedChange((0.8, 1.25), p=0.5, seed=s()),
+        Resample(spec.length, spec.fps, crop="random", seed=s()),
+        Normalize(spec.center),
+        RandomFlip(0.5, seed=s()),
+        RandomRotateScale(12.0, (0.85, 1.15), seed=s()),
+        GaussianJitter(0.03, seed=s()),
+        JointDropout(0.08, p=0.7, seed=s()),
+    ])
+
+
+def augment(samples: Sequence[Sample], spec: WindowSpec, seed: int) -> np.ndarray:
+    """Augmented model inputs for ``samples``; the same ``seed`` gives the same arrays."""
+    pipeline = augmenter(spec, seed)
+    rng = np.random.default_rng(seed + 1)
+    out = np.empty((len(samples), spec.length, 17, 3), np.float32)
+    for i, smp in enumerate(samples):
+        kp = pipeline({"keypoints": smp.keypoints, "fps": smp.fps})["keypoints"]
+        if rng.random() < 0.1:  # now and then a whole limb goes missing for the window (occlusion)
+            limb = [(7, 9), (8, 10), (13, 15), (14, 16)][int(rng.integers(4))]
+            kp[:, list(limb)] = 0.0
+        out[i] = finalize(kp, spec)
+    return out
+
+
+def balance_weights(samples: Sequence[Sample], classes: Sequence[str]) -> np.ndarray:
+    """Per-sample weights: every class weighs the same, and within a class every source data set too. Mean 1."""
+    groups = Counter((s.label, s.dataset) for s in samples)
+    per_class = defaultdict(int)
+    for (label, _), _n in groups.items():
+        per_class[label] += 1
+    w = np.array([1.0 / (groups[(s.label, s.dataset)] * per_class[s.label]) for s in samples], np.float64)
+    return (w * len(w) / w.sum()).astype(np.float32)
+
+
+def class_sources(records: Sequence[SequenceRecord], classes: Sequence[str]) -> dict[str, list[str]]:
+    """For the model card: which data set(s) each class comes from, and which source labels."""
+    found: dict[str, set[str]] = defaultdict(set)
+    for r in records:
+        src = r.meta.get("action") or r.meta.get("source_label") or r.label
+        found[r.label].add(f"{DATASET_NAMES.get(dataset_of(r), dataset_of(r))}: {src}")
+    return {c: sorted(found.get(c, ())) for c in classes}
+
+
+def labels_to_index(samples: Sequence[Sample], classes: Sequence[str]) -> np.ndarray:
+    index = {c: i for i, c in enumerate(classes)}
+    return np.array([index[s.label] for s in samples], np.int32)
+

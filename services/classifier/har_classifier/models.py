@@ -1,0 +1,174 @@
+"""The classifiers (Keras 3 on TensorFlow). Input ``(batch, T, 17, 3)``: normalised x, y and a 0/1 visibility flag.
+
+- ``cnn_lstm``: convolutions over the joints of each frame, an LSTM over time.
+- ``resnet3d``: a small 3D residual network over (time, joints, features) in the spirit of a 3D
+  ResNet-18: conv-BN-ReLU stem, residual blocks, pooling along the joint axis, global average
+  pooling, dropout 0.3, softmax.
+- ``stgcn``: a small spatial-temporal graph convolution network over the COCO-17 skeleton
+  (Yan et al., AAAI 2018): graph convolution with 3 adjacency partitions (self, 1 hop, 2 hops) and
+  learnable edge importance, temporal convolution, residual connections.
+
+Every model first adds per-joint velocities (:class:`MotionFeatures`), so they see position and motion.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import keras
+from keras import layers, ops
+
+from har_common.layouts import COCO17
+
+NUM_JOINTS = len(COCO17)
+
+
+@keras.saving.register_keras_serializable(package="har")
+class MotionFeatures(layers.Layer):
+    """``(B, T, V, 3)`` x, y, visible -> ``(B, T, V, 5)`` x, y, dx, dy, visible (dx, dy 0 where either frame misses the joint)."""
+
+    def call(self, x):
+        pos, vis = x[..., :2], x[..., 2:3]
+        vel = (pos[:, 1:] - pos[:, :-1]) * vis[:, 1:] * vis[:, :-1]
+        vel = ops.concatenate([ops.zeros_like(vel[:, :1]), vel], axis=1)
+        return ops.concatenate([pos, vel, vis], axis=-1)
+
+    def compute_output_shape(self, input_shape):
+        return (*input_shape[:-1], 5)
+
+
+def coco_partitions(hops: int = 2) -> np.ndarray:
+    """``(hops + 1, V, V)`` normalised adjacency partitions: self, then joints exactly k hops apart."""
+    v = NUM_JOINTS
+    adj = np.zeros((v, v), np.float32)
+    for a, b in COCO17.bones:
+        adj[a, b] = adj[b, a] = 1
+    dist = np.full((v, v), np.inf)
+    step = np.linalg.matrix_power
+    for k in range(hops + 1):
+        dist[(step(adj + np.eye(v), k) > 0) & np.isinf(dist)] = k
+    parts = []
+    for k in range(hops + 1):
+        a = (dist == k).astype(np.float32)
+        deg = a.sum(axis=0)
+        parts.append(a / np.where(deg > 0, deg, 1)[None, :])  # column-normalised: mean over the k-hop neighbours
+    return np.stack(parts)
+
+
+@keras.saving.register_keras_serializable(package="har")
+class GraphConv(layers.Layer):
+    """Aggregate each joint's k-hop neighbours per partition (with learnable edge importance), then mix channels."""
+
+    def __init__(self, filters: int, hops: int = 2, **kwargs):
+        super().__init__(**kwargs)
+        self.filters, self.hops = filters, hops
+
+    def build(self, input_shape):
+        a = coco_partitions(self.hops)
+        self.adjacency = self.add_weight(name="adjacency", shape=a.shape, initializer=keras.initializers.Constant(a), trainable=False)
+        self.importance = self.add_weight(name="importance", shape=a.shape, initializer="ones")
+        self.kernel = self.add_weight(name="kernel", shape=(a.shape[0] * input_shape[-1], self.filters), initializer="glorot_uniform")
+        self.bias = self.add_weight(name="bias", shape=(self.filters,), initializer="zeros")
+
+    def call(self, x):
+        a = self.adjacency * self.importance  # (K, V, W)
+        k, t, c = a.shape[0], x.shape[1], x.shape[-1]
+        # One broadcast matmul aggregates all partitions: (K*W, V) @ (B, T, V, C) -> (B, T, K*W, C).
+        # (Measured ~3x faster on CPU than the equivalent einsum.)
+        am = ops.reshape(ops.transpose(a, (0, 2, 1)), (k * NUM_JOINTS, NUM_JOINTS))
+        z = ops.matmul(am, x)
+        z = ops.reshape(z, (-1, t, k, NUM_JOINTS, c))
+        z = ops.reshape(ops.transpose(z, (0, 1, 3, 2, 4)), (-1, t, NUM_JOINTS, k * c))
+        return ops.matmul(z, self.kernel) + self.bias
+
+    def compute_output_shape(self, input_shape):
+        return (*input_shape[:-1], self.filters)
+
+    def get_config(self):
+        return {**super().get_config(), "filters": self.filters, "hops": self.hops}
+
+
+def _head(x, num_classes: int, dropout: float = 0.3):
+    x = layers.Dropout(dropout)(x)
+    return layers.Dense(num_classes, activation="softmax", name="probabilities")(x)
+
+
+def build_stgcn(num_classes: int, length: int = 32, widths=((24, 1), (32, 2), (48, 1), (64, 2)), kt: int = 5) -> keras.Model:
+    inp = keras.Input((length, NUM_JOINTS, 3), name="keypoints")
+    x = MotionFeatures()(inp)
+    x = layers.Reshape((length, NUM_JOINTS * 5))(x)
+    x = layers.BatchNormalization()(x)
+    x = layers.Reshape((length, NUM_JOINTS, 5))(x)
+    for i, (c, stride) in enumerate(widths):
+        res = x
+        if i > 0:
+            if res.shape[-1] != c or stride != 1:
+                res = layers.Conv2D(c, 1, strides=(stride, 1), use_bias=False)(res)
+                res = layers.BatchNormalization()(res)
+        y = GraphConv(c)(x)
+        y = layers.BatchNormalization()(y)
+        y = layers.ReLU()(y)
+        y = layers.Conv2D(c, (kt, 1), strides=(stride, 1), padding="same", use_bias=False)(y)
+        y = layers.BatchNormalization()(y)
+        x = layers.ReLU()(layers.Add()([y, res]) if i > 0 else y)
+    x = layers.GlobalAveragePooling2D()(x)
+    return keras.Model(inp, _head(x, num_classes), name="stgcn")
+
+
+def _pool_joints(x):
+    """Max-pool the joint axis by 2 of a ``(B, T, V, F, C)`` volume (as a 2D pool, which TFLite has)."""
+    t, v, f, c = x.shape[1:]
+    y = layers.Reshape((t, v, f * c))(x)
+    y = layers.MaxPooling2D((1, 2), padding="same")(y)
+    return layers.Reshape((t, (v + 1) // 2, f, c))(y)
+
+
+def _res3d(x, filters: int, stride=(1, 1, 1)):
+    res = x
+    if x.shape[-1] != filters or stride != (1, 1, 1):
+        res = layers.Conv3D(filters, 1, strides=stride, use_bias=False)(x)
+        res = layers.BatchNormalization()(res)
+    y = layers.Conv3D(filters, 3, strides=stride, padding="same", use_bias=False)(x)
+    y = layers.BatchNormalization()(y)
+    y = layers.ReLU()(y)
+    y = layers.Conv3D(filters, 3, padding="same", use_bias=False)(y)
+    y = layers.BatchNormalization()(y)
+    return layers.ReLU()(layers.Add()([y, res]))
+
+
+def build_resnet3d(num_classes: int, length: int = 32) -> keras.Model:
+    inp = keras.Input((length, NUM_JOINTS, 3), name="keypoints")
+    x = MotionFeatures()(inp)
+    x = layers.Reshape((length, NUM_JOINTS, 5, 1))(x)  # a volume: time x joints x features
+    x = layers.Conv3D(16, (5, 3, 3), strides=(2, 1, 1), padding="same", use_bias=False)(x)
+    x = layers.BatchNormalization()(x)
+    x = layers.ReLU()(x)
+    x = _pool_joints(x)  # pool along joints
+    x = _res3d(x, 16)
+    x = _res3d(x, 32, stride=(2, 1, 1))
+    x = _pool_joints(x)
+    x = _res3d(x, 48, stride=(2, 1, 1))
+    x = layers.GlobalAveragePooling3D()(x)
+    return keras.Model(inp, _head(x, num_classes, 0.3), name="resnet3d")
+
+
+def build_cnn_lstm(num_classes: int, length: int = 32) -> keras.Model:
+    inp = keras.Input((length, NUM_JOINTS, 3), name="keypoints")
+    x = MotionFeatures()(inp)
+    for c in (32, 32):  # convolutions over the joints of each frame
+        x = layers.Conv2D(c, (1, 3), padding="same", use_bias=False)(x)
+        x = layers.BatchNormalization()(x)
+        x = layers.ReLU()(x)
+    x = layers.Reshape((length, NUM_JOINTS * 32))(x)
+    x = layers.Dense(96, activation="relu")(x)
+    x = layers.Dropout(0.2)(x)
+    x = layers.LSTM(64, unroll=True)(x)  # unrolled: exports to TFLite as plain ops
+    return keras.Model(inp, _head(x, num_classes), name="cnn_lstm")
+
+
+BUILDERS = {"stgcn": build_stgcn, "resnet3d": build_resnet3d, "cnn_lstm": build_cnn_lstm}
+
+
+def build_model(name: str, num_classes: int, length: int) -> keras.Model:
+    if name not in BUILDERS:
+        raise ValueError(f"unknown model {name!r}; choose from {sorted(BUILDERS)}")
+    return BUILDERS[name](num_classes, length=length)

@@ -1,0 +1,219 @@
+"""Training: Adam, class balancing, shared augmentations, early stopping, LR reduction on plateau,
+best checkpoint by the validation metric, a progress display, deterministic with a seed.
+
+The model folder it writes holds ``model.keras`` (best weights), ``model.json`` (classes, window,
+layout, training settings and data summary) and ``history.json`` (per-epoch curves for the report).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+
+import numpy as np
+
+from . import data as D
+
+SEED_DEFAULT = 7
+
+
+@dataclass
+class TrainConfig:
+    model: str = "stgcn"
+    out: str = "services/classifier/models/stgcn"
+    utd: str | None = None
+    lzq: str | None = None
+    datasets: list[str] = field(default_factory=list)
+    classes: list[str] = field(default_factory=lambda: list(D.DEFAULT_CLASSES))
+    protocol: str = "cross-subject"
+    fold: int = 0
+    n_folds: int = 5
+    val: str = "subject"
+    epochs: int = 60
+    patience: int = 12
+    batch_size: int = 32
+    learning_rate: float = 2e-3
+    repeats: int = 4  # each training sample appears this many times per epoch, each time augmented anew
+    seed: int = SEED_DEFAULT
+    window: dict = field(default_factory=lambda: D.WindowSpec().to_dict())
+    limit: int | None = None  # keep at most this many training samples per class (smoke tests)
+    threads: int = 2
+
+
+def configure_tf(seed: int, threads: int = 2):
+    """Seeds every generator and turns on op determinism; returns the tensorflow module."""
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    import tensorflow as tf
+
+    try:
+        tf.config.threading.set_intra_op_parallelism_threads(threads)
+        tf.config.threading.set_inter_op_parallelism_threads(1)
+    except RuntimeError:
+        pass  # already initialised in this process
+    tf.keras.utils.set_random_seed(seed)
+    tf.config.experimental.enable_op_determinism()
+    return tf
+
+
+def _limit(samples: list[D.Sample], n: int | None, seed: int) -> list[D.Sample]:
+    if not n:
+        return samples
+    rng = np.random.default_rng(seed)
+    out = []
+    for label in sorted({s.label for s in samples}):
+        idx = [i for i, s in enumerate(samples) if s.label == label]
+        out += [samples[i] for i in sorted(rng.permutation(idx)[:n])]
+    return out
+
+
+def prepare(cfg: TrainConfig):
+    """Load, split and window the data: ``(split, train_samples, val_samples, spec)``."""
+    spec = D.WindowSpec.from_dict(cfg.window)
+    records = D.load_sources(cfg.utd, cfg.lzq, cfg.datasets, cfg.classes)
+    split = D.split_records(records, cfg.protocol, cfg.fold, cfg.n_folds, val=cfg.val)
+    train = _limit(D.make_samples(split.train, spec, train=True), cfg.limit, cfg.seed)
+    val = _limit(D.make_samples(split.val, spec, train=False), cfg.limit, cfg.seed)
+    return records, split, train, val, spec
+
+
+def train(cfg: TrainConfig, verbose: int | None = None) -> Path:
+    tf = configure_tf(cfg.seed, cfg.threads)
+    import keras
+
+    from .models import build_model
+
+    t0 = time.time()
+    records, split, train_s, val_s, spec = prepare(cfg)
+    classes = list(cfg.classes)
+    missing = [c for c in classes if not any(s.label == c for s in train_s)]
+    if missing:
+        raise ValueError(f"no training data for class(es) {missing}")
+    y_train = D.labels_to_index(train_s, classes)
+    w_train = D.balance_weights(train_s, classes)
+    x_val = D.preprocess_batch([(s.keypoints, s.fps) for s in val_s], spec)
+    y_val = D.labels_to_index(val_s, classes)
+    print(f"data: {len(train_s)} training windows, {len(val_s)} validation windows, {len(classes)} classes "
+          f"(loaded in {time.time() - t0:.1f}s)", flush=True)
+
+    class Batches(keras.utils.PyDataset):
+        """Each epoch: the training samples ``repeats`` times, shuffled and freshly augmented, seeded per (epoch, batch)."""
+
+        def __init__(self):
+            super().__init__()
+            self.epoch = 0
+            self._order()
+
+        def _order(self):
+            rng = np.random.default_rng([cfg.seed, self.epoch])
+            self.index = rng.permutation(np.tile(np.arange(len(train_s)), cfg.repeats))
+
+        def __len__(self):
+            return int(np.ceil(len(self.index) / cfg.batch_size))
+
+        def __getitem__(self, i):
+            idx = self.index[i * cfg.batch_size:(i + 1) * cfg.batch_size]
+            x = D.augment([train_s[j] for j in idx], spec, seed=int(np.random.default_rng([cfg.seed, self.epoch, i]).integers(2**31)))
+            return x, y_train[idx], w_train[idx]
+
+        def on_epoch_end(self):
+            self.epoch += 1
+            self._order()
+
+    model = build_model(cfg.model, len(classes), spec.length)
+    model.compile(optimizer=keras.optimizers.Adam(cfg.learning_rate), loss="sparse_categorical_crossentropy",
+                  weighted_metrics=["accuracy"])
+    out = Path(cfg.out)
+    out.mkdir(parents=True, exist_ok=True)
+    ckpt = out / "model.keras"
+
+    class BestByValidation(keras.callbacks.Callback):
+        """Validation macro recall (balanced accuracy), ties broken by lower validation loss; saves the best, stops early."""
+
+        def __init__(self):
+            super().__init__()
+            self.best, self.best_epoch, self.wait = None, -1, 0
+
+        def on_epoch_end(self, epoch, logs=None):
+            p = self.model.predict(x_val, batch_size=256, verbose=0)
+            pred = p.argmax(1)
+            recalls = [float((pred[y_val == k] == k).mean()) for k in range(len(classes)) if (y_val == k).any()]
+            bal = float(np.mean(recalls))
+            loss = float(-np.log(np.clip(p[np.arange(len(y_val)), y_val], 1e-7, 1)).mean())
+            logs["val_balanced_accuracy"], logs["val_loss"] = bal, loss
+            logs["val_accuracy"] = float((pred == y_val).mean())
+            logs["learning_rate"] = float(keras.ops.convert_to_numpy(self.model.optimizer.learning_rate))
+            score = (round(bal, 6), -loss)
+            if self.best is None or score > self.best:
+                self.best, self.best_epoch, self.wait = score, epoch, 0
+                self.model.save(ckpt)
+            else:
+                self.wait += 1
+                if self.wait >= cfg.patience:
+                    self.model.stop_training = True
+            print(f"  epoch {epoch + 1}: val balanced acc {bal:.3f}, val loss {loss:.3f}"
+                  f"{'  (best, saved)' if self.best_epoch == epoch else ''}", flush=True)
+
+    best = BestByValidation()
+    callbacks = [best, keras.callbacks.ReduceLROnPlateau(monitor="val_loss", factor=0.5, patience=4, min_lr=1e-5, verbose=0)]
+    if verbose is None:
+        verbose = 1 if sys.stdout.isatty() else 2
+    hist = model.fit(Batches(), epochs=cfg.epochs, callbacks=callbacks, verbose=verbose, shuffle=False)
+
+    history = {k: [float(v) for v in vals] for k, vals in hist.history.items()}
+    history["best_epoch"] = best.best_epoch + 1
+    (out / "history.json").write_text(json.dumps(history, indent=1))
+    info = {
+        "name": out.name,
+        "architecture": cfg.model,
+        "classes": classes,
+        "layout": "coco17",
+        "input": {"shape": [spec.length, 17, 3], "channels": ["x", "y", "visible"],
+                  "note": "normalised by har_classifier.data.preprocess (any length/fps in; resampled inside)"},
+        "window": spec.to_dict(),
+        "parameters": int(model.count_params()),
+        "training": {k: v for k, v in cfg.__dict__.items() if k not in ("out", "threads")},
+        "data": {"class_sources": D.class_sources(records, classes), "split": split.description,
+                 "records": split.counts(), "train_windows": len(train_s), "val_windows": len(val_s)},
+        "best_epoch": best.best_epoch + 1,
+        "train_seconds": round(time.time() - t0, 1),
+    }
+    (out / "model.json").write_text(json.dumps(info, indent=1))
+    try:
+        from .inference import export_tflite
+
+        export_tflite(out)
+    except Exception as exc:  # the service falls back to the tf.function engine
+        print(f"TFLite export failed ({type(exc).__name__}: {str(exc)[:200]}); serving will use tf.function", flush=True)
+    print(f"best epoch {best.best_epoch + 1} (val balanced acc {best.best[0]:.3f}); saved {ckpt} "
+          f"in {time.time() - t0:.0f}s", flush=True)
+    return out
+
+
+def config_from_args(args) -> TrainConfig:
+    cfg = TrainConfig()
+    for k in ("model", "utd", "lzq", "protocol", "fold", "n_folds", "val", "epochs", "patience", "batch_size",
+              "learning_rate", "repeats", "seed", "limit", "threads"):
+        v = getattr(args, k, None)
+        if v is not None:
+            setattr(cfg, k, v)
+    cfg.datasets = list(args.dataset or [])
+    if args.classes:
+        cfg.classes = [c.strip() for c in args.classes.split(",") if c.strip()]
+    cfg.out = args.out or f"services/classifier/models/{cfg.model}"
+    window = D.WindowSpec(**{**D.WindowSpec().to_dict(), **({"length": args.window} if args.window else {}),
+                             **({"fps": args.fps} if args.fps else {})})
+    cfg.window = window.to_dict()
+    return cfg
+
+
+def main_train(args) -> int:
+    cfg = config_from_args(args)
+    train(cfg)
+    return 0
+
+
