@@ -40,7 +40,7 @@ if (browserLike) {
       contexts.set(this, c);
     }
     return c as unknown as CanvasRenderingContext2D;
-  } as typeof HTMLCanvasElement.prototype.getContext;
+  } as unknown as typeof HTMLCanvasElement.prototype.getContext;
   // jsdom's media elements do not play; keep their methods quiet.
   HTMLMediaElement.prototype.play = function () {
     return Promise.resolve();

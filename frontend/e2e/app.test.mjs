@@ -1,0 +1,184 @@
+// End-to-end: the built app through server.mjs against the real services, in Debian's Chromium.
+// Run: npm run e2e (after npm run build); scripts/test frontend does both.
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import {
+  ARTIFACTS, SHARED, ensureService, fakeCameraFile, launchBrowser, paintedPixels, screenshot, startFrontend, stopAll,
+} from './stack.mjs';
+
+const TA_CHI = path.join(SHARED, 'data', 'videos', 'ta_chi.mp4');
+const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'har-e2e-data-'));
+
+const svc = {};
+let front;
+let browser;
+
+describe('frontend end to end', { concurrency: false, timeout: 15 * 60_000 }, () => {
+  before(async () => {
+    const t0 = Date.now();
+    // The classifier first: the pose services label actions through it.
+    svc.classifier = await ensureService('classifier', { dataDir });
+    svc['pose-single'] = await ensureService('pose-single', { dataDir, extraEnv: { HAR_POSE_SINGLE_CLASSIFIER_URL: 'http://127.0.0.1:8001' } });
+    for (const [k, v] of Object.entries(svc)) if (v.reason) console.error(`[e2e] ${k} unavailable: ${v.reason}`);
+    front = await startFrontend({});
+    browser = await launchBrowser({ fakeCamera: fs.existsSync(TA_CHI) ? fakeCameraFile(TA_CHI) : undefined });
+    console.error(`[e2e] stack up in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+  });
+
+  after(async () => {
+    await browser?.close();
+    front?.server.close();
+    stopAll();
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  const needPose = (t) => {
+    if (!svc['pose-single']?.url) {
+      t.skip(`pose-single service unavailable: ${svc['pose-single']?.reason}`);
+      return false;
+    }
+    if (!fs.existsSync(TA_CHI)) {
+      t.skip(`${TA_CHI} not present`);
+      return false;
+    }
+    return true;
+  };
+
+  it('upload ta_chi.mp4: progress, then skeletons, labels, timeline and the JSON download', async (t) => {
+    if (!needPose(t)) return;
+    const page = await browser.context.newPage();
+    const errors = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    await page.goto(front.base + '/');
+    await page.getByRole('heading', { name: 'Upload a video' }).waitFor();
+    await screenshot(page, '01-upload');
+    await page.getByTestId('file-input').setInputFiles(TA_CHI);
+    await page.getByLabel(/Single person/).check();
+    await page.getByRole('button', { name: 'Upload and analyse' }).click();
+    // upload progress, then processing progress
+    await page.getByRole('progressbar', { name: /Queued|Processing|Done/ }).waitFor({ timeout: 60_000 });
+    await screenshot(page, '02-processing');
+    // the page opens the result by itself when the job is done
+    await page.waitForURL(/\/analysis\/\?service=pose-single&id=/, { timeout: 240_000 });
+    await page.getByTestId('timeline').waitFor({ timeout: 60_000 });
+    const overlay = '[data-testid="stage"] canvas.overlay';
+    await page.waitForFunction((sel) => document.querySelector(sel)?.dataset.frameIndex !== undefined, overlay);
+    // play a little, then pause and check that skeleton pixels are on the canvas
+    await page.$eval('[data-testid="video"]', (v) => {
+      v.muted = true;
+      return v.play();
+    });
+    await page.waitForFunction(() => document.querySelector('[data-testid="video"]').currentTime > 1.0, null, { timeout: 30_000 });
+    await page.$eval('[data-testid="video"]', (v) => v.pause());
+    await page.waitForTimeout(200);
+    const painted = await paintedPixels(page, overlay);
+    assert.ok(painted > 500, `skeleton pixels on the overlay: ${painted}`);
+    const frameIndex = Number(await page.$eval(overlay, (c) => c.dataset.frameIndex));
+    assert.ok(frameIndex > 10, `the overlay follows the video (frame ${frameIndex})`);
+    // the "Now" panel lists the person; with the classifier running, with a label (on the canvas too)
+    await page.getByTestId('now-people').getByText('person 0').waitFor();
+    if (svc.classifier?.url) {
+      const label = await page.getByTestId('now-people').getByTestId('person-label').first().textContent();
+      assert.match(label, /\d+%/);
+    }
+    const bars = await page.getByTestId('timeline').locator('.tl-seg').count();
+    assert.ok(bars >= 1, 'timeline bars');
+    await screenshot(page, '03-result');
+    // clicking the last bar seeks there
+    const lastBar = page.getByTestId('timeline').locator('.tl-seg').last();
+    await lastBar.click();
+    await page.waitForTimeout(300);
+    // the JSON download is the VideoAnalysis of the clip
+    const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('link', { name: 'Keypoints JSON' }).click()]);
+    const file = path.join(ARTIFACTS, 'e2e', 'downloaded.analysis.json');
+    await download.saveAs(file);
+    const json = JSON.parse(fs.readFileSync(file, 'utf8'));
+    assert.equal(json.schema_version, '1.0');
+    assert.equal(json.source.filename, 'ta_chi.mp4');
+    assert.ok(json.frames.length >= 250, `frames in the download: ${json.frames.length}`);
+    assert.equal(download.suggestedFilename(), 'ta_chi.analysis.json');
+    // the analysis is listed on the upload page
+    await page.goto(front.base + '/');
+    await page.getByTestId('job-table').getByText('ta_chi.mp4').first().waitFor();
+    await screenshot(page, '04-history');
+    assert.deepEqual(errors, []);
+    await page.close();
+  });
+
+  it('a file that is not a video is rejected with the server message', async (t) => {
+    if (!needPose(t)) return;
+    const page = await browser.context.newPage();
+    await page.goto(front.base + '/');
+    const notVideo = path.join(dataDir, 'notes.mp4');
+    fs.writeFileSync(notVideo, 'this is not a video, only text pretending to be one\n'.repeat(20));
+    await page.getByTestId('file-input').setInputFiles(notVideo);
+    await page.getByRole('button', { name: 'Upload and analyse' }).click();
+    const alert = page.getByRole('alert').filter({ hasText: 'File rejected' });
+    await alert.waitFor({ timeout: 30_000 });
+    const text = await alert.textContent();
+    // the server's own words, not a generic message
+    const direct = await fetch(`${front.base}/api/pose-single/v1/videos`, {
+      method: 'POST',
+      body: (() => {
+        const f = new FormData();
+        f.append('file', new Blob([fs.readFileSync(notVideo)]), 'notes.mp4');
+        return f;
+      })(),
+    });
+    assert.equal(direct.status, 422);
+    const { detail } = await direct.json();
+    assert.ok(text.includes(detail), `alert "${text}" shows the server's "${detail}"`);
+    await screenshot(page, '05-rejected');
+    await page.close();
+  });
+
+  it('live: the fake camera streams, skeletons are drawn and labels arrive', async (t) => {
+    if (!needPose(t)) return;
+    const page = await browser.context.newPage();
+    await page.goto(front.base + '/live/');
+    await page.getByRole('button', { name: 'Start camera' }).click();
+    await page.waitForFunction(() => Number(document.querySelector('[data-testid="received"]')?.textContent) >= 15, null, { timeout: 60_000 });
+    const painted = await paintedPixels(page, '[data-testid="overlay"]');
+    const persons = await page.getByTestId('live-people').locator('li').count();
+    assert.ok(painted > 300, `skeleton pixels on the live overlay: ${painted}`);
+    assert.ok(persons >= 1);
+    const fps = Number(await page.getByTestId('fps').textContent());
+    const latency = Number(await page.getByTestId('latency').textContent());
+    assert.ok(fps > 0, `fps ${fps}`);
+    assert.ok(latency > 0, `latency ${latency}`);
+    if (svc.classifier?.url) {
+      await page.getByTestId('live-people').getByTestId('person-label').first().waitFor({ timeout: 30_000 });
+    }
+    await screenshot(page, '06-live');
+    await page.getByRole('button', { name: 'Stop' }).click();
+    await page.close();
+  });
+
+  it('models page shows the classifier models (or says the service is down)', async () => {
+    const page = await browser.context.newPage();
+    await page.goto(front.base + '/models/');
+    if (svc.classifier?.url) {
+      await page.getByTestId('model-card').first().waitFor({ timeout: 30_000 });
+    } else {
+      const alert = page.locator('.error[role=alert]');
+      await alert.waitFor();
+      assert.match(await alert.textContent(), /classifier service/);
+    }
+    await screenshot(page, '07-models');
+    await page.close();
+  });
+
+  it('stream page follows the server setting (off by default)', async (t) => {
+    if (!svc['pose-single']?.url) return t.skip('pose-single unavailable');
+    const page = await browser.context.newPage();
+    await page.goto(front.base + '/stream/');
+    const info = await (await fetch(`${front.base}/api/pose-single/v1/info`)).json();
+    if (info.allow_stream_urls) await page.getByLabel('Camera URL').waitFor();
+    else await page.getByTestId('stream-disabled').waitFor();
+    await screenshot(page, '08-stream');
+    await page.close();
+  });
+});
