@@ -316,3 +316,28 @@ def test_api_key(make_app):
         ws.send_text(json.dumps({"type": "auth", "api_key": "s3cret"}))
         ws.send_bytes((1).to_bytes(4, "big") + jpeg())
         assert recv_frame(ws)["seq"] == 1
+
+
+@pytest.mark.parametrize("render", [True, False])
+def test_chunked_job_equals_one_piece(make_app, tmp_path, fake_classifier, render):
+    """Posing in parallel chunks gives the very result one session gives (single-person back ends)."""
+    fake_classifier.mode = "ok"
+    video = make_video(tmp_path / "clip.mp4", seconds=10, fps=15)
+    results = {}
+    for workers in (1, 2):
+        client, _ = make_app(job_pose_workers=workers, classifier_url=fake_classifier.url, render_video=render,
+                             data_dir=tmp_path / f"d{workers}")
+        for _ in range(100):
+            if client.get("/v1/info").json()["classifier"]["status"] == "ok":
+                break
+            time.sleep(0.05)
+        r = client.post("/v1/videos?stride=2", files={"file": ("a.mp4", video.read_bytes(), "video/mp4")})
+        done = wait_job(client, r.json()["id"])
+        assert done["status"] == "done" and done["stats"]["pose_chunks"] == workers, done
+        results[workers] = client.get(f"/v1/jobs/{done['id']}/result").json()
+        if render:
+            with av.open(str(tmp_path / f"d{workers}" / "jobs" / done["id"] / "annotated.mp4")) as c:
+                assert sum(1 for _ in c.decode(video=0)) == 75
+    one, two = results[1], results[2]
+    assert [f["frame_index"] for f in two["frames"]] == list(range(0, 150, 2))
+    assert one["frames"] == two["frames"] and one["segments"] == two["segments"]

@@ -32,12 +32,11 @@ from starlette.websockets import WebSocketDisconnect, WebSocketState
 
 from ...schemas import FrameResult
 from ..backend import Detection, PoseBackend
-from ..classifier import ClassifierClient, LiveActions, SyncActions
+from ..classifier import ClassifierClient, LiveActions
 from ..pipeline import PipelineConfig
 from . import jobs as J
-from .media import MediaError, TooLong, decode_image, iter_frames, prefetch, probe_video
+from .media import MediaError, TooLong, decode_image, probe_video
 from .metrics import Metrics
-from .render import AnnotatedWriter, draw
 from .settings import PoseServiceSettings
 from .upload import BadUpload, TooLarge, receive_file
 
@@ -111,87 +110,9 @@ class _State:
 
     # -- jobs --------------------------------------------------------------------------------
     def process_job(self, job: J.Job, ctx: J.JobContext) -> None:
-        s, m = self.settings, self.metrics
-        opts, src = job.options, job.source
-        stride = int(opts.get("stride", 1))
-        raw = bool(opts.get("raw", False))
-        actions = SyncActions(self.classifier, self.config, enabled=bool(opts.get("actions", True)))
-        job_dir = ctx.dir
-        video_in = job_dir / "input"
-        total = max(1, -(-int(src["frame_count"]) // stride))
-        render = bool(opts.get("render", s.render_video))
-        tmp_video = job_dir / ".annotated.tmp.mp4"
-        render_q: queue.Queue = queue.Queue(maxsize=8)
-        render_err: list[BaseException] = []
+        from .videojob import run_video_job
 
-        def render_loop(writer: AnnotatedWriter) -> None:
-            try:
-                while True:
-                    item = render_q.get()
-                    if item is None:
-                        break
-                    if render_err:
-                        continue
-                    rgb, frame = item
-                    writer.write(draw(rgb, frame), frame.timestamp_ms)
-                writer.close()
-            except BaseException as exc:  # noqa: BLE001
-                render_err.append(exc)
-                while render_q.get() is not None:
-                    pass
-
-        frames: list[FrameResult] = []
-        segments = []
-        renderer = None
-        if render:
-            writer = AnnotatedWriter(tmp_video, src["width"], src["height"], float(src["fps"]) / stride)
-            renderer = threading.Thread(target=render_loop, args=(writer,), name=f"render-{job.id[:8]}", daemon=True)
-            renderer.start()
-        m.jobs_running.inc()
-        t_start = time.perf_counter()
-        last_t = -1.0
-        try:
-            with self.backend.session(raw=raw) as session:
-                for f in prefetch(iter_frames(video_in, stride, float(src["fps"]))):
-                    ctx.check()
-                    t = max(f.timestamp_ms, last_t + 0.001)
-                    last_t = t
-                    t0 = time.perf_counter()
-                    dets = session.process(f.rgb, t)
-                    m.inference.observe(time.perf_counter() - t0)
-                    labels = actions.process(t, dets)
-                    frame = FrameResult(frame_index=f.index, timestamp_ms=round(t, 3), width=f.rgb.shape[1],
-                                        height=f.rgb.shape[0],
-                                        persons=[d.to_schema(a) for d, a in zip(dets, labels)])
-                    frames.append(frame)
-                    segments += actions.drain_segments()
-                    if renderer is not None:
-                        render_q.put((f.rgb, frame))
-                    m.frames.labels("job").inc()
-                    ctx.progress(99.0 * len(frames) / total, len(frames))
-        finally:
-            if renderer is not None:
-                render_q.put(None)
-                renderer.join()
-            m.jobs_running.dec()
-        if not frames:
-            raise MediaError("the video has no decodable frames")
-        segments += actions.finish(last_t)
-        elapsed = time.perf_counter() - t_start
-        if render_err:
-            raise RuntimeError(f"writing the annotated video failed: {render_err[0]}")
-        if renderer is not None:
-            os.replace(tmp_video, job_dir / "annotated.mp4")
-        result = J.analysis(frames, segments, src, self.backend.name, actions.model_name)
-        J.write_results(job_dir, result)
-        if not s.keep_uploads:
-            video_in.unlink(missing_ok=True)
-        duration_s = src["duration_ms"] / 1000.0
-        ctx.finish({
-            "frames": len(frames), "seconds": round(elapsed, 3),
-            "realtime_factor": round(duration_s / elapsed, 3) if elapsed > 0 else None,
-            "frame_stride": stride, "classifier": actions.status, "segments": len(segments),
-        })
+        run_video_job(self, job, ctx)
 
 
 def create_app(backend_factory: BackendFactory, settings: PoseServiceSettings, *, title: str = "HAR pose service",

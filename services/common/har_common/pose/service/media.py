@@ -133,31 +133,59 @@ class DecodedFrame:
     rgb: np.ndarray
 
 
-def iter_frames(path: Path, stride: int = 1, fps: float = 30.0) -> Iterator[DecodedFrame]:
-    """Decode every ``stride``-th frame as RGB; frames the decoder cannot read end the iteration
-    with :class:`MediaError` (the job fails with that message)."""
+def iter_frames(path: Path, stride: int = 1, fps: float = 30.0, start: int = 0, end: int | None = None,
+                start_pts: int | None = None, origin_pts: int | None = None) -> Iterator[DecodedFrame]:
+    """Decode every ``stride``-th frame as RGB (frame indices count from the first frame of the
+    video); frames the decoder cannot read end the iteration with :class:`MediaError`.
+
+    A chunk: ``start``/``end`` frame indices, ``start_pts`` the presentation time of frame ``start``
+    (seeks there) and ``origin_pts`` that of frame 0 (timestamps count from it); see
+    :func:`frame_times`.
+    """
     import av
 
     with _open(path) as container:
         stream = container.streams.video[0]
         stream.thread_type = "AUTO"
         tb = stream.time_base or Fraction(1, 1000)
-        start = None
-        index = -1
+        origin = origin_pts
+        index = start - 1
         try:
+            if start_pts is not None and start > 0:
+                container.seek(start_pts, stream=stream, backward=True, any_frame=False)
             for frame in container.decode(stream):
+                if start_pts is not None and frame.pts is not None and frame.pts < start_pts:
+                    continue
                 index += 1
+                if end is not None and index >= end:
+                    return
                 if index % stride:
                     continue
                 if frame.pts is not None:
-                    if start is None:
-                        start = frame.pts
-                    t_ms = float((frame.pts - start) * tb) * 1000.0
+                    if origin is None:
+                        origin = frame.pts
+                    t_ms = float((frame.pts - origin) * tb) * 1000.0
                 else:
                     t_ms = index * 1000.0 / fps
                 yield DecodedFrame(index, max(t_ms, 0.0), frame.to_ndarray(format="rgb24"))
         except av.FFmpegError as exc:
             raise MediaError(f"the video could not be decoded past frame {index} ({exc.__class__.__name__})") from None
+
+
+def frame_times(path: Path) -> list[int] | None:
+    """Presentation times of every video frame, in order (demuxing only); None when the container
+    does not give them all (the video is then processed in one piece)."""
+    with _open(path) as container:
+        stream = container.streams.video[0]
+        pts = []
+        for packet in container.demux(stream):
+            if packet.size == 0:
+                continue
+            if packet.pts is None:
+                return None
+            pts.append(packet.pts)
+    pts.sort()
+    return pts if len(set(pts)) == len(pts) else None
 
 
 def prefetch(frames: Iterator[DecodedFrame], depth: int = 6) -> Iterator[DecodedFrame]:

@@ -35,6 +35,8 @@ class PoseServiceSettings(BaseSettings):
     max_video_pixels: int = Field(3840 * 2160, gt=0, description="Larger frames are refused (422).")
     job_frame_stride: int = Field(1, ge=1, description="Default: analyse every Nth frame of a video job.")
     job_workers: int = Field(1, ge=1)
+    job_pose_workers: int = Field(2, ge=1, description="Sessions posing one job in parallel, in contiguous chunks "
+                                  "(single-person back ends only; multi-person ones track, so run in one piece).")
     max_queued_jobs: int = Field(16, ge=1, description="Past this many waiting jobs uploads get 503.")
     render_video: bool = Field(True, description="Write the annotated MP4 while a job runs.")
     keep_uploads: bool = Field(False, description="Keep the uploaded file after a job finished.")
