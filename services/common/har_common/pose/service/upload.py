@@ -99,7 +99,7 @@ async def receive_file(request: Request, sink: BinaryIO, limit: int) -> str | No
                 parser.write(chunk)
     except ClientDisconnect:
         raise BadUpload("the upload was cut off") from None
-    except TooLarge:
+    except (TooLarge, OSError):
         raise
     except Exception as exc:  # noqa: BLE001 - the parser's errors are the body's fault
         raise BadUpload(f"malformed multipart body ({type(exc).__name__})") from None
