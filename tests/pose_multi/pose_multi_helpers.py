@@ -30,3 +30,16 @@ def read_video(path: Path, max_side: int | None = None) -> tuple[list[np.ndarray
     cap.release()
     assert frames, f"no frames decoded from {path}"
     return frames, fps
+
+
+def shared_path(*parts: str) -> Path:
+    """A path under ../shared (or HAR_SHARED_DIR); skips the calling test when it is absent."""
+    import os
+
+    import pytest
+
+    root = Path(os.environ.get("HAR_SHARED_DIR", Path(__file__).resolve().parents[3] / "shared"))
+    path = root.joinpath(*parts)
+    if not path.exists():
+        pytest.skip(f"shared data not found at {path} (set HAR_SHARED_DIR to the ../shared folder)")
+    return path

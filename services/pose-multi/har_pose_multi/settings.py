@@ -39,8 +39,8 @@ class YoloSettings(BaseSettings):
     max_det: int = Field(50, ge=1, le=300)
     intra_op_threads: int = Field(0, ge=0, description="ONNX Runtime intra-op threads; 0 = one per core.")
     # ByteTrack (Roboflow `trackers`): one tracker per session (video job or live stream).
-    track_activation_threshold: float = Field(0.5, gt=0, lt=1, description="Min score that starts a track.")
-    track_high_threshold: float = Field(0.5, gt=0, lt=1, description="Scores below go to ByteTrack's second match.")
+    track_activation_threshold: float = Field(0.4, gt=0, lt=1, description="Min score that starts a track.")
+    track_high_threshold: float = Field(0.4, gt=0, lt=1, description="Scores below go to ByteTrack's second match.")
     track_min_iou: float = Field(0.1, gt=0, lt=1)
     track_lost_seconds: float = Field(1.5, ge=0, description="How long a hidden person keeps their id.")
     track_min_frames: int = Field(1, ge=1, description="Consecutive frames before a track gets an id.")

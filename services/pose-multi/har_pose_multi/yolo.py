@@ -175,6 +175,13 @@ def choose_providers(device: str) -> list[str]:
         raise ValueError(f"device must be cpu, cuda or auto, not {device!r}")
     available = ort.get_available_providers()
     if device in {"cuda", "auto"} and "CUDAExecutionProvider" in available:
+        # onnxruntime-gpu[cuda,cudnn] brings CUDA and cuDNN as pip packages (nvidia-*): load them
+        # before the session asks for them (no-op where the system libraries are used instead).
+        if hasattr(ort, "preload_dlls"):
+            try:
+                ort.preload_dlls()
+            except Exception as exc:  # noqa: BLE001 - the session start below decides
+                log.warning("onnxruntime.preload_dlls() failed: %s", exc)
         return ["CUDAExecutionProvider", "CPUExecutionProvider"]
     if device == "cuda":
         log.warning("device=cuda but this onnxruntime has no CUDA provider (%s): using the CPU", available)

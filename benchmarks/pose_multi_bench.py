@@ -1,0 +1,148 @@
+"""Multi-person pose benchmark: frames per second and latency at 640x480, 1 and 5 people, CPU.
+
+    .venvs/pose-multi/bin/python benchmarks/pose_multi_bench.py [--frames 150] [--provider cpu]
+
+Frames are composed from real photos in ../shared/data/photos: "1 person" is zidane.jpg's right
+half-person crop scaled into a 640x480 frame, "5 people" places the people of bus.jpg and
+zidane.jpg side by side (YOLO must find 5). A clip is made by panning a few pixels per frame, so
+consecutive frames differ the way video does and the tracker has real work.
+
+Printed per scene:
+* ``sequential``: ``session.process`` frame after frame (what one live socket does): fps and
+  p50/p95 latency per frame (letterbox + model + decode + NMS + ByteTrack).
+* ``pipelined``: ``session.process_stream`` (letterbox of the next frame and decode + tracking of
+  the previous one run beside the model): sustained fps.
+* ``model only``: onnxruntime's run alone, for comparison.
+* ``cpu/frame``: process CPU seconds per frame. The machine is shared with other work (other
+  agents, CI jobs); wall-clock fps drops with them, CPU seconds per frame much less, so both are
+  printed with the load average at the start and the end.
+
+Actions (the classifier) are not included: that is a separate service over HTTP, called off the
+frame path by the shared pipeline. No GPU figures here unless ``--provider cuda`` runs on a GPU.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import statistics
+import sys
+import time
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from har_pose_multi.backend import YoloPoseBackend
+from har_pose_multi.settings import YoloSettings
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = Path(os.environ.get("HAR_SHARED_DIR", ROOT.parent / "shared"))
+W, H = 640, 480
+
+
+def _rgb(name: str) -> np.ndarray:
+    bgr = cv2.imread(str(SHARED / "data" / "photos" / name))
+    if bgr is None:
+        sys.exit(f"{name} not found under {SHARED}/data/photos (set HAR_SHARED_DIR)")
+    return cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
+
+
+def _fit(img: np.ndarray, w: int, h: int) -> np.ndarray:
+    r = min(w / img.shape[1], h / img.shape[0])
+    small = cv2.resize(img, (round(img.shape[1] * r), round(img.shape[0] * r)), interpolation=cv2.INTER_AREA)
+    out = np.full((h, w, 3), 114, np.uint8)
+    y, x = (h - small.shape[0]) // 2, (w - small.shape[1]) // 2
+    out[y:y + small.shape[0], x:x + small.shape[1]] = small
+    return out
+
+
+def scenes() -> dict[str, np.ndarray]:
+    """Wide canvases (pan source) holding 1 and 5 people; each frame is a 640x480 window."""
+    zidane, bus = _rgb("zidane.jpg"), _rgb("bus.jpg")
+    one = _fit(zidane[:, 640:1100], W, H)                     # one person (the right-hand one)
+    # bus.jpg: its four people, minus the bottom of the picture; zidane.jpg's left person
+    five = np.concatenate([_fit(bus[300:1000], 520, H), _fit(zidane[:, 100:640], 200, H)], axis=1)
+    return {"1 person": one, "5 people": five}
+
+
+def clip(canvas: np.ndarray, n: int) -> list[np.ndarray]:
+    pad = 40
+    wide = cv2.copyMakeBorder(canvas, 0, 0, pad, pad, cv2.BORDER_REFLECT)
+    frames = []
+    for i in range(n):
+        x = int(pad + pad * np.sin(i / 15.0))              # pan back and forth, up to 40 px
+        window = wide[:, x:x + canvas.shape[1]]
+        frames.append(np.ascontiguousarray(cv2.resize(window, (W, H)) if window.shape[1] != W else window))
+    return frames
+
+
+def cpu_s() -> float:
+    r = resource.getrusage(resource.RUSAGE_SELF)
+    return r.ru_utime + r.ru_stime
+
+
+def bench(backend: YoloPoseBackend, frames: list[np.ndarray]) -> dict:
+    fps_in = 30.0
+    out: dict = {}
+    with backend.session() as s:                              # warm-up (and the people count)
+        for i, f in enumerate(frames[:5]):
+            people = len(s.process(f, i * 1000 / fps_in))
+    out["people"] = people
+
+    lat = []
+    c0, t0 = cpu_s(), time.perf_counter()
+    with backend.session() as s:
+        for i, f in enumerate(frames):
+            a = time.perf_counter()
+            s.process(f, i * 1000 / fps_in)
+            lat.append((time.perf_counter() - a) * 1000)
+    wall = time.perf_counter() - t0
+    out["seq_fps"] = len(frames) / wall
+    out["p50"], out["p95"] = statistics.median(lat), float(np.percentile(lat, 95))
+    out["seq_cpu_ms"] = (cpu_s() - c0) / len(frames) * 1000
+
+    c0, t0 = cpu_s(), time.perf_counter()
+    with backend.session() as s:
+        n = sum(1 for _ in s.process_stream((f, i * 1000 / fps_in) for i, f in enumerate(frames)))
+    wall = time.perf_counter() - t0
+    out["pipe_fps"] = n / wall
+    out["pipe_cpu_ms"] = (cpu_s() - c0) / n * 1000
+
+    model = backend.model
+    tensor, _ = model.prepare(frames[0])
+    t0 = time.perf_counter()
+    k = max(10, len(frames) // 3)
+    for _ in range(k):
+        model.run(tensor)
+    out["model_ms"] = (time.perf_counter() - t0) / k * 1000
+    return out
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--frames", type=int, default=150)
+    ap.add_argument("--provider", default=None, help="cpu, cuda or auto (default: HAR_POSE_MULTI_PROVIDER or cpu)")
+    ap.add_argument("--model", default=None, help="yolo11n-pose (default) or another exported size")
+    args = ap.parse_args()
+    kw = {k: v for k, v in {"provider": args.provider, "model": args.model}.items() if v}
+    backend = YoloPoseBackend(YoloSettings(**kw))
+    load0 = os.getloadavg()
+    print(f"model {backend.name} ({Path(backend.model.path).name}), providers {backend.model.providers}, "
+          f"input 640x480 -> {backend.model.prepare(np.zeros((H, W, 3), np.uint8))[0].shape[2:]}, "
+          f"{os.cpu_count()} CPUs, load average {load0[0]:.2f} at start")
+    print(f"{'scene':10} {'found':>5} {'seq fps':>8} {'p50 ms':>7} {'p95 ms':>7} {'cpu ms/f':>8} "
+          f"{'pipe fps':>8} {'cpu ms/f':>8} {'model ms':>8}")
+    for name, canvas in scenes().items():
+        r = bench(backend, clip(canvas, args.frames))
+        print(f"{name:10} {r['people']:>5} {r['seq_fps']:>8.1f} {r['p50']:>7.1f} {r['p95']:>7.1f} "
+              f"{r['seq_cpu_ms']:>8.1f} {r['pipe_fps']:>8.1f} {r['pipe_cpu_ms']:>8.1f} {r['model_ms']:>8.1f}")
+    load1 = os.getloadavg()
+    print(f"load average {load1[0]:.2f} at the end (>{os.cpu_count()} means other work shared the CPUs: "
+          f"wall-clock figures are then lower bounds)")
+    backend.close()
+
+
+if __name__ == "__main__":
+    main()
