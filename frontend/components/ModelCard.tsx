@@ -35,7 +35,7 @@ function findImages(raw: Obj, ev: Obj): { name: string; href: string }[] {
   return out.filter((x, i, a) => a.findIndex((y) => y.href === x.href) === i);
 }
 
-const pct = (v: number) => (v <= 1 ? `${(v * 100).toFixed(1)}%` : v.toFixed(2));
+const pct = (v: number) => (Number.isInteger(v) ? String(v) : v <= 1 ? `${(v * 100).toFixed(1)}%` : v.toFixed(2));
 
 export function ConfusionMatrix({ matrix, labels }: { matrix: number[][]; labels: string[] }) {
   const rowSums = matrix.map((r) => r.reduce((a, b) => a + b, 0) || 1);
@@ -80,7 +80,17 @@ export default function ModelCard({ model }: { model: ClassifierModel }) {
   const images = findImages(raw, ev);
   const scalars = Object.entries(ev).filter(([, v]) => typeof v === 'number' || typeof v === 'string') as [string, number | string][];
   const perClass = (['per_class', 'classes', 'class_report'].map((k) => ev[k]).find(isObj) ?? null) as Obj | null;
-  const details = Object.entries(raw).filter(([k, v]) => !['name', 'classes', 'labels', 'default', 'is_default'].includes(k) && (typeof v === 'number' || typeof v === 'string' || typeof v === 'boolean'));
+  const skip = ['name', 'classes', 'labels', 'default', 'is_default', 'evaluation', 'metrics', 'report', 'eval'];
+  const flat = (v: unknown): string | null =>
+    typeof v === 'number' || typeof v === 'string' || typeof v === 'boolean'
+      ? String(v)
+      : isObj(v) && Object.values(v).every((x) => typeof x !== 'object' || x === null)
+        ? Object.entries(v).map(([k, x]) => `${k.replace(/_/g, ' ')} ${x}`).join(', ')
+        : null;
+  const details = Object.entries(raw)
+    .filter(([k]) => !skip.includes(k))
+    .map(([k, v]) => [k, flat(v)] as const)
+    .filter((kv): kv is readonly [string, string] => kv[1] !== null);
   return (
     <section className="panel" data-testid="model-card">
       <h2 style={{ marginTop: 0 }}>

@@ -84,13 +84,15 @@ describe('frontend end to end', { concurrency: false, timeout: 15 * 60_000 }, ()
       const label = await page.getByTestId('now-people').getByTestId('person-label').first().textContent();
       assert.match(label, /\d+%/);
     }
-    const bars = await page.getByTestId('timeline').locator('.tl-seg').count();
-    assert.ok(bars >= 1, 'timeline bars');
+    assert.ok((await page.getByTestId('timeline').locator('.tl-row').count()) >= 1, 'a timeline row per person');
+    if (svc.classifier?.url) {
+      const bars = page.getByTestId('timeline').locator('.tl-seg');
+      assert.ok((await bars.count()) >= 1, 'timeline bars');
+      // clicking the last bar seeks to where it starts
+      await bars.last().click();
+      await page.waitForTimeout(300);
+    }
     await screenshot(page, '03-result');
-    // clicking the last bar seeks there
-    const lastBar = page.getByTestId('timeline').locator('.tl-seg').last();
-    await lastBar.click();
-    await page.waitForTimeout(300);
     // the JSON download is the VideoAnalysis of the clip
     const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('link', { name: 'Keypoints JSON' }).click()]);
     const file = path.join(ARTIFACTS, 'e2e', 'downloaded.analysis.json');

@@ -48,6 +48,8 @@ async function ready(url, timeoutMs) {
     try {
       const r = await fetch(url + '/readyz');
       if (r.ok) return true;
+      const body = await r.json().catch(() => ({}));
+      if (body.status === 'error' || body.status === 'failed') return false; // will not get better
     } catch {
       /* not yet */
     }

@@ -160,6 +160,33 @@ describe('JobList', () => {
 });
 
 describe('ModelCard', () => {
+  it('reads the classifier service model description', () => {
+    render(
+      <ModelCard
+        model={{
+          name: 'stgcn',
+          isDefault: true,
+          classes: ['boxing', 'walking'],
+          raw: {
+            name: 'stgcn', architecture: 'st-gcn', classes: ['boxing', 'walking'], layout: 'coco17',
+            window: { length: 48, fps: 15, stride: 8, seconds: 3.2 }, engine: 'tflite', parameters: 12345,
+            metrics: {
+              protocol: 'cross-subject', accuracy: 0.912, macro_f1: 0.9, utd_mhad_accuracy: 0.95, test_windows: 812,
+              classes: ['boxing', 'walking'], confusion_matrix: [[50, 2], [1, 40]],
+              per_class: { boxing: { precision: 0.98, recall: 0.96, f1: 0.97, support: 52 }, walking: { precision: 0.95, recall: 0.97, f1: 0.96, support: 41 } },
+            },
+          },
+        }}
+      />,
+    );
+    expect(screen.getByText('length 48, fps 15, stride 8, seconds 3.2')).toBeTruthy();
+    expect(screen.getByText('91.2%')).toBeTruthy();
+    expect(screen.getByText('812')).toBeTruthy();
+    expect(screen.getByText('cross-subject')).toBeTruthy();
+    expect(within(screen.getByTestId('confusion-matrix')).getByTitle('boxing as walking: 2')).toBeTruthy();
+    expect(screen.getAllByRole('cell', { name: '96.0%' })).toHaveLength(2); // boxing recall, walking F1
+  });
+
   it('shows classes, figures and the confusion matrix', () => {
     render(
       <ModelCard
