@@ -1,0 +1,188 @@
+"""Hostile input: broken media, oversized and chunked bodies, hostile file names, and schemathesis
+against each service's OpenAPI (no 5xx)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import time
+
+import httpx
+import pytest
+from websockets.sync.client import connect
+
+import corpus
+from conftest import VENVS, leftovers
+
+
+@pytest.fixture(scope="module")
+def broken(tmp_path_factory):
+    return corpus.make_corpus(tmp_path_factory.mktemp("corpus"))
+
+
+def _jobs(svc) -> int:
+    return len(httpx.get(svc.url + "/v1/jobs", timeout=10).json()["jobs"])
+
+
+def _assert_4xx_with_message(r: httpx.Response, what: str) -> None:
+    assert 400 <= r.status_code < 500, (what, r.status_code, r.text[:300])
+    detail = r.json()["detail"]
+    assert detail and isinstance(detail, (str, list)), (what, r.text)
+
+
+@pytest.mark.parametrize("kind", ["pose_single", "pose_multi"])
+def test_broken_videos_refused_and_cleaned(kind, request, broken):
+    svc = request.getfixturevalue(kind)
+    before = _jobs(svc)
+    for name, path in broken.items():
+        data = path.read_bytes()
+        # multipart, as browsers send it
+        r = httpx.post(svc.url + "/v1/videos", files={"file": (name, data, "video/mp4")}, timeout=60)
+        _assert_4xx_with_message(r, name)
+        # raw body
+        r = httpx.post(svc.url + f"/v1/videos?filename={name}", content=data,
+                       headers={"content-type": "video/mp4"}, timeout=60)
+        _assert_4xx_with_message(r, name + " (raw)")
+    assert _jobs(svc) == before, "a refused upload left a job behind"
+    assert leftovers(svc.data) == []
+
+
+def test_absurd_dimension_messages(pose_single, broken):
+    for name in ("huge-dims.avi", "big-dims.avi"):
+        r = httpx.post(pose_single.url + "/v1/videos", files={"file": (name, broken[name].read_bytes())}, timeout=30)
+        assert r.status_code == 422 and "frame size" in r.json()["detail"], r.text
+
+
+@pytest.mark.parametrize("kind", ["pose_single", "pose_multi"])
+def test_broken_images_refused(kind, request, broken):
+    svc = request.getfixturevalue(kind)
+    cases = {
+        "empty": b"",
+        "random": broken["random.mp4"].read_bytes()[:4096],
+        "png header only, 100000x100000": corpus.png_header_only(100000, 100000),
+        "png header only, 30000x30000": corpus.png_header_only(30000, 30000),
+        "png header, cut": corpus.png_bytes()[:40],
+        "jpeg magic then garbage": b"\xff\xd8\xff" + b"\x00" * 100,
+        "mp4 as image": broken["moov-cut.mp4"].read_bytes(),
+    }
+    for what, data in cases.items():
+        r = httpx.post(svc.url + "/v1/frames", content=data, headers={"content-type": "image/png"}, timeout=30)
+        _assert_4xx_with_message(r, what)
+        r = httpx.post(svc.url + "/v1/frames", files={"file": ("x.png", data, "image/png")}, timeout=30)
+        _assert_4xx_with_message(r, what + " (multipart)")
+
+
+def test_decompression_bomb_png_refused_fast(pose_single):
+    """A 240 KB PNG that decodes to 16000 x 16000 pixels (768 MB): refused from its header."""
+    bomb = corpus.huge_png(16000, 16000)
+    assert len(bomb) < 1_000_000
+    t0 = time.perf_counter()
+    r = httpx.post(pose_single.url + "/v1/frames", content=bomb, headers={"content-type": "image/png"}, timeout=60)
+    took = time.perf_counter() - t0
+    _assert_4xx_with_message(r, "png bomb")
+    assert took < 3.0, f"took {took:.1f} s: the image was decoded"
+
+
+def test_stream_survives_bad_frames(pose_single):
+    """Bad frames over the live socket: an error message each, and the socket keeps working."""
+    from conftest import ta_chi_jpegs
+
+    good = ta_chi_jpegs(1)[0]
+    bad = [b"\x00\x00\x00\x01" + b"garbage", b"\x00\x00\x00\x02" + corpus.png_header_only(100000, 100000),
+           b"\x00\x00\x00\x03" + corpus.png_bytes()[:40], b"\x00\x00"]
+    with connect(pose_single.ws + "/v1/stream?actions=false", open_timeout=10) as ws:
+        for i, msg in enumerate(bad):
+            ws.send(msg)
+            reply = json.loads(ws.recv(timeout=20))
+            assert reply["type"] == "error" and reply["message"], reply
+        ws.send(b"\x00\x00\x00\x09" + good)
+        reply = json.loads(ws.recv(timeout=20))
+        assert reply["type"] == "frame" and reply["seq"] == 9, reply
+        ws.send(json.dumps([1, 2]))
+        assert json.loads(ws.recv(timeout=10))["type"] == "error"
+        ws.send("not json")
+        assert json.loads(ws.recv(timeout=10))["type"] == "error"
+        ws.send(b"\x00\x00\x00\x0a" + good)
+        assert json.loads(ws.recv(timeout=20))["seq"] == 10
+
+
+def _chunks(total: int, size: int = 64 * 1024):
+    sent = 0
+    while sent < total:
+        n = min(size, total - sent)
+        sent += n
+        yield b"\x00" * n
+
+
+@pytest.mark.parametrize("kind", ["pose_single", "pose_multi"])
+def test_chunked_upload_over_the_limit(kind, request):
+    """No Content-Length (chunked): the limit still holds, 413, nothing left on disk."""
+    svc = request.getfixturevalue(kind)
+    before = _jobs(svc)
+    r = httpx.post(svc.url + "/v1/videos", content=_chunks(3_000_000), headers={"content-type": "video/mp4"},
+                   timeout=60)
+    assert "content-length" not in r.request.headers
+    assert r.status_code == 413, r.text
+    assert "limit" in r.json()["detail"]
+    r = httpx.post(svc.url + "/v1/frames", content=_chunks(1_500_000), headers={"content-type": "image/jpeg"},
+                   timeout=60)
+    assert r.status_code == 413, r.text
+    # multipart, chunked
+    boundary = "b0undary"
+
+    def form():
+        yield (f"--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.mp4\"\r\n"
+               f"Content-Type: video/mp4\r\n\r\n").encode()
+        yield from _chunks(3_000_000)
+        yield f"\r\n--{boundary}--\r\n".encode()
+
+    r = httpx.post(svc.url + "/v1/videos", content=form(),
+                   headers={"content-type": f"multipart/form-data; boundary={boundary}"}, timeout=60)
+    assert r.status_code == 413, r.text
+    # a declared Content-Length over the limit is refused before the body is read
+    r = httpx.post(svc.url + "/v1/videos", content=b"\x00" * 3_000_000, headers={"content-type": "video/mp4"},
+                   timeout=60)
+    assert r.status_code == 413
+    assert _jobs(svc) == before
+    assert leftovers(svc.data) == []
+
+
+def test_upload_names_are_never_paths(pose_single, tmp_path):
+    """Hostile file names are display-only; files live under generated names in the job folder."""
+    video = corpus.small_video(tmp_path / "v.mp4")
+    for name in ("../../../../tmp/evil.mp4", "/etc/passwd", "..\\..\\win.mp4", "a\x00b.mp4", "x" * 1000 + ".mp4"):
+        r = httpx.post(pose_single.url + "/v1/videos?actions=false",
+                       files={"file": (name, video.read_bytes(), "video/mp4")}, timeout=30)
+        assert r.status_code == 202, (name, r.text)
+        job = r.json()
+        assert "/" not in (job["filename"] or "") and "\\" not in (job["filename"] or "")
+        assert len(job["filename"] or "") <= 255
+        files = sorted(p.name for p in (pose_single.data / "jobs" / job["id"]).iterdir())
+        assert set(files) <= {"input", "result.json", "keypoints.csv", "annotated.mp4",
+                              ".result.json.tmp", ".keypoints.csv.tmp", ".annotated.tmp.mp4"}, files
+    assert not (tmp_path.parent / "evil.mp4").exists()
+    names = {p.name for p in pose_single.data.rglob("*")}
+    assert not names & {"evil.mp4", "passwd", "win.mp4"}
+
+
+# -- schemathesis -------------------------------------------------------------------------------
+
+def _schemathesis(url: str, tmp_path, extra: list[str] = ()) -> None:
+    cmd = [str(VENVS / "reliability/bin/schemathesis"), "run", url + "/openapi.json",
+           "--checks", "not_a_server_error", "--max-examples", "15", "--workers", "2", "--seed", "1",
+           "--phases", "examples,coverage,fuzzing", "--no-shrink", "--generation-database", "none",
+           "--request-timeout", "30", "--max-time", "75", "--suppress-health-check", "all", "--no-color",
+           "--report", "junit", "--report-dir", str(tmp_path), *extra]
+    p = subprocess.run(cmd, capture_output=True, text=True, timeout=240)
+    out = p.stdout + p.stderr
+    assert p.returncode == 0, out[-6000:]
+    assert "Server error" not in out and "500 Internal" not in out, out[-6000:]
+
+
+@pytest.mark.parametrize("kind", ["pose_single", "pose_multi", "classifier"])
+def test_schemathesis_no_5xx(kind, request, tmp_path):
+    svc = request.getfixturevalue(kind)
+    _schemathesis(svc.url, tmp_path)
+    assert httpx.get(svc.url + "/readyz", timeout=5).status_code == 200
+    if hasattr(svc, "data"):
+        assert leftovers(svc.data) == []

@@ -1,0 +1,134 @@
+"""Overload: past the in-flight bound requests get 503 + Retry-After (never a 500, never a queue),
+and the health endpoints keep answering."""
+
+from __future__ import annotations
+
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+import httpx
+import pytest
+
+from conftest import ta_chi_jpegs
+
+BOUND = 2          # max_inflight of the fixtures' services
+
+
+def _burst(url: str, n: int, **kwargs) -> list[httpx.Response]:
+    barrier = threading.Barrier(n)
+
+    def one(_):
+        with httpx.Client(timeout=60) as c:
+            barrier.wait()
+            return c.post(url, **kwargs)
+
+    with ThreadPoolExecutor(n) as pool:
+        return list(pool.map(one, range(n)))
+
+
+def _check_only_200_503(responses: list[httpx.Response]) -> tuple[int, int]:
+    codes = [r.status_code for r in responses]
+    assert set(codes) <= {200, 503}, [(r.status_code, r.text[:200]) for r in responses]
+    for r in responses:
+        if r.status_code == 503:
+            assert int(r.headers["retry-after"]) >= 1
+            assert r.json()["detail"]
+    return codes.count(200), codes.count(503)
+
+
+class _SlowBody:
+    """A chunked request body that holds its request open until released (an in-flight slot)."""
+
+    def __init__(self, first: bytes):
+        self.first = first
+        self.release = threading.Event()
+
+    def __iter__(self):
+        yield self.first[:100]
+        self.release.wait(30)
+        yield self.first[100:]
+
+
+def _health_ok(url: str) -> None:
+    with httpx.Client(timeout=3) as c:
+        for path in ("/livez", "/readyz", "/metrics"):
+            t0 = time.perf_counter()
+            r = c.get(url + path)
+            assert r.status_code == 200, (path, r.status_code, r.text[:200])
+            assert time.perf_counter() - t0 < 2.0, path
+
+
+@pytest.mark.parametrize("kind", ["pose_single", "pose_multi"])
+def test_four_times_the_bound_gives_only_200_and_503(kind, request):
+    svc = request.getfixturevalue(kind)
+    jpeg = ta_chi_jpegs(1)[0]
+    ok = busy = 0
+    for _ in range(3):
+        a, b = _check_only_200_503(_burst(svc.url + "/v1/frames", 4 * BOUND,
+                                          content=jpeg, headers={"content-type": "image/jpeg"}))
+        ok, busy = ok + a, busy + b
+    assert ok >= BOUND          # the bound's worth always gets through
+    assert busy >= 1, "4x the bound at once never hit the bound"
+
+
+@pytest.mark.parametrize("kind", ["pose_single", "pose_multi"])
+def test_slots_held_then_503_and_health_answers(kind, request):
+    """Slow clients hold every slot: the rest get 503 at once, health still answers, and the
+    service serves again as soon as the slots are free."""
+    svc = request.getfixturevalue(kind)
+    jpeg = ta_chi_jpegs(1)[0]
+    bodies = [_SlowBody(jpeg) for _ in range(BOUND)]
+    results: list = []
+
+    def hold(body):
+        with httpx.Client(timeout=60) as c:
+            results.append(c.post(svc.url + "/v1/frames", content=body, headers={"content-type": "image/jpeg"}))
+
+    holders = [threading.Thread(target=hold, args=(b,)) for b in bodies]
+    for t in holders:
+        t.start()
+    try:
+        deadline = time.time() + 10
+        while time.time() < deadline:            # until both slots are taken
+            r = httpx.post(svc.url + "/v1/frames", content=jpeg, headers={"content-type": "image/jpeg"}, timeout=10)
+            if r.status_code == 503:
+                break
+            time.sleep(0.05)
+        rs = _burst(svc.url + "/v1/frames", 3 * BOUND, content=jpeg, headers={"content-type": "image/jpeg"})
+        assert [r.status_code for r in rs] == [503] * len(rs), [r.text for r in rs]
+        assert all(r.headers.get("retry-after") for r in rs)
+        _health_ok(svc.url)
+        assert httpx.get(svc.url + "/v1/info", timeout=3).status_code == 200
+    finally:
+        for b in bodies:
+            b.release.set()
+        for t in holders:
+            t.join(30)
+    assert [r.status_code for r in results] == [200] * BOUND, [r.text for r in results]
+    r = httpx.post(svc.url + "/v1/frames", content=jpeg, headers={"content-type": "image/jpeg"}, timeout=30)
+    assert r.status_code == 200
+
+
+def _sequence(n_frames: int = 60) -> dict:
+    import math
+
+    kps = [[[100 + 20 * math.sin(i / 5 + j), 100 + 5 * j, 0.9] for j in range(17)] for i in range(n_frames)]
+    return {"keypoints": kps, "fps": 30.0}
+
+
+def test_classifier_bound(logs):
+    """The classifier bounds concurrent /v1/classify calls the same way."""
+    from conftest import Service
+
+    svc = Service("classifier", logs, threads=1, max_inflight=1)
+    try:
+        body = {"sequences": [_sequence() for _ in range(64)]}
+        ok = busy = 0
+        for _ in range(3):
+            a, b = _check_only_200_503(_burst(svc.url + "/v1/classify", 4, json=body))
+            ok, busy = ok + a, busy + b
+        assert ok >= 1 and busy >= 1
+        _health_ok(svc.url)
+    finally:
+        svc.stop()
