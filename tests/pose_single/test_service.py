@@ -136,7 +136,9 @@ def test_live_stream(pose_service, shared):
             time.sleep(1 / 30)
             if seq == 10:                                   # a bad frame: error, socket stays open
                 ws.send((10_000).to_bytes(4, "big") + b"not an image at all")
-                time.sleep(0.3)                             # (a newer frame would replace it)
+                while not errors:                           # (a newer frame would replace it: wait)
+                    msg = json.loads(ws.recv(timeout=30))
+                    (errors if msg["type"] == "error" else answers).append(msg)
         deadline = time.time() + 30
         while time.time() < deadline:
             msg = json.loads(ws.recv(timeout=30))

@@ -520,10 +520,19 @@ class _Live:
         self._stop_reader = threading.Event()
 
     def _offer(self, seq: int | None, payload: Any) -> None:
+        """A new frame takes the slot (newest wins). Bytes start decoding at once on another
+        thread, so that decoding overlaps the pose model's work on the frame before."""
+        t_recv = time.perf_counter()
         if self.pending is not None:
             self.dropped += 1
             self.st.metrics.dropped.inc()
-        self.pending = (seq, payload, time.perf_counter())
+            old = self.pending[1]
+            if isinstance(old, asyncio.Future):
+                old.cancel()
+        if isinstance(payload, (bytes, bytearray)):
+            payload = asyncio.get_running_loop().run_in_executor(
+                self.st.executor, decode_image, memoryview(payload)[4:])
+        self.pending = (seq, payload, t_recv)
         self.event.set()
 
     async def run(self, url: str | None) -> None:
@@ -622,12 +631,11 @@ class _Live:
         except Exception:  # noqa: BLE001
             pass
 
-    def _infer(self, payload: Any, t_ms: float, raw: bool) -> tuple[tuple, list[Detection], float]:
+    def _infer(self, rgb: np.ndarray, t_ms: float, raw: bool) -> tuple[tuple, list[Detection], float]:
         if raw != self.session_raw:
             self.session.close()
             self.session = self.st.backend.session(raw=raw)
             self.session_raw = raw
-        rgb = decode_image(memoryview(payload)[4:]) if isinstance(payload, (bytes, bytearray)) else payload
         t0 = time.perf_counter()
         dets = self.session.process(rgb, t_ms)
         return rgb.shape, dets, time.perf_counter() - t0
@@ -645,7 +653,8 @@ class _Live:
             t_ms = max((t_recv - self.t0) * 1000.0, self.last_t + 0.001)
             self.last_t = t_ms
             try:
-                shape, dets, infer_s = await loop.run_in_executor(self.st.executor, self._infer, payload, t_ms, self.raw)
+                rgb = (await payload) if isinstance(payload, asyncio.Future) else payload
+                shape, dets, infer_s = await loop.run_in_executor(self.st.executor, self._infer, rgb, t_ms, self.raw)
             except MediaError as exc:
                 await self._send({"type": "error", "seq": seq, "message": str(exc)})
                 continue
