@@ -59,7 +59,7 @@ class WindowSpec:
     """What one model input is: ``length`` frames at ``fps``; ``stride`` is the suggested hop (frames) between live windows."""
 
     length: int = 32
-    fps: float = 15.0
+    fps: float = 10.0
     stride: int = 8
     mask_threshold: float = 0.3
     center: str = "sequence"

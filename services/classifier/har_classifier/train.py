@@ -33,12 +33,12 @@ class TrainConfig:
     protocol: str = "cross-subject"
     fold: int = 0
     n_folds: int = 5
-    val: str = "subject"
+    val: str = "trial"
     epochs: int = 60
     patience: int = 12
     batch_size: int = 32
     learning_rate: float = 2e-3
-    repeats: int = 4  # each training sample appears this many times per epoch, each time augmented anew
+    repeats: int = 6  # each training sample appears this many times per epoch, each time augmented anew
     seed: int = SEED_DEFAULT
     window: dict = field(default_factory=lambda: D.WindowSpec().to_dict())
     limit: int | None = None  # keep at most this many training samples per class (smoke tests)
