@@ -71,7 +71,8 @@ def classifier_available() -> str | None:
         return "the classifier service (services/classifier) is not in this checkout"
     if not (VENVS / "classifier/bin/python").exists():
         return "no classifier environment (scripts/setup classifier)"
-    if not list((ROOT / "services/classifier").rglob("model.json")):
+    models = os.environ.get("HAR_CLASSIFIER_MODEL_DIR")       # the classifier's own setting, if set
+    if not list(Path(models).rglob("model.json") if models else (ROOT / "services/classifier").rglob("model.json")):
         return "the classifier ships no trained model yet"
     return None
 

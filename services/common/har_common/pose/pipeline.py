@@ -347,8 +347,9 @@ class ActionTracker:
     def _close(self, track_id: int | None, seg: _Segment) -> None:
         if seg.label == UNCERTAIN or seg.end_ms - seg.start_ms < self.config.min_segment_ms:
             return
+        start, end = round(seg.start_ms, 3), round(seg.end_ms, 3)
         self._closed.append(ActionSegment(
-            track_id=track_id, label=seg.label, start_ms=round(seg.start_ms, 3), end_ms=round(seg.end_ms, 3),
+            track_id=track_id, label=seg.label, start_ms=start, end_ms=end, duration_ms=round(end - start, 3),
             mean_confidence=round(min(max(seg.conf_sum / max(seg.n, 1), 0.0), 1.0), 4),
         ))
 
