@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import os
-import sys
 from pathlib import Path
 
 import pytest
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from conftest import shared  # noqa: E402,F401  (the shared-data fixture of tests/conftest.py)
+# The ``shared`` fixture (real data under ../shared, skip when absent) comes from tests/conftest.py.
 
 ROOT = Path(__file__).resolve().parents[2]
 MODELS = ROOT / "services/classifier/models"

@@ -102,9 +102,11 @@ def test_wrong_joint_count(client):
 
 def test_nan_rejected(client):
     seq = standing_person(10)
-    raw = json.dumps(body(seq)).replace("0.9]", "NaN]", 1)
-    msg = _error(client.post("/v1/classify", content=raw, headers={"content-type": "application/json"}))
-    assert "finite" in msg or "NaN" in msg
+    for old, new in (("[320.0,", "[NaN,"), ("0.9]", "NaN]")):  # in a coordinate, in a score
+        raw = json.dumps(body(seq)).replace(old, new, 1)
+        assert new.strip("[],") in raw
+        msg = _error(client.post("/v1/classify", content=raw, headers={"content-type": "application/json"}))
+        assert "finite" in msg and "NaN" in msg
 
 
 def test_empty_sequence_and_empty_batch(client):

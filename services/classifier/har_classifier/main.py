@@ -136,7 +136,10 @@ def create_app(settings: Settings | None = None, load_in_background: bool = True
         errors = []
         for e in exc.errors():
             msg = e.get("msg", "")
-            if e.get("type") == "json_invalid" or "JSON" in msg:
+            value = e.get("input")
+            if isinstance(value, float) and not math.isfinite(value):
+                msg = f"must be a finite number, got {value} (NaN and infinity are not valid keypoint values)"
+            elif e.get("type") == "json_invalid" or "JSON" in msg:
                 msg = f"{msg} (NaN and Infinity are not valid keypoint values)"
             errors.append({"loc": list(e.get("loc", [])), "msg": msg, "type": e.get("type")})
         return JSONResponse(status_code=422, content=jsonable_encoder({"detail": errors}))
