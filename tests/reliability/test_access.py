@@ -1,0 +1,228 @@
+"""Access control: the optional API key (REST header, WebSocket query or first message) on every
+service, CORS and the WebSocket Origin check, and stream URLs (only when enabled, only
+rtsp/http/https)."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import time
+
+import httpx
+import pytest
+from websockets.exceptions import ConnectionClosed, InvalidStatus
+from websockets.sync.client import connect
+
+import corpus
+from conftest import ROOT, Service, free_port, ta_chi_jpegs
+
+KEY = "k3y-for-tests"
+FRONTEND = "http://localhost:3000"        # the default allowed origin
+
+
+@pytest.fixture(scope="module")
+def keyed_classifier(logs):
+    svc = Service("classifier", logs, threads=1, api_key=KEY)
+    yield svc
+    svc.stop()
+
+
+@pytest.fixture(scope="module")
+def keyed(logs, tmp_path_factory, request):
+    """pose-single with an API key and the default origin settings; talks to a keyed classifier."""
+    from conftest import why_missing
+
+    clf = None if why_missing("classifier") else request.getfixturevalue("keyed_classifier")
+    data = tmp_path_factory.mktemp("keyed-data")
+    svc = Service("pose-single", logs, data_dir=data, api_key=KEY, classifier_url=clf.url if clf else "",
+                  classifier_api_key=KEY, render_video="false")
+    svc.classifier = clf
+    yield svc
+    svc.stop()
+
+
+def _frame(seq: int = 1) -> bytes:
+    return seq.to_bytes(4, "big") + ta_chi_jpegs(1)[0]
+
+
+def test_rest_needs_the_key(keyed):
+    jpeg = ta_chi_jpegs(1)[0]
+    for method, path in [("GET", "/v1/info"), ("GET", "/v1/jobs"), ("POST", "/v1/frames"), ("POST", "/v1/videos"),
+                         ("GET", "/v1/jobs/" + "0" * 32), ("DELETE", "/v1/jobs/" + "0" * 32)]:
+        r = httpx.request(method, keyed.url + path, content=jpeg if method == "POST" else None, timeout=10)
+        assert r.status_code == 401, (path, r.status_code)
+        assert "X-API-Key" in r.json()["detail"]
+        r = httpx.request(method, keyed.url + path, headers={"X-API-Key": "wrong"}, timeout=10)
+        assert r.status_code == 401, path
+    r = httpx.post(keyed.url + "/v1/frames", content=jpeg, headers={"X-API-Key": KEY, "content-type": "image/jpeg"})
+    assert r.status_code == 200
+    assert httpx.get(keyed.url + "/v1/jobs", headers={"X-API-Key": KEY}).status_code == 200
+
+
+def test_health_and_docs_stay_open(keyed):
+    for path in ("/livez", "/readyz", "/metrics", "/docs", "/openapi.json"):
+        assert httpx.get(keyed.url + path, timeout=10).status_code == 200, path
+
+
+def test_websocket_key(keyed):
+    # on the URL
+    with connect(keyed.ws + f"/v1/stream?actions=false&api_key={KEY}", open_timeout=10) as ws:
+        ws.send(_frame(1))
+        assert json.loads(ws.recv(timeout=20))["type"] == "frame"
+    # as the first message
+    with connect(keyed.ws + "/v1/stream?actions=false", open_timeout=10) as ws:
+        ws.send(json.dumps({"type": "auth", "api_key": KEY}))
+        ws.send(_frame(2))
+        assert json.loads(ws.recv(timeout=20))["seq"] == 2
+    # wrong key on the URL: refused at the handshake
+    with pytest.raises(InvalidStatus) as e:
+        connect(keyed.ws + "/v1/stream?api_key=wrong", open_timeout=10)
+    assert e.value.response.status_code == 403
+    # no key: the first message is a frame, not auth -> closed with 1008 (policy), no frame answered
+    with connect(keyed.ws + "/v1/stream?actions=false", open_timeout=10) as ws:
+        ws.send(_frame(3))
+        with pytest.raises(ConnectionClosed) as e:
+            while True:
+                assert json.loads(ws.recv(timeout=10))["type"] != "frame"
+        assert e.value.rcvd.code == 1008
+    # wrong key as the first message
+    with connect(keyed.ws + "/v1/stream", open_timeout=10) as ws:
+        ws.send(json.dumps({"type": "auth", "api_key": "wrong"}))
+        with pytest.raises(ConnectionClosed) as e:
+            ws.recv(timeout=10)
+        assert e.value.rcvd.code == 1008
+
+
+def test_job_events_need_the_key(keyed, tmp_path):
+    video = corpus.small_video(tmp_path / "v.mp4")
+    r = httpx.post(keyed.url + "/v1/videos?actions=false", content=video.read_bytes(),
+                   headers={"X-API-Key": KEY, "content-type": "video/mp4"}, timeout=30)
+    assert r.status_code == 202, r.text
+    job = r.json()["id"]
+    with pytest.raises((InvalidStatus, ConnectionClosed)):
+        with connect(keyed.ws + f"/v1/jobs/{job}/events", open_timeout=10) as ws:
+            msg = json.loads(ws.recv(timeout=10))        # a first message that is not auth: closed
+            assert msg.get("type") != "progress", "job progress leaked without the key"
+            ws.recv(timeout=10)
+    with connect(keyed.ws + f"/v1/jobs/{job}/events?api_key={KEY}", open_timeout=10) as ws:
+        assert json.loads(ws.recv(timeout=10))["type"] == "progress"
+
+
+def test_classifier_key(keyed_classifier):
+    body = {"sequences": [{"keypoints": [[[1.0, 2.0, 0.9]] * 17] * 30, "fps": 30}]}
+    assert httpx.post(keyed_classifier.url + "/v1/classify", json=body).status_code == 401
+    assert httpx.get(keyed_classifier.url + "/v1/models").status_code == 401
+    r = httpx.post(keyed_classifier.url + "/v1/classify", json=body, headers={"X-API-Key": KEY})
+    assert r.status_code == 200, r.text
+    for path in ("/livez", "/readyz", "/metrics", "/docs", "/openapi.json"):
+        assert httpx.get(keyed_classifier.url + path).status_code == 200, path
+
+
+def test_pose_service_reaches_the_keyed_classifier(keyed):
+    if keyed.classifier is None:
+        pytest.skip("no classifier")
+    deadline = time.time() + 20
+    while time.time() < deadline:
+        info = httpx.get(keyed.url + "/v1/info", headers={"X-API-Key": KEY}).json()
+        if info["classifier"]["status"] == "ok":
+            break
+        time.sleep(0.5)
+    assert info["classifier"]["status"] == "ok", info["classifier"]
+
+
+# -- CORS and Origin ----------------------------------------------------------------------------
+
+def _preflight(url: str, origin: str) -> httpx.Response:
+    return httpx.options(url + "/v1/frames", headers={
+        "Origin": origin, "Access-Control-Request-Method": "POST",
+        "Access-Control-Request-Headers": "x-api-key,content-type"})
+
+
+@pytest.mark.parametrize("kind", ["keyed", "keyed_classifier"])
+def test_cors_only_for_the_frontend_origin(kind, request):
+    svc = request.getfixturevalue(kind)
+    r = _preflight(svc.url, FRONTEND)
+    assert r.status_code == 200 and r.headers["access-control-allow-origin"] == FRONTEND
+    r = _preflight(svc.url, "http://evil.example")
+    assert "access-control-allow-origin" not in r.headers
+    r = httpx.get(svc.url + "/livez", headers={"Origin": "http://evil.example"})
+    assert "access-control-allow-origin" not in r.headers
+    r = httpx.get(svc.url + "/livez", headers={"Origin": FRONTEND})
+    assert r.headers.get("access-control-allow-origin") == FRONTEND
+
+
+def test_websocket_origin(keyed):
+    url = keyed.ws + f"/v1/stream?actions=false&api_key={KEY}"
+    with pytest.raises(InvalidStatus) as e:
+        connect(url, origin="http://evil.example", open_timeout=10)
+    assert e.value.response.status_code == 403
+    for origin in (FRONTEND, None, keyed.url):       # the frontend, no browser, the service's own origin
+        with connect(url, origin=origin, open_timeout=10) as ws:
+            ws.send(_frame(5))
+            assert json.loads(ws.recv(timeout=20))["seq"] == 5
+    # a proxy in front says which host the browser talked to (same origin through the proxy)
+    with connect(url, origin="http://har.example:8080", open_timeout=10,
+                 additional_headers={"X-Forwarded-Host": "har.example:8080"}) as ws:
+        ws.send(_frame(6))
+        assert json.loads(ws.recv(timeout=20))["seq"] == 6
+
+
+def test_same_origin_through_the_frontend_proxy(keyed, tmp_path):
+    """frontend/server.mjs on another port and host name: the browser's Origin is the proxy's."""
+    node = shutil.which("node")
+    if not node:
+        pytest.skip("node is not installed")
+    (tmp_path / "index.html").write_text("<!doctype html><title>t</title>")
+    port = free_port()
+    proc = subprocess.Popen([node, str(ROOT / "frontend/server.mjs")], cwd=ROOT, env={
+        "PATH": "/usr/bin:/bin", "HAR_FRONTEND_PORT": str(port), "HAR_FRONTEND_DIR": str(tmp_path),
+        "HAR_POSE_SINGLE_URL": keyed.url}, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    try:
+        for _ in range(50):
+            try:
+                httpx.get(f"http://127.0.0.1:{port}/", timeout=1)
+                break
+            except httpx.HTTPError:
+                time.sleep(0.1)
+        origin = f"http://127.0.0.1:{port}"
+        with connect(f"ws://127.0.0.1:{port}/api/pose-single/v1/stream?actions=false&api_key={KEY}",
+                     origin=origin, open_timeout=10) as ws:
+            ws.send(_frame(7))
+            assert json.loads(ws.recv(timeout=20))["seq"] == 7
+        r = httpx.get(f"http://127.0.0.1:{port}/api/pose-single/v1/info", headers={"Origin": origin, "X-API-Key": KEY})
+        assert r.status_code == 200
+    finally:
+        proc.terminate()
+        proc.wait(10)
+
+
+# -- stream URLs --------------------------------------------------------------------------------
+
+def test_stream_urls_off_by_default(keyed):
+    with pytest.raises(InvalidStatus) as e:
+        connect(keyed.ws + f"/v1/stream/url?url=rtsp://127.0.0.1:1/x&api_key={KEY}", open_timeout=10)
+    assert e.value.response.status_code == 403
+
+
+@pytest.fixture(scope="module")
+def urls_on(logs, tmp_path_factory):
+    data = tmp_path_factory.mktemp("urls-data")
+    svc = Service("pose-single", logs, data_dir=data, allow_stream_urls="true", classifier_url="")
+    yield svc
+    svc.stop()
+
+
+def test_stream_url_schemes(urls_on, tmp_path):
+    video = corpus.small_video(tmp_path / "v.mp4")
+    for bad in (str(video), f"file://{video}", "/etc/passwd", "file:///etc/passwd", "ftp://127.0.0.1/x",
+                "concat:/etc/passwd", "subfile:,,start,0,end,0,,:/etc/passwd", "rtsp:", "http://",
+                "data:video/mp4;base64,AAAA", "", "../../x.mp4", "pipe:0"):
+        with pytest.raises(InvalidStatus) as e:
+            connect(urls_on.ws + "/v1/stream/url?url=" + httpx.QueryParams({"u": bad})["u"].replace("&", "%26"),
+                    open_timeout=10)
+        assert e.value.response.status_code == 403, bad
+    # an allowed scheme that does not answer: accepted, then an error message, never a hang
+    with connect(urls_on.ws + "/v1/stream/url?url=http://127.0.0.1:1/cam.mjpg", open_timeout=10) as ws:
+        msg = json.loads(ws.recv(timeout=30))
+        assert msg["type"] == "error" and "stream" in msg["message"]
