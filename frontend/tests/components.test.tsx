@@ -122,10 +122,19 @@ describe('Player', () => {
     expect(ctx.calls.some((c) => c.op === 'arc')).toBe(false);
   });
 
-  it('derives segments from per-frame labels when the service sent none', () => {
+  it('shows the real example result: its segments on the timeline and in the table', () => {
     render(<Player analysis={example} sources={sources} />);
+    const labels = within(screen.getByTestId('timeline')).getAllByRole('button').map((b) => b.dataset.label);
+    expect(labels).toEqual(example.segments!.map((s) => s.label));
+    expect(within(screen.getByTestId('segment-table')).getAllByRole('row')).toHaveLength(example.segments!.length + 1);
+    expect(screen.queryByText(/these come from the per-frame labels/)).toBeNull();
+  });
+
+  it('derives segments from per-frame labels when the service sent none', () => {
+    render(<Player analysis={{ ...example, segments: [] }} sources={sources} />);
     expect(screen.getByText(/these come from the per-frame labels/)).toBeTruthy();
-    expect(within(screen.getByTestId('timeline')).getAllByRole('button')[0].dataset.label).toBe('uncertain');
+    const labels = within(screen.getByTestId('timeline')).getAllByRole('button').map((b) => b.dataset.label);
+    expect(labels[0]).toBe('uncertain');
   });
 });
 
