@@ -341,3 +341,59 @@ def test_chunked_job_equals_one_piece(make_app, tmp_path, fake_classifier, rende
     one, two = results[1], results[2]
     assert [f["frame_index"] for f in two["frames"]] == list(range(0, 150, 2))
     assert one["frames"] == two["frames"] and one["segments"] == two["segments"]
+
+
+def test_stream_url_reads_a_served_video(make_app, tmp_path):
+    """WS /v1/stream/url with a video served over HTTP on loopback: same frame messages."""
+    import functools
+    import http.server
+    import threading
+
+    make_video(tmp_path / "cam.mp4", seconds=2, fps=15, faststart=True)
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(tmp_path))
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    try:
+        client, _ = make_app(allow_stream_urls=True)
+        url = f"http://127.0.0.1:{httpd.server_address[1]}/cam.mp4"
+        got = []
+        with client.websocket_connect(f"/v1/stream/url?url={url}") as ws:
+            while True:
+                msg = ws.receive_json()
+                got.append(msg)
+                if msg["type"] == "error":
+                    break
+        frames = [m for m in got if m["type"] == "frame"]
+        assert frames and all(len(m["frame"]["persons"]) == 1 for m in frames)
+        assert frames[-1]["seq"] + 1 == len(frames) + frames[-1]["dropped"]
+        assert got[-1]["message"] == "the stream ended"
+    finally:
+        httpd.shutdown()
+
+
+def test_readyz_waits_for_the_model(tmp_path):
+    import threading
+
+    from fastapi.testclient import TestClient
+
+    from har_common.pose.service import PoseServiceSettings, create_app
+
+    gate = threading.Event()
+
+    def slow_factory(settings):
+        gate.wait(10)
+        return FakeBackend()
+
+    app = create_app(slow_factory, PoseServiceSettings(data_dir=tmp_path / "d", classifier_url=None))
+    with TestClient(app) as client:
+        r = client.get("/readyz")
+        assert r.status_code == 503 and r.json()["status"] == "loading"
+        assert client.get("/livez").status_code == 200
+        r = client.post("/v1/frames", content=jpeg(), headers={"content-type": "image/jpeg"})
+        assert r.status_code == 503 and r.headers["retry-after"]
+        gate.set()
+        for _ in range(100):
+            if client.get("/readyz").status_code == 200:
+                break
+            time.sleep(0.02)
+        assert client.get("/readyz").status_code == 200
