@@ -216,6 +216,10 @@ class ActionTracker:
         due: list[WindowRequest] = []
         span_ms = spec.window_ms if spec else 0.0
         for det in detections:
+            if det.track_id is None:
+                # untracked (a multi-person tracker's first sight of someone): no window, no label;
+                # pooling all untracked people into one window would mix different persons
+                continue
             track = self._tracks.get(det.track_id)
             if track is None:
                 track = self._tracks[det.track_id] = _Track()
