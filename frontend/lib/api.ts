@@ -80,10 +80,13 @@ function parseBody(text: string): unknown {
 }
 
 export function errorFromResponse(service: Service, status: number, bodyText: string, statusText = ''): ApiError {
-  const detail = detailText(parseBody(bodyText));
+  const raw = detailText(parseBody(bodyText));
+  // An HTML error page (a proxy's own) says nothing a person can use.
+  const detail = raw && /^\s*</.test(raw) ? undefined : raw;
   const name = serviceLabel(service);
   let message: string;
-  if (status === 502 || status === 504) message = `The ${name} service is not reachable${detail ? `: ${detail}` : '.'}`;
+  // server.mjs and nginx say which service is down in their own words; keep those.
+  if (status === 502 || status === 504) message = detail && /not reachable|unreachable|down/i.test(detail) ? detail : `The ${name} service is not reachable${detail ? `: ${detail}` : '.'}`;
   else if (status === 503) message = `The ${name} service is not ready yet${detail ? `: ${detail}` : '.'}`;
   else if (status === 413) message = detail ?? 'The file is too large for the server.';
   else message = detail ?? `The ${name} service answered ${status}${statusText ? ` ${statusText}` : ''}.`;

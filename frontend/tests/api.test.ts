@@ -15,11 +15,13 @@ describe('error messages', () => {
   it('says a service is down on 502 and keeps the server message on 422', () => {
     const down = errorFromResponse('pose-multi', 502, '{"detail":"The pose-multi service at http://127.0.0.1:8003 is not reachable (ECONNREFUSED)."}');
     expect(down.serviceDown).toBe(true);
-    expect(down.message).toMatch(/multi-person pose service is not reachable/);
+    expect(down.message).toBe('The pose-multi service at http://127.0.0.1:8003 is not reachable (ECONNREFUSED).');
+    expect(errorFromResponse('pose-multi', 502, '<html>Bad Gateway</html>').message).toBe('The multi-person pose service is not reachable.');
+    expect(errorFromResponse('pose-multi', 502, '').message).toBe('The multi-person pose service is not reachable.');
     const bad = errorFromResponse('pose-single', 422, '{"detail":"cannot decode the file: Invalid data found when processing input"}');
     expect(bad.serviceDown).toBe(false);
     expect(bad.message).toBe('cannot decode the file: Invalid data found when processing input');
-    expect(errorFromResponse('classifier', 500, '<html>oops</html>', 'Internal Server Error').message).toBe('<html>oops</html>');
+    expect(errorFromResponse('classifier', 500, '<html>oops</html>', 'Internal Server Error').message).toBe('The classifier service answered 500 Internal Server Error.');
     expect(errorFromResponse('classifier', 500, '', 'Internal Server Error').message).toMatch(/answered 500/);
   });
   it('turns a refused connection into an ApiError with status 0', async () => {

@@ -64,7 +64,7 @@ describe('UploadPanel', () => {
     fireEvent.click(screen.getByRole('button', { name: 'Upload and analyse' }));
     act(() => FakeXHR.last!.respond(502, { detail: 'The pose-single service at http://127.0.0.1:8002 is not reachable (ECONNREFUSED).' }));
     const alert = await screen.findByRole('alert');
-    expect(alert.textContent).toMatch(/Service unavailable\..*single-person pose service is not reachable/);
+    expect(alert.textContent).toMatch(/Service unavailable\..*pose-single service at http:\/\/127.0.0.1:8002 is not reachable/);
   });
 });
 
@@ -159,7 +159,7 @@ describe('JobList', () => {
     const open = vi.fn();
     render(<JobList onOpen={open} />);
     await screen.findByText('ta_chi.mp4');
-    expect(screen.getByRole('alert').textContent).toMatch(/multi-person pose service is not reachable/);
+    expect(screen.getByRole('alert').textContent).toMatch(/pose-multi service at .* is not reachable/);
     fireEvent.click(screen.getByRole('button', { name: 'Open' }));
     expect(open).toHaveBeenCalledWith(expect.objectContaining({ id: 's1', service: 'pose-single' }));
     fireEvent.click(screen.getByRole('button', { name: 'Delete ta_chi.mp4' }));
