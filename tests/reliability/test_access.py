@@ -15,7 +15,7 @@ from websockets.exceptions import ConnectionClosed, InvalidStatus
 from websockets.sync.client import connect
 
 import corpus
-from conftest import ROOT, Service, free_port, ta_chi_jpegs
+from harness import ROOT, Service, free_port, ta_chi_jpegs
 
 KEY = "k3y-for-tests"
 FRONTEND = "http://localhost:3000"        # the default allowed origin
@@ -31,7 +31,7 @@ def keyed_classifier(logs):
 @pytest.fixture(scope="module")
 def keyed(logs, tmp_path_factory, request):
     """pose-single with an API key and the default origin settings; talks to a keyed classifier."""
-    from conftest import why_missing
+    from harness import why_missing
 
     clf = None if why_missing("classifier") else request.getfixturevalue("keyed_classifier")
     data = tmp_path_factory.mktemp("keyed-data")

@@ -16,7 +16,7 @@ import pytest
 from websockets.sync.client import connect
 
 import corpus
-from conftest import SHARED, Service, leftovers, ta_chi_jpegs, why_missing
+from harness import SHARED, Service, leftovers, ta_chi_jpegs, why_missing
 
 
 class _Streamer:

@@ -12,7 +12,7 @@ import pytest
 from websockets.sync.client import connect
 
 import corpus
-from conftest import VENVS, leftovers
+from harness import VENVS, leftovers
 
 
 @pytest.fixture(scope="module")
@@ -85,7 +85,7 @@ def test_decompression_bomb_png_refused_fast(pose_single):
 
 def test_stream_survives_bad_frames(pose_single):
     """Bad frames over the live socket: an error message each, and the socket keeps working."""
-    from conftest import ta_chi_jpegs
+    from harness import ta_chi_jpegs
 
     good = ta_chi_jpegs(1)[0]
     bad = [b"\x00\x00\x00\x01" + b"garbage", b"\x00\x00\x00\x02" + corpus.png_header_only(100000, 100000),

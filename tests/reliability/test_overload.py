@@ -10,7 +10,7 @@ from concurrent.futures import ThreadPoolExecutor
 import httpx
 import pytest
 
-from conftest import ta_chi_jpegs
+from harness import ta_chi_jpegs
 
 BOUND = 2          # max_inflight of the fixtures' services
 
@@ -119,7 +119,7 @@ def _sequence(n_frames: int = 60) -> dict:
 
 def test_classifier_bound(logs):
     """The classifier bounds concurrent /v1/classify calls the same way."""
-    from conftest import Service
+    from harness import Service
 
     svc = Service("classifier", logs, threads=1, max_inflight=1)
     try:
