@@ -5,6 +5,7 @@ import { formatMs, labelColor } from '@/lib/skeleton';
 export default function SegmentTable({ segments, onSeek }: { segments: ActionSegment[]; onSeek?: (ms: number) => void }) {
   if (segments.length === 0) return <p className="muted">No action segments.</p>;
   return (
+    <div className="table-scroll">
     <table data-testid="segment-table">
       <thead>
         <tr>
@@ -33,5 +34,6 @@ export default function SegmentTable({ segments, onSeek }: { segments: ActionSeg
         ))}
       </tbody>
     </table>
+    </div>
   );
 }

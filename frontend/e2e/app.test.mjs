@@ -22,6 +22,8 @@ describe('frontend end to end', { concurrency: false, timeout: 15 * 60_000 }, ()
     // The classifier first: the pose services label actions through it.
     svc.classifier = await ensureService('classifier', { dataDir });
     svc['pose-single'] = await ensureService('pose-single', { dataDir, extraEnv: { HAR_POSE_SINGLE_CLASSIFIER_URL: 'http://127.0.0.1:8001' } });
+    // several people: only where its environment (and its exported YOLO model) is there
+    svc['pose-multi'] = await ensureService('pose-multi', { dataDir, extraEnv: { HAR_POSE_MULTI_CLASSIFIER_URL: 'http://127.0.0.1:8001' } });
     for (const [k, v] of Object.entries(svc)) if (v.reason) console.error(`[e2e] ${k} unavailable: ${v.reason}`);
     front = await startFrontend({});
     browser = await launchBrowser({ fakeCamera: fs.existsSync(TA_CHI) ? fakeCameraFile(TA_CHI) : undefined });
@@ -107,6 +109,32 @@ describe('frontend end to end', { concurrency: false, timeout: 15 * 60_000 }, ()
     await page.getByTestId('job-table').getByText('ta_chi.mp4').first().waitFor();
     await screenshot(page, '04-history');
     assert.deepEqual(errors, []);
+    await page.close();
+  });
+
+  it('several people: two tracks drawn, an AVI the browser cannot play falls back to the annotated MP4', async (t) => {
+    const video = path.join(SHARED, 'data', 'videos', 'ntu_sample_hugging_2persons.avi');
+    if (!svc['pose-multi']?.url) return t.skip(`pose-multi service unavailable: ${svc['pose-multi']?.reason}`);
+    if (!fs.existsSync(video)) return t.skip(`${video} not present`);
+    const page = await browser.context.newPage();
+    await page.goto(front.base + '/');
+    await page.getByTestId('file-input').setInputFiles(video);
+    await page.getByLabel(/Several people/).check();
+    await page.getByRole('button', { name: 'Upload and analyse' }).click();
+    await page.waitForURL(/\/analysis\/\?service=pose-multi&id=/, { timeout: 300_000 });
+    await page.getByTestId('timeline').waitFor({ timeout: 60_000 });
+    // Chromium plays no AVI: the player says so and shows the service's annotated MP4
+    await page.getByText(/cannot play/).waitFor({ timeout: 30_000 });
+    const src = await page.$eval('[data-testid="video"]', (v) => v.currentSrc || v.src);
+    assert.match(src, /\/api\/pose-multi\/v1\/jobs\/[^/]+\/video$/);
+    await page.waitForFunction(() => document.querySelector('[data-testid="video"]').readyState >= 2, null, { timeout: 30_000 });
+    await page.$eval('[data-testid="video"]', (v) => { v.currentTime = Math.min(1.5, v.duration / 2); });
+    await page.waitForTimeout(500);
+    const overlay = '[data-testid="stage"] canvas.overlay';
+    assert.ok((await paintedPixels(page, overlay)) > 500, 'skeletons on the overlay');
+    const rows = await page.getByTestId('timeline').locator('.tl-row').count();
+    assert.ok(rows >= 2, `a timeline row per person (${rows})`);
+    await screenshot(page, '09-result-multi');
     await page.close();
   });
 

@@ -129,41 +129,44 @@ export function fitCanvas(canvas: HTMLCanvasElement, srcW: number, srcH: number)
   return { sx: w / srcW, sy: h / srcH };
 }
 
-/** Segments from per-frame labels, for results whose server sent none (e.g. no classifier). */
-export function segmentsFromFrames(frames: FrameResult[]): ActionSegment[] {
-  const open = new Map<string, ActionSegment & { n: number }>();
+/**
+ * Segments from per-frame labels, for results whose service sent none (e.g. an older result).
+ * Like the services' own segments, `uncertain` stretches are left out; a track missing from a few
+ * frames (up to maxGapMs) keeps its segment going.
+ */
+export function segmentsFromFrames(frames: FrameResult[], maxGapMs = 500): ActionSegment[] {
+  type Open = ActionSegment & { n: number; sum: number; last: number };
+  const open = new Map<string, Open>();
   const out: ActionSegment[] = [];
-  const close = (key: string, endMs: number) => {
+  const close = (key: string) => {
     const s = open.get(key);
     if (!s) return;
-    const { n, ...seg } = s;
-    seg.end_ms = Math.max(endMs, seg.start_ms);
-    seg.duration_ms = seg.end_ms - seg.start_ms;
-    seg.mean_confidence = seg.mean_confidence / n;
-    out.push(seg);
     open.delete(key);
+    if (s.label === 'uncertain') return;
+    out.push({ track_id: s.track_id, label: s.label, start_ms: s.start_ms, end_ms: s.end_ms, duration_ms: s.end_ms - s.start_ms, mean_confidence: s.sum / s.n });
   };
-  let last = 0;
   for (const f of frames) {
-    last = f.timestamp_ms;
-    const seen = new Set<string>();
+    const t = f.timestamp_ms;
+    for (const [key, s] of open) if (t - s.last > maxGapMs) close(key);
     for (const p of f.persons ?? []) {
-      if (!p.action) continue;
-      const key = String(p.track_id ?? 'x');
-      seen.add(key);
+      if (!p.action || p.track_id == null) continue;
+      const key = String(p.track_id);
       const cur = open.get(key);
       if (cur && cur.label === p.action.label) {
         cur.n++;
-        cur.mean_confidence += p.action.confidence;
-        cur.end_ms = f.timestamp_ms;
+        cur.sum += p.action.confidence;
+        cur.end_ms = t;
+        cur.last = t;
       } else {
-        if (cur) close(key, f.timestamp_ms);
-        open.set(key, { track_id: p.track_id ?? null, label: p.action.label, start_ms: f.timestamp_ms, end_ms: f.timestamp_ms, mean_confidence: p.action.confidence, n: 1 });
+        if (cur) {
+          cur.end_ms = t;
+          close(key);
+        }
+        open.set(key, { track_id: p.track_id, label: p.action.label, start_ms: t, end_ms: t, mean_confidence: 0, n: 1, sum: p.action.confidence, last: t });
       }
     }
-    for (const key of [...open.keys()]) if (!seen.has(key)) close(key, f.timestamp_ms);
   }
-  for (const key of [...open.keys()]) close(key, last);
+  for (const key of [...open.keys()]) close(key);
   return out.sort((a, b) => (a.track_id ?? -1) - (b.track_id ?? -1) || a.start_ms - b.start_ms);
 }
 
@@ -174,10 +177,16 @@ export function formatMs(ms: number): string {
   return `${m}:${rest.toFixed(1).padStart(4, '0')}`;
 }
 
-/** The track ids appearing in frames or segments, in order. */
+/** The tracked people in frames or segments, in order; untracked detections only when nobody is tracked. */
 export function trackIds(frames: FrameResult[], segments: ActionSegment[]): (number | null)[] {
   const ids = new Set<number | null>();
+  let untracked = false;
   for (const s of segments) ids.add(s.track_id ?? null);
-  for (const f of frames) for (const p of f.persons ?? []) ids.add(p.track_id ?? null);
+  for (const f of frames)
+    for (const p of f.persons ?? []) {
+      if (p.track_id == null) untracked = true;
+      else ids.add(p.track_id);
+    }
+  if (ids.size === 0 && untracked) ids.add(null);
   return [...ids].sort((a, b) => (a ?? -1) - (b ?? -1));
 }

@@ -56,21 +56,27 @@ describe('drawing', () => {
 });
 
 describe('segments from per-frame labels', () => {
-  it('groups runs of one label per track', () => {
+  it('groups runs of one label per track, bridging short gaps, leaving out uncertain', () => {
     const frames = [
-      frame(0, 0, [person(1, 'walking', 0.8), person(2, 'sitting', 0.6)]),
+      frame(0, 0, [person(1, 'walking', 0.8), person(2, 'sitting', 0.6), person(null)]),
       frame(1, 100, [person(1, 'walking', 1.0), person(2, 'sitting', 0.6)]),
       frame(2, 200, [person(1, 'running', 0.5)]),
-      frame(3, 300, [person(1, 'running', 0.7)]),
+      frame(3, 300, [person(1, 'running', 0.7), person(2, 'uncertain', 0)]),
+      frame(4, 400, [person(2, 'sitting', 0.5)]), // track 1 missing for a moment
+      frame(5, 500, [person(1, 'running', 0.9)]),
+      frame(6, 1500, [person(1, 'running', 0.9)]), // a long gap ends the segment
     ];
     const segs = segmentsFromFrames(frames);
     expect(segs.map((s) => [s.track_id, s.label, s.start_ms, s.end_ms])).toEqual([
       [1, 'walking', 0, 200],
-      [1, 'running', 200, 300],
-      [2, 'sitting', 0, 200],
+      [1, 'running', 200, 500],
+      [1, 'running', 1500, 1500],
+      [2, 'sitting', 0, 300],
+      [2, 'sitting', 400, 400],
     ]);
     expect(segs[0].mean_confidence).toBeCloseTo(0.9);
     expect(trackIds(frames, segs)).toEqual([1, 2]);
+    expect(trackIds([frame(0, 0, [person(null)])], [])).toEqual([null]);
   });
   it('formats times', () => {
     expect(formatMs(65_432)).toBe('1:05.4');
