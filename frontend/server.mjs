@@ -139,7 +139,7 @@ function serveStatic(req, res, root) {
     return sendJson(res, 400, JSON.stringify({ detail: 'bad path' }));
   }
   const file = path.normalize(path.join(root, pathname));
-  if (!file.startsWith(root)) return sendJson(res, 403, JSON.stringify({ detail: 'forbidden' }));
+  if (file !== root && !file.startsWith(root + path.sep)) return sendJson(res, 403, JSON.stringify({ detail: 'forbidden' }));
   const candidates = pathname.endsWith('/') ? [path.join(file, 'index.html')] : [file, `${file}.html`, path.join(file, 'index.html')];
   for (const c of candidates) {
     let st;

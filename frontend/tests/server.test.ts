@@ -14,10 +14,11 @@ let upstream: http.Server;
 let front: http.Server;
 let base: string;
 let frontPort: number;
+let root: string;
 const seen: { url?: string; host?: string; prefix?: string }[] = [];
 
 beforeAll(async () => {
-  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'har-out-'));
+  root = fs.mkdtempSync(path.join(os.tmpdir(), 'har-out-'));
   fs.writeFileSync(path.join(root, 'index.html'), '<h1>home</h1>');
   fs.mkdirSync(path.join(root, 'live'));
   fs.writeFileSync(path.join(root, 'live', 'index.html'), '<h1>live</h1>');
@@ -76,6 +77,16 @@ describe('server.mjs', () => {
     const nf = await fetch(base + '/nope/');
     expect(nf.status).toBe(404);
     expect((await fetch(base + '/../../etc/passwd')).status).toBe(404);
+    // a sibling folder whose name starts like the root's
+    fs.mkdirSync(root + '-secret', { recursive: true });
+    fs.writeFileSync(path.join(root + '-secret', 'x.txt'), 'secret');
+    const raw = await new Promise<string>((resolve) => {
+      const sock = net.connect(frontPort, '127.0.0.1', () => sock.write(`GET /..${path.sep}${path.basename(root)}-secret/x.txt HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`));
+      let buf = '';
+      sock.on('data', (d) => (buf += d));
+      sock.on('end', () => resolve(buf));
+    });
+    expect(raw).not.toMatch(/secret$/);
   });
 
   it('proxies requests with the prefix stripped, bodies and errors intact', async () => {
