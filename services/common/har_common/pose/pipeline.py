@@ -249,9 +249,14 @@ class ActionTracker:
                 # too little of the person is seen to say anything: no request, no label
                 track.label, track.confidence = UNCERTAIN, 0.0
                 continue
+            fps = 1000.0 / step if step > 0 else spec.fps
+            points = list(track.points)
+            k = int(fps / spec.fps + 0.05)
+            if k >= 2:                     # thin to about the model's rate (ending on the newest frame)
+                points, fps = points[::-1][::k][::-1], fps / k
             due.append(WindowRequest(
-                track_id=det.track_id, t_ms=t_ms, fps=1000.0 / step if step > 0 else spec.fps,
-                keypoints=np.stack(track.points).astype(np.float32, copy=False),
+                track_id=det.track_id, t_ms=t_ms, fps=fps,
+                keypoints=np.stack(points).astype(np.float32, copy=False),
             ))
         self._expire(t_ms)
         return due
