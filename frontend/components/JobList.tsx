@@ -89,7 +89,7 @@ export default function JobList({ refreshKey = 0, onOpen }: JobListProps) {
           </thead>
           <tbody>
             {jobs.map((j) => (
-              <tr key={`${j.service}:${j.id}`}>
+              <tr key={`${j.service}:${j.id}`} data-job-id={j.id}>
                 <td>{j.filename ?? <span className="muted">{j.id}</span>}</td>
                 <td>{j.service === 'pose-multi' ? 'several' : 'one'}</td>
                 <td>

@@ -65,6 +65,7 @@ describe('frontend end to end', { concurrency: false, timeout: 15 * 60_000 }, ()
     await screenshot(page, '02-processing');
     // the page opens the result by itself when the job is done
     await page.waitForURL(/\/analysis\/\?service=pose-single&id=/, { timeout: 240_000 });
+    const resultUrl = page.url();
     await page.getByTestId('timeline').waitFor({ timeout: 60_000 });
     const overlay = '[data-testid="stage"] canvas.overlay';
     await page.waitForFunction((sel) => document.querySelector(sel)?.dataset.frameIndex !== undefined, overlay);
@@ -108,6 +109,19 @@ describe('frontend end to end', { concurrency: false, timeout: 15 * 60_000 }, ()
     await page.goto(front.base + '/');
     await page.getByTestId('job-table').getByText('ta_chi.mp4').first().waitFor();
     await screenshot(page, '04-history');
+    // reopen it from the list, then delete it
+    const jobId = new URL(resultUrl).searchParams.get('id');
+    const mine = page.locator(`[data-testid="job-table"] tr[data-job-id="${jobId}"]`);
+    await mine.getByRole('button', { name: 'Open' }).click();
+    await page.waitForURL(/\/analysis\//);
+    await page.getByTestId('timeline').waitFor({ timeout: 30_000 });
+    // reopened later, the player shows the service's annotated MP4
+    assert.match(await page.$eval('[data-testid="video"]', (v) => v.src), /\/api\/pose-single\/v1\/jobs\/[^/]+\/video$/);
+    await page.goto(front.base + '/');
+    page.once('dialog', (d) => d.accept());
+    await mine.getByRole('button', { name: /^Delete/ }).click();
+    await mine.waitFor({ state: 'detached' });
+    assert.equal((await fetch(`${front.base}/api/pose-single/v1/jobs/${jobId}`)).status, 404, 'the job is gone on the service');
     assert.deepEqual(errors, []);
     await page.close();
   });
