@@ -26,7 +26,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import statistics
 import sys
 import tempfile
 import time
@@ -77,7 +76,6 @@ def live(ws_url: str, jpegs: list[bytes], paced_fps: float | None, seconds: floa
 
     rtt, server, sent_at = [], [], {}
     answered = 0
-    last = None
     statuses = set()
     labels = 0
     with connect(ws_url, open_timeout=30, max_size=2 ** 24) as ws:
@@ -99,7 +97,6 @@ def live(ws_url: str, jpegs: list[bytes], paced_fps: float | None, seconds: floa
                 answered += 1
                 statuses.add(msg["classifier"])
                 labels += any(p.get("action") and p["action"]["label"] != "uncertain" for p in msg["frame"]["persons"])
-                last = msg
                 seq += 1
         else:
             period = 1.0 / paced_fps
@@ -125,7 +122,6 @@ def live(ws_url: str, jpegs: list[bytes], paced_fps: float | None, seconds: floa
                 server.append(msg["latency_ms"])
                 answered += 1
                 statuses.add(msg["classifier"])
-                last = msg
         elapsed = time.perf_counter() - t_start
     out = {"answered": answered, "fps": answered / elapsed, "rtt_p50_ms": pct(rtt, 50), "rtt_p95_ms": pct(rtt, 95),
            "server_p50_ms": pct(server, 50), "server_p95_ms": pct(server, 95), "classifier": sorted(statuses),

@@ -166,36 +166,7 @@ def create_app(backend_factory: BackendFactory, settings: PoseServiceSettings, *
         app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["*"],
                            allow_headers=["*"])
 
-    # -- metrics middleware (pure ASGI: does not touch streamed bodies) -------------------------
-    inner = app.build_middleware_stack
-
-    def _route(scope) -> str:
-        route = scope.get("route")
-        return getattr(route, "path", None) or "unmatched"
-
-    async def metrics_mw(scope, receive, send, call):
-        if scope["type"] != "http":
-            return await call(scope, receive, send)
-        status = {"code": 500}
-
-        async def send_wrapper(message):
-            if message["type"] == "http.response.start":
-                status["code"] = message["status"]
-            await send(message)
-
-        t0 = time.perf_counter()
-        try:
-            await call(scope, receive, send_wrapper)
-        finally:
-            route = _route(scope)
-            m.requests.labels(scope["method"], route, str(status["code"])).inc()
-            m.latency.labels(scope["method"], route).observe(time.perf_counter() - t0)
-
-    def build():
-        stack = inner()
-        return lambda scope, receive, send: metrics_mw(scope, receive, send, stack)
-
-    app.build_middleware_stack = build
+    app.add_middleware(_MetricsMiddleware, metrics=m)
 
     # -- access -------------------------------------------------------------------------------
     def require_key(x_api_key: str | None = Header(None)) -> None:
@@ -485,6 +456,32 @@ def create_app(backend_factory: BackendFactory, settings: PoseServiceSettings, *
             await live.close()
 
     return app
+
+
+class _MetricsMiddleware:
+    """Counts and times HTTP requests by route template (pure ASGI: streamed bodies pass untouched;
+    an exception counts as a 500)."""
+
+    def __init__(self, app, metrics: Metrics):
+        self.app, self.m = app, metrics
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        status = {"code": 500}
+
+        async def send_wrapper(message):
+            if message["type"] == "http.response.start":
+                status["code"] = message["status"]
+            await send(message)
+
+        t0 = time.perf_counter()
+        try:
+            await self.app(scope, receive, send_wrapper)
+        finally:
+            route = getattr(scope.get("route"), "path", None) or "unmatched"
+            self.m.requests.labels(scope["method"], route, str(status["code"])).inc()
+            self.m.latency.labels(scope["method"], route).observe(time.perf_counter() - t0)
 
 
 def _path_id():
