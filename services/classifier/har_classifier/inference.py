@@ -79,8 +79,17 @@ class ModelRunner:
         self.spec = D.WindowSpec.from_dict(self.info["window"])
         report = self.model_dir / "report" / "metrics.json"
         self.metrics: dict = json.loads(report.read_text()) if report.is_file() else {}
+        # auto: TFLite (lowest per-call overhead) for small batches where exported, tf.function for large ones
+        # (measured: see docs/classifier.md); a model folder can pin one with "engine" in model.json.
+        pinned = self.info.get("engine")
+        if self.engine == "auto" and pinned:
+            self.engine = pinned
+        has_tflite = (self.model_dir / "model.tflite").is_file()
+        self._small_tflite = None
         if self.engine == "auto":
-            self.engine = "tflite" if (self.model_dir / "model.tflite").is_file() else "tf"
+            self.engine = "tf"
+            if has_tflite:
+                self._small_tflite = ModelRunner(self.model_dir, engine="tflite", threads=self.threads)
         if self.engine == "tflite":
             tf = _tf()
             with warnings.catch_warnings():
@@ -117,6 +126,8 @@ class ModelRunner:
             raise ValueError(f"expected windows (N, {self.spec.length}, 17, 3), got {x.shape}")
         if len(x) == 0:
             return np.zeros((0, len(self.classes)), np.float32)
+        if self._small_tflite is not None and len(x) <= 8:
+            return self._small_tflite.predict(x)
         with self._lock:
             if self.engine == "tf":
                 return self._fn(x).numpy()
@@ -155,7 +166,7 @@ class ModelRunner:
             "layout": self.info.get("layout", "coco17"),
             "window": {"length": self.spec.length, "fps": self.spec.fps, "stride": self.spec.stride,
                        "seconds": round(self.spec.seconds, 3)},
-            "engine": self.engine,
+            "engine": self.engine + ("+tflite (batches <= 8)" if self._small_tflite is not None else ""),
             "parameters": self.info.get("parameters"),
             "metrics": {k: m[k] for k in ("protocol", "accuracy", "macro_f1", "utd_mhad_accuracy", "utd_classes_accuracy", "test_windows") if k in m},
         }

@@ -183,6 +183,10 @@ def train(cfg: TrainConfig, verbose: int | None = None) -> Path:
         "train_seconds": round(time.time() - t0, 1),
     }
     (out / "model.json").write_text(json.dumps(info, indent=1))
+    # The shipped file keeps the weights only (no optimizer state): a third of the size.
+    from .inference import load_keras
+
+    load_keras(out).save(ckpt)
     try:
         from .inference import export_tflite
 
