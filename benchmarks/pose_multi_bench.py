@@ -2,9 +2,9 @@
 
     .venvs/pose-multi/bin/python benchmarks/pose_multi_bench.py [--frames 150] [--provider cpu]
 
-Frames are composed from real photos in ../shared/data/photos: "1 person" is zidane.jpg's right
-half-person crop scaled into a 640x480 frame, "5 people" places the people of bus.jpg and
-zidane.jpg side by side (YOLO must find 5). A clip is made by panning a few pixels per frame, so
+Frames are composed from a real photo, ../shared/data/photos/bus.jpg: "1 person" is its man on
+the right in a 640x480 frame; "5 people" puts its two people on the left, the man on the right and
+the two again mirrored side by side (the "found" column says how many YOLO found). A clip is made by panning a few pixels per frame, so
 consecutive frames differ the way video does and the tracker has real work.
 
 Printed per scene:
@@ -59,11 +59,12 @@ def _fit(img: np.ndarray, w: int, h: int) -> np.ndarray:
 
 
 def scenes() -> dict[str, np.ndarray]:
-    """Wide canvases (pan source) holding 1 and 5 people; each frame is a 640x480 window."""
-    zidane, bus = _rgb("zidane.jpg"), _rgb("bus.jpg")
-    one = _fit(zidane[:, 640:1100], W, H)                     # one person (the right-hand one)
-    # bus.jpg: its four people, minus the bottom of the picture; zidane.jpg's left person
-    five = np.concatenate([_fit(bus[300:1000], 520, H), _fit(zidane[:, 100:640], 200, H)], axis=1)
+    """640x480 frames holding 1 and 5 people, cut from bus.jpg (its people are 400-500 px tall)."""
+    bus = _rgb("bus.jpg")
+    pair = bus[380:930, 60:350]                              # two people (left and middle)
+    single = bus[380:930, 650:810]                           # the man on the right
+    one = _fit(single, W, H)
+    five = _fit(np.concatenate([pair, single, pair[:, ::-1]], axis=1), W, H)
     return {"1 person": one, "5 people": five}
 
 
