@@ -1,10 +1,8 @@
-# Static export built with the same npm commands as scripts/setup, served by nginx with the API proxy.
+# Static export built by the same script as `scripts/setup frontend`, served by nginx with the API proxy.
 FROM node:20-bookworm-slim AS build
 WORKDIR /src/frontend
-COPY frontend/package.json frontend/package-lock.json ./
-RUN npm ci --no-audit --no-fund
 COPY frontend/ ./
-RUN npm run build
+RUN rm -rf node_modules out .next && scripts/setup.sh
 
 FROM nginx:1.27-alpine
 COPY deploy/nginx.conf /etc/nginx/templates/default.conf.template

@@ -1,0 +1,109 @@
+"""The native stack as a user starts it: ``scripts/up`` brings up all four processes, the frontend
+proxies the APIs, ``har analyze`` runs a real video through it, and Ctrl-C stops everything."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+PORTS = {"classifier": 18101, "pose-single": 18102, "pose-multi": 18103, "frontend": 18100}
+
+
+def _port_open(port: int) -> bool:
+    with socket.socket() as s:
+        s.settimeout(0.2)
+        return s.connect_ex(("127.0.0.1", port)) == 0
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory):
+    data = tmp_path_factory.mktemp("stack-data")
+    env = {**os.environ, "HAR_SKIP_SETUP": "1", "HAR_DATA_DIR": str(data), "HAR_READY_TIMEOUT": "300",
+           "HAR_CLASSIFIER_PORT": str(PORTS["classifier"]), "HAR_POSE_SINGLE_PORT": str(PORTS["pose-single"]),
+           "HAR_POSE_MULTI_PORT": str(PORTS["pose-multi"]), "HAR_FRONTEND_PORT": str(PORTS["frontend"])}
+    for key in ("HAR_CLASSIFIER_URL", "HAR_POSE_SINGLE_URL", "HAR_POSE_MULTI_URL"):
+        env.pop(key, None)
+    proc = subprocess.Popen([str(ROOT / "scripts" / "up")], cwd=ROOT, env=env, stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, text=True, start_new_session=True)
+    lines, deadline = [], time.monotonic() + 420
+    while time.monotonic() < deadline:
+        line = proc.stdout.readline()
+        if not line and proc.poll() is not None:
+            break
+        lines.append(line)
+        if "Ctrl-C stops everything" in line:
+            break
+    output = "".join(lines)
+    if "Ctrl-C stops everything" not in output:
+        os.killpg(proc.pid, signal.SIGKILL)
+        pytest.fail(f"scripts/up did not come up:\n{output[-3000:]}")
+    yield proc, output, data, env
+    if proc.poll() is None:
+        os.killpg(proc.pid, signal.SIGKILL)
+
+
+def test_up_prints_urls_and_every_service_is_ready(stack):
+    proc, output, _, _ = stack
+    assert f"http://localhost:{PORTS['frontend']}" in output
+    for name in ("classifier", "pose-single", "pose-multi"):
+        r = httpx.get(f"http://127.0.0.1:{PORTS[name]}/readyz", timeout=5)
+        assert r.status_code == 200, (name, r.text)
+        assert httpx.get(f"http://127.0.0.1:{PORTS[name]}/docs", timeout=5).status_code == 200
+        metrics = httpx.get(f"http://127.0.0.1:{PORTS[name]}/metrics", timeout=5)
+        assert metrics.status_code == 200 and "# TYPE" in metrics.text, name
+
+
+def test_frontend_serves_app_and_proxies_apis(stack):
+    base = f"http://127.0.0.1:{PORTS['frontend']}"
+    page = httpx.get(base + "/", timeout=5)
+    assert page.status_code == 200 and "<html" in page.text.lower()
+    models = httpx.get(base + "/api/classifier/v1/models", timeout=5)
+    assert models.status_code == 200 and models.json()["models"]
+    for name in ("pose-single", "pose-multi"):
+        assert httpx.get(f"{base}/api/{name}/readyz", timeout=5).status_code == 200
+
+
+def test_har_analyze_against_the_stack(stack, shared, tmp_path):
+    _, _, _, env = stack
+    video = shared("data", "videos", "ta_chi.mp4")
+    env = {**env, "HAR_POSE_SINGLE_URL": f"http://127.0.0.1:{PORTS['pose-single']}"}
+    done = subprocess.run([str(ROOT / "har"), "analyze", str(video), "--out", str(tmp_path)], cwd=ROOT, env=env,
+                          capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr + done.stdout
+    analysis = json.loads((tmp_path / "ta_chi.analysis.json").read_text())
+    assert analysis["source"]["frame_count"] > 250 and len(analysis["frames"]) > 0
+    assert (tmp_path / "ta_chi.keypoints.csv").read_text().count("\n") > 100
+    assert (tmp_path / "ta_chi.annotated.mp4").stat().st_size > 10_000
+    assert "track" in done.stdout and "action" in done.stdout       # the segments table
+    assert "100%" in done.stderr                                      # progress was shown
+
+
+def test_analyze_rejects_a_non_video_with_the_servers_message(stack, tmp_path):
+    _, _, _, env = stack
+    bogus = tmp_path / "notes.mp4"
+    bogus.write_text("this is not a video")
+    env = {**env, "HAR_POSE_SINGLE_URL": f"http://127.0.0.1:{PORTS['pose-single']}"}
+    done = subprocess.run([str(ROOT / "har"), "analyze", str(bogus), "--out", str(tmp_path)], cwd=ROOT, env=env,
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode != 0
+    assert "422" in done.stderr
+
+
+def test_ctrl_c_stops_everything(stack):
+    proc, _, _, _ = stack
+    os.killpg(proc.pid, signal.SIGINT)
+    proc.wait(timeout=30)
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline and any(_port_open(p) for p in PORTS.values()):
+        time.sleep(0.3)
+    assert not any(_port_open(p) for p in PORTS.values()), "a service outlived Ctrl-C"
