@@ -182,12 +182,19 @@ def test_jobs_survive_a_restart(make_app, tmp_path):
     store.update(a.id, status="running", progress=40.0)
     b = store.create("b.mp4", {"stride": 1}, src)
     store.update(b.id, status="running", progress=10.0)
+    c = store.create("c.mp4", {"stride": 1}, src)                      # killed the process twice already
+    store.dir(c.id).mkdir(parents=True)
+    (store.dir(c.id) / "input").write_bytes(video.read_bytes())
+    store.update(c.id, status="running", stats={"restarts": 2})
     store.close()
     client2, _ = make_app()
     assert client2.get(f"/v1/jobs/{done['id']}/result").status_code == 200      # finished results kept
     assert wait_job(client2, a.id)["status"] == "done"                           # resumed
     failed = client2.get(f"/v1/jobs/{b.id}").json()
     assert failed["status"] == "failed" and "restart" in failed["error"]
+    poison = client2.get(f"/v1/jobs/{c.id}").json()
+    assert poison["status"] == "failed" and "3 times" in poison["error"]
+    assert client2.get(f"/v1/jobs/{a.id}").json()["stats"]["restarts"] == 1
 
 
 def test_cancel_running_job(make_app, tmp_path):
@@ -261,7 +268,7 @@ def test_stream_protocol(make_app):
 
 
 def test_stream_newest_frame_wins(make_app):
-    client, _ = make_app(backend=FakeBackend(delay_s=0.1))
+    client, backend = make_app(backend=FakeBackend(delay_s=0.1))
     with client.websocket_connect("/v1/stream") as ws:
         for seq in range(10):
             ws.send_bytes(seq.to_bytes(4, "big") + jpeg())
@@ -270,6 +277,12 @@ def test_stream_newest_frame_wins(make_app):
             got.append(recv_frame(ws))
     assert len(got) < 10 and got[-1]["dropped"] == 10 - len(got)
     assert [m["seq"] for m in got] == sorted(m["seq"] for m in got)
+    for _ in range(100):                                          # the socket's session is closed
+        if all(s.closed for s in backend.sessions if not s.static):
+            break
+        time.sleep(0.02)
+    assert all(s.closed for s in backend.sessions if not s.static)
+    assert "har_frames_dropped_total " + str(float(10 - len(got))) in client.get("/metrics").text
 
 
 def test_stream_actions_degrade_and_recover(make_app, fake_classifier):

@@ -35,6 +35,7 @@ log = logging.getLogger(__name__)
 
 QUEUED, RUNNING, DONE, FAILED, CANCELLED = "queued", "running", "done", "failed", "cancelled"
 TERMINAL = {DONE, FAILED, CANCELLED}
+MAX_RESTARTS = 2        # a job that keeps dying with the process is failed, not retried for ever
 
 _COLUMNS = ("id", "status", "progress", "created_at", "updated_at", "filename", "error", "options",
             "source", "frames_done", "stats")
@@ -200,11 +201,16 @@ class JobRunner:
 
     def start(self, resume: bool) -> None:
         for job in self.store.interrupted():
-            if resume and (self.store.dir(job.id) / "input").exists():
-                self.store.update(job.id, status=QUEUED, progress=0.0, frames_done=0, error=None)
+            restarts = int(job.stats.get("restarts", 0)) + (job.status == RUNNING)
+            if resume and restarts <= MAX_RESTARTS and (self.store.dir(job.id) / "input").exists():
+                self.store.update(job.id, status=QUEUED, progress=0.0, frames_done=0, error=None,
+                                  stats={"restarts": restarts})
                 self._queue.put(job.id)
             else:
-                self.store.update(job.id, status=FAILED, error="interrupted by a restart of the service")
+                why = "interrupted by a restart of the service"
+                if restarts > MAX_RESTARTS:
+                    why += f" {restarts} times"
+                self.store.update(job.id, status=FAILED, error=why)
         for t in self._threads:
             t.start()
         self._depth()

@@ -196,6 +196,7 @@ def run_video_job(st: "_State", job: J.Job, ctx: J.JobContext) -> None:
         video_in.unlink(missing_ok=True)
     duration_s = src["duration_ms"] / 1000.0
     ctx.finish({
+        **({"restarts": job.stats["restarts"]} if job.stats.get("restarts") else {}),
         "frames": len(frames), "seconds": round(elapsed, 3),
         "realtime_factor": round(duration_s / elapsed, 3) if elapsed > 0 else None,
         "frame_stride": stride, "pose_chunks": len(chunks), "classifier": actions.status,
