@@ -1,0 +1,105 @@
+"""The frontend container's nginx config (deploy/nginx.conf), run natively with Debian's nginx: the
+template renders as the nginx image renders it, the static app is served, /api/<service>/ is proxied
+with the prefix stripped, and a stopped service answers with a JSON 502."""
+
+import http.server
+import os
+import re
+import shutil
+import socket
+import subprocess
+import threading
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+NGINX = shutil.which("nginx") or ("/usr/sbin/nginx" if Path("/usr/sbin/nginx").exists() else None)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _render(template: str, env: dict[str, str]) -> str:
+    # The nginx image substitutes only variables defined in the environment, leaving $http_upgrade etc.
+    return re.sub(r"\$\{(\w+)\}", lambda m: env.get(m.group(1), m.group(0)), template)
+
+
+class _Echo(http.server.BaseHTTPRequestHandler):
+    def do_GET(self):
+        body = f'{{"path": "{self.path}"}}'.encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def nginx(tmp_path):
+    if NGINX is None:
+        pytest.skip("nginx is not installed (scripts/test installs it from Debian's packages)")
+    site = tmp_path / "html"
+    site.mkdir()
+    (site / "index.html").write_text("<html><body>HAR app</body></html>")
+    (site / "live.html").write_text("<html><body>live page</body></html>")
+    upstream = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Echo)
+    threading.Thread(target=upstream.serve_forever, daemon=True).start()
+    port, dead = _free_port(), _free_port()
+    env = {"HAR_CLASSIFIER_UPSTREAM": f"127.0.0.1:{upstream.server_port}",
+           "HAR_POSE_SINGLE_UPSTREAM": f"127.0.0.1:{dead}", "HAR_POSE_MULTI_UPSTREAM": f"127.0.0.1:{dead}"}
+    server = _render((ROOT / "deploy/nginx.conf").read_text(), env)
+    server = server.replace("listen 80;", f"listen 127.0.0.1:{port};").replace("/usr/share/nginx/html", str(site))
+    server = server.replace("/etc/nginx/har-proxy.conf", str(ROOT / "deploy/har-proxy.conf"))
+    conf = tmp_path / "nginx.conf"
+    conf.write_text(f"""
+pid {tmp_path}/nginx.pid;
+error_log {tmp_path}/error.log;
+daemon off;
+events {{}}
+http {{
+    access_log off;
+    client_body_temp_path {tmp_path}/body; proxy_temp_path {tmp_path}/proxy;
+    fastcgi_temp_path {tmp_path}/fcgi; uwsgi_temp_path {tmp_path}/uwsgi; scgi_temp_path {tmp_path}/scgi;
+{server}
+}}
+""")
+    check = subprocess.run([NGINX, "-t", "-c", str(conf), "-p", str(tmp_path)], capture_output=True, text=True)
+    assert check.returncode == 0, check.stderr
+    proc = subprocess.Popen([NGINX, "-c", str(conf), "-p", str(tmp_path)], stderr=subprocess.PIPE)
+    base = f"http://127.0.0.1:{port}"
+    for _ in range(50):
+        try:
+            httpx.get(base + "/", timeout=0.5)
+            break
+        except httpx.TransportError:
+            time.sleep(0.1)
+    yield base
+    proc.terminate()
+    proc.wait(timeout=10)
+    upstream.shutdown()
+
+
+def test_static_app_and_clean_urls(nginx):
+    assert "HAR app" in httpx.get(nginx + "/").text
+    assert "live page" in httpx.get(nginx + "/live").text
+    assert "HAR app" in httpx.get(nginx + "/analysis/whatever").text      # unknown paths: the app
+
+
+def test_api_prefix_is_stripped(nginx):
+    r = httpx.get(nginx + "/api/classifier/v1/models?x=1")
+    assert r.status_code == 200 and r.json() == {"path": "/v1/models?x=1"}
+
+
+def test_stopped_service_answers_json_502(nginx):
+    r = httpx.get(nginx + "/api/pose-single/v1/info")
+    assert r.status_code == 502
+    assert "not reachable" in r.json()["detail"]
