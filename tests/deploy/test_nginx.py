@@ -60,7 +60,10 @@ def nginx(tmp_path):
     server = server.replace("listen 80;", f"listen 127.0.0.1:{port};").replace("/usr/share/nginx/html", str(site))
     server = server.replace("/etc/nginx/har-proxy.conf", str(ROOT / "deploy/har-proxy.conf"))
     conf = tmp_path / "nginx.conf"
+    # Workers would drop to an unprivileged user that cannot read pytest's private temp folder.
+    user = "user root;" if os.geteuid() == 0 else ""
     conf.write_text(f"""
+{user}
 pid {tmp_path}/nginx.pid;
 error_log {tmp_path}/error.log;
 daemon off;
