@@ -136,3 +136,9 @@ def test_stale_results_and_no_spec():
     assert off.observe(0.0, [person()]) == [] and off.frame_labels(0.0, [person()]) == [None]
     off.set_spec(SPEC)
     assert [r for i in range(10) for r in off.observe(i * 100.0, [person()])]
+
+
+def test_untracked_people_get_no_window_and_no_label():
+    tr = ActionTracker(SPEC)
+    assert not [r for i in range(20) for r in tr.observe(i * 100.0, [person(None), person(None)])]
+    assert tr.frame_labels(2000.0, [person(None)]) == [None] and tr.track_ids == []
