@@ -16,7 +16,7 @@ def logs(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="session")
 def classifier(logs):
-    svc = Service("classifier", logs, threads=1)
+    svc = Service("classifier", logs, threads=1, max_body_bytes=5_000_000)
     yield svc
     svc.stop()
 

@@ -208,9 +208,17 @@ def test_stream_urls_off_by_default(keyed):
 @pytest.fixture(scope="module")
 def urls_on(logs, tmp_path_factory):
     data = tmp_path_factory.mktemp("urls-data")
-    svc = Service("pose-single", logs, data_dir=data, allow_stream_urls="true", classifier_url="")
+    # api_key set but empty, as docker-compose passes it when HAR_API_KEY is unset: no key required
+    svc = Service("pose-single", logs, data_dir=data, allow_stream_urls="true", classifier_url="", api_key="")
     yield svc
     svc.stop()
+
+
+def test_empty_api_key_means_no_key(urls_on):
+    assert httpx.get(urls_on.url + "/v1/info").status_code == 200
+    with connect(urls_on.ws + "/v1/stream?actions=false", open_timeout=10) as ws:
+        ws.send(_frame(4))
+        assert json.loads(ws.recv(timeout=20))["seq"] == 4
 
 
 def test_stream_url_schemes(urls_on, tmp_path):

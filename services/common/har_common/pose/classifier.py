@@ -54,8 +54,9 @@ class ClassifierClient:
 
     def __init__(self, base_url: str | None, model: str | None = None, timeout_s: float = 2.0,
                  backoff_s: tuple[float, float] = (0.5, 10.0), transport=None, async_transport=None,
-                 on_call: Callable[[float, bool], None] | None = None):
+                 on_call: Callable[[float, bool], None] | None = None, api_key: str | None = None):
         self.base_url = (base_url or "").rstrip("/") or None
+        self._headers = {"X-API-Key": api_key} if api_key else {}
         self.model = model or None
         self.timeout_s = timeout_s
         self._backoff = backoff_s
@@ -116,13 +117,14 @@ class ClassifierClient:
     def _client(self) -> httpx.Client:
         with self._lock:
             if self._sync is None:
-                self._sync = httpx.Client(base_url=self.base_url, timeout=self.timeout_s, transport=self._transport)
+                self._sync = httpx.Client(base_url=self.base_url, timeout=self.timeout_s, transport=self._transport,
+                                          headers=self._headers)
             return self._sync
 
     def _aclient(self) -> httpx.AsyncClient:
         if self._async is None:
             self._async = httpx.AsyncClient(base_url=self.base_url, timeout=self.timeout_s,
-                                            transport=self._async_transport)
+                                            transport=self._async_transport, headers=self._headers)
         return self._async
 
     def fetch_spec(self) -> ModelSpec | None:

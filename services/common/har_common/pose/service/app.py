@@ -13,6 +13,7 @@ import json
 import logging
 import os
 import queue
+import sqlite3
 import threading
 import time
 import uuid
@@ -72,10 +73,12 @@ class _State:
         self.executor = ThreadPoolExecutor(settings.inference_threads, thread_name_prefix="pose")
         url = (settings.classifier_url or "").strip() or None
         self.classifier = ClassifierClient(url if settings.actions else None, settings.classifier_model,
-                                           settings.classifier_timeout_s, on_call=self.metrics.classifier_call)
+                                           settings.classifier_timeout_s, on_call=self.metrics.classifier_call,
+                                           api_key=settings.classifier_api_key)
         self.store: J.JobStore | None = None
         self.runner: J.JobRunner | None = None
         self.inflight = 0
+        self.uploads = 0
         self.streams = 0
         self._pools: dict[bool, queue.SimpleQueue] = {False: queue.SimpleQueue(), True: queue.SimpleQueue()}
         self.tasks: list[asyncio.Task] = []
@@ -244,7 +247,7 @@ def create_app(backend_factory: BackendFactory, settings: PoseServiceSettings, *
             loop = asyncio.get_running_loop()
 
             def work():
-                rgb = decode_image(sink.getbuffer())
+                rgb = decode_image(sink.getbuffer(), settings.max_image_pixels)
                 return rgb.shape, st.static_frame(rgb, raw)
 
             try:
@@ -269,6 +272,9 @@ def create_app(backend_factory: BackendFactory, settings: PoseServiceSettings, *
         """Upload a video (multipart field ``file``, or the raw body); a job starts at once."""
         if st.store.count(J.QUEUED) >= settings.max_queued_jobs:
             raise _error(503, "busy: too many jobs waiting", {"Retry-After": "10"})
+        if st.uploads >= settings.max_inflight:
+            raise _error(503, "busy: too many uploads in progress", {"Retry-After": "2"})
+        st.uploads += 1
         part = st.store.uploads_dir / f"{uuid.uuid4().hex}.part"
         keep = False
         try:
@@ -296,7 +302,10 @@ def create_app(backend_factory: BackendFactory, settings: PoseServiceSettings, *
             options = {"stride": stride or settings.job_frame_stride, "raw": raw,
                        "actions": bool(actions and settings.actions),
                        "render": settings.render_video if render is None else render}
-            job = st.store.create(display, options, source)
+            try:
+                job = st.store.create(display, options, source)
+            except sqlite3.Error as exc:
+                raise _error(507, f"could not record the job: the data folder is full or read-only ({exc})") from None
             try:
                 st.store.dir(job.id).mkdir(parents=True, exist_ok=True)
                 os.replace(part, st.store.dir(job.id) / "input")
@@ -309,8 +318,12 @@ def create_app(backend_factory: BackendFactory, settings: PoseServiceSettings, *
             body["links"] = _links(job.id)
             return JSONResponse(body, status_code=202, headers={"Location": f"/v1/jobs/{job.id}"})
         finally:
+            st.uploads -= 1
             if not keep:
-                part.unlink(missing_ok=True)
+                try:
+                    part.unlink(missing_ok=True)
+                except OSError:                   # a read-only folder: nothing was written there
+                    pass
 
     def _links(job_id: str) -> dict:
         base = f"/v1/jobs/{job_id}"
@@ -318,7 +331,7 @@ def create_app(backend_factory: BackendFactory, settings: PoseServiceSettings, *
                 "keypoints_csv": f"{base}/keypoints.csv", "video": f"{base}/video"}
 
     @app.get("/v1/jobs", tags=["jobs"], dependencies=auth)
-    def list_jobs(limit: int = Query(50, ge=1, le=500), offset: int = Query(0, ge=0)):
+    def list_jobs(limit: int = Query(50, ge=1, le=500), offset: int = Query(0, ge=0, le=2**31 - 1)):
         return {"jobs": [j.public() for j in st.store.list(limit, offset)], "queue_depth": st.runner.depth()}
 
     @app.get("/v1/jobs/{job_id}", tags=["jobs"], dependencies=auth)
@@ -369,6 +382,8 @@ def create_app(backend_factory: BackendFactory, settings: PoseServiceSettings, *
         if not await _ws_admit(ws, api_key):
             return
         await ws.accept()
+        if not await _ws_authenticated(ws, api_key):
+            return
         last = None
         try:
             while True:
@@ -389,10 +404,21 @@ def create_app(backend_factory: BackendFactory, settings: PoseServiceSettings, *
             return
 
     # -- live streams -------------------------------------------------------------------------
+    def _origin_allowed(headers) -> bool:
+        """Browsers send Origin: it must be a configured origin, or the page's own origin (its host
+        is the Host we were asked for, or the X-Forwarded-Host a same-origin proxy such as the
+        frontend's passes on). No Origin: not a browser, so nothing to check."""
+        origin = headers.get("origin")
+        if not origin or "*" in settings.cors_origins or origin in settings.cors_origins:
+            return True
+        netloc = urlsplit(origin).netloc.lower()
+        hosts = {headers.get("host", "").lower()}
+        hosts |= {h.strip().lower() for h in headers.get("x-forwarded-host", "").split(",")}
+        return bool(netloc) and netloc in hosts
+
     async def _ws_admit(ws: WebSocket, api_key: str | None) -> bool:
         """Origin and key checks before accepting: a refusal is an HTTP 403 to the client."""
-        origin = ws.headers.get("origin")
-        if settings.cors_origins and origin and origin not in settings.cors_origins and "*" not in settings.cors_origins:
+        if not _origin_allowed(ws.headers):
             await ws.close(code=1008)
             return False
         if settings.api_key and api_key is not None and not hmac.compare_digest(api_key, settings.api_key):
@@ -435,7 +461,10 @@ def create_app(backend_factory: BackendFactory, settings: PoseServiceSettings, *
         except Exception:  # noqa: BLE001
             ok = False
         if not ok:
-            await ws.close(code=1008, reason="API key required")
+            try:
+                await ws.close(code=1008, reason="API key required")
+            except Exception:  # noqa: BLE001 - the client already left
+                pass
         return ok
 
     async def _live(ws: WebSocket, url: str | None, raw: bool, actions: bool) -> None:
@@ -528,7 +557,7 @@ class _Live:
                 old.cancel()
         if isinstance(payload, (bytes, bytearray)):
             payload = asyncio.get_running_loop().run_in_executor(
-                self.st.executor, decode_image, memoryview(payload)[4:])
+                self.st.executor, decode_image, memoryview(payload)[4:], self.st.settings.max_image_pixels)
         self.pending = (seq, payload, t_recv)
         self.event.set()
 
@@ -654,6 +683,11 @@ class _Live:
                 shape, dets, infer_s = await loop.run_in_executor(self.st.executor, self._infer, rgb, t_ms, self.raw)
             except MediaError as exc:
                 await self._send({"type": "error", "seq": seq, "message": str(exc)})
+                continue
+            except Exception as exc:  # noqa: BLE001 - one bad frame never ends the stream
+                log.exception("stream frame %s failed", seq)
+                await self._send({"type": "error", "seq": seq,
+                                  "message": f"the frame could not be processed ({type(exc).__name__})"})
                 continue
             m.inference.observe(infer_s)
             m.frames.labels("stream").inc()

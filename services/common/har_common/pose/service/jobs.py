@@ -72,15 +72,19 @@ class JobStore:
         self.root = Path(data_dir)
         self.jobs_dir = self.root / "jobs"
         self.uploads_dir = self.root / "uploads"
-        for d in (self.jobs_dir, self.uploads_dir):
-            d.mkdir(parents=True, exist_ok=True)
         probe = self.root / f".write-test-{uuid.uuid4().hex}"
         try:
+            for d in (self.jobs_dir, self.uploads_dir):
+                d.mkdir(parents=True, exist_ok=True)
             probe.write_bytes(b"ok")
             probe.unlink()
         except OSError as exc:
-            raise RuntimeError(f"data folder {self.root} is not writable: {exc}") from exc
+            raise RuntimeError(f"data folder {self.root} is not writable: {exc.strerror or exc} "
+                               f"(set the data_dir setting to a writable folder)") from None
         self._lock = threading.Lock()
+        # updates the database could not take (disk full, read-only): served from memory and
+        # written as soon as it takes writes again; a restart turns their jobs "interrupted"
+        self._unsaved: dict[str, dict] = {}
         self._db = sqlite3.connect(self.root / "jobs.sqlite3", check_same_thread=False, isolation_level=None)
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=NORMAL")
@@ -113,29 +117,52 @@ class JobStore:
                  json.dumps(job.options), json.dumps(job.source), 0, json.dumps({})))
         return job
 
+    def _overlay(self, row) -> Job:
+        job = self._row(row)
+        unsaved = self._unsaved.get(job.id)
+        if unsaved:
+            for k, v in unsaved.items():
+                setattr(job, k, json.loads(v) if k in ("options", "source", "stats") else v)
+        return job
+
     def get(self, job_id: str) -> Job | None:
         with self._lock:
             row = self._db.execute(f"SELECT {','.join(_COLUMNS)} FROM jobs WHERE id = ?", (job_id,)).fetchone()
-        return self._row(row) if row else None
+            return self._overlay(row) if row else None
 
     def list(self, limit: int = 100, offset: int = 0) -> list[Job]:
         with self._lock:
             rows = self._db.execute(f"SELECT {','.join(_COLUMNS)} FROM jobs ORDER BY created_at DESC LIMIT ? OFFSET ?",
                                     (limit, offset)).fetchall()
-        return [self._row(r) for r in rows]
+            return [self._overlay(r) for r in rows]
 
     def update(self, job_id: str, **fields: Any) -> None:
+        """Never raises for a full or read-only disk: the change is then kept in memory (and
+        shown by get/list) until the database takes writes again."""
         fields["updated_at"] = time.time()
         for k in ("options", "source", "stats"):
             if k in fields:
                 fields[k] = json.dumps(fields[k])
-        cols = ", ".join(f"{k} = ?" for k in fields)
         with self._lock:
-            self._db.execute(f"UPDATE jobs SET {cols} WHERE id = ?", (*fields.values(), job_id))
+            pending = {**self._unsaved.pop(job_id, {}), **fields}
+            try:
+                for other in list(self._unsaved):          # older changes first, now that it may work
+                    self._write(other, self._unsaved[other])
+                    del self._unsaved[other]
+                self._write(job_id, pending)
+            except sqlite3.Error as exc:
+                if not self._unsaved:
+                    log.error("the job database cannot be written (%s): job states kept in memory", exc)
+                self._unsaved[job_id] = pending
+
+    def _write(self, job_id: str, fields: dict) -> None:
+        cols = ", ".join(f"{k} = ?" for k in fields)
+        self._db.execute(f"UPDATE jobs SET {cols} WHERE id = ?", (*fields.values(), job_id))
 
     def delete(self, job_id: str) -> None:
         with self._lock:
             self._db.execute("DELETE FROM jobs WHERE id = ?", (job_id,))
+            self._unsaved.pop(job_id, None)
         shutil.rmtree(self.dir(job_id), ignore_errors=True)
 
     def count(self, *statuses: str) -> int:
@@ -211,6 +238,8 @@ class JobRunner:
                 if restarts > MAX_RESTARTS:
                     why += f" {restarts} times"
                 self.store.update(job.id, status=FAILED, error=why)
+                for tmp in self.store.dir(job.id).glob(".*tmp*"):      # half-written outputs
+                    tmp.unlink(missing_ok=True)
         for t in self._threads:
             t.start()
         self._depth()
@@ -238,37 +267,70 @@ class JobRunner:
 
     def _loop(self) -> None:
         while True:
-            job_id = self._queue.get()
-            self._depth()
-            if job_id is None or self._stopping:
-                return
-            job = self.store.get(job_id)
-            if job is None or job.status != QUEUED:
-                continue
-            if job_id in self._cancel:
-                self._cancel.discard(job_id)
-                continue
-            self.store.update(job_id, status=RUNNING, progress=0.0)
-            ctx = JobContext(self, job)
             try:
-                self._process(job, ctx)
-                if self._stopping:
-                    return          # left "running": the next start resumes or fails it
-            except Cancelled:
-                if self._stopping:
-                    return          # shutting down: left "running" for the next start
-                self._cancel.discard(job_id)
-                if self.store.get(job_id) is not None:
-                    self.store.update(job_id, status=CANCELLED, error="cancelled")
-            except Exception as exc:  # noqa: BLE001 - a job's failure is recorded, never raised
-                if self._stopping:
+                if not self._one():
                     return
-                log.exception("job %s failed", job_id)
-                msg = str(exc) if isinstance(exc, (ValueError, OSError)) else f"internal error ({type(exc).__name__})"
-                if isinstance(exc, OSError):
-                    msg = f"could not write the job's files: {exc.strerror or exc}"
-                if self.store.get(job_id) is not None:
-                    self.store.update(job_id, status=FAILED, error=msg)
+            except Exception:  # noqa: BLE001 - the worker outlives any one job's trouble
+                log.exception("job worker error")
+
+    def _one(self) -> bool:
+        """One job from the queue; False when the worker should stop."""
+        job_id = self._queue.get()
+        self._depth()
+        if job_id is None or self._stopping:
+            return False
+        job = self.store.get(job_id)
+        if job is None or job.status != QUEUED:
+            return True
+        if job_id in self._cancel:
+            self._cancel.discard(job_id)
+            return True
+        self.store.update(job_id, status=RUNNING, progress=0.0)
+        ctx = JobContext(self, job)
+        try:
+            self._process(job, ctx)
+            if self._stopping:
+                return False        # left "running": the next start resumes or fails it
+        except Cancelled:
+            if self._stopping:
+                return False        # shutting down: left "running" for the next start
+            self._cancel.discard(job_id)
+            if self.store.get(job_id) is not None:
+                self.store.update(job_id, status=CANCELLED, error="cancelled")
+        except Exception as exc:  # noqa: BLE001 - a job's failure is recorded, never raised
+            if self._stopping:
+                return False
+            log.exception("job %s failed", job_id)
+            msg = str(exc) if isinstance(exc, (ValueError, OSError)) else f"internal error ({type(exc).__name__})"
+            if isinstance(exc, OSError):
+                msg = f"could not write the job's files: {exc.strerror or exc}"
+            elif isinstance(exc, sqlite3.Error):
+                msg = f"the job database could not be written ({exc})"
+            elif not isinstance(exc, ValueError):
+                trouble = _disk_trouble(ctx.dir)          # e.g. the video writer failing on a full disk
+                if trouble:
+                    msg = f"could not write the job's files: {trouble}"
+            if self.store.get(job_id) is not None:
+                self.store.update(job_id, status=FAILED, error=msg)
+        return True
+
+
+def _disk_trouble(folder: Path) -> str | None:
+    """Why ``folder`` cannot take a small write (full, read-only, gone), or None."""
+    probe = folder / f".space-check-{uuid.uuid4().hex}.tmp"
+    try:
+        with open(probe, "wb") as fh:
+            fh.write(b"\0" * 65536)
+            fh.flush()
+            os.fsync(fh.fileno())
+        return None
+    except OSError as exc:
+        return exc.strerror or str(exc)
+    finally:
+        try:
+            probe.unlink(missing_ok=True)
+        except OSError:
+            pass
 
 
 class JobContext:

@@ -27,14 +27,59 @@ class TooLong(MediaError):
     pass
 
 
-def decode_image(data: bytes | bytearray | memoryview) -> np.ndarray:
-    """JPEG or PNG bytes to RGB uint8 ``(H, W, 3)``; :class:`MediaError` on anything else."""
+def image_size(data: bytes | bytearray | memoryview) -> tuple[int, int] | None:
+    """``(width, height)`` from a PNG's IHDR or a JPEG's SOF header, without decoding; None when
+    the header cannot be read (the decoder then decides)."""
+    b = bytes(data[:32]) if len(data) >= 24 else b""
+    if b[:8] == b"\x89PNG\r\n\x1a\n" and b[12:16] == b"IHDR":
+        return int.from_bytes(b[16:20], "big"), int.from_bytes(b[20:24], "big")
+    mv = memoryview(data)
+    if bytes(mv[:3]) != b"\xff\xd8\xff":
+        return None
+    i, n = 2, len(mv)
+    while i + 4 <= n:
+        if mv[i] != 0xFF:
+            return None
+        marker = mv[i + 1]
+        if marker == 0xFF:                      # fill byte
+            i += 1
+            continue
+        if marker in (0x01, 0xD8) or 0xD0 <= marker <= 0xD7:
+            i += 2
+            continue
+        length = (mv[i + 2] << 8) | mv[i + 3]
+        if 0xC0 <= marker <= 0xCF and marker not in (0xC4, 0xC8, 0xCC):
+            if i + 9 > n:
+                return None
+            return (mv[i + 7] << 8) | mv[i + 8], (mv[i + 5] << 8) | mv[i + 6]
+        if length < 2:
+            return None
+        i += 2 + length
+    return None
+
+
+def decode_image(data: bytes | bytearray | memoryview, max_pixels: int | None = None) -> np.ndarray:
+    """JPEG or PNG bytes to RGB uint8 ``(H, W, 3)``; :class:`MediaError` on anything else, and on
+    images over ``max_pixels`` (read from the header, before anything is decoded: a small PNG can
+    claim gigabytes of pixels)."""
     buf = np.frombuffer(data, dtype=np.uint8)
     if buf.size < 8 or not (bytes(buf[:3]) == b"\xff\xd8\xff" or bytes(buf[:8]) == b"\x89PNG\r\n\x1a\n"):
         raise MediaError("not a JPEG or PNG image")
-    img = cv2.imdecode(buf, cv2.IMREAD_COLOR)
+    size = image_size(data)
+    if size is not None:
+        w, h = size
+        if w < 1 or h < 1:
+            raise MediaError(f"unsupported image size {w}x{h}")
+        if max_pixels is not None and w * h > max_pixels:
+            raise MediaError(f"the image is {w}x{h} pixels, over the limit of {max_pixels} pixels")
+    try:
+        img = cv2.imdecode(buf, cv2.IMREAD_COLOR)
+    except cv2.error:                           # e.g. OpenCV's own size cap
+        raise MediaError("the image could not be decoded") from None
     if img is None or img.ndim != 3 or img.shape[0] < 1 or img.shape[1] < 1:
         raise MediaError("the image could not be decoded")
+    if max_pixels is not None and img.shape[0] * img.shape[1] > max_pixels:
+        raise MediaError(f"the image is {img.shape[1]}x{img.shape[0]} pixels, over the limit of {max_pixels} pixels")
     return cv2.cvtColor(img, cv2.COLOR_BGR2RGB)
 
 

@@ -27,6 +27,7 @@ class PoseServiceSettings(BaseSettings):
     classifier_url: str | None = Field("http://127.0.0.1:8001", description="Empty: actions off.")
     classifier_model: str | None = Field(None, description="Model name; empty: the classifier's default.")
     classifier_timeout_s: float = 2.0
+    classifier_api_key: str | None = Field(None, description="Sent as X-API-Key when the classifier has one.")
     actions: bool = Field(True, description="Label actions at all (live streams can also switch per socket).")
 
     # uploads and jobs
@@ -43,12 +44,18 @@ class PoseServiceSettings(BaseSettings):
     resume_interrupted_jobs: bool = Field(True, description="Restart jobs a restart interrupted (else failed).")
 
     # live and single frames
-    max_inflight: int = Field(4, ge=1, description="Concurrent POST /v1/frames; more get 503 + Retry-After.")
+    max_inflight: int = Field(4, ge=1, description="Concurrent POST /v1/frames, and separately concurrent "
+                              "POST /v1/videos uploads; more get 503 + Retry-After at once (no queue).")
     max_streams: int = Field(16, ge=1, description="Concurrent live sockets; more are closed with 1013.")
     max_message_bytes: int = Field(8 * 1024 * 1024, gt=0, description="Largest stream message / image upload.")
+    max_image_pixels: int = Field(4096 * 4096, gt=0, description="Larger images (frames, stream messages) are "
+                                  "refused from their header, before decoding (422).")
     inference_threads: int = Field(2, ge=1, description="Threads running pose models.")
     allow_stream_urls: bool = Field(False, description="Enable WS /v1/stream/url (server reads a camera URL).")
 
     # access
-    api_key: str | None = Field(None, description="When set: X-API-Key header (REST) or api_key query (WS).")
-    cors_origins: list[str] = Field(default_factory=list)
+    api_key: str | None = Field(None, description="When set: X-API-Key header (REST), api_key query or a first "
+                                "message {\"type\": \"auth\", \"api_key\": ...} (WebSockets). Health and /docs stay open.")
+    cors_origins: list[str] = Field(["http://localhost:3000"], description="Browser origins allowed (CORS and the "
+                                    "WebSocket Origin check; JSON list). Same-origin requests (Origin matching Host "
+                                    "or X-Forwarded-Host, as through the frontend's proxy) are always allowed.")
