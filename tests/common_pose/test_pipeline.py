@@ -142,3 +142,24 @@ def test_untracked_people_get_no_window_and_no_label():
     tr = ActionTracker(SPEC)
     assert not [r for i in range(20) for r in tr.observe(i * 100.0, [person(None), person(None)])]
     assert tr.frame_labels(2000.0, [person(None)]) == [None] and tr.track_ids == []
+
+
+def test_a_failed_classifier_call_changes_nothing_and_labels_go_stale():
+    """The classifier down or timing out mid-video (classify returns None for the batch) must not
+    end the job: labels stay until stale, then become uncertain, and come back with the classifier."""
+    tr = ActionTracker(SPEC)
+    up = True
+    calls = []
+
+    def classify(due):
+        calls.append(len(due))
+        return [probs("waving") for _ in due] if up else None
+
+    labels = []
+    for i in range(200):                            # 10 fps, 20 s; the classifier is down from 5 s to 15 s
+        up = not (50 <= i < 150)
+        labels.append(tr.step(i * 100.0, [person()], classify)[0].label)
+    assert labels[40] == "waving"
+    assert labels[140] == UNCERTAIN                 # stale after the classifier went away
+    assert labels[-1] == "waving"                   # and back once it answers again
+    assert len(calls) > 20

@@ -261,8 +261,12 @@ class ActionTracker:
         self._expire(t_ms)
         return due
 
-    def apply(self, requests: Sequence[WindowRequest], results: Sequence[Mapping[str, float] | None]) -> None:
-        """Fold the classifier's probabilities (one mapping per request; None = failed) in."""
+    def apply(self, requests: Sequence[WindowRequest], results: Sequence[Mapping[str, float] | None] | None) -> None:
+        """Fold the classifier's probabilities in: one mapping per request (None: that one failed),
+        or None for the whole batch when the call failed (classifier down, slow or backing off).
+        A failure changes nothing; labels go ``uncertain`` once they are stale."""
+        if results is None:
+            return
         cfg = self.config
         for req, probs in zip(requests, results):
             track = self._tracks.get(req.track_id)
