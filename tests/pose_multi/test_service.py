@@ -7,11 +7,7 @@ import asyncio
 import csv
 import io
 import json
-import os
-import signal
-import socket
 import struct
-import subprocess
 import time
 from collections import Counter
 from pathlib import Path
@@ -20,74 +16,13 @@ import httpx
 import pytest
 
 from pose_multi_helpers import shared_path
-
-ROOT = Path(__file__).resolve().parents[2]
-VENVS = Path(os.environ.get("HAR_VENVS", ROOT / ".venvs"))
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class Service:
-    def __init__(self, python: Path, app: str, env: dict, log: Path, ready_timeout: float = 180.0):
-        self.port = _free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.log = log
-        self._fh = open(log, "wb")
-        self.proc = subprocess.Popen(
-            [str(python), "-m", "uvicorn", app, "--host", "127.0.0.1", "--port", str(self.port)],
-            cwd=ROOT, env={**os.environ, **env}, stdout=self._fh, stderr=subprocess.STDOUT)
-        t0 = time.time()
-        while time.time() - t0 < ready_timeout:
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"{app} exited: {self.tail()}")
-            try:
-                r = httpx.get(self.url + "/readyz", timeout=2)
-                if r.status_code == 200:
-                    return
-                if r.json().get("status") in {"error", "failed"}:
-                    self.stop()
-                    raise RuntimeError(f"{app} failed to load: {r.text}")
-            except (httpx.HTTPError, ValueError):
-                pass
-            time.sleep(0.3)
-        tail = self.tail()
-        self.stop()
-        raise RuntimeError(f"{app} not ready after {ready_timeout} s: {tail}")
-
-    def tail(self) -> str:
-        if not self._fh.closed:
-            self._fh.flush()
-        return self.log.read_text(errors="replace")[-3000:]
-
-    def stop(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGINT)
-            try:
-                self.proc.wait(15)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        self._fh.close()
-
-
-def _classifier_missing() -> str | None:
-    if not (ROOT / "services/classifier/har_classifier/main.py").exists():
-        return "the classifier service is not in this checkout"
-    if not (VENVS / "classifier/bin/python").exists():
-        return "no classifier environment (scripts/setup classifier)"
-    if not list((ROOT / "services/classifier").rglob("model.json")):
-        return "the classifier ships no trained model yet (no model.json under services/classifier)"
-    return None
+from service_process import VENVS, ServiceProcess as Service, classifier_missing
 
 
 @pytest.fixture(scope="session")
 def classifier(tmp_path_factory):
     """The real classifier service with its shipped default model, or None (with the reason)."""
-    why = _classifier_missing()
+    why = classifier_missing()
     svc = None
     if not why:
         try:
