@@ -1,8 +1,9 @@
 #!/usr/bin/env python
 """Classifier benchmark: prints figures (not a test).
 
-1. In process, batches of 64 windows: windows/s of the model alone (each engine) and of
-   preprocessing + model (what a /v1/classify batch costs).
+1. In process, batches of 64 windows: windows/s of the preprocessing (vectorised, and one sequence
+   at a time for comparison), of the model alone (each engine), and of the service's whole path
+   (preprocessing + the auto-chosen engines + temperature: what a /v1/classify batch costs).
 2. Over HTTP on loopback: starts ``uvicorn har_classifier.main:app`` itself, then p50/p99 latency of
    ``POST /v1/classify`` with one window, bounded loops.
 
@@ -48,22 +49,37 @@ def rate(fn, n_items: int, seconds: float = 3.0, max_loops: int = 500) -> float:
     return loops * n_items / (time.perf_counter() - t0)
 
 
+def load() -> str:
+    """The 1-minute load average, printed next to every figure (other processes share the CPU)."""
+    return f"[load {os.getloadavg()[0]:.1f}]"
+
+
 def in_process(model: str, batch: int) -> None:
     from har_classifier import data as D
     from har_classifier.inference import ModelRunner
 
     model_dir = MODELS / model
-    engines = ["tflite", "tf"] if (model_dir / "model.tflite").is_file() else ["tf"]
-    for engine in engines:
+    seqs = None
+    for engine in ModelRunner.available_engines(model_dir):
         runner = ModelRunner(model_dir, engine=engine)
         runner.warm_up()
-        seqs = fake_sequences(batch, runner.spec.length)
-        x = D.preprocess_batch([(s, runner.spec.fps) for s in seqs], runner.spec)
+        if seqs is None:
+            seqs = [(s, 30.0) for s in fake_sequences(batch, int(runner.spec.seconds * 30))]  # 30 fps camera windows
+            x = D.preprocess_batch(seqs, runner.spec)
+            loop = rate(lambda: np.stack([D.preprocess(kp, fps, runner.spec) for kp, fps in seqs]), batch)
+            vec = rate(lambda: D.preprocess_batch(seqs, runner.spec), batch)
+            print(f"{model:9s} preprocessing, batches of {batch} (30 fps, {len(seqs[0][0])} frames): "
+                  f"{vec:8.0f} windows/s vectorised, {loop:7.0f} windows/s one by one {load()}")
         model_only = rate(lambda: runner.predict(x), batch)
-        full = rate(lambda: runner.classify([(s, runner.spec.fps) for s in seqs]), batch)
         single = rate(lambda: runner.predict(x[:1]), 1)
-        print(f"{model:9s} {engine:6s}: batches of {batch}: {model_only:8.0f} windows/s (model), "
-              f"{full:7.0f} windows/s (preprocessing + model); single window {1000 / single:.2f} ms (model)")
+        print(f"{model:9s} {engine:6s}: batches of {batch}: {model_only:8.0f} windows/s (model); "
+              f"single window {1000 / single:.2f} ms (model) {load()}")
+    runner = ModelRunner(model_dir)  # auto: what the service runs
+    runner.warm_up()
+    full = rate(lambda: runner.classify(seqs), batch)
+    single = rate(lambda: runner.classify(seqs[:1]), 1)
+    print(f"{model:9s} auto   : batches of {batch}: {full:8.0f} windows/s (preprocessing + model + temperature); "
+          f"single window {1000 / single:.2f} ms; engine {runner.engine_description()} {load()}")
 
 
 def free_port() -> int:
@@ -76,7 +92,7 @@ def over_http(model: str, n_requests: int) -> None:
     import httpx
 
     port = free_port()
-    env = {**os.environ, "HAR_CLASSIFIER_MODELS": model, "HAR_CLASSIFIER_DEFAULT_MODEL": model}
+    env = {**os.environ, "HAR_CLASSIFIER_MODELS": model, "HAR_CLASSIFIER_DEFAULT_MODEL": model, "HAR_CLASSIFIER_API_KEY": ""}
     server = subprocess.Popen([sys.executable, "-m", "uvicorn", "har_classifier.main:app", "--host", "127.0.0.1",
                                "--port", str(port), "--no-access-log", "--log-level", "warning"], env=env, cwd=ROOT)
     try:
@@ -107,7 +123,7 @@ def over_http(model: str, n_requests: int) -> None:
             ms = np.array(times) * 1000
             print(f"{model:9s} HTTP  : one window ({length} frames) per request, {n_requests} requests: "
                   f"p50 {np.percentile(ms, 50):.2f} ms, p99 {np.percentile(ms, 99):.2f} ms, max {ms.max():.2f} ms "
-                  f"(engine {info['engine']})")
+                  f"(engine {info['engine']}) {load()}")
     finally:
         server.terminate()
         server.wait(timeout=20)
@@ -121,13 +137,14 @@ def main() -> int:
     p.add_argument("--no-http", action="store_true")
     args = p.parse_args()
     names = args.model or sorted(d.parent.name for d in MODELS.glob("*/model.json"))
-    print(f"CPU cores: {os.cpu_count()}, load average before: {os.getloadavg()[0]:.2f} (other processes share the CPU)")
+    print(f"CPU cores: {os.cpu_count()}, load average before: {' '.join(f'{v:.2f}' for v in os.getloadavg())} "
+          "(other processes share the CPU; each figure below has the 1-minute load average next to it)")
     for name in names:
         in_process(name, args.batch)
     if not args.no_http:
         for name in names:
             over_http(name, args.requests)
-    print(f"load average after: {os.getloadavg()[0]:.2f}")
+    print(f"load average after: {' '.join(f'{v:.2f}' for v in os.getloadavg())}")
     return 0
 
 

@@ -1,10 +1,12 @@
-"""Fixtures of the classifier suite: the shipped model folder and a FastAPI TestClient over it."""
+"""Fixtures of the classifier suite: the shipped model folder, a TestClient over the real shipped models, helpers."""
 
 from __future__ import annotations
 
+import math
 import os
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
@@ -26,8 +28,29 @@ def model_dir() -> Path:
 def client():
     from fastapi.testclient import TestClient
 
-    from har_classifier.main import Settings, create_app
+    from har_classifier.main import create_app
+    from har_classifier.settings import Settings
 
     app = create_app(Settings(max_batch=8), load_in_background=False)
     with TestClient(app) as c:
         yield c
+
+
+def standing_person(frames: int = 40, wave: bool = False) -> list:
+    base = np.array([[320, 100], [326, 94], [314, 94], [334, 98], [306, 98], [350, 150], [290, 150], [360, 210], [280, 210],
+                     [365, 260], [275, 260], [335, 270], [305, 270], [337, 350], [303, 350], [338, 430], [302, 430]], float)
+    seq = []
+    for t in range(frames):
+        xy = base.copy()
+        if wave:  # right hand above the head, waving side to side
+            xy[8] = (270, 110)
+            xy[10] = (260 + 30 * math.sin(t / 2), 60)
+        seq.append([[round(x, 2), round(y, 2), 0.9] for x, y in xy])
+    return seq
+
+
+def body(*seqs, model=None, fps=30.0) -> dict:
+    out = {"sequences": [{"fps": fps, "keypoints": s} for s in seqs]}
+    if model:
+        out["model"] = model
+    return out

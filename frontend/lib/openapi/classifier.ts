@@ -59,8 +59,32 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List Models */
+        /**
+         * List Models
+         * @description Every loaded model: classes, window, layout, engine, temperature and its evaluation figures
+         *     (with the confusion matrix and per-class precision/recall/F1), and where its report files are.
+         */
         get: operations["list_models_v1_models_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/models/{name}/report/{file}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Report File
+         * @description A file of the model's report folder: ``confusion.png``, ``curves.png`` or ``model_card.md`` (404 for anything else).
+         */
+        get: operations["report_file_v1_models__name__report__file__get"];
         put?: never;
         post?: never;
         delete?: never;
@@ -123,10 +147,112 @@ export interface components {
              */
             schema_version: string;
         };
+        /** ClassMetrics */
+        ClassMetrics: {
+            /** F1 */
+            f1: number;
+            /** Precision */
+            precision: number;
+            /** Recall */
+            recall: number;
+            /**
+             * Support
+             * @description test windows of the class
+             */
+            support: number;
+        };
         /** HTTPValidationError */
         HTTPValidationError: {
             /** Detail */
             detail?: components["schemas"]["ValidationError"][];
+        };
+        /** ModelDescription */
+        ModelDescription: {
+            /** Architecture */
+            architecture?: string | null;
+            /** Classes */
+            classes: string[];
+            /** Engine */
+            engine: string;
+            /**
+             * Layout
+             * @default coco17
+             */
+            layout: string;
+            metrics: components["schemas"]["ModelMetrics"];
+            /** Name */
+            name: string;
+            /** Parameters */
+            parameters?: number | null;
+            /** Report Files */
+            report_files?: string[];
+            /**
+             * Report Url
+             * @description GET report_url + '/' + file for a file of report_files
+             */
+            report_url?: string | null;
+            /**
+             * Temperature
+             * @description softmax temperature applied to the model's output (fitted on validation)
+             * @default 1
+             */
+            temperature: number;
+            window: components["schemas"]["WindowInfo"];
+        };
+        /**
+         * ModelMetrics
+         * @description Evaluation figures from the model's report (test side of its protocol); more keys may follow.
+         */
+        ModelMetrics: {
+            /** Accuracy */
+            accuracy?: number | null;
+            /**
+             * Calibration
+             * @description temperature, expected calibration error
+             */
+            calibration?: {
+                [key: string]: number | string | null;
+            } | null;
+            /**
+             * Confusion Matrix
+             * @description rows: true class, columns: predicted, both in `classes` order
+             */
+            confusion_matrix?: number[][] | null;
+            /**
+             * Kfold
+             * @description 5-fold-by-subject summary (mean and std), where run
+             */
+            kfold?: {
+                [key: string]: unknown;
+            } | null;
+            /** Macro F1 */
+            macro_f1?: number | null;
+            /** Per Class */
+            per_class?: {
+                [key: string]: components["schemas"]["ClassMetrics"];
+            } | null;
+            /** Protocol */
+            protocol?: string | null;
+            /** Test Windows */
+            test_windows?: number | null;
+            /** Utd Classes Accuracy */
+            utd_classes_accuracy?: number | null;
+            /**
+             * Utd Mhad Accuracy
+             * @description UTD-MHAD test trials of the 8 mapped actions (the issue's target)
+             */
+            utd_mhad_accuracy?: number | null;
+        } & {
+            [key: string]: unknown;
+        };
+        /** ModelsResponse */
+        ModelsResponse: {
+            /** Default Model */
+            default_model: string;
+            /** Max Batch */
+            max_batch: number;
+            /** Models */
+            models: components["schemas"]["ModelDescription"][];
         };
         /**
          * SkeletonSequence
@@ -175,6 +301,20 @@ export interface components {
             /** Error Type */
             type: string;
         };
+        /** WindowInfo */
+        WindowInfo: {
+            /** Fps */
+            fps: number;
+            /** Length */
+            length: number;
+            /** Seconds */
+            seconds: number;
+            /**
+             * Stride
+             * @description suggested hop between live windows, in frames at `fps`
+             */
+            stride: number;
+        };
     };
     responses: never;
     parameters: never;
@@ -199,7 +339,9 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
                 };
             };
         };
@@ -221,6 +363,13 @@ export interface operations {
                 content: {
                     "application/json": unknown;
                 };
+            };
+            /** @description models loading or failed to load */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
         };
     };
@@ -246,14 +395,19 @@ export interface operations {
                     "application/json": components["schemas"]["ClassifyResponse"];
                 };
             };
-            /** @description Validation Error */
+            /** @description bad sequences, unknown model, batch over the limit */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                content?: never;
+            };
+            /** @description models loading, or too many requests in flight */
+            503: {
+                headers: {
+                    [name: string]: unknown;
                 };
+                content?: never;
             };
         };
     };
@@ -272,7 +426,54 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["ModelsResponse"];
+                };
+            };
+            /** @description models are loading */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    report_file_v1_models__name__report__file__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                file: string;
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "image/png": unknown;
+                    "text/markdown": unknown;
+                };
+            };
+            /** @description no such model or file */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
                 };
             };
         };

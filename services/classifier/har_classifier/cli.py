@@ -39,6 +39,9 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--batch-size", dest="batch_size", type=int)
     t.add_argument("--learning-rate", dest="learning_rate", type=float)
     t.add_argument("--repeats", type=int, help="augmented copies of each training sample per epoch")
+    t.add_argument("--label-smoothing", dest="label_smoothing", type=float, help="label smoothing of the loss (default 0.1)")
+    t.add_argument("--other-ratio", dest="other_ratio", type=float,
+                   help="windows of the rejection class 'other' per epoch, as a multiple of the mean class's (default 2)")
     t.add_argument("--seed", type=int)
     t.add_argument("--window", type=int, help="window length in frames (default 32)")
     t.add_argument("--fps", type=float, help="window frame rate (default 10)")
@@ -50,12 +53,22 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("model_dir", help="model folder written by train")
     e.add_argument("--out", help="report folder (default: MODEL_DIR/report)")
     _data_args(e)
+
+    x = sub.add_parser("export", help="write the serving graphs (model.tflite, model.onnx) of a trained model folder")
+    x.add_argument("model_dir")
+    x.add_argument("--format", action="append", choices=["tflite", "onnx"], help="default: both")
+
+    k = sub.add_parser("kfold-summary", help="mean and std of the fold reports into MODEL_DIR/kfold.json (then run evaluate MODEL_DIR)")
+    k.add_argument("model_dir", help="the model folder whose card shows the summary")
+    k.add_argument("fold_dirs", nargs="+", help="fold model folders, each with report/metrics.json")
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(sys.argv[1:] if argv is None else argv)
     for k in ("utd", "lzq"):
+        if not hasattr(args, k):
+            continue
         if getattr(args, k, None) == "":
             setattr(args, k, None)
     try:
@@ -68,6 +81,22 @@ def main(argv: list[str] | None = None) -> int:
                 from .evaluate import evaluate
 
                 evaluate(out, utd=cfg.utd, lzq=cfg.lzq, datasets=cfg.datasets)
+            return 0
+        if args.command == "export":
+            from .inference import export
+
+            for fmt, result in export(args.model_dir, args.format or ("tflite", "onnx")).items():
+                print(f"{fmt}: {result}")
+            return 0
+        if args.command == "kfold-summary":
+            import json
+
+            from .evaluate import kfold_summary
+
+            summary = kfold_summary(args.fold_dirs)
+            (Path(args.model_dir) / "kfold.json").write_text(json.dumps(summary, indent=1))
+            for key, f in summary["figures"].items():
+                print(f"{key}: {f['mean']:.4f} ± {f['std']:.4f} over {summary['folds']} folds {f['values']}")
             return 0
         from .evaluate import evaluate
 

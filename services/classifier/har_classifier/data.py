@@ -4,7 +4,8 @@ Everything reads the shared package: the importers (:mod:`har_common.importers`)
 (:class:`har_common.dataset.SequenceRecord`) and the transforms (:mod:`har_common.transforms`).
 
 - **Classes and sources.** UTD-MHAD actions and LZQ OpenPose labels are mapped onto the default
-  classes (:data:`UTD_MAP`, :data:`LZQ_MAP`); unmapped actions are left out.
+  classes (:data:`UTD_MAP`, :data:`LZQ_MAP`); the 19 other UTD-MHAD actions (:data:`UTD_OTHER`) form
+  the rejection class ``other``, with LZQ's ``operate``.
 - **Splits.** Records with a subject are split by subject: cross-subject (odd subjects train, even
   test) or k-fold by subject. Records without one (the LZQ rows) are split by contiguous time
   blocks per class: the rows of each class, in file order, are cut into blocks and whole blocks go
@@ -30,14 +31,16 @@ from typing import Iterable, Sequence
 import numpy as np
 
 from har_common.dataset import SequenceRecord, SkeletonDataset
+from har_common.importers.utd_mhad import ACTIONS as _UTD_ACTIONS
 from har_common.transforms import (
     Compose, GaussianJitter, JointDropout, MaskLowConfidence, Normalize, RandomFlip, RandomRotateScale,
     Resample, SpeedChange, fit_length, normalize, resample,
 )
 
+OTHER = "other"
 DEFAULT_CLASSES = [
     "boxing", "handclapping", "handwaving", "jogging", "running", "walking",
-    "standing", "sitting_down", "standing_up", "squatting", "falling",
+    "standing", "sitting_down", "standing_up", "squatting", "falling", OTHER,
 ]
 # UTD-MHAD action name (har_common.importers.utd_mhad.ACTIONS) -> class.
 UTD_MAP = {
@@ -45,10 +48,16 @@ UTD_MAP = {
     "jogging_in_place": "jogging", "walking_in_place": "walking", "sit_to_stand": "standing_up",
     "stand_to_sit": "sitting_down", "squat": "squatting",
 }
-# LZQ OpenPose label -> class ("operate" is left out).
-LZQ_MAP = {"stand": "standing", "walk": "walking", "run": "running", "fall_down": "falling", "squat": "squatting", "wave": "handwaving"}
+# Every other UTD-MHAD action (swipes, throw, cross arms, basketball shoot, drawing, bowling, baseball,
+# tennis, arm curl, push, knock, catch, pick up and throw, lunge) -> the rejection class ``other``.
+UTD_OTHER = sorted(set(_UTD_ACTIONS.values()) - set(UTD_MAP))
+# LZQ OpenPose label -> class. "operate" (working at something, standing) joins the rejection class, so that
+# ``other`` is not a UTD-MHAD-only (Kinect-looking) class: otherwise anything that looks like OpenPose/MediaPipe
+# output and is none of the classes lands on an LZQ-only class (falling, running).
+LZQ_MAP = {"stand": "standing", "walk": "walking", "run": "running", "fall_down": "falling", "squat": "squatting", "wave": "handwaving",
+           "operate": OTHER}
 LZQ_FILES = ("data_under_scene.csv", "data.csv")
-UTD_CLASSES = [c for c in DEFAULT_CLASSES if c in UTD_MAP.values()]
+UTD_CLASSES = [c for c in DEFAULT_CLASSES if c in UTD_MAP.values()]  # the target's classes (``other`` not among them)
 FACE_JOINTS = (1, 2, 3, 4)  # eyes and ears: absent from UTD-MHAD's Kinect skeletons
 
 DATASET_NAMES = {"utd_mhad": "UTD-MHAD", "lzq_openpose2d": "LZQ OpenPose 2D"}
@@ -98,7 +107,10 @@ def load_sources(
     wanted = set(classes)
     records: list[SequenceRecord] = []
     if utd_dir:
-        records += load_utd_mhad(utd_dir, label_map={k: v for k, v in UTD_MAP.items() if v in wanted})
+        utd_map = {k: v for k, v in UTD_MAP.items() if v in wanted}
+        if OTHER in wanted:
+            utd_map.update({a: OTHER for a in UTD_OTHER})
+        records += load_utd_mhad(utd_dir, label_map=utd_map)
     if lzq_dir:
         files = [Path(lzq_dir) / f for f in LZQ_FILES if (Path(lzq_dir) / f).is_file()]
         if not files:
@@ -290,8 +302,84 @@ def preprocess(keypoints: np.ndarray, fps: float, spec: WindowSpec) -> np.ndarra
     return finalize(normalize(kp, spec.center), spec)
 
 
+def _masked_median(values: np.ndarray, ok: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Median over axis 1 of ``values`` ``(B, T, ...)`` where ``ok`` ``(B, T)``; also whether any was ok."""
+    ok_b = np.broadcast_to(ok.reshape(ok.shape + (1,) * (values.ndim - 2)), values.shape)
+    s = np.sort(np.where(ok_b, values, np.inf), axis=1)
+    n = ok.sum(1)
+    lo = np.take_along_axis(s, np.maximum(n - 1, 0).reshape((-1, 1) + (1,) * (values.ndim - 2)) // 2, 1)[:, 0]
+    hi = np.take_along_axis(s, (n // 2).reshape((-1, 1) + (1,) * (values.ndim - 2)), 1)[:, 0]
+    has = n > 0
+    med = np.where(has.reshape((-1,) + (1,) * (values.ndim - 2)), (lo + hi) / 2, 0.0)
+    return med, has
+
+
+def _mean_joints(kp: np.ndarray, joints) -> tuple[np.ndarray, np.ndarray]:
+    sub = kp[:, :, list(joints)]
+    w = (sub[..., 2] > 0).astype(np.float64)
+    n = w.sum(axis=2)
+    return (sub[..., :2] * w[..., None]).sum(axis=2) / np.maximum(n, 1)[..., None], n > 0
+
+
+def _preprocess_group(kp: np.ndarray, fps: float, spec: WindowSpec) -> np.ndarray:
+    """:func:`preprocess` of ``B`` sequences of the same length and frame rate at once, ``(B, T, 17, 3)``."""
+    from har_common.transforms import body_scale
+
+    kp = np.array(kp, dtype=np.float32, copy=True)
+    kp[kp[..., 2] < spec.mask_threshold] = 0.0
+    kp[~np.isfinite(kp).all(-1) | (kp[..., 2] <= 0)] = 0.0
+    n_src = kp.shape[1]
+    if abs(float(fps) - spec.fps) >= 1e-9 and n_src > 1:  # resample (as har_common.transforms.resample)
+        n_out = int(np.floor((n_src - 1) / float(fps) * spec.fps + 1e-6)) + 1
+        t = np.arange(n_out) * (float(fps) / spec.fps)
+        i0 = np.clip(np.floor(t).astype(int), 0, n_src - 1)
+        i1 = np.clip(i0 + 1, 0, n_src - 1)
+        w = (t - i0).astype(np.float32)[:, None, None]
+        a, b = kp[:, i0], kp[:, i1]
+        va, vb = (a[..., 2] > 0)[..., None], (b[..., 2] > 0)[..., None]
+        kp = np.where(va & vb, a * (1 - w) + b * w, np.where(va & ((w < 0.5) | ~vb), a, np.where(vb, b, 0.0))).astype(np.float32)
+        kp[~np.isfinite(kp).all(-1) | (kp[..., 2] <= 0)] = 0.0
+    n = kp.shape[1]
+    if n > spec.length:  # centre crop / edge padding (as fit_length)
+        start = (n - spec.length) // 2
+        kp = kp[:, start:start + spec.length]
+    elif n < spec.length:
+        kp = kp[:, np.clip(np.arange(spec.length) - (spec.length - n) // 2, 0, n - 1)]
+    # normalise (as har_common.transforms.normalize with center="sequence")
+    hips, has_hips = _mean_joints(kp, (11, 12))
+    shoulders, has_shoulders = _mean_joints(kp, (5, 6))
+    every, has_any = _mean_joints(kp, range(17))
+    centres = np.where(has_hips[..., None], hips, np.where(has_shoulders[..., None], shoulders, every))
+    if spec.center == "sequence":
+        c, _ = _masked_median(centres, has_any)
+        c = c[:, None, :]
+    else:
+        from har_common.transforms import _fill_gaps
+
+        c = np.stack([_fill_gaps(centres[i], has_any[i]) for i in range(len(kp))])
+    torso = np.linalg.norm(shoulders - hips, axis=2)
+    scale, has_torso = _masked_median(torso, has_hips & has_shoulders & (torso > 1e-6))
+    for i in np.flatnonzero(~has_torso):  # no torso anywhere: the shared fallback (visible extent)
+        scale[i] = body_scale(kp[i])
+    out = kp.copy()
+    out[..., :2] = (kp[..., :2] - c[:, :, None, :]) / scale[:, None, None, None]
+    out[~np.isfinite(out).all(-1) | (out[..., 2] <= 0)] = 0.0
+    return finalize(out, spec)
+
+
 def preprocess_batch(sequences: Sequence[tuple[np.ndarray, float]], spec: WindowSpec) -> np.ndarray:
-    return np.stack([preprocess(kp, fps, spec) for kp, fps in sequences]) if sequences else np.zeros((0, spec.length, 17, 3), np.float32)
+    """:func:`preprocess` of many sequences, vectorised over those of equal length and frame rate."""
+    out = np.zeros((len(sequences), spec.length, 17, 3), np.float32)
+    groups: dict[tuple[int, float], list[int]] = defaultdict(list)
+    arrays = [np.asarray(kp, dtype=np.float32) for kp, _ in sequences]
+    for i, (a, (_, fps)) in enumerate(zip(arrays, sequences)):
+        if a.ndim != 3 or a.shape[0] == 0 or a.shape[1:] != (17, 3):
+            out[i] = preprocess(a, fps, spec)  # raises the shared functions' errors
+        else:
+            groups[(a.shape[0], float(fps))].append(i)
+    for (_, fps), idx in groups.items():
+        out[idx] = _preprocess_group(np.stack([arrays[i] for i in idx]), fps, spec)
+    return out
 
 
 def augmenter(spec: WindowSpec, seed: int) -> Compose:

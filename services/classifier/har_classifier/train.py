@@ -39,6 +39,8 @@ class TrainConfig:
     batch_size: int = 32
     learning_rate: float = 2e-3
     repeats: int = 6  # each training sample appears this many times per epoch, each time augmented anew
+    label_smoothing: float = 0.1
+    other_ratio: float = 2.0  # windows of the rejection class per epoch, as a multiple of the mean class's
     seed: int = SEED_DEFAULT
     window: dict = field(default_factory=lambda: D.WindowSpec().to_dict())
     limit: int | None = None  # keep at most this many training samples per class (smoke tests)
@@ -95,6 +97,20 @@ def train(cfg: TrainConfig, verbose: int | None = None) -> Path:
         raise ValueError(f"no training data for class(es) {missing}")
     y_train = D.labels_to_index(train_s, classes)
     w_train = D.balance_weights(train_s, classes)
+    # The rejection class ("other") has many windows (19 UTD-MHAD actions): each epoch draws only
+    # other_ratio x the mean class's count of them (fresh ones every epoch), and their weights are
+    # scaled so that every class, "other" included, still weighs the same in total.
+    is_other = np.array([s.label == D.OTHER for s in train_s])
+    n_other = int(is_other.sum())
+    n_classes_seen = len({s.label for s in train_s if s.label != D.OTHER}) or 1
+    other_per_epoch = n_other * cfg.repeats
+    if n_other:
+        other_per_epoch = min(other_per_epoch, max(1, int(round(cfg.other_ratio * (len(train_s) - n_other) / n_classes_seen * cfg.repeats))))
+        w_train = w_train.copy()
+        w_train[is_other] *= n_other * cfg.repeats / other_per_epoch
+        expected = np.where(is_other, other_per_epoch / max(n_other, 1), cfg.repeats)
+        w_train = (w_train * expected.sum() / (w_train * expected).sum()).astype(np.float32)
+    y_onehot = np.eye(len(classes), dtype=np.float32)[y_train]
     x_val = D.preprocess_batch([(s.keypoints, s.fps) for s in val_s], spec)
     y_val = D.labels_to_index(val_s, classes)
     print(f"data: {len(train_s)} training windows, {len(val_s)} validation windows, {len(classes)} classes "
@@ -110,7 +126,11 @@ def train(cfg: TrainConfig, verbose: int | None = None) -> Path:
 
         def _order(self):
             rng = np.random.default_rng([cfg.seed, self.epoch])
-            self.index = rng.permutation(np.tile(np.arange(len(train_s)), cfg.repeats))
+            idx = np.tile(np.flatnonzero(~is_other), cfg.repeats)
+            if n_other:
+                pool = np.tile(np.flatnonzero(is_other), cfg.repeats)
+                idx = np.concatenate([idx, rng.permutation(pool)[:other_per_epoch]])
+            self.index = rng.permutation(idx)
 
         def __len__(self):
             return int(np.ceil(len(self.index) / cfg.batch_size))
@@ -118,15 +138,16 @@ def train(cfg: TrainConfig, verbose: int | None = None) -> Path:
         def __getitem__(self, i):
             idx = self.index[i * cfg.batch_size:(i + 1) * cfg.batch_size]
             x = D.augment([train_s[j] for j in idx], spec, seed=int(np.random.default_rng([cfg.seed, self.epoch, i]).integers(2**31)))
-            return x, y_train[idx], w_train[idx]
+            return x, y_onehot[idx], w_train[idx]
 
         def on_epoch_end(self):
             self.epoch += 1
             self._order()
 
     model = build_model(cfg.model, len(classes), spec.length)
-    model.compile(optimizer=keras.optimizers.Adam(cfg.learning_rate), loss="sparse_categorical_crossentropy",
-                  weighted_metrics=["accuracy"])
+    model.compile(optimizer=keras.optimizers.Adam(cfg.learning_rate),
+                  loss=keras.losses.CategoricalCrossentropy(label_smoothing=cfg.label_smoothing),
+                  weighted_metrics=[keras.metrics.CategoricalAccuracy(name="accuracy")])
     out = Path(cfg.out)
     out.mkdir(parents=True, exist_ok=True)
     ckpt = out / "model.keras"
@@ -164,6 +185,14 @@ def train(cfg: TrainConfig, verbose: int | None = None) -> Path:
         verbose = 1 if sys.stdout.isatty() else 2
     hist = model.fit(Batches(), epochs=cfg.epochs, callbacks=callbacks, verbose=verbose, shuffle=False)
 
+    # Temperature scaling on the validation side (Guo et al. 2017): one scalar T, p ~ p_model ** (1 / T),
+    # chosen to minimise the validation negative log-likelihood; the service applies it.
+    from .inference import load_keras
+
+    best_model = load_keras(out)
+    p_val = best_model.predict(x_val, batch_size=256, verbose=0)
+    temperature, nll_before, nll_after = fit_temperature(p_val, y_val)
+    print(f"temperature {temperature:.3f}: validation NLL {nll_before:.3f} -> {nll_after:.3f}", flush=True)
     history = {k: [float(v) for v in vals] for k, vals in hist.history.items()}
     history["best_epoch"] = best.best_epoch + 1
     (out / "history.json").write_text(json.dumps(history, indent=1))
@@ -180,28 +209,40 @@ def train(cfg: TrainConfig, verbose: int | None = None) -> Path:
         "data": {"class_sources": D.class_sources(records, classes), "split": split.description,
                  "records": split.counts(), "train_windows": len(train_s), "val_windows": len(val_s)},
         "best_epoch": best.best_epoch + 1,
+        "calibration": {"temperature": round(temperature, 4), "fitted_on": "validation side (negative log-likelihood)",
+                        "val_nll_before": round(nll_before, 4), "val_nll_after": round(nll_after, 4)},
         "train_seconds": round(time.time() - t0, 1),
     }
     (out / "model.json").write_text(json.dumps(info, indent=1))
     # The shipped file keeps the weights only (no optimizer state): a third of the size.
-    from .inference import load_keras
+    best_model.save(ckpt)
+    from .inference import export
 
-    load_keras(out).save(ckpt)
-    try:
-        from .inference import export_tflite
-
-        export_tflite(out)
-    except Exception as exc:  # the service falls back to the tf.function engine
-        print(f"TFLite export failed ({type(exc).__name__}: {str(exc)[:200]}); serving will use tf.function", flush=True)
+    for fmt, result in export(out).items():  # the service falls back to another engine where one fails
+        print(f"export {fmt}: {result}", flush=True)
     print(f"best epoch {best.best_epoch + 1} (val balanced acc {best.best[0]:.3f}); saved {ckpt} "
           f"in {time.time() - t0:.0f}s", flush=True)
     return out
 
 
+def fit_temperature(probs: np.ndarray, y: np.ndarray) -> tuple[float, float, float]:
+    """The temperature minimising the NLL of ``probs ** (1 / T)`` (renormalised) on labels ``y``: ``(T, nll at 1, nll at T)``."""
+    from .inference import apply_temperature
+
+    def nll(t: float) -> float:
+        q = apply_temperature(probs, t)
+        return float(-np.log(np.clip(q[np.arange(len(y)), y], 1e-12, 1)).mean())
+
+    grid = np.exp(np.linspace(np.log(0.2), np.log(5.0), 161))
+    scores = [nll(t) for t in grid]
+    t = float(grid[int(np.argmin(scores))])
+    return t, nll(1.0), nll(t)
+
+
 def config_from_args(args) -> TrainConfig:
     cfg = TrainConfig()
     for k in ("model", "utd", "lzq", "protocol", "fold", "n_folds", "val", "epochs", "patience", "batch_size",
-              "learning_rate", "repeats", "seed", "limit", "threads"):
+              "learning_rate", "repeats", "seed", "limit", "threads", "label_smoothing", "other_ratio"):
         v = getattr(args, k, None)
         if v is not None:
             setattr(cfg, k, v)

@@ -1,0 +1,81 @@
+"""Plain ASGI middleware of the classifier: request metrics and the in-flight bound.
+
+The in-flight bound counts the requests under ``/v1/`` being served; past ``max_inflight`` a request
+gets 503 with ``Retry-After`` at once (no queue). Health endpoints (``/livez``, ``/readyz``,
+``/metrics``) and the docs are never counted nor refused.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+
+from prometheus_client import CollectorRegistry, Counter, Histogram
+
+
+class Metrics:
+    """The service's Prometheus metrics, in their own registry."""
+
+    def __init__(self):
+        self.registry = CollectorRegistry()
+        self.requests = Counter("har_classifier_requests", "HTTP requests", ["path", "status"], registry=self.registry)
+        self.latency = Histogram("har_classifier_request_seconds", "HTTP request latency", ["path"], registry=self.registry,
+                                 buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1, 5))
+        self.inference = Histogram("har_classifier_inference_seconds", "model time per classify request", ["model"],
+                                   registry=self.registry, buckets=(0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.5))
+        self.sequences = Counter("har_classifier_sequences", "sequences classified", ["model"], registry=self.registry)
+        self.rejected = Counter("har_classifier_rejected_busy", "requests refused by the in-flight bound", registry=self.registry)
+
+
+class MetricsMiddleware:
+    """Counts requests by route template and status, and their latency."""
+
+    def __init__(self, app, metrics: Metrics):
+        self.app, self.metrics = app, metrics
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        t = time.perf_counter()
+        status = {"code": 500}
+
+        async def send_wrapper(message):
+            if message["type"] == "http.response.start":
+                status["code"] = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_wrapper)
+        finally:
+            route = scope.get("route")
+            path = getattr(route, "path", None) or ("busy" if status["code"] == 503 and scope.get("har_busy") else "other")
+            self.metrics.requests.labels(path, str(status["code"])).inc()
+            self.metrics.latency.labels(path).observe(time.perf_counter() - t)
+
+
+class InflightLimit:
+    """At most ``limit`` concurrent requests under ``/v1/``; the rest get 503 with ``Retry-After`` right away."""
+
+    def __init__(self, app, limit: int, metrics: Metrics | None = None, retry_after_s: int = 1):
+        self.app, self.limit, self.metrics, self.retry_after = app, limit, metrics, str(retry_after_s)
+        self.inflight = 0
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http" or not scope.get("path", "").startswith("/v1/"):
+            return await self.app(scope, receive, send)
+        if self.inflight >= self.limit:
+            scope["har_busy"] = True
+            if self.metrics is not None:
+                self.metrics.rejected.inc()
+            body = json.dumps({"detail": f"busy: {self.inflight} requests in flight (HAR_CLASSIFIER_MAX_INFLIGHT={self.limit}); "
+                                         f"retry after {self.retry_after} s"}).encode()
+            await send({"type": "http.response.start", "status": 503,
+                        "headers": [(b"content-type", b"application/json"), (b"retry-after", self.retry_after.encode()),
+                                    (b"content-length", str(len(body)).encode())]})
+            await send({"type": "http.response.body", "body": body})
+            return
+        self.inflight += 1
+        try:
+            await self.app(scope, receive, send)
+        finally:
+            self.inflight -= 1

@@ -1,0 +1,108 @@
+"""The loaded models and their readiness, and turning a classify request into predictions (no FastAPI here)."""
+
+from __future__ import annotations
+
+import logging
+import math
+import time
+from pathlib import Path
+
+import numpy as np
+
+from har_common.schemas import SCHEMA_VERSION, ActionPrediction
+
+from .schemas import ClassifyRequest, ClassifyResponse
+from .settings import Settings
+
+log = logging.getLogger("har_classifier")
+
+REPORT_FILES = {"confusion.png": "image/png", "curves.png": "image/png", "model_card.md": "text/markdown; charset=utf-8"}
+
+
+class RequestProblem(ValueError):
+    """A request the service cannot answer (422): a message and where in the body."""
+
+    def __init__(self, message: str, loc: list):
+        super().__init__(message)
+        self.loc = loc
+
+
+class ModelRegistry:
+    """Loaded :class:`~har_classifier.inference.ModelRunner` objects by name; ``ready`` once all are warmed up."""
+
+    def __init__(self, settings: Settings):
+        self.settings = settings
+        self.runners: dict = {}
+        self.ready = False
+        self.error: str | None = None
+
+    def load(self) -> None:
+        from .inference import ModelRunner, discover
+
+        try:
+            dirs = discover(self.settings.model_dir)
+            wanted = self.settings.model_names()
+            if wanted:
+                dirs = [d for d in dirs if d.name in wanted]
+            if not dirs:
+                raise FileNotFoundError(f"no model folders in {self.settings.model_dir}")
+            for d in dirs:
+                runner = ModelRunner(d, engine=self.settings.engine, threads=self.settings.threads)
+                seconds = runner.warm_up()
+                self.runners[runner.name] = runner
+                log.info("model %s loaded (%s engine), warmed up in %.2fs", runner.name, runner.engine, seconds)
+            if self.settings.default_model not in self.runners:
+                raise ValueError(f"default model {self.settings.default_model!r} not among {sorted(self.runners)}")
+            self.ready = True
+        except Exception as exc:  # readiness reports it; liveness stays up
+            self.error = f"{type(exc).__name__}: {exc}"
+            log.exception("loading models failed")
+
+    def describe(self) -> dict:
+        return {"default_model": self.settings.default_model, "max_batch": self.settings.max_batch,
+                "models": [self.describe_model(r) for r in self.runners.values()]}
+
+    def describe_model(self, runner) -> dict:
+        d = runner.describe()
+        files = [f for f in REPORT_FILES if (runner.model_dir / "report" / f).is_file()]
+        d["report_url"] = f"/v1/models/{runner.name}/report" if files else None
+        d["report_files"] = files
+        return d
+
+    def report_file(self, name: str, file: str) -> tuple[Path, str] | None:
+        """The path and media type of a whitelisted report file of a loaded model, or None."""
+        runner = self.runners.get(name)
+        if runner is None or file not in REPORT_FILES:
+            return None
+        path = runner.model_dir / "report" / file
+        return (path, REPORT_FILES[file]) if path.is_file() else None
+
+    def classify(self, body: ClassifyRequest) -> tuple[ClassifyResponse, float]:
+        """Predictions for a request, and the model's time in seconds; :class:`RequestProblem` for a bad one."""
+        name = body.model or self.settings.default_model
+        runner = self.runners.get(name)
+        if runner is None:
+            raise RequestProblem(f"unknown model {name!r}; available: {sorted(self.runners)}", ["body", "model"])
+        n = len(body.sequences)
+        if n == 0:
+            raise RequestProblem("sequences is empty: send at least one sequence", ["body", "sequences"])
+        if n > self.settings.max_batch:
+            raise RequestProblem(f"batch of {n} sequences is over the limit of {self.settings.max_batch} (HAR_CLASSIFIER_MAX_BATCH)",
+                                 ["body", "sequences"])
+        arrays = []
+        for i, seq in enumerate(body.sequences):
+            if len(seq.keypoints) > self.settings.max_frames:
+                raise RequestProblem(f"sequence {i} has {len(seq.keypoints)} frames, over the limit of {self.settings.max_frames}",
+                                     ["body", "sequences", i, "keypoints"])
+            arrays.append((np.asarray(seq.keypoints, np.float32), seq.fps))
+        t = time.perf_counter()
+        probs = runner.classify(arrays)
+        seconds = time.perf_counter() - t
+        classes = runner.classes
+        preds = []
+        for p in np.clip(probs.astype(np.float64), 0.0, 1.0):
+            k = int(p.argmax())
+            preds.append(ActionPrediction.model_construct(
+                schema_version=SCHEMA_VERSION, model=name, label=classes[k], confidence=float(p[k]),
+                probabilities={c: float(v) if math.isfinite(v) else 0.0 for c, v in zip(classes, p)}))
+        return ClassifyResponse(model=name, predictions=preds), seconds

@@ -1,0 +1,29 @@
+"""``/livez``, ``/readyz`` and ``/metrics``: always open, never bounded."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse, Response
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+
+from ..deps import AnyRegistry, SettingsDep
+
+router = APIRouter(tags=["health"])
+
+
+@router.get("/livez")
+def livez() -> dict:
+    return {"status": "ok"}
+
+
+@router.get("/readyz", responses={503: {"description": "models loading or failed to load"}})
+def readyz(registry: AnyRegistry, settings: SettingsDep):
+    if registry.ready:
+        return {"status": "ready", "models": sorted(registry.runners), "default_model": settings.default_model}
+    return JSONResponse(status_code=503, content={"status": "error" if registry.error else "loading", "error": registry.error},
+                        headers={"Retry-After": "2"})
+
+
+@router.get("/metrics", include_in_schema=False)
+def metrics(request: Request) -> Response:
+    return Response(generate_latest(request.app.state.metrics.registry), media_type=CONTENT_TYPE_LATEST)

@@ -1,0 +1,33 @@
+"""The classifier service's settings: one :class:`Settings`, from the environment (prefix ``HAR_CLASSIFIER_``)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PACKAGE_MODELS = Path(__file__).resolve().parents[1] / "models"
+
+
+class Settings(BaseSettings):
+    """Every setting, from the environment with the prefix ``HAR_CLASSIFIER_`` (e.g. ``HAR_CLASSIFIER_MAX_BATCH=128``)."""
+
+    model_config = SettingsConfigDict(env_prefix="HAR_CLASSIFIER_")
+
+    port: int = Field(8001, description="port scripts/up and the compose stack serve on (uvicorn's --port decides)")
+    model_dir: Path = Field(PACKAGE_MODELS, description="folder with one sub-folder per trained model")
+    default_model: str = Field("stgcn", description="model used when a request names none")
+    models: str | None = Field(None, description="comma-separated model names to load (default: every folder in model_dir)")
+    engine: str = Field("auto", description="auto (per batch size, as measured), tflite, onnx or tf")
+    threads: int = Field(2, ge=1, description="inference threads per model")
+    max_batch: int = Field(256, ge=1, description="most sequences in one /v1/classify request")
+    max_frames: int = Field(3000, ge=1, description="most frames in one sequence")
+    max_inflight: int = Field(16, ge=1, description="concurrent /v1 requests; more get 503 with Retry-After (health endpoints always answer)")
+    api_key: str = Field("", description="when set, /v1 endpoints need it in the X-API-Key header; empty: off")
+    cors_origins: list[str] = Field(["http://localhost:3000"], description="browser origins allowed by CORS (JSON list)")
+
+    def model_names(self) -> set[str] | None:
+        if not self.models:
+            return None
+        return {n.strip() for n in self.models.split(",") if n.strip()}

@@ -1,0 +1,86 @@
+"""data.py: classes (with the rejection class), the split protocol, preprocessing (batched = one by one)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from har_classifier import data as D
+
+
+def test_classes_and_other_mapping():
+    assert D.DEFAULT_CLASSES == ["boxing", "handclapping", "handwaving", "jogging", "running", "walking", "standing",
+                                 "sitting_down", "standing_up", "squatting", "falling", "other"]
+    assert len(D.UTD_OTHER) == 19 and not set(D.UTD_OTHER) & set(D.UTD_MAP)
+    assert {"right_arm_swipe_left", "cross_arms_in_chest", "forward_lunge", "tennis_serve", "pick_up_and_throw"} <= set(D.UTD_OTHER)
+    assert D.OTHER not in D.UTD_CLASSES
+
+
+def test_preprocess_any_length_and_face_dropped():
+    spec = D.WindowSpec()
+    for n in (1, 5, 32, 200):
+        kp = np.random.default_rng(n).uniform(100, 400, (n, 17, 3)).astype(np.float32)
+        kp[..., 2] = 0.8
+        x = D.preprocess(kp, 30.0, spec)
+        assert x.shape == (spec.length, 17, 3) and np.isfinite(x).all()
+        assert (x[:, list(D.FACE_JOINTS)] == 0).all()
+        assert set(np.unique(x[..., 2])) <= {0.0, 1.0}
+
+
+def test_preprocess_batch_equals_one_by_one():
+    """The vectorised batch path gives what preprocess gives, sequence by sequence (mixed lengths, rates, gaps)."""
+    spec = D.WindowSpec()
+    rng = np.random.default_rng(0)
+    seqs = []
+    for i in range(120):
+        n = int(rng.choice([1, 2, 5, 31, 32, 45, 90, 200]))
+        kp = rng.uniform(100, 400, (n, 17, 3)).astype(np.float32)
+        kp[..., 2] = rng.uniform(0, 1, (n, 17))
+        if i % 7 == 0:
+            kp[:, [5, 6, 11, 12], 2] = 0.1  # no torso: the extent fallback
+        if i % 11 == 0:
+            kp[: min(3, n)] = 0  # empty frames
+        if i % 13 == 0:
+            kp[:] = 0  # nobody at all
+        seqs.append((kp, float(rng.choice([10, 15, 25, 30]))))
+    batch = D.preprocess_batch(seqs, spec)
+    one = np.stack([D.preprocess(kp, fps, spec) for kp, fps in seqs])
+    assert batch.shape == one.shape and np.isfinite(batch).all()
+    np.testing.assert_allclose(batch, one, atol=1e-5)
+    assert D.preprocess_batch([], spec).shape == (0, spec.length, 17, 3)
+
+
+def _rec(label, subject, n=40, source="utd_mhad/x.mat", meta=None):
+    from har_common.dataset import SequenceRecord
+
+    return SequenceRecord(label, np.ones((n, 17, 3), np.float32), subject=subject, source=source, meta=meta or {})
+
+
+def test_cross_subject_and_time_block_split():
+    recs = [_rec("boxing", f"s{s}") for s in range(1, 9) for _ in range(2)]
+    recs += [_rec("falling", None, 100, f"lzq_openpose2d/a.csv#rows={i * 100}-{i * 100 + 99}",
+                  {"file": "a.csv", "start_row": i * 100, "end_row": i * 100 + 99}) for i in range(4)]
+    s = D.split_records(recs, val="subject")
+    assert {r.subject for r in s.test if r.subject} == {"s2", "s4", "s6", "s8"}
+    assert {r.subject for r in s.val if r.subject} == {"s7"}
+    assert {r.subject for r in s.train if r.subject} == {"s1", "s3", "s5"}
+
+    def rows(side):
+        out = set()
+        for r in side:
+            if r.subject is None:
+                out |= set(range(r.meta["start_row"], r.meta["end_row"] + 1))
+        return out
+
+    assert not rows(s.test) & (rows(s.train) | rows(s.val))  # no row (so no window) on both sides
+    assert len(rows(s.test)) == 200
+    k = D.split_records(recs, "kfold", fold=1)
+    assert {r.subject for r in k.test if r.subject} == {"s2", "s7"}
+
+
+def test_other_class_loaded_from_utd(shared):
+    recs = D.load_sources(shared("data", "skeletons", "utd_mhad"), None)
+    by_label = {}
+    for r in recs:
+        by_label.setdefault(r.label, set()).add(r.meta["action"])
+    assert by_label["other"] == set(D.UTD_OTHER)
+    assert set(by_label) == set(D.UTD_CLASSES) | {"other"}

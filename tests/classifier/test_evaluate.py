@@ -1,0 +1,41 @@
+"""evaluate.py: metrics, expected calibration error, the k-fold summary."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+
+def test_compute_metrics():
+    from har_classifier.evaluate import compute_metrics
+
+    m = compute_metrics(np.array([0, 0, 1, 2]), np.array([0, 1, 1, 2]), ["a", "b", "c"])
+    assert m["accuracy"] == 0.75 and m["confusion_matrix"] == [[1, 1, 0], [0, 1, 0], [0, 0, 1]]
+    assert m["per_class"]["a"] == {"precision": 1.0, "recall": 0.5, "f1": pytest.approx(0.6667, abs=1e-4), "support": 2}
+
+
+def test_expected_calibration_error():
+    from har_classifier.evaluate import expected_calibration_error
+
+    y = np.array([0, 1, 0, 1])
+    perfect = np.array([[1.0, 0.0], [0.0, 1.0], [1.0, 0.0], [0.0, 1.0]])
+    assert expected_calibration_error(perfect, y) == pytest.approx(0.0)
+    overconfident = np.array([[0.99, 0.01], [0.99, 0.01], [0.99, 0.01], [0.99, 0.01]])  # half right at 99%
+    assert expected_calibration_error(overconfident, y) == pytest.approx(0.49)
+
+
+def test_kfold_summary(tmp_path):
+    from har_classifier.evaluate import kfold_summary
+
+    dirs = []
+    for k, acc in enumerate((0.9, 0.8, 1.0)):
+        d = tmp_path / f"f{k}" / "report"
+        d.mkdir(parents=True)
+        d.joinpath("metrics.json").write_text(json.dumps({"accuracy": acc, "macro_f1": acc, "utd_mhad_accuracy": acc,
+                                                          "protocol": f"kfold {k}/3", "calibration": {"ece": 0.1}}))
+        dirs.append(d.parent)
+    s = kfold_summary(dirs)
+    assert s["folds"] == 3 and s["figures"]["accuracy"]["mean"] == pytest.approx(0.9)
+    assert s["figures"]["accuracy"]["std"] == pytest.approx(0.1) and s["figures"]["ece"]["mean"] == pytest.approx(0.1)

@@ -1,0 +1,47 @@
+"""routes/models.py: GET /v1/models (figures, confusion matrix, per-class) and the report files."""
+
+from __future__ import annotations
+
+import pytest
+
+from har_classifier.data import DEFAULT_CLASSES
+
+
+def test_models_listing(client):
+    data = client.get("/v1/models").json()
+    assert data["default_model"] == "stgcn" and data["max_batch"] == 8
+    names = {m["name"] for m in data["models"]}
+    assert {"stgcn", "resnet3d", "cnn_lstm"} <= names
+    for m in data["models"]:
+        assert m["classes"] == DEFAULT_CLASSES and m["classes"][-1] == "other"
+        assert m["layout"] == "coco17"
+        assert m["window"]["length"] > 0 and m["window"]["fps"] > 0 and m["window"]["stride"] > 0
+        assert m["temperature"] > 0
+        metrics = m["metrics"]
+        assert 0 < metrics["utd_mhad_accuracy"] <= 1
+        k = len(m["classes"])
+        cm = metrics["confusion_matrix"]
+        assert len(cm) == k and all(len(row) == k for row in cm)
+        assert sum(map(sum, cm)) == metrics["test_windows"]
+        assert list(metrics["per_class"]) == m["classes"]
+        for c, row in zip(m["classes"], cm):
+            pc = metrics["per_class"][c]
+            assert set(pc) == {"precision", "recall", "f1", "support"} and pc["support"] == sum(row)
+        assert 0 <= metrics["calibration"]["ece"] <= 1
+        assert m["report_url"] == f"/v1/models/{m['name']}/report"
+        assert set(m["report_files"]) == {"confusion.png", "curves.png", "model_card.md"}
+
+
+@pytest.mark.parametrize("file,media,magic", [("confusion.png", "image/png", b"\x89PNG"), ("curves.png", "image/png", b"\x89PNG"),
+                                              ("model_card.md", "text/markdown", b"# Model card")])
+def test_report_files(client, file, media, magic):
+    url = client.get("/v1/models").json()["models"][0]["report_url"]
+    r = client.get(f"{url}/{file}")
+    assert r.status_code == 200 and r.headers["content-type"].startswith(media) and r.content.startswith(magic)
+
+
+@pytest.mark.parametrize("path", ["/v1/models/stgcn/report/metrics.json", "/v1/models/stgcn/report/model.keras",
+                                  "/v1/models/stgcn/report/..%2Fmodel.json", "/v1/models/stgcn/report/%2e%2e",
+                                  "/v1/models/nope/report/confusion.png", "/v1/models/..%2F..%2Fetc/report/model_card.md"])
+def test_report_files_whitelisted(client, path):
+    assert client.get(path).status_code == 404
