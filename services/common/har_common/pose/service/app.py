@@ -74,7 +74,7 @@ class _State:
         url = (settings.classifier_url or "").strip() or None
         self.classifier = ClassifierClient(url if settings.actions else None, settings.classifier_model,
                                            settings.classifier_timeout_s, on_call=self.metrics.classifier_call,
-                                           api_key=settings.classifier_api_key)
+                                           api_key=settings.classifier_api_key or settings.api_key or None)
         self.store: J.JobStore | None = None
         self.runner: J.JobRunner | None = None
         self.inflight = 0

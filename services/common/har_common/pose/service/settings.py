@@ -27,7 +27,8 @@ class PoseServiceSettings(BaseSettings):
     classifier_url: str | None = Field("http://127.0.0.1:8001", description="Empty: actions off.")
     classifier_model: str | None = Field(None, description="Model name; empty: the classifier's default.")
     classifier_timeout_s: float = 2.0
-    classifier_api_key: str | None = Field(None, description="Sent as X-API-Key when the classifier has one.")
+    classifier_api_key: str | None = Field(None, description="Sent as X-API-Key to the classifier; unset: this "
+                                           "service's own api_key (one key for the whole stack, as HAR_API_KEY sets).")
     actions: bool = Field(True, description="Label actions at all (live streams can also switch per socket).")
 
     # uploads and jobs
