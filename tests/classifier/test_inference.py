@@ -17,9 +17,12 @@ def test_apply_temperature():
     assert np.isfinite(apply_temperature(np.array([[1.0, 0.0, 0.0]]), 2.0)).all()
 
 
-def test_engines_agree(model_dir):
+def test_engines_agree():
+    from conftest import MODELS
+
     from har_classifier.inference import ModelRunner
 
+    model_dir = MODELS / "stgcn"  # exported to TFLite and ONNX (resnet3d ships tf only)
     x = np.random.default_rng(0).normal(0, 1, (70, 32, 17, 3)).astype(np.float32)
     x[..., 2] = 1.0
     runners = [ModelRunner(model_dir, engine=e) for e in ModelRunner.available_engines(model_dir)]
@@ -33,6 +36,13 @@ def test_engines_agree(model_dir):
         np.testing.assert_allclose(auto.predict(x[:n]), ref[:n], atol=2e-4)
     p = auto.classify([(np.full((40, 17, 3), 100.0, np.float32), 30.0)])
     assert p.shape == (1, len(auto.classes)) and np.isclose(p.sum(), 1, atol=1e-4)
+
+
+def test_resnet3d_pins_tf(model_dir):
+    from har_classifier.inference import ModelRunner
+
+    assert ModelRunner.available_engines(model_dir) == ["tf"]
+    assert ModelRunner(model_dir).engine_description() == "tf"
 
 
 def test_unknown_engine(model_dir):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from conftest import body, standing_person
+from conftest import DEFAULT, body, standing_person
 
 from har_classifier.data import DEFAULT_CLASSES
 
@@ -14,7 +14,7 @@ def test_classify_batch_and_probabilities(client):
     r = client.post("/v1/classify", json=body(standing_person(40), standing_person(7, wave=True), standing_person(1)))
     assert r.status_code == 200, r.text
     data = r.json()
-    assert data["model"] == "stgcn" and len(data["predictions"]) == 3
+    assert data["model"] == DEFAULT and len(data["predictions"]) == 3
     for p in data["predictions"]:
         assert list(p["probabilities"]) == DEFAULT_CLASSES
         assert abs(sum(p["probabilities"].values()) - 1) < 1e-3
@@ -22,7 +22,7 @@ def test_classify_batch_and_probabilities(client):
         assert p["confidence"] == pytest.approx(p["probabilities"][p["label"]])
 
 
-@pytest.mark.parametrize("name", ["resnet3d", "cnn_lstm"])
+@pytest.mark.parametrize("name", ["stgcn", "cnn_lstm"])
 def test_classify_by_model_name(client, name):
     r = client.post("/v1/classify", json=body(standing_person(), model=name))
     assert r.status_code == 200, r.text
@@ -73,5 +73,5 @@ def test_too_many_frames(client):
     from har_classifier.main import create_app
     from har_classifier.settings import Settings
 
-    with TestClient(create_app(Settings(models="stgcn", max_frames=20), load_in_background=False)) as c:
+    with TestClient(create_app(Settings(models="cnn_lstm", default_model="cnn_lstm", max_frames=20), load_in_background=False)) as c:
         assert "over the limit of 20" in _error(c.post("/v1/classify", json=body(standing_person(21))))

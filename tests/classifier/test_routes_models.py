@@ -9,7 +9,7 @@ from har_classifier.data import DEFAULT_CLASSES
 
 def test_models_listing(client):
     data = client.get("/v1/models").json()
-    assert data["default_model"] == "stgcn" and data["max_batch"] == 8
+    assert data["default_model"] == "resnet3d" and data["max_batch"] == 8
     names = {m["name"] for m in data["models"]}
     assert {"stgcn", "resnet3d", "cnn_lstm"} <= names
     for m in data["models"]:
@@ -29,7 +29,7 @@ def test_models_listing(client):
             assert set(pc) == {"precision", "recall", "f1", "support"} and pc["support"] == sum(row)
         assert 0 <= metrics["calibration"]["ece"] <= 1
         assert m["report_url"] == f"/v1/models/{m['name']}/report"
-        assert set(m["report_files"]) == {"confusion.png", "curves.png", "model_card.md"}
+        assert m["report_files"] == {f: f"{m['report_url']}/{f}" for f in ("confusion.png", "curves.png", "model_card.md")}
 
 
 @pytest.mark.parametrize("file,media,magic", [("confusion.png", "image/png", b"\x89PNG"), ("curves.png", "image/png", b"\x89PNG"),

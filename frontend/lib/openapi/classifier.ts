@@ -184,11 +184,16 @@ export interface components {
             name: string;
             /** Parameters */
             parameters?: number | null;
-            /** Report Files */
-            report_files?: string[];
+            /**
+             * Report Files
+             * @description report file name -> its URL path (confusion.png, curves.png, model_card.md)
+             */
+            report_files?: {
+                [key: string]: string;
+            };
             /**
              * Report Url
-             * @description GET report_url + '/' + file for a file of report_files
+             * @description the report folder: GET report_url + '/' + a file name of report_files
              */
             report_url?: string | null;
             /**

@@ -64,8 +64,9 @@ class ModelRegistry:
 
     def describe_model(self, runner) -> dict:
         d = runner.describe()
-        files = [f for f in REPORT_FILES if (runner.model_dir / "report" / f).is_file()]
-        d["report_url"] = f"/v1/models/{runner.name}/report" if files else None
+        base = f"/v1/models/{runner.name}/report"
+        files = {f: f"{base}/{f}" for f in REPORT_FILES if (runner.model_dir / "report" / f).is_file()}
+        d["report_url"] = base if files else None
         d["report_files"] = files
         return d
 

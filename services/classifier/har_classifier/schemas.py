@@ -61,8 +61,8 @@ class ModelDescription(BaseModel):
     parameters: int | None = None
     temperature: float = Field(1.0, description="softmax temperature applied to the model's output (fitted on validation)")
     metrics: ModelMetrics
-    report_url: str | None = Field(None, description="GET report_url + '/' + file for a file of report_files")
-    report_files: list[str] = Field(default_factory=list)
+    report_url: str | None = Field(None, description="the report folder: GET report_url + '/' + a file name of report_files")
+    report_files: dict[str, str] = Field(default_factory=dict, description="report file name -> its URL path (confusion.png, curves.png, model_card.md)")
 
 
 class ModelsResponse(BaseModel):

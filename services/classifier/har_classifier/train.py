@@ -20,6 +20,7 @@ import numpy as np
 from . import data as D
 
 SEED_DEFAULT = 7
+NO_EXPORT = {"resnet3d": ()}  # architectures served by tf.function only (measured)
 
 
 @dataclass
@@ -208,6 +209,7 @@ def train(cfg: TrainConfig, verbose: int | None = None) -> Path:
         "training": {k: v for k, v in cfg.__dict__.items() if k not in ("out", "threads")},
         "data": {"class_sources": D.class_sources(records, classes), "split": split.description,
                  "records": split.counts(), "train_windows": len(train_s), "val_windows": len(val_s)},
+        **({"engine": "tf"} if cfg.model in NO_EXPORT else {}),
         "best_epoch": best.best_epoch + 1,
         "calibration": {"temperature": round(temperature, 4), "fitted_on": "validation side (negative log-likelihood)",
                         "val_nll_before": round(nll_before, 4), "val_nll_after": round(nll_after, 4)},
@@ -218,7 +220,9 @@ def train(cfg: TrainConfig, verbose: int | None = None) -> Path:
     best_model.save(ckpt)
     from .inference import export
 
-    for fmt, result in export(out).items():  # the service falls back to another engine where one fails
+    # resnet3d: TFLite's and ONNX Runtime's Conv3D measured 2-8x slower than tf.function at every batch size
+    # (docs/classifier.md), so it ships the Keras weights only and pins the tf engine.
+    for fmt, result in export(out, NO_EXPORT.get(cfg.model, ("tflite", "onnx"))).items():
         print(f"export {fmt}: {result}", flush=True)
     print(f"best epoch {best.best_epoch + 1} (val balanced acc {best.best[0]:.3f}); saved {ckpt} "
           f"in {time.time() - t0:.0f}s", flush=True)
