@@ -8,7 +8,6 @@ import os
 import signal
 import socket
 import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -16,7 +15,19 @@ import httpx
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-PORTS = {"classifier": 18101, "pose-single": 18102, "pose-multi": 18103, "frontend": 18100}
+
+
+def _free_ports(n: int) -> list[int]:
+    socks = [socket.socket() for _ in range(n)]
+    for s in socks:
+        s.bind(("127.0.0.1", 0))
+    ports = [s.getsockname()[1] for s in socks]
+    for s in socks:
+        s.close()
+    return ports
+
+
+PORTS = dict(zip(("classifier", "pose-single", "pose-multi", "frontend"), _free_ports(4)))
 
 
 def _port_open(port: int) -> bool:
@@ -45,11 +56,19 @@ def stack(tmp_path_factory):
             break
     output = "".join(lines)
     if "Ctrl-C stops everything" not in output:
-        os.killpg(proc.pid, signal.SIGKILL)
-        pytest.fail(f"scripts/up did not come up:\n{output[-3000:]}")
+        _kill_group(proc)
+        logs = "".join(f"\n--- {p.name}\n{p.read_text(errors='replace')[-1500:]}" for p in sorted((data / "logs").glob("*.log")))
+        pytest.fail(f"scripts/up did not come up (exit {proc.poll()}):\n{output[-3000:]}{logs}")
     yield proc, output, data, env
-    if proc.poll() is None:
+    _kill_group(proc)
+
+
+def _kill_group(proc: subprocess.Popen) -> None:
+    try:
         os.killpg(proc.pid, signal.SIGKILL)
+    except ProcessLookupError:           # already gone, with everything it started
+        pass
+    proc.wait(timeout=30)
 
 
 def test_up_prints_urls_and_every_service_is_ready(stack):
