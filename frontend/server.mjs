@@ -53,9 +53,11 @@ export function matchRoute(routes, url) {
 
 const HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'upgrade', 'te', 'trailer', 'proxy-authorization', 'proxy-authenticate']);
 
-function forwardHeaders(req, target) {
+// With HAR_API_KEY set the services require it; the proxy adds it, so the key never reaches the browser.
+function forwardHeaders(req, target, apiKey = '') {
   const h = {};
   for (const [k, v] of Object.entries(req.headers)) if (!HOP.has(k)) h[k] = v;
+  if (apiKey && !h['x-api-key']) h['x-api-key'] = apiKey;
   h.host = target.host;
   const prior = req.headers['x-forwarded-for'];
   const ip = req.socket.remoteAddress || '';
@@ -76,10 +78,10 @@ function sendJson(res, status, body) {
   res.end(body);
 }
 
-function proxyHttp(req, res, route) {
+function proxyHttp(req, res, route, apiKey) {
   req.harRoute = route.name;
   const upstream = http.request(
-    { host: route.target.hostname, port: route.target.port || 80, method: req.method, path: route.path, headers: forwardHeaders(req, route.target) },
+    { host: route.target.hostname, port: route.target.port || 80, method: req.method, path: route.path, headers: forwardHeaders(req, route.target, apiKey) },
     (up) => {
       const headers = {};
       for (const [k, v] of Object.entries(up.headers)) if (!HOP.has(k)) headers[k] = v;
@@ -96,7 +98,7 @@ function proxyHttp(req, res, route) {
   req.pipe(upstream);
 }
 
-function proxyUpgrade(req, socket, head, route) {
+function proxyUpgrade(req, socket, head, route, apiKey) {
   req.harRoute = route.name;
   const port = Number(route.target.port || 80);
   const up = net.connect(port, route.target.hostname);
@@ -112,7 +114,7 @@ function proxyUpgrade(req, socket, head, route) {
     up.removeListener('error', fail);
     up.on('error', () => socket.destroy());
     socket.on('error', () => up.destroy());
-    const headers = forwardHeaders(req, route.target);
+    const headers = forwardHeaders(req, route.target, apiKey);
     headers.connection = 'Upgrade';
     headers.upgrade = req.headers.upgrade || 'websocket';
     let head0 = `${req.method} ${route.path} HTTP/1.1\r\n`;
@@ -173,18 +175,18 @@ function serveStatic(req, res, root) {
   sendJson(res, 404, JSON.stringify({ detail: 'not found' }));
 }
 
-export function createServer({ root = path.join(HERE, 'out'), routes = routesFromEnv() } = {}) {
+export function createServer({ root = path.join(HERE, 'out'), routes = routesFromEnv(), apiKey = process.env.HAR_API_KEY || '' } = {}) {
   root = path.resolve(root);
   const server = http.createServer((req, res) => {
     const route = matchRoute(routes, req.url || '/');
-    if (route) return proxyHttp(req, res, route);
+    if (route) return proxyHttp(req, res, route, apiKey);
     if ((req.url || '').startsWith('/api/')) return sendJson(res, 404, JSON.stringify({ detail: `no service under ${req.url.split('?')[0]}` }));
     serveStatic(req, res, root);
   });
   server.on('upgrade', (req, socket, head) => {
     const route = matchRoute(routes, req.url || '/');
     if (!route) return socket.end('HTTP/1.1 404 Not Found\r\nconnection: close\r\ncontent-length: 0\r\n\r\n');
-    proxyUpgrade(req, socket, head, route);
+    proxyUpgrade(req, socket, head, route, apiKey);
   });
   server.on('clientError', (_err, socket) => socket.destroy());
   return server;

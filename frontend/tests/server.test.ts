@@ -15,7 +15,7 @@ let front: http.Server;
 let base: string;
 let frontPort: number;
 let root: string;
-const seen: { url?: string; host?: string; prefix?: string }[] = [];
+const seen: { url?: string; host?: string; prefix?: string; key?: string }[] = [];
 
 beforeAll(async () => {
   root = fs.mkdtempSync(path.join(os.tmpdir(), 'har-out-'));
@@ -24,7 +24,7 @@ beforeAll(async () => {
   fs.writeFileSync(path.join(root, 'live', 'index.html'), '<h1>live</h1>');
   fs.writeFileSync(path.join(root, '404.html'), '<h1>missing</h1>');
   upstream = http.createServer((req, res) => {
-    seen.push({ url: req.url, host: req.headers.host, prefix: req.headers['x-forwarded-prefix'] as string });
+    seen.push({ url: req.url, host: req.headers.host, prefix: req.headers['x-forwarded-prefix'] as string, key: req.headers['x-api-key'] as string });
     let body = '';
     req.on('data', (c) => (body += c));
     req.on('end', () => {
@@ -34,7 +34,7 @@ beforeAll(async () => {
   });
   // A minimal WebSocket-ish upgrade: answer 101, then echo bytes.
   upstream.on('upgrade', (req, socket) => {
-    seen.push({ url: req.url });
+    seen.push({ url: req.url, key: req.headers['x-api-key'] as string });
     socket.write('HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n');
     socket.on('data', (d) => socket.write(d));
   });
@@ -45,6 +45,7 @@ beforeAll(async () => {
   await new Promise((r) => dead.close(r));
   front = createServer({
     root,
+    apiKey: '',
     routes: {
       classifier: new URL(`http://127.0.0.1:${upPort}`),
       'pose-single': new URL(`http://127.0.0.1:${upPort}`),
@@ -138,5 +139,29 @@ describe('server.mjs', () => {
     const { head, sock } = await upgrade('/api/pose-multi/v1/stream');
     expect(head).toMatch(/^HTTP\/1.1 502/);
     sock.destroy();
+  });
+});
+
+describe('API key', () => {
+  it('adds HAR_API_KEY to proxied requests and WebSocket upgrades, never without one', async () => {
+    const keyed = createServer({ root, apiKey: 's3cret', routes: { classifier: new URL(`http://127.0.0.1:${(upstream.address() as net.AddressInfo).port}`) } });
+    const port = await listen(keyed);
+    try {
+      seen.length = 0;
+      await fetch(`http://127.0.0.1:${port}/api/classifier/v1/models`);
+      expect(seen.at(-1)?.key).toBe('s3cret');
+      await new Promise<void>((resolve, reject) => {
+        const sock = net.connect(port, '127.0.0.1', () => sock.write(
+          'GET /api/classifier/v1/stream HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n'));
+        sock.once('data', () => { sock.destroy(); resolve(); });
+        sock.once('error', reject);
+      });
+      expect(seen.at(-1)?.key).toBe('s3cret');
+      seen.length = 0;
+      await fetch(`${base}/api/classifier/v1/models`);
+      expect(seen.at(-1)?.key).toBeUndefined();
+    } finally {
+      keyed.close();
+    }
   });
 });

@@ -32,7 +32,8 @@ def _render(template: str, env: dict[str, str]) -> str:
 
 class _Echo(http.server.BaseHTTPRequestHandler):
     def do_GET(self):
-        body = f'{{"path": "{self.path}"}}'.encode()
+        key = self.headers.get("X-API-Key")
+        body = (f'{{"path": "{self.path}", "key": ' + (f'"{key}"' if key is not None else "null") + "}").encode()
         self.send_response(200)
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(body)))
@@ -43,8 +44,8 @@ class _Echo(http.server.BaseHTTPRequestHandler):
         pass
 
 
-@pytest.fixture
-def nginx(tmp_path):
+@pytest.fixture(params=["", "s3cret"], ids=["no-key", "api-key"])
+def nginx(tmp_path, request):
     if NGINX is None:
         pytest.skip("nginx is not installed (scripts/test installs it from Debian's packages)")
     site = tmp_path / "html"
@@ -55,10 +56,13 @@ def nginx(tmp_path):
     threading.Thread(target=upstream.serve_forever, daemon=True).start()
     port, dead = _free_port(), _free_port()
     env = {"HAR_CLASSIFIER_UPSTREAM": f"127.0.0.1:{upstream.server_port}",
-           "HAR_POSE_SINGLE_UPSTREAM": f"127.0.0.1:{dead}", "HAR_POSE_MULTI_UPSTREAM": f"127.0.0.1:{dead}"}
+           "HAR_POSE_SINGLE_UPSTREAM": f"127.0.0.1:{dead}", "HAR_POSE_MULTI_UPSTREAM": f"127.0.0.1:{dead}",
+           "HAR_API_KEY": request.param}
     server = _render((ROOT / "deploy/nginx.conf").read_text(), env)
+    proxy = tmp_path / "har-proxy.conf"
+    proxy.write_text(_render((ROOT / "deploy/har-proxy.conf").read_text(), env))
     server = server.replace("listen 80;", f"listen 127.0.0.1:{port};").replace("/usr/share/nginx/html", str(site))
-    server = server.replace("/etc/nginx/har-proxy.conf", str(ROOT / "deploy/har-proxy.conf"))
+    server = server.replace("/etc/nginx/conf.d/har-proxy.inc", str(proxy))
     conf = tmp_path / "nginx.conf"
     # Workers would drop to an unprivileged user that cannot read pytest's private temp folder.
     user = "user root;" if os.geteuid() == 0 else ""
@@ -85,24 +89,27 @@ http {{
             break
         except httpx.TransportError:
             time.sleep(0.1)
-    yield base
+    yield base, request.param
     proc.terminate()
     proc.wait(timeout=10)
     upstream.shutdown()
 
 
 def test_static_app_and_clean_urls(nginx):
+    nginx, _ = nginx
     assert "HAR app" in httpx.get(nginx + "/").text
     assert "live page" in httpx.get(nginx + "/live").text
     assert "HAR app" in httpx.get(nginx + "/analysis/whatever").text      # unknown paths: the app
 
 
-def test_api_prefix_is_stripped(nginx):
+def test_api_prefix_is_stripped_and_the_key_added(nginx):
+    nginx, key = nginx
     r = httpx.get(nginx + "/api/classifier/v1/models?x=1")
-    assert r.status_code == 200 and r.json() == {"path": "/v1/models?x=1"}
+    assert r.status_code == 200 and r.json() == {"path": "/v1/models?x=1", "key": key or None}
 
 
 def test_stopped_service_answers_json_502(nginx):
+    nginx, _ = nginx
     r = httpx.get(nginx + "/api/pose-single/v1/info")
     assert r.status_code == 502
     assert "not reachable" in r.json()["detail"]
