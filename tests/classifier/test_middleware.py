@@ -47,7 +47,7 @@ def slow_app(tmp_path):
 
 def test_four_times_the_bound_gives_only_200_and_503(slow_app):
     app, c = slow_app
-    seq = body(standing_person(3))
+    seq = body(*[standing_person(3)] * 9)  # over routes.classify.INLINE_MAX: classified in the thread pool, so they overlap
     with ThreadPoolExecutor(12) as pool:
         futures = [pool.submit(c.post, "/v1/classify", json=seq) for _ in range(12)]
         time.sleep(0.15)

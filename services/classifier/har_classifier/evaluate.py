@@ -219,7 +219,8 @@ def _card(m: dict, info: dict, history: dict) -> str:
                      f"NLL {cal['nll']:.3f} ({cal['nll_uncalibrated']:.3f}), mean confidence {pct(cal['mean_confidence'])}")
     kf = m.get("kfold")
     if kf:
-        lines += ["", f"### 5-fold by subject ({kf['folds']} folds, mean ± std over folds)", "",
+        total = kf.get("n_folds", 5)
+        lines += ["", f"### {total}-fold by subject ({kf['folds']} of {total} folds run; mean ± std over them)", "",
                   "| figure | mean ± std | per fold |", "|---|---|---|"]
         for key, label in (("utd_mhad_accuracy", "UTD-MHAD trials, 8 mapped actions"), ("accuracy", "overall accuracy"),
                            ("macro_f1", "macro-F1"), ("utd_other_recall", "`other` recall (UTD-MHAD)"), ("ece", "ECE")):
@@ -295,7 +296,8 @@ def kfold_summary(fold_dirs: Sequence[str | Path]) -> dict:
             v = np.array(vals, float)
             figures[key] = {"mean": round(float(v.mean()), 4), "std": round(float(v.std(ddof=1)) if len(v) > 1 else 0.0, 4),
                             "values": [round(float(x), 4) for x in v]}
-    return {"folds": len(reports), "protocol": [r.get("protocol") for r in reports], "figures": figures,
+    n_folds = int(str(reports[0].get("protocol", "kfold 0/5")).rsplit("/", 1)[-1]) if reports else 5
+    return {"folds": len(reports), "n_folds": n_folds, "protocol": [r.get("protocol") for r in reports], "figures": figures,
             "test_windows": [r.get("test_windows") for r in reports],
             "note": "Each fold trains a fresh model with the same command and settings (--protocol kfold --fold k); "
                     "UTD-MHAD subject n tests in fold (n-1) mod 5, the LZQ rows in contiguous time block k. "

@@ -12,12 +12,12 @@ router = APIRouter(tags=["health"])
 
 
 @router.get("/livez")
-def livez() -> dict:
+async def livez() -> dict:
     return {"status": "ok"}
 
 
 @router.get("/readyz", responses={503: {"description": "models loading or failed to load"}})
-def readyz(registry: AnyRegistry, settings: SettingsDep):
+async def readyz(registry: AnyRegistry, settings: SettingsDep):
     if registry.ready:
         return {"status": "ready", "models": sorted(registry.runners), "default_model": settings.default_model}
     return JSONResponse(status_code=503, content={"status": "error" if registry.error else "loading", "error": registry.error},
@@ -25,5 +25,5 @@ def readyz(registry: AnyRegistry, settings: SettingsDep):
 
 
 @router.get("/metrics", include_in_schema=False)
-def metrics(request: Request) -> Response:
+async def metrics(request: Request) -> Response:
     return Response(generate_latest(request.app.state.metrics.registry), media_type=CONTENT_TYPE_LATEST)

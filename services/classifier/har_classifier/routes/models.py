@@ -13,7 +13,7 @@ router = APIRouter(prefix="/v1/models", tags=["models"])
 
 
 @router.get("", response_model=ModelsResponse, responses={503: {"description": "models are loading"}})
-def list_models(registry: ReadyRegistry) -> dict:
+async def list_models(registry: ReadyRegistry) -> dict:
     """Every loaded model: classes, window, layout, engine, temperature and its evaluation figures
     (with the confusion matrix and per-class precision/recall/F1), and where its report files are."""
     return registry.describe()
@@ -21,7 +21,7 @@ def list_models(registry: ReadyRegistry) -> dict:
 
 @router.get("/{name}/report/{file}", response_class=FileResponse,
             responses={200: {"content": {"image/png": {}, "text/markdown": {}}}, 404: {"description": "no such model or file"}})
-def report_file(name: str, file: str, registry: ReadyRegistry) -> FileResponse:
+async def report_file(name: str, file: str, registry: ReadyRegistry) -> FileResponse:
     """A file of the model's report folder: ``confusion.png``, ``curves.png`` or ``model_card.md`` (404 for anything else)."""
     found = registry.report_file(name, file)
     if found is None:
