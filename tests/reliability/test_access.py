@@ -110,14 +110,7 @@ def test_job_events_need_the_key(keyed, tmp_path):
         assert json.loads(ws.recv(timeout=10))["type"] == "progress"
 
 
-def _classifier_has_keys(svc) -> None:
-    """The classifier's own protections come from its owner: until they land, say so (xfail)."""
-    if httpx.get(svc.url + "/v1/models").status_code == 200:
-        pytest.xfail("the classifier does not enforce api_key yet")
-
-
 def test_classifier_key(keyed_classifier):
-    _classifier_has_keys(keyed_classifier)
     body = {"sequences": [{"keypoints": [[[1.0, 2.0, 0.9]] * 17] * 30, "fps": 30}]}
     assert httpx.post(keyed_classifier.url + "/v1/classify", json=body).status_code == 401
     assert httpx.get(keyed_classifier.url + "/v1/models").status_code == 401
@@ -130,7 +123,6 @@ def test_classifier_key(keyed_classifier):
 def test_pose_service_reaches_the_keyed_classifier(keyed):
     if keyed.classifier is None:
         pytest.skip("no classifier")
-    _classifier_has_keys(keyed.classifier)
     deadline = time.time() + 20
     while time.time() < deadline:
         info = httpx.get(keyed.url + "/v1/info", headers={"X-API-Key": KEY}).json()
@@ -152,8 +144,6 @@ def _preflight(url: str, origin: str) -> httpx.Response:
 def test_cors_only_for_the_frontend_origin(kind, request):
     svc = request.getfixturevalue(kind)
     r = _preflight(svc.url, FRONTEND)
-    if kind == "keyed_classifier" and "access-control-allow-origin" not in r.headers:
-        pytest.xfail("the classifier has no CORS settings yet")
     assert r.status_code == 200 and r.headers["access-control-allow-origin"] == FRONTEND
     r = _preflight(svc.url, "http://evil.example")
     assert "access-control-allow-origin" not in r.headers
