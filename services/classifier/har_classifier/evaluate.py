@@ -255,7 +255,7 @@ def _card(m: dict, info: dict, history: dict) -> str:
         "(and the tail of each LZQ train block).",
         f"- loss: cross-entropy with label smoothing {tr.get('label_smoothing', 0)}; class balancing: per-sample weights so "
         "every class, and within a class every source data set, weighs the same. The rejection class `other` (19 UTD-MHAD "
-        f"actions) contributes at most {tr.get('other_ratio', 'n/a')}x the mean class's windows per epoch, drawn anew each "
+        f"actions and LZQ's operate) contributes at most {tr.get('other_ratio', 'n/a')}x the mean class's windows per epoch, drawn anew each "
         "epoch, and weighs as one class.",
         f"- augmentation (shared `har_common.transforms`), each sample {tr.get('repeats')}x per epoch: speed change, random crop, "
         "flip (left/right swap), rotation and scale, Gaussian jitter, joint dropout, occasional whole-limb dropout.",
@@ -273,9 +273,13 @@ def _card(m: dict, info: dict, history: dict) -> str:
         "the UTD-MHAD test trials; 10 fps/subject validation: 85.7%; 10 fps/trial validation: 94.4%), so the cross-subject "
         "figure above is somewhat optimistic; the 5-fold figures (where shown) are the less selected estimate.",
         "- `falling`, `running` and `standing` come from LZQ only; `boxing`, `handclapping`, `jogging`, `sitting_down` and "
-        "`standing_up` from UTD-MHAD only (performed facing a Kinect, in place); `other` from UTD-MHAD only, so it covers arm "
-        "and whole-body gestures of that set, not every movement a camera may see: unfamiliar movements can still get a "
-        "confident wrong label, though less often than without `other`.",
+        "`standing_up` from UTD-MHAD only (performed facing a Kinect, in place); `other` mostly from UTD-MHAD (plus LZQ's "
+        "operate), so it covers arm and whole-body gestures of that set, not every movement a camera may see: unfamiliar "
+        "movements can still get a confident wrong label (a real tai chi clip through MediaPipe gets `running` or `falling` "
+        "from some models, see docs/classifier.md), though less often than without `other`.",
+        "- Model selection: the service's default is whichever of the three models has the best validation balanced "
+        "accuracy (never chosen on the test side); the same-subject validation is optimistic, so that choice need not be "
+        "the best on the test side (docs/classifier.md compares them).",
         "",
     ]
     return "\n".join(lines)
