@@ -1,4 +1,4 @@
-"""middleware.py: the in-flight bound (503 + Retry-After past it, health always answers) and request metrics."""
+"""middleware.py: the in-flight bound (503 + Retry-After past it, health always answers), request metrics and the body limit (413)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,10 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
+from fastapi import FastAPI, Request
+from fastapi.testclient import TestClient
 from conftest import body, standing_person
+from har_classifier.middleware import BodyLimit
 
 
 class SlowRegistry:
@@ -70,3 +73,43 @@ def test_metrics_label_by_route_template(client):
     client.get("/v1/models/stgcn/report/curves.png")
     text = client.get("/metrics").text
     assert 'path="/v1/models/{name}/report/{file}"' in text
+
+
+# -- BodyLimit: declared and chunked bodies over the limit get 413; other paths untouched
+
+
+def _client(limit=1000):
+    app = FastAPI()
+
+    @app.post("/v1/echo")
+    async def echo(request: Request):
+        return {"bytes": len(await request.body())}
+
+    @app.post("/other")
+    async def other(request: Request):
+        return {"bytes": len(await request.body())}
+
+    app.add_middleware(BodyLimit, limit=limit)
+    return TestClient(app)
+
+
+def test_small_body_passes():
+    assert _client().post("/v1/echo", content=b"x" * 1000).json() == {"bytes": 1000}
+
+
+def test_declared_length_over_limit_refused():
+    r = _client().post("/v1/echo", content=b"x" * 1001)
+    assert r.status_code == 413 and "max_body_bytes" in r.json()["detail"]
+
+
+def test_chunked_body_over_limit_refused():
+    def chunks():
+        for _ in range(20):
+            yield b"x" * 100
+    r = _client().post("/v1/echo", content=chunks())
+    assert "content-length" not in r.request.headers
+    assert r.status_code == 413
+
+
+def test_other_paths_are_not_limited():
+    assert _client().post("/other", content=b"x" * 5000).json() == {"bytes": 5000}

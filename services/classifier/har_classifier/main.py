@@ -20,7 +20,7 @@ from fastapi.responses import JSONResponse
 
 from . import __version__
 from .deps import require_api_key
-from .middleware import InflightLimit, Metrics, MetricsMiddleware
+from .middleware import BodyLimit, InflightLimit, Metrics, MetricsMiddleware
 from .registry import ModelRegistry
 from .routes import classify, health, models
 from .settings import Settings
@@ -61,7 +61,8 @@ def create_app(settings: Settings | None = None, load_in_background: bool = True
     app.include_router(health.router)
     app.include_router(models.router, dependencies=[Depends(require_api_key)])
     app.include_router(classify.router, dependencies=[Depends(require_api_key)])
-    # Outermost last: CORS (so busy answers carry its headers too), metrics, then the in-flight bound.
+    # Outermost last: CORS (so busy answers carry its headers too), metrics, the in-flight bound, the body limit.
+    app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
     app.add_middleware(InflightLimit, limit=settings.max_inflight, metrics=metrics)
     app.add_middleware(MetricsMiddleware, metrics=metrics)
     if settings.cors_origins:

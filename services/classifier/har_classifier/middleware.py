@@ -1,4 +1,4 @@
-"""Plain ASGI middleware of the classifier: request metrics and the in-flight bound.
+"""Plain ASGI middleware of the classifier: request metrics, the in-flight bound and the body limit.
 
 The in-flight bound counts the requests under ``/v1/`` being served; past ``max_inflight`` a request
 gets 503 with ``Retry-After`` at once (no queue). Health endpoints (``/livez``, ``/readyz``,
@@ -79,3 +79,53 @@ class InflightLimit:
             await self.app(scope, receive, send)
         finally:
             self.inflight -= 1
+
+
+class BodyLimit:
+    """Requests under ``/v1/`` may carry at most ``limit`` bytes: 413 for a larger declared
+    ``Content-Length`` before anything is read, and for a chunked body at the first chunk over.
+
+    A refused chunked body is answered here and the app is handed a disconnect, because an error
+    raised inside ``receive`` would reach the client as FastAPI's 400.
+    """
+
+    def __init__(self, app, limit: int):
+        self.app, self.limit = app, limit
+
+    async def _too_large(self, send) -> None:
+        body = json.dumps({"detail": f"request body over the limit of {self.limit} bytes (max_body_bytes)"}).encode()
+        await send({"type": "http.response.start", "status": 413,
+                    "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()),
+                                (b"connection", b"close")]})
+        await send({"type": "http.response.body", "body": body})
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http" or not scope["path"].startswith("/v1/"):
+            return await self.app(scope, receive, send)
+        declared = dict(scope["headers"]).get(b"content-length", b"")
+        if declared.isdigit() and int(declared) > self.limit:
+            return await self._too_large(send)
+        seen, refused = 0, False
+
+        async def limited_receive():
+            nonlocal seen, refused
+            if refused:
+                return {"type": "http.disconnect"}
+            message = await receive()
+            if message["type"] == "http.request":
+                seen += len(message.get("body", b""))
+                if seen > self.limit:
+                    refused = True
+                    await self._too_large(send)
+                    return {"type": "http.disconnect"}
+            return message
+
+        async def guarded_send(message):
+            if not refused:
+                await send(message)
+
+        try:
+            await self.app(scope, limited_receive, guarded_send)
+        except Exception:
+            if not refused:          # after a refusal the app only complains of the disconnect
+                raise

@@ -23,6 +23,7 @@ class Settings(BaseSettings):
     threads: int = Field(2, ge=1, description="inference threads per model")
     max_batch: int = Field(256, ge=1, description="most sequences in one /v1/classify request")
     max_frames: int = Field(3000, ge=1, description="most frames in one sequence")
+    max_body_bytes: int = Field(32 * 1024 * 1024, ge=1024, description="largest /v1 request body, chunked or not (more: 413)")
     max_inflight: int = Field(16, ge=1, description="concurrent /v1 requests; more get 503 with Retry-After (health endpoints always answer)")
     api_key: str = Field("", description="when set, /v1 endpoints need it in the X-API-Key header; empty: off")
     cors_origins: list[str] = Field(["http://localhost:3000"], description="browser origins allowed by CORS (JSON list)")
