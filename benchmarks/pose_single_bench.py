@@ -170,7 +170,7 @@ def main() -> int:
     try:
         url = args.url
         if url is None:
-            from tests.pose_single.conftest import VENVS, Service, classifier_available
+            from tests.service_process import VENVS, ServiceProcess as Service, classifier_missing as classifier_available
 
             tmp = Path(tempfile.mkdtemp(prefix="pose-bench-"))
             why = "switched off" if args.no_classifier else classifier_available()
