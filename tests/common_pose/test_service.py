@@ -281,7 +281,7 @@ def test_stream_newest_frame_wins(make_app):
         if all(s.closed for s in backend.sessions if not s.static):
             break
         time.sleep(0.02)
-    assert all(s.closed for s in backend.sessions if not s.static)
+    assert all(s.closed for s in backend.sessions if not s.static), [(s.static, s.closed) for s in backend.sessions]
     assert "har_frames_dropped_total " + str(float(10 - len(got))) in client.get("/metrics").text
 
 

@@ -17,10 +17,9 @@ import sqlite3
 import threading
 import time
 import uuid
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from contextlib import asynccontextmanager
 from dataclasses import asdict
-from functools import partial
 from pathlib import Path
 from typing import Any, Callable
 from urllib.parse import urlsplit
@@ -544,6 +543,7 @@ class _Live:
         self.closed = False
         self._reader: threading.Thread | None = None
         self._stop_reader = threading.Event()
+        self._busy: Future | None = None
 
     def _offer(self, seq: int | None, payload: Any) -> None:
         """A new frame takes the slot (newest wins). Bytes start decoding at once on another
@@ -563,8 +563,8 @@ class _Live:
 
     async def run(self, url: str | None) -> None:
         loop = asyncio.get_running_loop()
-        self.session = await loop.run_in_executor(self.st.executor, partial(self.st.backend.session, raw=self.raw))
-        self.session_raw = self.raw
+        self._busy = self.st.executor.submit(self._open)
+        await asyncio.wrap_future(self._busy)
         worker = asyncio.create_task(self._process())
         try:
             if url is None:
@@ -576,10 +576,7 @@ class _Live:
             self.closed = True
             self._stop_reader.set()
             worker.cancel()
-            try:
-                await worker
-            except BaseException:  # noqa: BLE001
-                pass
+            await asyncio.wait([worker])
 
     async def _receive(self) -> None:
         limit = self.st.settings.max_message_bytes
@@ -657,6 +654,10 @@ class _Live:
         except Exception:  # noqa: BLE001
             pass
 
+    def _open(self) -> None:
+        self.session = self.st.backend.session(raw=self.raw)
+        self.session_raw = self.raw
+
     def _infer(self, rgb: np.ndarray, t_ms: float, raw: bool) -> tuple[tuple, list[Detection], float]:
         if raw != self.session_raw:
             self.session.close()
@@ -680,7 +681,8 @@ class _Live:
             self.last_t = t_ms
             try:
                 rgb = (await payload) if isinstance(payload, asyncio.Future) else payload
-                shape, dets, infer_s = await loop.run_in_executor(self.st.executor, self._infer, rgb, t_ms, self.raw)
+                self._busy = self.st.executor.submit(self._infer, rgb, t_ms, self.raw)
+                shape, dets, infer_s = await asyncio.wrap_future(self._busy)
             except MediaError as exc:
                 await self._send({"type": "error", "seq": seq, "message": str(exc)})
                 continue
@@ -713,8 +715,18 @@ class _Live:
             self.closed = True
 
     async def close(self) -> None:
-        await self.actions.aclose()
-        if self.session is not None:
-            session = self.session
-            self.session = None
-            await asyncio.get_running_loop().run_in_executor(self.st.executor, session.close)
+        # The pose session is handed to the executor before anything is awaited, and the wait is
+        # shielded: cancelling a wrapped future that is still queued would cancel the release itself
+        # (a server shutting down, a test client leaving), and the session would never be freed.
+        released = self.st.executor.submit(self._release, self._busy)
+        try:
+            await self.actions.aclose()
+        finally:
+            await asyncio.shield(asyncio.wrap_future(released))
+
+    def _release(self, busy: Future | None) -> None:
+        if busy is not None:
+            wait([busy])                              # never close a session a frame is still using
+        session, self.session = self.session, None
+        if session is not None:
+            session.close()
