@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from har_classifier import data as D
 
@@ -75,6 +76,10 @@ def test_cross_subject_and_time_block_split():
     assert len(rows(s.test)) == 200
     k = D.split_records(recs, "kfold", fold=1)
     assert {r.subject for r in k.test if r.subject} == {"s2", "s7"}
+    s3 = D.split_records(recs, val="subject", val_subject=3)  # the inner cross-validation's folds
+    assert {r.subject for r in s3.val if r.subject} == {"s3"} and {r.subject for r in s3.train if r.subject} == {"s1", "s5", "s7"}
+    with pytest.raises(ValueError, match="not a train subject"):
+        D.split_records(recs, val="subject", val_subject=2)
 
 
 def test_other_class_loaded_from_utd(shared):

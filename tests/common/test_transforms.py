@@ -6,7 +6,7 @@ from hypothesis.extra.numpy import arrays
 
 from har_common.transforms import (
     Compose, GaussianJitter, JointDropout, MaskLowConfidence, Normalize, RandomFlip, RandomRotateScale,
-    Resample, SpeedChange, fit_length, flip, normalize, resample,
+    RandomStretch, Resample, SpeedChange, fit_length, flip, normalize, resample,
 )
 
 coords = st.floats(0, 2000, allow_nan=False, width=32)
@@ -119,6 +119,18 @@ def test_augmentations_are_seeded():
     np.testing.assert_array_equal(a, b)
     dropped = JointDropout(rate=0.5, seed=0)({"keypoints": kp})["keypoints"]
     assert 0.3 < (dropped[..., 2] == 0).mean() < 0.7
+
+
+def test_stretch_scales_axes_apart_and_keeps_missing_joints_missing():
+    kp = np.random.default_rng(2).uniform(-1, 1, (10, 17, 3)).astype(np.float32)
+    kp[..., 2] = 1
+    kp[:, 3] = 0
+    out = RandomStretch(0.3, seed=1)({"keypoints": kp})["keypoints"]
+    sx, sy = out[0, 0, 0] / kp[0, 0, 0], out[0, 0, 1] / kp[0, 0, 1]
+    assert 0.7 <= sx <= 1.3 and 0.7 <= sy <= 1.3 and abs(sx - sy) > 1e-4
+    np.testing.assert_allclose(out[..., 0], kp[..., 0] * sx, rtol=1e-5)
+    np.testing.assert_allclose(out[..., 1], kp[..., 1] * sy, rtol=1e-5)
+    assert (out[:, 3] == 0).all() and (out[..., 2] == kp[..., 2]).all()
 
 
 def test_mask_low_confidence():

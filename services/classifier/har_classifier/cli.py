@@ -29,11 +29,13 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
 
     t = sub.add_parser("train", help="train a model and save it (model.keras, model.json, history.json)")
-    t.add_argument("--model", choices=["stgcn", "resnet3d", "cnn_lstm"], default="stgcn")
+    t.add_argument("--model", choices=["tcn", "stgcn", "resnet3d", "cnn_lstm"], default="stgcn")
     t.add_argument("--out", help="model folder (default: services/classifier/models/<model>)")
     _data_args(t)
     t.add_argument("--classes", help=f"comma-separated class list (default: {','.join(D.DEFAULT_CLASSES)})")
     t.add_argument("--val", choices=["subject", "trial"], help="validation from the train side: a held-out train subject or each train subject's last trial (default)")
+    t.add_argument("--val-subject", dest="val_subject", type=int,
+                   help="with --val subject: the number of the train subject that validates (default: the last)")
     t.add_argument("--epochs", type=int)
     t.add_argument("--patience", type=int, help="early stopping patience in epochs")
     t.add_argument("--batch-size", dest="batch_size", type=int)
@@ -42,6 +44,7 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--label-smoothing", dest="label_smoothing", type=float, help="label smoothing of the loss (default 0.1)")
     t.add_argument("--other-ratio", dest="other_ratio", type=float,
                    help="windows of the rejection class 'other' per epoch, as a multiple of the mean class's (default 2)")
+    t.add_argument("--stretch", type=float, help="augmentation: x and y scaled apart within 1 +- STRETCH (default 0: off)")
     t.add_argument("--seed", type=int)
     t.add_argument("--window", type=int, help="window length in frames (default 32)")
     t.add_argument("--fps", type=float, help="window frame rate (default 10)")

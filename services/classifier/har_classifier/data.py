@@ -33,7 +33,7 @@ import numpy as np
 from har_common.dataset import SequenceRecord, SkeletonDataset
 from har_common.importers.utd_mhad import ACTIONS as _UTD_ACTIONS
 from har_common.transforms import (
-    Compose, GaussianJitter, JointDropout, MaskLowConfidence, Normalize, RandomFlip, RandomRotateScale,
+    Compose, GaussianJitter, JointDropout, MaskLowConfidence, Normalize, RandomFlip, RandomRotateScale, RandomStretch,
     Resample, SpeedChange, fit_length, normalize, resample,
 )
 
@@ -182,8 +182,10 @@ def split_records(
     n_folds: int = 5,
     val_fraction: float = 0.2,
     val: str = "subject",
+    val_subject: int | None = None,
 ) -> Split:
-    """Train/validation/test split; see the module docstring. ``protocol``: ``cross-subject`` or ``kfold``."""
+    """Train/validation/test split; see the module docstring. ``protocol``: ``cross-subject`` or ``kfold``.
+    ``val_subject``: with ``val="subject"``, the number of the train subject that validates (default: the last)."""
     if val not in ("subject", "trial"):
         raise ValueError(f"unknown validation mode {val!r} (subject or trial)")
     if protocol not in ("cross-subject", "kfold"):
@@ -206,14 +208,21 @@ def split_records(
         train_subjects = sorted({r.subject for r in group if not is_test(r.subject)}, key=_subject_number)
         # val="subject": one train subject (the last) validates, so model selection rewards generalising to
         # new people; val="trial": the last trial of every train subject validates (more subjects train).
-        val_subject = train_subjects[-1] if len(train_subjects) > 1 and val == "subject" else None
+        held_out = None
+        if len(train_subjects) > 1 and val == "subject":
+            held_out = train_subjects[-1]
+            if val_subject is not None:
+                held_out = next((t for t in train_subjects if _subject_number(t) == val_subject), None)
+                if held_out is None:
+                    raise ValueError(f"validation subject {val_subject} is not a train subject "
+                                     f"({', '.join(train_subjects)})")
         last_trial = {}
         for r in group:
             last_trial[r.subject] = max(last_trial.get(r.subject, 0), int(r.meta.get("trial", 0) or 0))
         for r in group:
             if is_test(r.subject):
                 split.test.append(r)
-            elif r.subject == val_subject or (val == "trial" and int(r.meta.get("trial", 0) or 0) == last_trial[r.subject] > 1):
+            elif r.subject == held_out or (val == "trial" and int(r.meta.get("trial", 0) or 0) == last_trial[r.subject] > 1):
                 split.val.append(r)
             else:
                 split.train.append(r)
@@ -382,8 +391,9 @@ def preprocess_batch(sequences: Sequence[tuple[np.ndarray, float]], spec: Window
     return out
 
 
-def augmenter(spec: WindowSpec, seed: int) -> Compose:
-    """The training pipeline (shared transforms), seeded: speed, random crop, normalise, flip, rotate/scale, jitter, joint dropout."""
+def augmenter(spec: WindowSpec, seed: int, stretch: float = 0.0) -> Compose:
+    """The training pipeline (shared transforms), seeded: speed, random crop, normalise, flip,
+    rotate/scale, stretch (x and y apart; off when ``stretch`` is 0), jitter, joint dropout."""
     rng = np.random.default_rng(seed)
     s = lambda: int(rng.integers(2**31))  # noqa: E731
     return Compose([
@@ -393,14 +403,15 @@ def augmenter(spec: WindowSpec, seed: int) -> Compose:
         Normalize(spec.center),
         RandomFlip(0.5, seed=s()),
         RandomRotateScale(12.0, (0.85, 1.15), seed=s()),
+        *([RandomStretch(stretch, seed=s())] if stretch else []),
         GaussianJitter(0.03, seed=s()),
         JointDropout(0.08, p=0.7, seed=s()),
     ])
 
 
-def augment(samples: Sequence[Sample], spec: WindowSpec, seed: int) -> np.ndarray:
+def augment(samples: Sequence[Sample], spec: WindowSpec, seed: int, stretch: float = 0.0) -> np.ndarray:
     """Augmented model inputs for ``samples``; the same ``seed`` gives the same arrays."""
-    pipeline = augmenter(spec, seed)
+    pipeline = augmenter(spec, seed, stretch)
     rng = np.random.default_rng(seed + 1)
     out = np.empty((len(samples), spec.length, 17, 3), np.float32)
     for i, smp in enumerate(samples):

@@ -258,7 +258,9 @@ def _card(m: dict, info: dict, history: dict) -> str:
         f"actions and LZQ's operate) contributes at most {tr.get('other_ratio', 'n/a')}x the mean class's windows per epoch, drawn anew each "
         "epoch, and weighs as one class.",
         f"- augmentation (shared `har_common.transforms`), each sample {tr.get('repeats')}x per epoch: speed change, random crop, "
-        "flip (left/right swap), rotation and scale, Gaussian jitter, joint dropout, occasional whole-limb dropout.",
+        "flip (left/right swap), rotation and scale, "
+        + (f"x and y stretched apart (within 1 +- {tr['stretch']:g}), " if tr.get("stretch") else "")
+        + "Gaussian jitter, joint dropout, occasional whole-limb dropout.",
         "- calibration: one softmax temperature, chosen to minimise the validation negative log-likelihood, applied by the "
         "service (`temperature` in `model.json` and `GET /v1/models`).",
         f"- seed {tr.get('seed')}, `tf.keras.utils.set_random_seed` and op determinism; "
@@ -271,13 +273,15 @@ def _card(m: dict, info: dict, history: dict) -> str:
         "per-class figure. The window (32 frames at 10 fps) and the validation mode (last trial of each train subject) were "
         "chosen earlier after comparing three ST-GCN settings on this same cross-subject split (15 fps/subject validation: 81.0% on "
         "the UTD-MHAD test trials; 10 fps/subject validation: 85.7%; 10 fps/trial validation: 94.4%), so the cross-subject "
-        "figure above is somewhat optimistic; the 5-fold figures (where shown) are the less selected estimate.",
+        "figure above is somewhat optimistic; the 5-fold figures (where shown) are the less selected estimate."
+        + (" The stretch augmentation was adopted after runs with and without it had been compared on this split too "
+           "(docs/classifier.md)." if tr.get("stretch") else ""),
         "- `falling`, `running` and `standing` come from LZQ only; `boxing`, `handclapping`, `jogging`, `sitting_down` and "
         "`standing_up` from UTD-MHAD only (performed facing a Kinect, in place); `other` mostly from UTD-MHAD (plus LZQ's "
         "operate), so it covers arm and whole-body gestures of that set, not every movement a camera may see: unfamiliar "
         "movements can still get a confident wrong label (a real tai chi clip through MediaPipe gets `running` or `falling` "
         "from some models, see docs/classifier.md), though less often than without `other`.",
-        "- Model selection: the service's default is whichever of the three models has the best validation balanced "
+        "- Model selection: the service's default is whichever of the shipped models has the best validation balanced "
         "accuracy (never chosen on the test side); the same-subject validation is optimistic, so that choice need not be "
         "the best on the test side (docs/classifier.md compares them).",
         "",

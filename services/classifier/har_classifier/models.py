@@ -36,6 +36,40 @@ class MotionFeatures(layers.Layer):
         return (*input_shape[:-1], 5)
 
 
+# Each joint's parent(s) for bone vectors: limbs point away from the hips, the nose from the shoulders' midpoint.
+BONE_PARENTS = {0: (5, 6), 1: (0,), 2: (0,), 3: (1,), 4: (2,), 5: (11,), 6: (12,), 7: (5,), 8: (6,), 9: (7,), 10: (8,),
+                11: (12,), 12: (11,), 13: (11,), 14: (12,), 15: (13,), 16: (14,)}
+
+
+def _parent_matrix() -> np.ndarray:
+    m = np.zeros((NUM_JOINTS, NUM_JOINTS), np.float32)
+    for j, ps in BONE_PARENTS.items():
+        m[j, list(ps)] = 1.0 / len(ps)
+    return m
+
+
+@keras.saving.register_keras_serializable(package="har")
+class SkeletonFeatures(layers.Layer):
+    """``(B, T, V, 3)`` x, y, visible -> ``(B, T, V, 7)`` x, y, dx, dy, bone x, bone y, visible.
+
+    Bones are each joint minus its parent (0 where either is missing); velocities as in :class:`MotionFeatures`."""
+
+    def build(self, input_shape):
+        self.parents = self.add_weight(name="parents", shape=(NUM_JOINTS, NUM_JOINTS),
+                                       initializer=keras.initializers.Constant(_parent_matrix()), trainable=False)
+
+    def call(self, x):
+        pos, vis = x[..., :2], x[..., 2:3]
+        vel = (pos[:, 1:] - pos[:, :-1]) * vis[:, 1:] * vis[:, :-1]
+        vel = ops.concatenate([ops.zeros_like(vel[:, :1]), vel], axis=1)
+        vis_parent = ops.floor(ops.matmul(self.parents, vis) + 1e-3)    # 1 only where every parent is visible
+        bone = (pos - ops.matmul(self.parents, pos)) * vis * vis_parent
+        return ops.concatenate([pos, vel, bone, vis], axis=-1)
+
+    def compute_output_shape(self, input_shape):
+        return (*input_shape[:-1], 7)
+
+
 def coco_partitions(hops: int = 2) -> np.ndarray:
     """``(hops + 1, V, V)`` normalised adjacency partitions: self, then joints exactly k hops apart."""
     v = NUM_JOINTS
@@ -165,7 +199,37 @@ def build_cnn_lstm(num_classes: int, length: int = 32) -> keras.Model:
     return keras.Model(inp, _head(x, num_classes), name="cnn_lstm")
 
 
-BUILDERS = {"stgcn": build_stgcn, "resnet3d": build_resnet3d, "cnn_lstm": build_cnn_lstm}
+def _res1d(x, filters: int, stride: int = 1, kernel: int = 3):
+    res = x
+    if x.shape[-1] != filters or stride != 1:
+        res = layers.Conv1D(filters, 1, strides=stride, use_bias=False)(x)
+        res = layers.BatchNormalization()(res)
+    y = layers.Conv1D(filters, kernel, strides=stride, padding="same", use_bias=False)(x)
+    y = layers.BatchNormalization()(y)
+    y = layers.ReLU()(y)
+    y = layers.Conv1D(filters, kernel, padding="same", use_bias=False)(y)
+    y = layers.BatchNormalization()(y)
+    return layers.ReLU()(layers.Add()([y, res]))
+
+
+def build_tcn(num_classes: int, length: int = 32, widths=(128, 128, 160)) -> keras.Model:
+    """A temporal convolution network over whole-skeleton frames: each frame's joints, velocities and
+    bones flattened into one feature vector, residual 1D convolutions over time (striding 32 -> 8),
+    global average pooling. About a third of the ST-GCN's arithmetic."""
+    inp = keras.Input((length, NUM_JOINTS, 3), name="keypoints")
+    x = SkeletonFeatures()(inp)
+    x = layers.Reshape((length, NUM_JOINTS * 7))(x)
+    x = layers.BatchNormalization()(x)
+    x = layers.Conv1D(widths[0], 5, padding="same", use_bias=False)(x)
+    x = layers.BatchNormalization()(x)
+    x = layers.ReLU()(x)
+    x = _res1d(x, widths[1], stride=2)
+    x = _res1d(x, widths[2], stride=2)
+    x = layers.GlobalAveragePooling1D()(x)
+    return keras.Model(inp, _head(x, num_classes), name="tcn")
+
+
+BUILDERS = {"tcn": build_tcn, "stgcn": build_stgcn, "resnet3d": build_resnet3d, "cnn_lstm": build_cnn_lstm}
 
 
 def build_model(name: str, num_classes: int, length: int) -> keras.Model:

@@ -35,6 +35,7 @@ class TrainConfig:
     fold: int = 0
     n_folds: int = 5
     val: str = "trial"
+    val_subject: int | None = None  # with val="subject": which train subject validates (default: the last)
     epochs: int = 60
     patience: int = 12
     batch_size: int = 32
@@ -42,6 +43,7 @@ class TrainConfig:
     repeats: int = 6  # each training sample appears this many times per epoch, each time augmented anew
     label_smoothing: float = 0.1
     other_ratio: float = 2.0  # windows of the rejection class per epoch, as a multiple of the mean class's
+    stretch: float = 0.0  # x and y scaled apart within 1 +- stretch (augmentation; 0: off)
     seed: int = SEED_DEFAULT
     window: dict = field(default_factory=lambda: D.WindowSpec().to_dict())
     limit: int | None = None  # keep at most this many training samples per class (smoke tests)
@@ -78,7 +80,7 @@ def prepare(cfg: TrainConfig):
     """Load, split and window the data: ``(split, train_samples, val_samples, spec)``."""
     spec = D.WindowSpec.from_dict(cfg.window)
     records = D.load_sources(cfg.utd, cfg.lzq, cfg.datasets, cfg.classes)
-    split = D.split_records(records, cfg.protocol, cfg.fold, cfg.n_folds, val=cfg.val)
+    split = D.split_records(records, cfg.protocol, cfg.fold, cfg.n_folds, val=cfg.val, val_subject=cfg.val_subject)
     train = _limit(D.make_samples(split.train, spec, train=True), cfg.limit, cfg.seed)
     val = _limit(D.make_samples(split.val, spec, train=False), cfg.limit, cfg.seed)
     return records, split, train, val, spec
@@ -138,7 +140,8 @@ def train(cfg: TrainConfig, verbose: int | None = None) -> Path:
 
         def __getitem__(self, i):
             idx = self.index[i * cfg.batch_size:(i + 1) * cfg.batch_size]
-            x = D.augment([train_s[j] for j in idx], spec, seed=int(np.random.default_rng([cfg.seed, self.epoch, i]).integers(2**31)))
+            x = D.augment([train_s[j] for j in idx], spec, seed=int(np.random.default_rng([cfg.seed, self.epoch, i]).integers(2**31)),
+                          stretch=cfg.stretch)
             return x, y_onehot[idx], w_train[idx]
 
         def on_epoch_end(self):
@@ -246,7 +249,7 @@ def fit_temperature(probs: np.ndarray, y: np.ndarray) -> tuple[float, float, flo
 def config_from_args(args) -> TrainConfig:
     cfg = TrainConfig()
     for k in ("model", "utd", "lzq", "protocol", "fold", "n_folds", "val", "epochs", "patience", "batch_size",
-              "learning_rate", "repeats", "seed", "limit", "threads", "label_smoothing", "other_ratio"):
+              "learning_rate", "repeats", "seed", "limit", "threads", "label_smoothing", "other_ratio", "stretch", "val_subject"):
         v = getattr(args, k, None)
         if v is not None:
             setattr(cfg, k, v)

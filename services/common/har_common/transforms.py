@@ -284,6 +284,24 @@ class RandomRotateScale(_Random):
         return {**sample, "keypoints": rotate_scale(sample["keypoints"], deg, s)}
 
 
+class RandomStretch(_Random):
+    """Scale x and y independently, each by a factor within ``1 +- amount``, about the origin: a person
+    seen from a little to the side (narrower) or built differently. Apply after Normalize."""
+
+    def __init__(self, amount: float = 0.2, p: float = 1.0, seed: int | None = None):
+        super().__init__(p, seed)
+        self.amount = amount
+
+    def __call__(self, sample: Sample) -> Sample:
+        if not self._fires():
+            return sample
+        sx, sy = self._rng.uniform(1.0 - self.amount, 1.0 + self.amount, size=2)
+        kp = np.array(sample["keypoints"], dtype=np.float32, copy=True)
+        kp[..., 0] *= sx
+        kp[..., 1] *= sy
+        return {**sample, "keypoints": mask_missing(kp)}
+
+
 class GaussianJitter(_Random):
     """Add Gaussian noise of ``sigma`` (normalised units: torso lengths) to visible joints."""
 
