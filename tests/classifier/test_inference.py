@@ -38,9 +38,11 @@ def test_engines_agree():
     assert p.shape == (1, len(auto.classes)) and np.isclose(p.sum(), 1, atol=1e-4)
 
 
-def test_resnet3d_pins_tf(model_dir):
+def test_resnet3d_pins_tf():
+    from conftest import MODELS
     from har_classifier.inference import ModelRunner
 
+    model_dir = MODELS / "resnet3d"
     assert ModelRunner.available_engines(model_dir) == ["tf"]
     assert ModelRunner(model_dir).engine_description() == "tf"
 

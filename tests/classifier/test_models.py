@@ -1,4 +1,4 @@
-"""models.py: the three architectures' shapes and sizes."""
+"""models.py: the four architectures' shapes and sizes."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 
-@pytest.mark.parametrize("name", ["stgcn", "resnet3d", "cnn_lstm"])
+@pytest.mark.parametrize("name", ["tcn", "stgcn", "resnet3d", "cnn_lstm"])
 def test_model_shapes(name):
     from har_classifier.models import build_model
 
@@ -22,4 +22,4 @@ def test_shipped_files_are_small():
 
     files = [p for p in MODELS.rglob("*") if p.is_file()]
     assert all(p.stat().st_size < 5_000_000 for p in files)
-    assert sum(p.stat().st_size for p in files) < 5_000_000
+    assert sum(p.stat().st_size for p in files) < 10_000_000  # four models, each with up to three formats

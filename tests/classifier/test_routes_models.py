@@ -9,9 +9,9 @@ from har_classifier.data import DEFAULT_CLASSES
 
 def test_models_listing(client):
     data = client.get("/v1/models").json()
-    assert data["default_model"] == "resnet3d" and data["max_batch"] == 8
+    assert data["default_model"] == "tcn" and data["max_batch"] == 8
     names = {m["name"] for m in data["models"]}
-    assert {"stgcn", "resnet3d", "cnn_lstm"} <= names
+    assert {"tcn", "stgcn", "resnet3d", "cnn_lstm"} <= names
     for m in data["models"]:
         assert m["classes"] == DEFAULT_CLASSES and m["classes"][-1] == "other"
         assert m["layout"] == "coco17"

@@ -48,6 +48,7 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--seed", type=int)
     t.add_argument("--window", type=int, help="window length in frames (default 32)")
     t.add_argument("--fps", type=float, help="window frame rate (default 10)")
+    t.add_argument("--stride", type=int, help="suggested hop between live windows, in window frames (default 8)")
     t.add_argument("--limit", type=int, help="at most this many training windows per class (smoke tests)")
     t.add_argument("--threads", type=int, help="TensorFlow threads (default 2)")
     t.add_argument("--evaluate", action="store_true", help="evaluate right after training (writes MODEL/report)")

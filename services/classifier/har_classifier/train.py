@@ -258,7 +258,8 @@ def config_from_args(args) -> TrainConfig:
         cfg.classes = [c.strip() for c in args.classes.split(",") if c.strip()]
     cfg.out = args.out or f"services/classifier/models/{cfg.model}"
     window = D.WindowSpec(**{**D.WindowSpec().to_dict(), **({"length": args.window} if args.window else {}),
-                             **({"fps": args.fps} if args.fps else {})})
+                             **({"fps": args.fps} if args.fps else {}),
+                             **({"stride": args.stride} if getattr(args, "stride", None) else {})})
     cfg.window = window.to_dict()
     return cfg
 
