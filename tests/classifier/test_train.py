@@ -39,3 +39,19 @@ def test_train_smoke(tmp_path, shared):
     assert 0 <= m["accuracy"] <= 1 and 0 <= m["calibration"]["ece"] <= 1
     for f in ("metrics.json", "confusion.png", "curves.png", "model_card.md"):
         assert (out / "report" / f).is_file()
+
+
+def test_train_tcn_with_stretch_and_held_out_subject(tmp_path, shared):
+    """The default's settings (tcn, --stretch) and an inner-cross-validation fold (--val subject --val-subject 3) run and are recorded."""
+    from har_classifier.train import TrainConfig, prepare, train
+
+    utd = shared("data", "skeletons", "utd_mhad")
+    lzq = shared("data", "skeletons", "lzq_openpose2d")
+    cfg = TrainConfig(model="tcn", out=str(tmp_path / "t"), utd=str(utd), lzq=str(lzq), epochs=1, repeats=1,
+                      limit=3, batch_size=16, stretch=0.2, val="subject", val_subject=3)
+    _, split, _, _, _ = prepare(cfg)
+    assert {r.subject for r in split.val if r.subject} == {"s3"}
+    out = train(cfg, verbose=0)
+    tr = json.loads((out / "model.json").read_text())["training"]
+    assert tr["model"] == "tcn" and tr["stretch"] == 0.2 and tr["val_subject"] == 3
+    assert (out / "model.tflite").is_file() and (out / "model.onnx").is_file()
