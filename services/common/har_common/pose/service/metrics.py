@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
 _LAT = (0.005, 0.01, 0.02, 0.03, 0.05, 0.075, 0.1, 0.25, 0.5, 1, 2.5, 5, 10)
@@ -29,3 +31,29 @@ class Metrics:
 
     def classifier_call(self, seconds: float, ok: bool) -> None:
         self.classifier.labels("ok" if ok else "error").observe(seconds)
+
+
+class MetricsMiddleware:
+    """Counts and times HTTP requests by route template (pure ASGI: streamed bodies pass untouched;
+    an exception counts as a 500)."""
+
+    def __init__(self, app, metrics: Metrics):
+        self.app, self.m = app, metrics
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        status = {"code": 500}
+
+        async def send_wrapper(message):
+            if message["type"] == "http.response.start":
+                status["code"] = message["status"]
+            await send(message)
+
+        t0 = time.perf_counter()
+        try:
+            await self.app(scope, receive, send_wrapper)
+        finally:
+            route = getattr(scope.get("route"), "path", None) or "unmatched"
+            self.m.requests.labels(scope["method"], route, str(status["code"])).inc()
+            self.m.latency.labels(scope["method"], route).observe(time.perf_counter() - t0)

@@ -26,7 +26,7 @@ from .media import MediaError, frame_times, iter_frames, prefetch
 from .render import AnnotatedWriter, draw
 
 if TYPE_CHECKING:                      # pragma: no cover
-    from .app import _State
+    from .state import ServiceState
 
 MIN_CHUNK_FRAMES = 60
 
@@ -34,7 +34,7 @@ MIN_CHUNK_FRAMES = 60
 class _ChunkPoser(threading.Thread):
     """Poses frames ``[start, end)`` with its own session, keeping only the detections."""
 
-    def __init__(self, st: "_State", path, stride, fps, start, end, start_pts, origin_pts, raw, counter):
+    def __init__(self, st: "ServiceState", path, stride, fps, start, end, start_pts, origin_pts, raw, counter):
         super().__init__(name=f"pose-chunk-{start}", daemon=True)
         self.st, self.path, self.stride, self.fps = st, path, stride, fps
         self.start_i, self.end_i, self.start_pts, self.origin_pts, self.raw = start, end, start_pts, origin_pts, raw
@@ -68,7 +68,7 @@ class _Counter:
             self.n += 1
 
 
-def run_video_job(st: "_State", job: J.Job, ctx: J.JobContext) -> None:
+def run_video_job(st: "ServiceState", job: J.Job, ctx: J.JobContext) -> None:
     s, m = st.settings, st.metrics
     opts, src = job.options, job.source
     stride = int(opts.get("stride", 1))

@@ -1,0 +1,230 @@
+"""One live WebSocket stream: frames from the client (or a server-read camera URL) through the pose
+back end and the live actions, answered frame by frame; the newest frame wins when frames come
+faster than the model."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import threading
+import time
+from concurrent.futures import Future, wait
+from typing import Any
+
+import numpy as np
+from fastapi import WebSocket
+from starlette.websockets import WebSocketState
+
+from ...schemas import FrameResult
+from ..backend import Detection
+from ..classifier import LiveActions
+from .media import MediaError, decode_image
+from .state import ServiceState
+
+log = logging.getLogger(__name__)
+
+
+class LiveStream:
+    """One live socket: a receiver fills a one-frame slot (newest wins), a processor empties it."""
+
+    def __init__(self, st: ServiceState, ws: WebSocket, raw: bool, actions: bool):
+        self.st, self.ws, self.raw = st, ws, raw
+        self.actions = LiveActions(st.classifier, st.config, enabled=actions)
+        self.session = None
+        self.session_raw = None
+        self.pending: tuple[Any, Any, float] | None = None
+        self.event = asyncio.Event()
+        self.dropped = 0
+        self.index = 0
+        self.t0 = time.perf_counter()
+        self.last_t = -1.0
+        self.closed = False
+        self._reader: threading.Thread | None = None
+        self._stop_reader = threading.Event()
+        self._busy: Future | None = None
+
+    def _offer(self, seq: int | None, payload: Any) -> None:
+        """A new frame takes the slot (newest wins). Bytes start decoding at once on another
+        thread, so that decoding overlaps the pose model's work on the frame before."""
+        t_recv = time.perf_counter()
+        if self.pending is not None:
+            self.dropped += 1
+            self.st.metrics.dropped.inc()
+            old = self.pending[1]
+            if isinstance(old, asyncio.Future):
+                old.cancel()
+        if isinstance(payload, (bytes, bytearray)):
+            payload = asyncio.get_running_loop().run_in_executor(
+                self.st.executor, decode_image, memoryview(payload)[4:], self.st.settings.max_image_pixels)
+        self.pending = (seq, payload, t_recv)
+        self.event.set()
+
+    async def run(self, url: str | None) -> None:
+        loop = asyncio.get_running_loop()
+        self._busy = self.st.executor.submit(self._open)
+        await asyncio.wrap_future(self._busy)
+        worker = asyncio.create_task(self._process())
+        try:
+            if url is None:
+                await self._receive()
+            else:
+                self._start_reader(url, loop)
+                await self._receive_control()
+        finally:
+            self.closed = True
+            self._stop_reader.set()
+            worker.cancel()
+            await asyncio.wait([worker])
+
+    async def _receive(self) -> None:
+        limit = self.st.settings.max_message_bytes
+        while True:
+            msg = await self.ws.receive()
+            if msg["type"] == "websocket.disconnect":
+                return
+            data = msg.get("bytes")
+            if data is not None:
+                if len(data) > limit:
+                    await self.ws.close(code=1009, reason="message too big")
+                    return
+                if len(data) < 5:
+                    await self._send({"type": "error", "seq": None,
+                                      "message": "a frame is a 4-byte sequence number followed by JPEG or PNG bytes"})
+                    continue
+                self._offer(int.from_bytes(data[:4], "big"), data)
+            elif msg.get("text") is not None:
+                if len(msg["text"]) > limit:
+                    await self.ws.close(code=1009, reason="message too big")
+                    return
+                await self._control(msg["text"])
+
+    async def _receive_control(self) -> None:
+        while True:
+            msg = await self.ws.receive()
+            if msg["type"] == "websocket.disconnect":
+                return
+            if msg.get("text") is not None:
+                await self._control(msg["text"])
+
+    async def _control(self, text: str) -> None:
+        try:
+            msg = json.loads(text)
+            if not isinstance(msg, dict):
+                raise ValueError
+        except ValueError:
+            await self._send({"type": "error", "seq": None, "message": "text messages must be JSON objects"})
+            return
+        if msg.get("type") == "config":
+            if "raw" in msg:
+                self.raw = bool(msg["raw"])
+        elif msg.get("type") == "auth":
+            pass                                      # already checked at the start
+        else:
+            await self._send({"type": "error", "seq": None, "message": f"unknown message type {msg.get('type')!r}"})
+
+    def _start_reader(self, url: str, loop: asyncio.AbstractEventLoop) -> None:
+        def read() -> None:
+            import av
+
+            seq = 0
+            try:
+                with av.open(url, options={"rtsp_transport": "tcp", "timeout": "5000000", "rw_timeout": "5000000"},
+                             timeout=(10.0, 10.0)) as container:
+                    for frame in container.decode(video=0):
+                        if self._stop_reader.is_set():
+                            return
+                        rgb = frame.to_ndarray(format="rgb24")
+                        loop.call_soon_threadsafe(self._offer, seq, rgb)
+                        seq += 1
+                err = "the stream ended"
+            except Exception as exc:  # noqa: BLE001
+                err = f"cannot read the stream ({type(exc).__name__})"
+            if not self._stop_reader.is_set():
+                asyncio.run_coroutine_threadsafe(self._end(err), loop)
+
+        self._reader = threading.Thread(target=read, name="stream-url", daemon=True)
+        self._reader.start()
+
+    async def _end(self, message: str) -> None:
+        await self._send({"type": "error", "seq": None, "message": message})
+        try:
+            await self.ws.close(code=1011 if "cannot" in message else 1000)
+        except Exception:  # noqa: BLE001
+            pass
+
+    def _open(self) -> None:
+        self.session = self.st.backend.session(raw=self.raw)
+        self.session_raw = self.raw
+
+    def _infer(self, rgb: np.ndarray, t_ms: float, raw: bool) -> tuple[tuple, list[Detection], float]:
+        if raw != self.session_raw:
+            self.session.close()
+            self.session = self.st.backend.session(raw=raw)
+            self.session_raw = raw
+        t0 = time.perf_counter()
+        dets = self.session.process(rgb, t_ms)
+        return rgb.shape, dets, time.perf_counter() - t0
+
+    async def _process(self) -> None:
+        m = self.st.metrics
+        while True:
+            await self.event.wait()
+            self.event.clear()
+            if self.pending is None:
+                continue
+            seq, payload, t_recv = self.pending
+            self.pending = None
+            t_ms = max((t_recv - self.t0) * 1000.0, self.last_t + 0.001)
+            self.last_t = t_ms
+            try:
+                rgb = (await payload) if isinstance(payload, asyncio.Future) else payload
+                self._busy = self.st.executor.submit(self._infer, rgb, t_ms, self.raw)
+                shape, dets, infer_s = await asyncio.wrap_future(self._busy)
+            except MediaError as exc:
+                await self._send({"type": "error", "seq": seq, "message": str(exc)})
+                continue
+            except Exception as exc:  # noqa: BLE001 - one bad frame never ends the stream
+                log.exception("stream frame %s failed", seq)
+                await self._send({"type": "error", "seq": seq,
+                                  "message": f"the frame could not be processed ({type(exc).__name__})"})
+                continue
+            m.inference.observe(infer_s)
+            m.frames.labels("stream").inc()
+            labels = self.actions.process(t_ms, dets)
+            frame = FrameResult(frame_index=self.index, timestamp_ms=round(t_ms, 3), width=shape[1], height=shape[0],
+                                persons=[d.to_schema(a) for d, a in zip(dets, labels)])
+            self.index += 1
+            segments = self.actions.drain_segments()
+            latency = time.perf_counter() - t_recv
+            m.stream_latency.observe(latency)
+            await self._send({
+                "type": "frame", "seq": seq, "frame": frame.model_dump(mode="json"),
+                "segments": [s.model_dump(mode="json") for s in segments], "dropped": self.dropped,
+                "classifier": self.actions.status, "latency_ms": round(latency * 1000.0, 2),
+            })
+
+    async def _send(self, msg: dict) -> None:
+        if self.closed or self.ws.application_state != WebSocketState.CONNECTED:
+            return
+        try:
+            await self.ws.send_text(json.dumps(msg, separators=(",", ":")))
+        except Exception:  # noqa: BLE001 - the client went away; the receiver notices
+            self.closed = True
+
+    async def close(self) -> None:
+        # The pose session is handed to the executor before anything is awaited, and the wait is
+        # shielded: cancelling a wrapped future that is still queued would cancel the release itself
+        # (a server shutting down, a test client leaving), and the session would never be freed.
+        released = self.st.executor.submit(self._release, self._busy)
+        try:
+            await self.actions.aclose()
+        finally:
+            await asyncio.shield(asyncio.wrap_future(released))
+
+    def _release(self, busy: Future | None) -> None:
+        if busy is not None:
+            wait([busy])                              # never close a session a frame is still using
+        session, self.session = self.session, None
+        if session is not None:
+            session.close()
