@@ -24,6 +24,7 @@ BackendFactory = Callable[[PoseServiceSettings], PoseBackend]
 class ServiceState:
     def __init__(self, settings: PoseServiceSettings, factory: BackendFactory, config: PipelineConfig):
         self.settings = settings
+        self.version = "0.1.0"              # the app's version (create_app sets it)
         self.factory = factory
         self.config = config
         self.metrics = Metrics(settings.service_name)

@@ -1,0 +1,176 @@
+"""Video jobs: upload (``POST /v1/videos``), status, listing, deletion, the result files and a
+progress WebSocket. Jobs live in the job store (SQLite plus files), so they survive restarts."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sqlite3
+import uuid
+from pathlib import Path
+
+from fastapi import APIRouter, Query, Request, WebSocket
+from fastapi.responses import FileResponse, JSONResponse, Response
+from starlette.websockets import WebSocketDisconnect
+
+from .. import jobs as J
+from ..access import open_socket
+from ..deps import AUTH, UPLOAD_BODY, JobId, State, error, job_or_404
+from ..media import MediaError, TooLong, probe_video
+from ..state import ServiceState
+from ..upload import BadUpload, TooLarge, receive_file
+
+router = APIRouter()
+
+
+def _links(job_id: str) -> dict:
+    base = f"/v1/jobs/{job_id}"
+    return {"self": base, "events": f"{base}/events", "result": f"{base}/result",
+            "keypoints_csv": f"{base}/keypoints.csv", "video": f"{base}/video"}
+
+
+@router.post("/v1/videos", tags=["jobs"], status_code=202, dependencies=AUTH, openapi_extra=UPLOAD_BODY)
+async def upload_video(
+    st: State,
+    request: Request,
+    stride: int | None = Query(None, ge=1, le=100, description="Analyse every Nth frame (default: setting)."),
+    raw: bool = Query(False, description="Keep MediaPipe's raw landmarks in the result."),
+    actions: bool = Query(True, description="Label actions (needs the classifier)."),
+    render: bool | None = Query(None, description="Write the annotated video (default: setting)."),
+    filename: str | None = Query(None, max_length=255, description="Display name for a raw-body upload."),
+):
+    """Upload a video (multipart field ``file``, or the raw body); a job starts at once."""
+    settings = st.settings
+    if st.store.count(J.QUEUED) >= settings.max_queued_jobs:
+        raise error(503, "busy: too many jobs waiting", {"Retry-After": "10"})
+    if st.uploads >= settings.max_inflight:
+        raise error(503, "busy: too many uploads in progress", {"Retry-After": "2"})
+    st.uploads += 1
+    part = st.store.uploads_dir / f"{uuid.uuid4().hex}.part"
+    keep = False
+    try:
+        try:
+            with open(part, "wb") as fh:
+                name = await receive_file(request, fh, settings.max_upload_bytes)
+        except TooLarge:
+            raise error(413, f"upload over the limit of {settings.max_upload_bytes} bytes") from None
+        except BadUpload as exc:
+            raise error(422, str(exc)) from None
+        except OSError as exc:
+            raise error(507, f"could not store the upload: {exc.strerror or exc}") from None
+        try:
+            probe = await asyncio.get_running_loop().run_in_executor(
+                None, probe_video, part, settings.max_video_duration_s, settings.max_video_pixels)
+        except TooLong as exc:
+            raise error(422, str(exc)) from None
+        except MediaError as exc:
+            raise error(422, str(exc)) from None
+        display = (name or filename or None)
+        if display:
+            display = os.path.basename(display.replace("\\", "/"))[:255] or None
+        source = {"filename": display, "width": probe.width, "height": probe.height, "fps": probe.fps,
+                  "frame_count": probe.frame_count, "duration_ms": probe.duration_ms}
+        options = {"stride": stride or settings.job_frame_stride, "raw": raw,
+                   "actions": bool(actions and settings.actions),
+                   "render": settings.render_video if render is None else render}
+        try:
+            job = st.store.create(display, options, source)
+        except sqlite3.Error as exc:
+            raise error(507, f"could not record the job: the data folder is full or read-only ({exc})") from None
+        try:
+            st.store.dir(job.id).mkdir(parents=True, exist_ok=True)
+            os.replace(part, st.store.dir(job.id) / "input")
+        except OSError as exc:
+            st.store.delete(job.id)
+            raise error(507, f"could not store the upload: {exc.strerror or exc}") from None
+        keep = True
+        st.runner.submit(job.id)
+        body = job.public()
+        body["links"] = _links(job.id)
+        return JSONResponse(body, status_code=202, headers={"Location": f"/v1/jobs/{job.id}"})
+    finally:
+        st.uploads -= 1
+        if not keep:
+            try:
+                part.unlink(missing_ok=True)
+            except OSError:                   # a read-only folder: nothing was written there
+                pass
+
+
+@router.get("/v1/jobs", tags=["jobs"], dependencies=AUTH)
+def list_jobs(st: State, limit: int = Query(50, ge=1, le=500), offset: int = Query(0, ge=0, le=2**31 - 1)):
+    return {"jobs": [j.public() for j in st.store.list(limit, offset)], "queue_depth": st.runner.depth()}
+
+
+@router.get("/v1/jobs/{job_id}", tags=["jobs"], dependencies=AUTH)
+def get_job(st: State, job_id: JobId):
+    job = job_or_404(st, job_id)
+    body = job.public()
+    body["links"] = _links(job.id)
+    return body
+
+
+@router.delete("/v1/jobs/{job_id}", tags=["jobs"], status_code=204, dependencies=AUTH)
+async def delete_job(st: State, job_id: JobId):
+    job = job_or_404(st, job_id)
+    if job.status in (J.QUEUED, J.RUNNING):
+        st.runner.cancel(job_id)
+        for _ in range(100):                      # let a running job notice (it checks per frame)
+            cur = st.store.get(job_id)
+            if cur is None or cur.status != J.RUNNING:
+                break
+            await asyncio.sleep(0.05)
+    st.store.delete(job_id)
+    return Response(status_code=204)
+
+
+def _done_file(st: ServiceState, job_id: str, name: str) -> Path:
+    job = job_or_404(st, job_id)
+    if job.status != J.DONE:
+        raise error(409, f"the job is {job.status}" + (f": {job.error}" if job.error else ""))
+    path = st.store.dir(job_id) / name
+    if not path.exists():
+        raise error(404, "this job has no such file (annotated video switched off?)")
+    return path
+
+
+@router.get("/v1/jobs/{job_id}/result", tags=["jobs"], dependencies=AUTH,
+            responses={200: {"description": "VideoAnalysis JSON (har_common.schemas)"}})
+def job_result(st: State, job_id: JobId):
+    return FileResponse(_done_file(st, job_id, "result.json"), media_type="application/json")
+
+
+@router.get("/v1/jobs/{job_id}/keypoints.csv", tags=["jobs"], dependencies=AUTH)
+def job_csv(st: State, job_id: JobId):
+    return FileResponse(_done_file(st, job_id, "keypoints.csv"), media_type="text/csv",
+                        filename=f"keypoints-{job_id[:8]}.csv")
+
+
+@router.get("/v1/jobs/{job_id}/video", tags=["jobs"], dependencies=AUTH)
+def job_video(st: State, job_id: JobId):
+    return FileResponse(_done_file(st, job_id, "annotated.mp4"), media_type="video/mp4")
+
+
+@router.websocket("/v1/jobs/{job_id}/events")
+async def job_events(ws: WebSocket, job_id: str, api_key: str | None = None):
+    st: ServiceState = ws.app.state.har
+    if not await open_socket(ws, api_key, st.settings):
+        return
+    last = None
+    try:
+        while True:
+            job = st.store.get(job_id)
+            if job is None:
+                await ws.send_json({"type": "error", "message": "no such job"})
+                await ws.close(code=1000)
+                return
+            snap = (job.status, round(job.progress, 1))
+            if snap != last:
+                await ws.send_json({"type": "progress", "job": job.public()})
+                last = snap
+            if job.status in J.TERMINAL:
+                await ws.close(code=1000)
+                return
+            await asyncio.sleep(0.25)
+    except WebSocketDisconnect:
+        return
