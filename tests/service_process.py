@@ -28,23 +28,38 @@ def free_port() -> int:
 
 
 class ServiceProcess:
-    """``python -m uvicorn APP`` with ``env`` added to this process's environment; waits for /readyz."""
+    """``python -m uvicorn APP`` on a loopback port with ``env`` added to this process's environment;
+    waits for /readyz. It can be stopped, killed (SIGKILL: a crash) and started again on the same port.
 
-    def __init__(self, python: Path, app: str, env: dict, log: Path, ready_timeout: float = 180.0):
-        self.port = free_port()
+    Subclasses decide the environment by overriding :meth:`environment` (read at every start)."""
+
+    def __init__(self, python: Path, app: str, env: dict, log: Path, ready_timeout: float = 180.0, *,
+                 port: int | None = None, start: bool = True, wait_ready: bool = True, access_log: bool = True):
+        self.python, self.app, self.extra_env, self.log = python, app, env, log
+        self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        self.app, self.log = app, log
-        self._fh = open(log, "wb")
-        self.proc = subprocess.Popen(
-            [str(python), "-m", "uvicorn", app, "--host", "127.0.0.1", "--port", str(self.port)],
-            cwd=ROOT, env={**os.environ, **env}, stdout=self._fh, stderr=subprocess.STDOUT)
-        self._wait_ready(ready_timeout)
+        self.ready_timeout, self.access_log = ready_timeout, access_log
+        self.proc: subprocess.Popen | None = None
+        self._fh = None
+        if start:
+            self.start(wait_ready)
 
-    def _wait_ready(self, timeout: float) -> None:
+    def environment(self) -> dict:
+        return {**os.environ, **self.extra_env}
+
+    def start(self, wait_ready: bool = True) -> None:
+        self._fh = open(self.log, "ab")
+        cmd = [str(self.python), "-m", "uvicorn", self.app, "--host", "127.0.0.1", "--port", str(self.port)]
+        self.proc = subprocess.Popen(cmd + ([] if self.access_log else ["--no-access-log"]), cwd=ROOT,
+                                     env=self.environment(), stdout=self._fh, stderr=subprocess.STDOUT)
+        if wait_ready:
+            self.wait_ready()
+
+    def wait_ready(self) -> None:
         t0 = time.time()
-        while time.time() - t0 < timeout:
+        while time.time() - t0 < self.ready_timeout:
             if self.proc.poll() is not None:
-                raise RuntimeError(f"{self.app} exited: {self.tail()}")
+                raise RuntimeError(f"{self.app} exited ({self.proc.returncode}): {self.tail()}")
             try:
                 r = httpx.get(self.url + "/readyz", timeout=2)
                 if r.status_code == 200:
@@ -54,25 +69,39 @@ class ServiceProcess:
                     raise RuntimeError(f"{self.app} failed to load: {r.text}")
             except (httpx.HTTPError, ValueError):
                 pass
-            time.sleep(0.3)
+            time.sleep(0.25)
         tail = self.tail()
         self.stop()
-        raise RuntimeError(f"{self.app} not ready after {timeout} s: {tail}")
+        raise RuntimeError(f"{self.app} not ready after {self.ready_timeout} s: {tail}")
 
-    def tail(self) -> str:
-        if not self._fh.closed:
+    @property
+    def pid(self) -> int:
+        return self.proc.pid
+
+    def tail(self, n: int = 3000) -> str:
+        if self._fh is not None and not self._fh.closed:
             self._fh.flush()
-        return self.log.read_text(errors="replace")[-3000:]
+        return self.log.read_text(errors="replace")[-n:] if self.log.exists() else ""
+
+    def kill(self) -> None:
+        """SIGKILL: no shutdown handlers run (a crash)."""
+        if self.proc and self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+        self._close_log()
 
     def stop(self) -> None:
-        if self.proc.poll() is None:
+        if self.proc and self.proc.poll() is None:
             self.proc.send_signal(signal.SIGINT)
             try:
-                self.proc.wait(15)
+                self.proc.wait(20)
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait()
-        if not self._fh.closed:
+        self._close_log()
+
+    def _close_log(self) -> None:
+        if self._fh is not None and not self._fh.closed:
             self._fh.close()
 
 

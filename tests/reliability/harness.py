@@ -7,17 +7,12 @@ media); the services run from ``.venvs/classifier``, ``.venvs/pose-single`` and 
 from __future__ import annotations
 
 import os
-import signal
-import socket
-import subprocess
-import time
 from pathlib import Path
 
-import httpx
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
-VENVS = Path(os.environ.get("HAR_VENVS", ROOT / ".venvs"))
+from service_process import ROOT, VENVS, ServiceProcess, free_port
+
 SHARED = Path(os.environ.get("HAR_SHARED_DIR", ROOT.parent / "shared"))
 
 APPS = {
@@ -25,12 +20,6 @@ APPS = {
     "pose-single": ("pose-single", "har_pose_single.main:app", "HAR_POSE_SINGLE_"),
     "pose-multi": ("pose-multi", "har_pose_multi.main:app", "HAR_POSE_MULTI_"),
 }
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def why_missing(kind: str) -> str | None:
@@ -42,8 +31,9 @@ def why_missing(kind: str) -> str | None:
     return None
 
 
-class Service:
-    """One service process. ``settings`` are given without the env prefix (``max_inflight=2``)."""
+class Service(ServiceProcess):
+    """One service process of ``kind``. ``settings`` are given without the env prefix (``max_inflight=2``)
+    and read again at every :meth:`start`; the caller's own HAR_* service settings are left out."""
 
     def __init__(self, kind: str, log_dir: Path, port: int | None = None, ready_timeout: float = 180.0,
                  wait_ready: bool = True, **settings):
@@ -51,73 +41,17 @@ class Service:
         if why:
             pytest.skip(why)
         self.kind = kind
-        env_name, self.app, self.prefix = APPS[kind]
-        self.python = VENVS / env_name / "bin/python"
-        self.port = port or free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.ws = f"ws://127.0.0.1:{self.port}"
+        env_name, app, self.prefix = APPS[kind]
         self.settings = {k: str(v) for k, v in settings.items()}
-        self.log = log_dir / f"{kind}-{self.port}.log"
-        self.ready_timeout = ready_timeout
-        self.proc: subprocess.Popen | None = None
-        self.start(wait_ready)
+        port = port or free_port()
+        self.ws = f"ws://127.0.0.1:{port}"
+        super().__init__(VENVS / env_name / "bin/python", app, {}, log_dir / f"{kind}-{port}.log", ready_timeout,
+                         port=port, wait_ready=wait_ready, access_log=False)
 
-    def env(self) -> dict:
+    def environment(self) -> dict:
         env = {k: v for k, v in os.environ.items() if not k.startswith(("HAR_POSE", "HAR_CLASSIFIER"))}
         env.update({self.prefix + k.upper(): v for k, v in self.settings.items()})
         return env
-
-    def start(self, wait_ready: bool = True) -> None:
-        self._fh = open(self.log, "ab")
-        self.proc = subprocess.Popen(
-            [str(self.python), "-m", "uvicorn", self.app, "--host", "127.0.0.1", "--port", str(self.port),
-             "--no-access-log"],
-            cwd=ROOT, env=self.env(), stdout=self._fh, stderr=subprocess.STDOUT)
-        if wait_ready:
-            self.wait_ready()
-
-    def wait_ready(self) -> None:
-        t0 = time.time()
-        while time.time() - t0 < self.ready_timeout:
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"{self.kind} exited ({self.proc.returncode}): {self.tail()}")
-            try:
-                r = httpx.get(self.url + "/readyz", timeout=2)
-                if r.status_code == 200:
-                    return
-                if r.json().get("status") in ("failed", "error"):
-                    raise RuntimeError(f"{self.kind} failed to load: {r.text}")
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.25)
-        self.stop()
-        raise RuntimeError(f"{self.kind} not ready after {self.ready_timeout} s: {self.tail()}")
-
-    @property
-    def pid(self) -> int:
-        return self.proc.pid
-
-    def tail(self, n: int = 3000) -> str:
-        self._fh.flush()
-        return self.log.read_text(errors="replace")[-n:]
-
-    def kill(self) -> None:
-        """SIGKILL: no shutdown handlers run (a crash)."""
-        if self.proc and self.proc.poll() is None:
-            self.proc.kill()
-            self.proc.wait()
-        self._fh.close()
-
-    def stop(self) -> None:
-        if self.proc and self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGINT)
-            try:
-                self.proc.wait(20)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        if not self._fh.closed:
-            self._fh.close()
 
 
 def leftovers(data: Path) -> list[str]:
