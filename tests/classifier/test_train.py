@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import numpy as np
 
@@ -55,3 +56,22 @@ def test_train_tcn_with_stretch_and_held_out_subject(tmp_path, shared):
     tr = json.loads((out / "model.json").read_text())["training"]
     assert tr["model"] == "tcn" and tr["stretch"] == 0.2 and tr["val_subject"] == 3
     assert (out / "model.tflite").is_file() and (out / "model.onnx").is_file()
+
+
+def test_inner_cv_scores_the_held_out_subject(tmp_path, shared):
+    """tools/inner_cv.py scores a fold on its held-out train subject's UTD-MHAD trials only (never the test side)."""
+    import importlib.util
+
+    from har_classifier.train import TrainConfig, train
+
+    spec = importlib.util.spec_from_file_location("inner_cv", Path(__file__).resolve().parents[2] / "services/classifier/tools/inner_cv.py")
+    inner_cv = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(inner_cv)
+    utd = shared("data", "skeletons", "utd_mhad")
+    lzq = shared("data", "skeletons", "lzq_openpose2d")
+    out = train(TrainConfig(model="tcn", out=str(tmp_path / "f"), utd=str(utd), lzq=str(lzq), epochs=1, repeats=1,
+                            limit=3, batch_size=16, val="subject", val_subject=5), verbose=0)
+    y, pred, k_other = inner_cv.held_out_predictions(out)
+    assert len(y) == len(pred) > 100                   # s5's trials: 27 actions x 4 trials, less any missing
+    assert D.DEFAULT_CLASSES[k_other] == "other" and (y == k_other).any() and (y != k_other).any()
+    assert ((0 <= pred) & (pred < len(D.DEFAULT_CLASSES))).all()

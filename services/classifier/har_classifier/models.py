@@ -22,15 +22,19 @@ from har_common.layouts import COCO17
 NUM_JOINTS = len(COCO17)
 
 
+def _velocity(pos, vis):
+    """Per-joint frame-to-frame motion, 0 where either frame misses the joint (and for the first frame)."""
+    vel = (pos[:, 1:] - pos[:, :-1]) * vis[:, 1:] * vis[:, :-1]
+    return ops.concatenate([ops.zeros_like(vel[:, :1]), vel], axis=1)
+
+
 @keras.saving.register_keras_serializable(package="har")
 class MotionFeatures(layers.Layer):
     """``(B, T, V, 3)`` x, y, visible -> ``(B, T, V, 5)`` x, y, dx, dy, visible (dx, dy 0 where either frame misses the joint)."""
 
     def call(self, x):
         pos, vis = x[..., :2], x[..., 2:3]
-        vel = (pos[:, 1:] - pos[:, :-1]) * vis[:, 1:] * vis[:, :-1]
-        vel = ops.concatenate([ops.zeros_like(vel[:, :1]), vel], axis=1)
-        return ops.concatenate([pos, vel, vis], axis=-1)
+        return ops.concatenate([pos, _velocity(pos, vis), vis], axis=-1)
 
     def compute_output_shape(self, input_shape):
         return (*input_shape[:-1], 5)
@@ -60,8 +64,7 @@ class SkeletonFeatures(layers.Layer):
 
     def call(self, x):
         pos, vis = x[..., :2], x[..., 2:3]
-        vel = (pos[:, 1:] - pos[:, :-1]) * vis[:, 1:] * vis[:, :-1]
-        vel = ops.concatenate([ops.zeros_like(vel[:, :1]), vel], axis=1)
+        vel = _velocity(pos, vis)
         vis_parent = ops.floor(ops.matmul(self.parents, vis) + 1e-3)    # 1 only where every parent is visible
         bone = (pos - ops.matmul(self.parents, pos)) * vis * vis_parent
         return ops.concatenate([pos, vel, bone, vis], axis=-1)

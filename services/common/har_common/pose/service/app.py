@@ -28,7 +28,7 @@ def create_app(backend_factory: BackendFactory, settings: PoseServiceSettings, *
                version: str = "0.1.0", pipeline_config: PipelineConfig | None = None) -> FastAPI:
     """The whole service around one back end. ``backend_factory(settings)`` loads the model; it
     runs in a thread after start-up, and ``/readyz`` answers 503 until it has loaded and warmed up."""
-    st = ServiceState(settings, backend_factory, pipeline_config or PipelineConfig())
+    st = ServiceState(settings, backend_factory, pipeline_config or PipelineConfig(), version)
     m = st.metrics
 
     async def _load() -> None:
@@ -67,7 +67,6 @@ def create_app(backend_factory: BackendFactory, settings: PoseServiceSettings, *
 
     app = FastAPI(title=title, version=version, lifespan=lifespan,
                   description="Poses, action labels and action segments from images, videos and live streams.")
-    st.version = version
     app.state.har = st
 
     if settings.cors_origins:

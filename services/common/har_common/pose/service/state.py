@@ -22,9 +22,10 @@ BackendFactory = Callable[[PoseServiceSettings], PoseBackend]
 
 
 class ServiceState:
-    def __init__(self, settings: PoseServiceSettings, factory: BackendFactory, config: PipelineConfig):
+    def __init__(self, settings: PoseServiceSettings, factory: BackendFactory, config: PipelineConfig,
+                 version: str = "0.1.0"):
         self.settings = settings
-        self.version = "0.1.0"              # the app's version (create_app sets it)
+        self.version = version
         self.factory = factory
         self.config = config
         self.metrics = Metrics(settings.service_name)
