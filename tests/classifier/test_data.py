@@ -76,10 +76,17 @@ def test_cross_subject_and_time_block_split():
     assert len(rows(s.test)) == 200
     k = D.split_records(recs, "kfold", fold=1)
     assert {r.subject for r in k.test if r.subject} == {"s2", "s7"}
-    s3 = D.split_records(recs, val="subject", val_subject=3)  # the inner cross-validation's folds
+    s3 = D.split_records(recs, val="subject", val_subject=3)
     assert {r.subject for r in s3.val if r.subject} == {"s3"} and {r.subject for r in s3.train if r.subject} == {"s1", "s5", "s7"}
     with pytest.raises(ValueError, match="not a train subject"):
         D.split_records(recs, val="subject", val_subject=2)
+    # The inner cross-validation's folds: an odd subject tests; nothing of the real test side is there at all.
+    inner = D.split_records(recs, "inner", fold=5, val="subject")
+    assert {r.subject for r in inner.test} == {"s5"}
+    assert {r.subject for r in inner.train if r.subject} == {"s1", "s3"} and {r.subject for r in inner.val if r.subject} == {"s7"}
+    assert not (rows(inner.train) | rows(inner.val)) & rows(s.test) and rows(inner.train)
+    with pytest.raises(ValueError, match="odd"):
+        D.split_records(recs, "inner", fold=2)
 
 
 def test_other_class_loaded_from_utd(shared):

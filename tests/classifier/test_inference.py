@@ -1,4 +1,4 @@
-"""inference.py: temperature, engines agree, batch sizes."""
+"""inference.py: temperature, class weights, engines agree, batch sizes."""
 
 from __future__ import annotations
 
@@ -15,6 +15,47 @@ def test_apply_temperature():
     assert np.isclose(soft.sum(), 1) and soft[0, 0] < 0.7 and soft.argmax() == 0
     assert apply_temperature(p, 0.5)[0, 0] > 0.7
     assert np.isfinite(apply_temperature(np.array([[1.0, 0.0, 0.0]]), 2.0)).all()
+
+
+def test_reweight_changes_one_prior():
+    from har_classifier.inference import reweight
+
+    p = np.array([[0.5, 0.3, 0.2], [0.15, 0.05, 0.8]], np.float32)
+    assert np.allclose(reweight(p, None), p) and np.allclose(reweight(p, np.ones(3)), p)
+    q = reweight(p, np.array([1.0, 1.0, 0.1]))
+    assert np.allclose(q.sum(1), 1)
+    # the same as log(0.1) added to the last logit: the other classes keep their ratios
+    np.testing.assert_allclose(q[:, 0] / q[:, 1], p[:, 0] / p[:, 1], rtol=1e-5)
+    assert q[1].argmax() == 0 and np.isclose(q[1, 2], 0.08 / 0.28, atol=1e-6)  # "other" no longer wins
+    assert q[0, 2] < p[0, 2]
+
+
+def test_class_weights_from_model_json(tmp_path):
+    """A model folder's ``class_weights`` are applied after the temperature; unknown class names are refused."""
+    import json
+    import shutil
+
+    from conftest import MODELS
+
+    from har_classifier.inference import ModelRunner, apply_temperature, reweight
+
+    folder = tmp_path / "m"
+    shutil.copytree(MODELS / "stgcn", folder, ignore=shutil.ignore_patterns("report", "*.onnx", "*.tflite"))
+    info = json.loads((folder / "model.json").read_text())
+    plain = ModelRunner(folder, engine="tf")
+    info["calibration"]["class_weights"] = {"other": 0.25}
+    (folder / "model.json").write_text(json.dumps(info))
+    weighted = ModelRunner(folder, engine="tf")
+    x = np.random.default_rng(1).normal(0, 1, (5, 32, 17, 3)).astype(np.float32)
+    x[..., 2] = 1.0
+    raw = plain.predict(x)
+    w = np.where(np.array(plain.classes) == "other", 0.25, 1.0)
+    np.testing.assert_allclose(weighted.probabilities(x), reweight(apply_temperature(raw, plain.temperature), w), atol=1e-5)
+    assert weighted.class_weights == {"other": 0.25}
+    info["calibration"]["class_weights"] = {"dancing": 0.5}
+    (folder / "model.json").write_text(json.dumps(info))
+    with pytest.raises(ValueError, match="dancing"):
+        ModelRunner(folder, engine="tf")
 
 
 def test_engines_agree():

@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 from har_classifier import data as D
 
@@ -43,23 +44,25 @@ def test_train_smoke(tmp_path, shared):
 
 
 def test_train_tcn_with_stretch_and_held_out_subject(tmp_path, shared):
-    """The default's settings (tcn, --stretch) and an inner-cross-validation fold (--val subject --val-subject 3) run and are recorded."""
+    """The default's settings (tcn, --stretch, --other-weight) and a held-out validation subject run and are recorded."""
     from har_classifier.train import TrainConfig, prepare, train
 
     utd = shared("data", "skeletons", "utd_mhad")
     lzq = shared("data", "skeletons", "lzq_openpose2d")
     cfg = TrainConfig(model="tcn", out=str(tmp_path / "t"), utd=str(utd), lzq=str(lzq), epochs=1, repeats=1,
-                      limit=3, batch_size=16, stretch=0.2, val="subject", val_subject=3)
+                      limit=3, batch_size=16, stretch=0.2, val="subject", val_subject=3, other_weight=0.5)
     _, split, _, _, _ = prepare(cfg)
     assert {r.subject for r in split.val if r.subject} == {"s3"}
     out = train(cfg, verbose=0)
-    tr = json.loads((out / "model.json").read_text())["training"]
+    info = json.loads((out / "model.json").read_text())
+    tr = info["training"]
     assert tr["model"] == "tcn" and tr["stretch"] == 0.2 and tr["val_subject"] == 3
+    assert info["calibration"]["class_weights"] == {"other": 0.5}
     assert (out / "model.tflite").is_file() and (out / "model.onnx").is_file()
 
 
 def test_inner_cv_scores_the_held_out_subject(tmp_path, shared):
-    """tools/inner_cv.py scores a fold on its held-out train subject's UTD-MHAD trials only (never the test side)."""
+    """tools/inner_cv.py scores an inner fold (--protocol inner) on its held-out odd subject's UTD-MHAD trials only."""
     import importlib.util
 
     from har_classifier.train import TrainConfig, train
@@ -70,8 +73,36 @@ def test_inner_cv_scores_the_held_out_subject(tmp_path, shared):
     utd = shared("data", "skeletons", "utd_mhad")
     lzq = shared("data", "skeletons", "lzq_openpose2d")
     out = train(TrainConfig(model="tcn", out=str(tmp_path / "f"), utd=str(utd), lzq=str(lzq), epochs=1, repeats=1,
-                            limit=3, batch_size=16, val="subject", val_subject=5), verbose=0)
-    y, pred, k_other = inner_cv.held_out_predictions(out)
-    assert len(y) == len(pred) > 100                   # s5's trials: 27 actions x 4 trials, less any missing
-    assert D.DEFAULT_CLASSES[k_other] == "other" and (y == k_other).any() and (y != k_other).any()
-    assert ((0 <= pred) & (pred < len(D.DEFAULT_CLASSES))).all()
+                            limit=3, batch_size=16, protocol="inner", fold=5), verbose=0)
+    y, probs, classes = inner_cv.held_out_predictions(out)
+    assert len(y) == len(probs) > 100                  # s5's trials: 27 actions x 4 trials, less any missing
+    k_other = classes.index("other")
+    assert (y == k_other).any() and (y != k_other).any()
+    assert np.allclose(probs.sum(1), 1, atol=1e-4)
+    result = inner_cv.score("smoke", [], [(y, probs, classes)])
+    assert result["trials"] == len(y) and 0 <= result["utd8_accuracy"] <= 1 and len(result["per_subject_utd8"]) == 1
+    with pytest.raises(ValueError, match="inner"):
+        inner_cv.held_out_predictions(Path(__file__).resolve().parents[2] / "services/classifier/models/tcn")
+
+
+def test_train_ensemble_of_members(tmp_path, shared):
+    """--members 2: two seeds trained and averaged in one served graph, recorded in model.json, its exports agreeing."""
+    from har_classifier.inference import ModelRunner, load_keras
+    from har_classifier.train import TrainConfig, train
+
+    out = train(TrainConfig(model="tcn", out=str(tmp_path / "e"), utd=str(shared("data", "skeletons", "utd_mhad")),
+                            lzq=str(shared("data", "skeletons", "lzq_openpose2d")), epochs=1, repeats=1, limit=3, batch_size=16,
+                            members=2, seed=3, other_weight=0.5), verbose=0)
+    info = json.loads((out / "model.json").read_text())
+    assert [m["seed"] for m in info["members"]] == [3, 4] and info["training"]["members"] == 2
+    assert info["calibration"]["class_weights"] == {"other": 0.5} and info["calibration"]["temperature"] > 0
+    model = load_keras(out)
+    assert [layer.name for layer in model.layers if layer.name.startswith("member_")] == ["member_0", "member_1"]
+    x = np.random.default_rng(0).normal(0, 1, (4, 32, 17, 3)).astype(np.float32)
+    x[..., 2] = 1.0
+    # the output is the mean of the two members' softmax outputs
+    parts = [layer(x) for layer in model.layers if layer.name.startswith("member_")]
+    np.testing.assert_allclose(model.predict(x, verbose=0), np.mean([np.asarray(p) for p in parts], 0), atol=1e-5)
+    ref = ModelRunner(out, engine="tf").predict(x)
+    for engine in ModelRunner.available_engines(out):
+        np.testing.assert_allclose(ModelRunner(out, engine=engine).predict(x), ref, atol=2e-4)

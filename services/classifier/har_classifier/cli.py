@@ -19,8 +19,9 @@ def _data_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--utd", default=str(DEFAULT_UTD), help="UTD-MHAD skeleton folder ('' to leave out; default: %(default)s)")
     p.add_argument("--lzq", default=str(DEFAULT_LZQ), help="LZQ OpenPose CSV folder ('' to leave out; default: %(default)s)")
     p.add_argument("--dataset", action="append", help="extra har-skeleton-dataset folder (repeatable)")
-    p.add_argument("--protocol", choices=["cross-subject", "kfold"], default=None, help="default: cross-subject")
-    p.add_argument("--fold", type=int, default=None, help="fold for --protocol kfold (0-based)")
+    p.add_argument("--protocol", choices=["cross-subject", "kfold", "inner"], default=None,
+                   help="default: cross-subject; inner: odd subject --fold tests inside the train half (tools/inner_cv.py)")
+    p.add_argument("--fold", type=int, default=None, help="fold for --protocol kfold (0-based); the odd test subject for inner")
     p.add_argument("--n-folds", dest="n_folds", type=int, default=None)
 
 
@@ -44,8 +45,12 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--label-smoothing", dest="label_smoothing", type=float, help="label smoothing of the loss (default 0.1)")
     t.add_argument("--other-ratio", dest="other_ratio", type=float,
                    help="windows of the rejection class 'other' per epoch, as a multiple of the mean class's (default 2)")
+    t.add_argument("--other-weight", dest="other_weight", type=float,
+                   help="prior weight of 'other' when the model is used: its probability is multiplied by this and all "
+                        "renormalised (default 1; the default model's comes from tools/inner_cv.py --other-weights)")
     t.add_argument("--stretch", type=float, help="augmentation: x and y scaled apart within 1 +- STRETCH (default 0: off)")
     t.add_argument("--seed", type=int)
+    t.add_argument("--members", type=int, help="train this many models (seeds SEED, SEED+1, ...) and ship their average as one (default 1)")
     t.add_argument("--window", type=int, help="window length in frames (default 32)")
     t.add_argument("--fps", type=float, help="window frame rate (default 10)")
     t.add_argument("--stride", type=int, help="suggested hop between live windows, in window frames (default 8)")

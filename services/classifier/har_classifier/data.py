@@ -184,21 +184,30 @@ def split_records(
     val: str = "subject",
     val_subject: int | None = None,
 ) -> Split:
-    """Train/validation/test split; see the module docstring. ``protocol``: ``cross-subject`` or ``kfold``.
+    """Train/validation/test split; see the module docstring. ``protocol``: ``cross-subject``, ``kfold``, or
+    ``inner``: cross-validation inside the cross-subject train half, where odd subject ``fold`` plays the test
+    subject, the other odd subjects train and validate, and the real test side (even subjects, LZQ's test
+    blocks) is left out altogether, so settings can be compared without it.
     ``val_subject``: with ``val="subject"``, the number of the train subject that validates (default: the last)."""
     if val not in ("subject", "trial"):
         raise ValueError(f"unknown validation mode {val!r} (subject or trial)")
-    if protocol not in ("cross-subject", "kfold"):
-        raise ValueError(f"unknown protocol {protocol!r} (cross-subject or kfold)")
+    if protocol not in ("cross-subject", "kfold", "inner"):
+        raise ValueError(f"unknown protocol {protocol!r} (cross-subject, kfold or inner)")
     if protocol == "kfold" and not 0 <= fold < n_folds:
         raise ValueError(f"fold must be in 0..{n_folds - 1}")
+    if protocol == "inner" and fold % 2 != 1:
+        raise ValueError(f"with the inner protocol the fold is the odd (train-half) subject that tests, not {fold}")
     split = Split()
     with_subject = [r for r in records if r.subject is not None]
     without = [r for r in records if r.subject is None]
+    if protocol == "inner":
+        with_subject = [r for r in with_subject if _subject_number(r.subject) % 2 == 1]
 
     # --- by subject
     def is_test(subject: str) -> bool:
         n = _subject_number(subject)
+        if protocol == "inner":
+            return n == fold
         return n % 2 == 0 if protocol == "cross-subject" else (n - 1) % n_folds == fold
 
     by_dataset: dict[str, list[SequenceRecord]] = defaultdict(list)
@@ -228,16 +237,17 @@ def split_records(
                 split.train.append(r)
 
     # --- by contiguous time blocks, per class and source file set
-    n_blocks = 4 if protocol == "cross-subject" else n_folds
+    n_blocks = n_folds if protocol == "kfold" else 4
     groups: dict[tuple[str, str], list[SequenceRecord]] = defaultdict(list)
     for r in without:
         groups[(dataset_of(r), r.label)].append(r)
     for (_, _label), group in sorted(groups.items()):
         blocks = _time_blocks(_time_order(group, LZQ_FILES), n_blocks)
         for k, block in enumerate(blocks):
-            test = (k % 2 == 1) if protocol == "cross-subject" else (k == fold)
+            test = (k == fold) if protocol == "kfold" else (k % 2 == 1)
             if test:
-                split.test += block
+                if protocol != "inner":
+                    split.test += block
                 continue
             # The tail of every train block validates.
             total = sum(len(r.keypoints) for r in block)
@@ -255,6 +265,11 @@ def split_records(
         split.description = ("cross-subject: subjects with odd numbers (s1, s3, s5, s7) train, even ones (s2, s4, s6, s8) test; "
                              f"{'the last train subject' if val == 'subject' else 'the last trial of each train subject'} validates. Rows without a subject: per class, the time line is cut into 4 "
                              "contiguous blocks, blocks 1 and 3 test, blocks 0 and 2 train (their last 20% validates).")
+    elif protocol == "inner":
+        split.description = (f"inner cross-validation of the cross-subject train half: s{fold} tests, the other odd subjects "
+                             f"train ({'the last of them' if val == 'subject' else 'the last trial of each'} validates); "
+                             "even subjects and LZQ's test blocks are left out. Rows without a subject: blocks 0 and 2 "
+                             "train (their last 20% validates).")
     else:
         split.description = (f"{n_folds}-fold by subject, fold {fold}: subject n tests in fold (n-1) mod {n_folds}; "
                              f"{'the last train subject' if val == 'subject' else 'the last trial of each train subject'} validates. Rows without a subject: per class, {n_folds} contiguous time blocks, block {fold} tests "

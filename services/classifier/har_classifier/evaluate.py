@@ -94,10 +94,8 @@ def evaluate_split(model_dir: str | Path, utd=None, lzq=None, datasets: Sequence
     samples = D.make_samples(split.test, runner.spec, train=False)
     if not samples:
         raise ValueError("the test side is empty")
-    from .inference import apply_temperature
-
     raw = predict_samples(runner, samples)
-    probs = apply_temperature(raw, runner.temperature)
+    probs = runner.calibrate(raw)
     y_true = D.labels_to_index(samples, classes)
     y_pred = probs.argmax(1)
     m = compute_metrics(y_true, y_pred, classes)
@@ -121,6 +119,8 @@ def evaluate_split(model_dir: str | Path, utd=None, lzq=None, datasets: Sequence
         pred_known = np.where(np.arange(len(classes)) == k_other, -1.0, probs).argmax(1)
         m["utd_mhad_accuracy_without_other"] = round(float((pred_known == y_true)[utd_mapped].mean()), 4) if utd_mapped.any() else None
     m["calibration"] = calibration(raw, probs, y_true, runner.temperature)
+    if runner.class_weights:
+        m["calibration"].update({f"{c}_weight": w for c, w in runner.class_weights.items()})
     per_ds = {}
     for ds in sorted({s.dataset for s in samples}):
         sel = np.array([s.dataset == ds for s in samples])
@@ -128,7 +128,7 @@ def evaluate_split(model_dir: str | Path, utd=None, lzq=None, datasets: Sequence
     m["per_dataset"] = per_ds
     m.update({
         "model": runner.name, "architecture": runner.info.get("architecture"), "classes": classes,
-        "protocol": protocol if protocol == "cross-subject" else f"kfold {fold}/{n_folds}",
+        "protocol": {"cross-subject": protocol, "inner": f"inner s{fold}"}.get(protocol, f"kfold {fold}/{n_folds}"),
         "protocol_description": split.description, "test_windows": len(samples), "engine": runner.engine,
         "class_sources": D.class_sources(records, classes),
         "test_records": split.counts()["test"],
@@ -216,7 +216,9 @@ def _card(m: dict, info: dict, history: dict) -> str:
     if cal:
         lines.append(f"- calibration: temperature {cal['temperature']:.3f} (fitted on the validation side), expected calibration "
                      f"error {cal['ece']:.3f} ({cal['bins']} bins; {cal['ece_uncalibrated']:.3f} before the temperature), "
-                     f"NLL {cal['nll']:.3f} ({cal['nll_uncalibrated']:.3f}), mean confidence {pct(cal['mean_confidence'])}")
+                     f"NLL {cal['nll']:.3f} ({cal['nll_uncalibrated']:.3f}), mean confidence {pct(cal['mean_confidence'])}"
+                     + (f"; `other`'s probability weighed x{cal['other_weight']:g} (its prior, chosen by the inner "
+                        "cross-validation, `tools/inner_cv.py`), included in these figures" if "other_weight" in cal else ""))
     kf = m.get("kfold")
     if kf:
         total = kf.get("n_folds", 5)
@@ -247,7 +249,12 @@ def _card(m: dict, info: dict, history: dict) -> str:
         "- The LZQ rows carry no subject and an undocumented frame rate (10 fps assumed); few rows per class "
         "(standing and running especially), so their per-class figures rest on a handful of windows.",
         "", "## Training", "",
-        f"- architecture `{info.get('architecture')}`, {info.get('parameters')} parameters; Adam (lr {tr.get('learning_rate')}), "
+        f"- architecture `{info.get('architecture')}`, {info.get('parameters')} parameters"
+        + (f" in all: an ensemble of {len(info['members'])} trainings with the same settings (seeds "
+           f"{', '.join(str(mb['seed']) for mb in info['members'])}; best epochs {', '.join(str(mb['best_epoch']) for mb in info['members'])}) "
+           "whose probabilities are averaged in one graph (`--members`); the curves are the first one's"
+           if info.get("members") else "")
+        + f"; Adam (lr {tr.get('learning_rate')}), "
         f"batch {tr.get('batch_size')}, up to {tr.get('epochs')} epochs, early stopping (patience {tr.get('patience')}) and "
         "learning-rate halving on a validation-loss plateau; best epoch by validation balanced accuracy "
         f"(epoch {info.get('best_epoch')} of {len(history.get('loss', []))}); validation: "
@@ -262,7 +269,10 @@ def _card(m: dict, info: dict, history: dict) -> str:
         + (f"x and y stretched apart (within 1 +- {tr['stretch']:g}), " if tr.get("stretch") else "")
         + "Gaussian jitter, joint dropout, occasional whole-limb dropout.",
         "- calibration: one softmax temperature, chosen to minimise the validation negative log-likelihood, applied by the "
-        "service (`temperature` in `model.json` and `GET /v1/models`).",
+        "service (`temperature` in `model.json` and `GET /v1/models`)"
+        + (f"; then the prior of `other` weighed x{tr['other_weight']:g} (`--other-weight`, chosen on held-out train "
+           "people by `tools/inner_cv.py --other-weights`; `class_weights` in `model.json`)" if tr.get("other_weight", 1.0) != 1.0 else "")
+        + ".",
         f"- seed {tr.get('seed')}, `tf.keras.utils.set_random_seed` and op determinism; "
         f"{info.get('data', {}).get('train_windows')} training and {info.get('data', {}).get('val_windows')} validation windows; "
         f"trained in {info.get('train_seconds')} s on a shared 2-core CPU.",

@@ -1,6 +1,6 @@
 """Loading trained model folders and running them fast: the ML core of the service (no FastAPI here).
 
-A model folder holds ``model.json`` (classes, window, layout, temperature), ``model.keras``
+A model folder holds ``model.json`` (classes, window, layout, temperature, class weights), ``model.keras``
 (weights) and, once exported (:func:`export`), ``model.tflite`` and ``model.onnx``.
 :class:`ModelRunner` answers with probabilities for windows that :func:`har_classifier.data.preprocess_batch`
 made. Three engines, measured in ``benchmarks/classifier_bench.py``:
@@ -48,6 +48,15 @@ def apply_temperature(probs: np.ndarray, temperature: float) -> np.ndarray:
     logp = np.log(np.clip(p, 1e-30, 1.0)) / temperature
     logp -= logp.max(axis=-1, keepdims=True)
     q = np.exp(logp)
+    return (q / q.sum(axis=-1, keepdims=True)).astype(np.float32)
+
+
+def reweight(probs: np.ndarray, weights: np.ndarray | None) -> np.ndarray:
+    """Probabilities with class priors changed: each class's multiplied by its weight, renormalised (the same as
+    adding ``log(weight)`` to its logit). The shipped default weighs its rejection class ``other`` down this way."""
+    if weights is None or np.allclose(weights, 1.0) or np.size(probs) == 0:
+        return np.asarray(probs, np.float32)
+    q = np.asarray(probs, np.float64) * np.asarray(weights, np.float64)
     return (q / q.sum(axis=-1, keepdims=True)).astype(np.float32)
 
 
@@ -190,7 +199,13 @@ class ModelRunner:
         self.spec = D.WindowSpec.from_dict(self.info["window"])
         report = self.model_dir / "report" / "metrics.json"
         self.metrics: dict = json.loads(report.read_text()) if report.is_file() else {}
-        self.temperature = float(self.info.get("calibration", {}).get("temperature", 1.0))
+        calibration = self.info.get("calibration", {})
+        self.temperature = float(calibration.get("temperature", 1.0))
+        self.class_weights = {c: float(w) for c, w in calibration.get("class_weights", {}).items()}
+        unknown = set(self.class_weights) - set(self.classes)
+        if unknown:
+            raise ValueError(f"{self.model_dir / 'model.json'}: class_weights name unknown classes {sorted(unknown)}")
+        self._weights = (np.array([self.class_weights.get(c, 1.0) for c in self.classes]) if self.class_weights else None)
         self._lock = threading.Lock()
         if engine == "auto" and self.info.get("engine"):
             engine = self.info["engine"]
@@ -229,9 +244,13 @@ class ModelRunner:
         with self._lock:
             return engine(x)
 
+    def calibrate(self, probs: np.ndarray) -> np.ndarray:
+        """The model's own probabilities -> the served ones: the temperature, then the class weights (``model.json``)."""
+        return reweight(apply_temperature(probs, self.temperature), self._weights)
+
     def probabilities(self, windows: np.ndarray) -> np.ndarray:
-        """Calibrated probabilities: :meth:`predict` with the model's temperature applied."""
-        return apply_temperature(self.predict(windows), self.temperature)
+        """Calibrated probabilities of preprocessed windows (:meth:`predict`, then :meth:`calibrate`)."""
+        return self.calibrate(self.predict(windows))
 
     def classify(self, sequences: Sequence[tuple[np.ndarray, float]]) -> np.ndarray:
         """Raw sequences ``[(keypoints (T, 17, 3) pixels, fps), ...]`` -> calibrated probabilities ``(N, classes)``."""

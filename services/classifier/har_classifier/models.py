@@ -9,6 +9,8 @@
   learnable edge importance, temporal convolution, residual connections.
 
 Every model first adds per-joint velocities (:class:`MotionFeatures`), so they see position and motion.
+:func:`build_ensemble` joins trained models of one architecture (different seeds) into one graph that
+averages their probabilities (``train --members N``).
 """
 
 from __future__ import annotations
@@ -233,6 +235,19 @@ def build_tcn(num_classes: int, length: int = 32, widths=(128, 128, 160)) -> ker
 
 
 BUILDERS = {"tcn": build_tcn, "stgcn": build_stgcn, "resnet3d": build_resnet3d, "cnn_lstm": build_cnn_lstm}
+
+
+def build_ensemble(members, length: int) -> keras.Model:
+    """One model whose output is the mean of the ``members``' probabilities (same classes, same input window).
+
+    Averaging a few independently seeded trainings evens out how much each one's errors depend on
+    its seed, which with four training people is a lot (docs/classifier.md); it is served, exported
+    and calibrated like any single model.
+    """
+    inp = keras.Input((length, NUM_JOINTS, 3), name="keypoints")
+    # Renamed copies, so that the members' layers live under distinct names inside the saved file.
+    nets = [keras.Model(m.inputs[0], m.outputs[0], name=f"member_{i}") for i, m in enumerate(members)]
+    return keras.Model(inp, layers.Average(name="mean_probabilities")([net(inp) for net in nets]), name="ensemble")
 
 
 def build_model(name: str, num_classes: int, length: int) -> keras.Model:

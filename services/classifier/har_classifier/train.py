@@ -44,7 +44,9 @@ class TrainConfig:
     label_smoothing: float = 0.1
     other_ratio: float = 2.0  # windows of the rejection class per epoch, as a multiple of the mean class's
     stretch: float = 0.0  # x and y scaled apart within 1 +- stretch (augmentation; 0: off)
+    other_weight: float = 1.0  # prior weight of ``other`` at inference (chosen by tools/inner_cv.py; training is unchanged)
     seed: int = SEED_DEFAULT
+    members: int = 1  # more than 1: that many trainings (seeds seed, seed+1, ...) averaged in one model
     window: dict = field(default_factory=lambda: D.WindowSpec().to_dict())
     limit: int | None = None  # keep at most this many training samples per class (smoke tests)
     threads: int = 2
@@ -87,6 +89,58 @@ def prepare(cfg: TrainConfig):
 
 
 def train(cfg: TrainConfig, verbose: int | None = None) -> Path:
+    """Train ``cfg.model`` into ``cfg.out``; with ``cfg.members`` > 1, train that many and average them."""
+    if cfg.members < 1:
+        raise ValueError(f"--members must be at least 1, not {cfg.members}")
+    if cfg.members == 1:
+        return _train_one(cfg, verbose)
+    import tempfile
+    from dataclasses import replace
+
+    t0 = time.time()
+    with tempfile.TemporaryDirectory(prefix="har-members-") as tmp:
+        dirs = []
+        for k in range(cfg.members):
+            print(f"member {k + 1} of {cfg.members} (seed {cfg.seed + k})", flush=True)
+            member = replace(cfg, members=1, seed=cfg.seed + k, out=str(Path(tmp) / f"member-{k + 1}"))
+            dirs.append(_train_one(member, verbose, export_graphs=False))
+        return _combine(cfg, dirs, t0)
+
+
+def _combine(cfg: TrainConfig, member_dirs: list[Path], t0: float) -> Path:
+    """The members' ensemble in ``cfg.out``: one graph, its own temperature, the first member's curves."""
+    configure_tf(cfg.seed, cfg.threads)
+    from .inference import export, load_keras
+    from .models import build_ensemble
+
+    _, _, _, val_s, spec = prepare(cfg)
+    infos = [json.loads((d / "model.json").read_text()) for d in member_dirs]
+    model = build_ensemble([load_keras(d) for d in member_dirs], spec.length)
+    x_val = D.preprocess_batch([(s.keypoints, s.fps) for s in val_s], spec)
+    y_val = D.labels_to_index(val_s, cfg.classes)
+    temperature, nll_before, nll_after = fit_temperature(model.predict(x_val, batch_size=256, verbose=0), y_val)
+    print(f"ensemble of {len(member_dirs)}: temperature {temperature:.3f}: validation NLL {nll_before:.3f} -> {nll_after:.3f}", flush=True)
+    out = Path(cfg.out)
+    out.mkdir(parents=True, exist_ok=True)
+    model.save(out / "model.keras")
+    history = json.loads((member_dirs[0] / "history.json").read_text())
+    history["members_best_epoch"] = [i["best_epoch"] for i in infos]
+    (out / "history.json").write_text(json.dumps(history, indent=1))
+    info = {**infos[0], "name": out.name, "parameters": int(model.count_params()),
+            "training": {k: v for k, v in cfg.__dict__.items() if k not in ("out", "threads")},
+            "members": [{"seed": i["training"]["seed"], "best_epoch": i["best_epoch"], "train_seconds": i["train_seconds"]}
+                        for i in infos],
+            "calibration": {**infos[0]["calibration"], "temperature": round(temperature, 4),
+                            "val_nll_before": round(nll_before, 4), "val_nll_after": round(nll_after, 4)},
+            "train_seconds": round(time.time() - t0, 1)}
+    (out / "model.json").write_text(json.dumps(info, indent=1))
+    for fmt, result in export(out, NO_EXPORT.get(cfg.model, ("tflite", "onnx"))).items():
+        print(f"export {fmt}: {result}", flush=True)
+    print(f"saved the ensemble of {len(member_dirs)} in {out} ({time.time() - t0:.0f}s)", flush=True)
+    return out
+
+
+def _train_one(cfg: TrainConfig, verbose: int | None = None, export_graphs: bool = True) -> Path:
     tf = configure_tf(cfg.seed, cfg.threads)
     import keras
 
@@ -95,6 +149,8 @@ def train(cfg: TrainConfig, verbose: int | None = None) -> Path:
     t0 = time.time()
     records, split, train_s, val_s, spec = prepare(cfg)
     classes = list(cfg.classes)
+    if not cfg.other_weight > 0:
+        raise ValueError(f"--other-weight must be above 0, not {cfg.other_weight}")
     missing = [c for c in classes if not any(s.label == c for s in train_s)]
     if missing:
         raise ValueError(f"no training data for class(es) {missing}")
@@ -215,7 +271,8 @@ def train(cfg: TrainConfig, verbose: int | None = None) -> Path:
         **({"engine": "tf"} if cfg.model in NO_EXPORT else {}),
         "best_epoch": best.best_epoch + 1,
         "calibration": {"temperature": round(temperature, 4), "fitted_on": "validation side (negative log-likelihood)",
-                        "val_nll_before": round(nll_before, 4), "val_nll_after": round(nll_after, 4)},
+                        "val_nll_before": round(nll_before, 4), "val_nll_after": round(nll_after, 4),
+                        **({"class_weights": {D.OTHER: cfg.other_weight}} if cfg.other_weight != 1.0 and D.OTHER in classes else {})},
         "train_seconds": round(time.time() - t0, 1),
     }
     (out / "model.json").write_text(json.dumps(info, indent=1))
@@ -225,7 +282,7 @@ def train(cfg: TrainConfig, verbose: int | None = None) -> Path:
 
     # resnet3d: TFLite's and ONNX Runtime's Conv3D measured 2-8x slower than tf.function at every batch size
     # (docs/classifier.md), so it ships the Keras weights only and pins the tf engine.
-    for fmt, result in export(out, NO_EXPORT.get(cfg.model, ("tflite", "onnx"))).items():
+    for fmt, result in export(out, NO_EXPORT.get(cfg.model, ("tflite", "onnx")) if export_graphs else ()).items():
         print(f"export {fmt}: {result}", flush=True)
     print(f"best epoch {best.best_epoch + 1} (val balanced acc {best.best[0]:.3f}); saved {ckpt} "
           f"in {time.time() - t0:.0f}s", flush=True)
@@ -249,7 +306,8 @@ def fit_temperature(probs: np.ndarray, y: np.ndarray) -> tuple[float, float, flo
 def config_from_args(args) -> TrainConfig:
     cfg = TrainConfig()
     for k in ("model", "utd", "lzq", "protocol", "fold", "n_folds", "val", "epochs", "patience", "batch_size",
-              "learning_rate", "repeats", "seed", "limit", "threads", "label_smoothing", "other_ratio", "stretch", "val_subject"):
+              "learning_rate", "repeats", "seed", "limit", "threads", "label_smoothing", "other_ratio", "stretch", "val_subject",
+              "other_weight", "members"):
         v = getattr(args, k, None)
         if v is not None:
             setattr(cfg, k, v)
