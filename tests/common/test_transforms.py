@@ -6,7 +6,7 @@ from hypothesis.extra.numpy import arrays
 
 from har_common.transforms import (
     Compose, GaussianJitter, JointDropout, MaskLowConfidence, Normalize, RandomFlip, RandomRotateScale,
-    RandomStretch, Resample, SpeedChange, fit_length, flip, normalize, resample,
+    RandomLimbScale, RandomStretch, Resample, SpeedChange, fit_length, flip, normalize, resample, scale_limbs,
 )
 
 coords = st.floats(0, 2000, allow_nan=False, width=32)
@@ -131,6 +131,29 @@ def test_stretch_scales_axes_apart_and_keeps_missing_joints_missing():
     np.testing.assert_allclose(out[..., 0], kp[..., 0] * sx, rtol=1e-5)
     np.testing.assert_allclose(out[..., 1], kp[..., 1] * sy, rtol=1e-5)
     assert (out[:, 3] == 0).all() and (out[..., 2] == kp[..., 2]).all()
+
+
+def test_scale_limbs_moves_each_bone_and_what_hangs_below_it():
+    kp = np.random.default_rng(3).uniform(-1, 1, (6, 17, 3)).astype(np.float32)
+    kp[..., 2] = 1
+    kp[:, 10] = 0  # the right wrist missing
+    out = scale_limbs(kp, {"upper_arm": 1.2, "shin": 0.8})
+    bone = lambda a, i, j: a[:, j, :2] - a[:, i, :2]  # noqa: E731
+    np.testing.assert_allclose(bone(out, 5, 7), 1.2 * bone(kp, 5, 7), rtol=1e-5, atol=1e-6)   # upper arm longer
+    np.testing.assert_allclose(bone(out, 7, 9), bone(kp, 7, 9), atol=1e-6)                    # forearm kept, moved along
+    np.testing.assert_allclose(bone(out, 13, 15), 0.8 * bone(kp, 13, 15), rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(out[:, [0, 1, 2, 3, 4, 5, 6, 11, 12, 13, 14]], kp[:, [0, 1, 2, 3, 4, 5, 6, 11, 12, 13, 14]])
+    assert (out[:, 10] == 0).all() and (out[..., 2] == kp[..., 2]).all()
+
+
+def test_random_limb_scale_is_seeded_and_symmetric():
+    kp = np.random.default_rng(4).uniform(-1, 1, (4, 17, 3)).astype(np.float32)
+    kp[..., 2] = 1
+    a = RandomLimbScale(0.15, seed=5)({"keypoints": kp})["keypoints"]
+    b = RandomLimbScale(0.15, seed=5)({"keypoints": kp})["keypoints"]
+    assert np.array_equal(a, b) and not np.allclose(a, kp)
+    ratio = lambda i, j: np.linalg.norm(a[0, j, :2] - a[0, i, :2]) / np.linalg.norm(kp[0, j, :2] - kp[0, i, :2])  # noqa: E731
+    assert 0.85 <= ratio(11, 13) <= 1.15 and np.isclose(ratio(11, 13), ratio(12, 14), rtol=1e-4)  # both thighs alike
 
 
 def test_mask_low_confidence():

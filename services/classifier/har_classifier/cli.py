@@ -48,6 +48,8 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--other-weight", dest="other_weight", type=float,
                    help="prior weight of 'other' when the model is used: its probability is multiplied by this and all "
                         "renormalised (default 1; the default model's comes from tools/inner_cv.py --other-weights)")
+    t.add_argument("--limb-scale", dest="limb_scale", type=float,
+                   help="augmentation: upper arms, forearms, thighs and shins each scaled within 1 +- LIMB_SCALE (default 0: off)")
     t.add_argument("--stretch", type=float, help="augmentation: x and y scaled apart within 1 +- STRETCH (default 0: off)")
     t.add_argument("--seed", type=int)
     t.add_argument("--members", type=int, help="train this many models (seeds SEED, SEED+1, ...) and ship their average as one (default 1)")

@@ -33,7 +33,7 @@ import numpy as np
 from har_common.dataset import SequenceRecord, SkeletonDataset
 from har_common.importers.utd_mhad import ACTIONS as _UTD_ACTIONS
 from har_common.transforms import (
-    Compose, GaussianJitter, JointDropout, MaskLowConfidence, Normalize, RandomFlip, RandomRotateScale, RandomStretch,
+    Compose, GaussianJitter, JointDropout, MaskLowConfidence, Normalize, RandomFlip, RandomLimbScale, RandomRotateScale, RandomStretch,
     Resample, SpeedChange, fit_length, normalize, resample,
 )
 
@@ -406,9 +406,10 @@ def preprocess_batch(sequences: Sequence[tuple[np.ndarray, float]], spec: Window
     return out
 
 
-def augmenter(spec: WindowSpec, seed: int, stretch: float = 0.0) -> Compose:
+def augmenter(spec: WindowSpec, seed: int, stretch: float = 0.0, limb_scale: float = 0.0) -> Compose:
     """The training pipeline (shared transforms), seeded: speed, random crop, normalise, flip,
-    rotate/scale, stretch (x and y apart; off when ``stretch`` is 0), jitter, joint dropout."""
+    rotate/scale, stretch (x and y apart; off when ``stretch`` is 0), limb lengths (off when
+    ``limb_scale`` is 0), jitter, joint dropout."""
     rng = np.random.default_rng(seed)
     s = lambda: int(rng.integers(2**31))  # noqa: E731
     return Compose([
@@ -419,14 +420,15 @@ def augmenter(spec: WindowSpec, seed: int, stretch: float = 0.0) -> Compose:
         RandomFlip(0.5, seed=s()),
         RandomRotateScale(12.0, (0.85, 1.15), seed=s()),
         *([RandomStretch(stretch, seed=s())] if stretch else []),
+        *([RandomLimbScale(limb_scale, seed=s())] if limb_scale else []),
         GaussianJitter(0.03, seed=s()),
         JointDropout(0.08, p=0.7, seed=s()),
     ])
 
 
-def augment(samples: Sequence[Sample], spec: WindowSpec, seed: int, stretch: float = 0.0) -> np.ndarray:
+def augment(samples: Sequence[Sample], spec: WindowSpec, seed: int, stretch: float = 0.0, limb_scale: float = 0.0) -> np.ndarray:
     """Augmented model inputs for ``samples``; the same ``seed`` gives the same arrays."""
-    pipeline = augmenter(spec, seed, stretch)
+    pipeline = augmenter(spec, seed, stretch, limb_scale)
     rng = np.random.default_rng(seed + 1)
     out = np.empty((len(samples), spec.length, 17, 3), np.float32)
     for i, smp in enumerate(samples):

@@ -21,6 +21,9 @@ from . import data as D
 
 SEED_DEFAULT = 7
 NO_EXPORT = {"resnet3d": ()}  # architectures served by tf.function only (measured)
+# An ensemble ships TFLite only: ONNX Runtime measured slower for the two-TCN graph at batches of 1 and 64
+# (benchmarks/classifier_bench.py), and its file would double the folder's size for nothing.
+ENSEMBLE_EXPORT = ("tflite",)
 
 
 @dataclass
@@ -44,6 +47,7 @@ class TrainConfig:
     label_smoothing: float = 0.1
     other_ratio: float = 2.0  # windows of the rejection class per epoch, as a multiple of the mean class's
     stretch: float = 0.0  # x and y scaled apart within 1 +- stretch (augmentation; 0: off)
+    limb_scale: float = 0.0  # limb bone lengths scaled within 1 +- limb_scale (augmentation; 0: off)
     other_weight: float = 1.0  # prior weight of ``other`` at inference (chosen by tools/inner_cv.py; training is unchanged)
     seed: int = SEED_DEFAULT
     members: int = 1  # more than 1: that many trainings (seeds seed, seed+1, ...) averaged in one model
@@ -118,15 +122,18 @@ def _combine(cfg: TrainConfig, member_dirs: list[Path], t0: float) -> Path:
     model = build_ensemble([load_keras(d) for d in member_dirs], spec.length)
     x_val = D.preprocess_batch([(s.keypoints, s.fps) for s in val_s], spec)
     y_val = D.labels_to_index(val_s, cfg.classes)
-    temperature, nll_before, nll_after = fit_temperature(model.predict(x_val, batch_size=256, verbose=0), y_val)
-    print(f"ensemble of {len(member_dirs)}: temperature {temperature:.3f}: validation NLL {nll_before:.3f} -> {nll_after:.3f}", flush=True)
+    p_val = model.predict(x_val, batch_size=256, verbose=0)
+    pred = p_val.argmax(1)
+    balanced = float(np.mean([(pred[y_val == k] == k).mean() for k in range(len(cfg.classes)) if (y_val == k).any()]))
+    temperature, nll_before, nll_after = fit_temperature(p_val, y_val)
+    print(f"ensemble of {len(member_dirs)}: val balanced acc {balanced:.3f}; temperature {temperature:.3f}: validation NLL {nll_before:.3f} -> {nll_after:.3f}", flush=True)
     out = Path(cfg.out)
     out.mkdir(parents=True, exist_ok=True)
     model.save(out / "model.keras")
     history = json.loads((member_dirs[0] / "history.json").read_text())
     history["members_best_epoch"] = [i["best_epoch"] for i in infos]
     (out / "history.json").write_text(json.dumps(history, indent=1))
-    info = {**infos[0], "name": out.name, "parameters": int(model.count_params()),
+    info = {**infos[0], "name": out.name, "parameters": int(model.count_params()), "val_balanced_accuracy": round(balanced, 4),
             "training": {k: v for k, v in cfg.__dict__.items() if k not in ("out", "threads")},
             "members": [{"seed": i["training"]["seed"], "best_epoch": i["best_epoch"], "train_seconds": i["train_seconds"]}
                         for i in infos],
@@ -134,7 +141,8 @@ def _combine(cfg: TrainConfig, member_dirs: list[Path], t0: float) -> Path:
                             "val_nll_before": round(nll_before, 4), "val_nll_after": round(nll_after, 4)},
             "train_seconds": round(time.time() - t0, 1)}
     (out / "model.json").write_text(json.dumps(info, indent=1))
-    for fmt, result in export(out, NO_EXPORT.get(cfg.model, ("tflite", "onnx"))).items():
+    (out / "model.onnx").unlink(missing_ok=True)  # a stale single model's export must not be served
+    for fmt, result in export(out, NO_EXPORT.get(cfg.model, ENSEMBLE_EXPORT)).items():
         print(f"export {fmt}: {result}", flush=True)
     print(f"saved the ensemble of {len(member_dirs)} in {out} ({time.time() - t0:.0f}s)", flush=True)
     return out
@@ -197,7 +205,7 @@ def _train_one(cfg: TrainConfig, verbose: int | None = None, export_graphs: bool
         def __getitem__(self, i):
             idx = self.index[i * cfg.batch_size:(i + 1) * cfg.batch_size]
             x = D.augment([train_s[j] for j in idx], spec, seed=int(np.random.default_rng([cfg.seed, self.epoch, i]).integers(2**31)),
-                          stretch=cfg.stretch)
+                          stretch=cfg.stretch, limb_scale=cfg.limb_scale)
             return x, y_onehot[idx], w_train[idx]
 
         def on_epoch_end(self):
@@ -307,7 +315,7 @@ def config_from_args(args) -> TrainConfig:
     cfg = TrainConfig()
     for k in ("model", "utd", "lzq", "protocol", "fold", "n_folds", "val", "epochs", "patience", "batch_size",
               "learning_rate", "repeats", "seed", "limit", "threads", "label_smoothing", "other_ratio", "stretch", "val_subject",
-              "other_weight", "members"):
+              "other_weight", "members", "limb_scale"):
         v = getattr(args, k, None)
         if v is not None:
             setattr(cfg, k, v)

@@ -302,6 +302,48 @@ class RandomStretch(_Random):
         return {**sample, "keypoints": mask_missing(kp)}
 
 
+# Limb bones of COCO-17 as (parent, child), parents before children; both sides of a bone kind share a factor.
+_LIMB_BONES = {
+    "upper_arm": ((5, 7), (6, 8)), "forearm": ((7, 9), (8, 10)),
+    "thigh": ((11, 13), (12, 14)), "shin": ((13, 15), (14, 16)),
+}
+
+
+def scale_limbs(kp: np.ndarray, factors: dict[str, float], layout: Layout = COCO17) -> np.ndarray:
+    """Lengthen or shorten the limbs of a COCO-17 skeleton: each bone kind of :data:`_LIMB_BONES` (``upper_arm``,
+    ``forearm``, ``thigh``, ``shin``) by its factor, on both sides, every joint below it moving along.
+    The trunk and head stay where they are; a bone with a missing end is left as it is."""
+    if layout is not COCO17:
+        raise ValueError("scale_limbs needs the COCO-17 layout")
+    kp = mask_missing(kp)
+    out = kp.copy()
+    ok = kp[..., 2] > 0
+    shift = np.zeros(kp.shape[:-1] + (2,), np.float32)  # how far each joint has moved so far
+    for kind in ("upper_arm", "forearm", "thigh", "shin"):  # parents before children
+        f = float(factors.get(kind, 1.0))
+        for parent, child in _LIMB_BONES[kind]:
+            both = (ok[..., parent] & ok[..., child])[..., None]
+            bone = kp[..., child, :2] - kp[..., parent, :2]
+            shift[..., child, :] = shift[..., parent, :] + np.where(both, (f - 1.0) * bone, 0.0)
+    out[..., :2] += shift * ok[..., None]
+    return mask_missing(out)
+
+
+class RandomLimbScale(_Random):
+    """Each limb bone kind (upper arm, forearm, thigh, shin) scaled by a factor within ``1 +- amount``, the same
+    on both sides: other body proportions than the training people's. Apply after Normalize (COCO-17)."""
+
+    def __init__(self, amount: float = 0.15, p: float = 1.0, seed: int | None = None):
+        super().__init__(p, seed)
+        self.amount = amount
+
+    def __call__(self, sample: Sample) -> Sample:
+        if not self._fires():
+            return sample
+        factors = {k: float(self._rng.uniform(1.0 - self.amount, 1.0 + self.amount)) for k in _LIMB_BONES}
+        return {**sample, "keypoints": scale_limbs(sample["keypoints"], factors)}
+
+
 class GaussianJitter(_Random):
     """Add Gaussian noise of ``sigma`` (normalised units: torso lengths) to visible joints."""
 
