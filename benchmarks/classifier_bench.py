@@ -3,7 +3,7 @@
 
 1. In process, batches of 64 windows: windows/s of the preprocessing (vectorised, and one sequence
    at a time for comparison), of the model alone (each engine), and of the service's whole path
-   (preprocessing + the auto-chosen engines + temperature: what a /v1/classify batch costs).
+   (preprocessing + the auto-chosen engines + calibration: what a /v1/classify batch costs).
 2. Over HTTP on loopback: starts ``uvicorn har_classifier.main:app`` itself, then p50/p99 latency of
    ``POST /v1/classify`` with one window, bounded loops.
 
@@ -79,7 +79,7 @@ def in_process(model: str, batch: int) -> None:
     runner.warm_up()
     full = rate(lambda: runner.classify(seqs), batch)
     single = rate(lambda: runner.classify(seqs[:1]), 1)
-    print(f"{model:9s} auto   : batches of {batch}: {full:8.0f} windows/s (preprocessing + model + temperature); "
+    print(f"{model:9s} auto   : batches of {batch}: {full:8.0f} windows/s (preprocessing + model + calibration); "
           f"single window {1000 / single:.2f} ms; engine {runner.engine_description()} {load()}")
 
 

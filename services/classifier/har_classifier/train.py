@@ -3,6 +3,8 @@ best checkpoint by the validation metric, a progress display, deterministic with
 
 The model folder it writes holds ``model.keras`` (best weights), ``model.json`` (classes, window,
 layout, training settings and data summary) and ``history.json`` (per-epoch curves for the report).
+With ``members`` > 1 it trains that many seeds one after the other and writes their average as one
+model (:func:`har_classifier.models.build_ensemble`), calibrated on the validation side as a whole.
 """
 
 from __future__ import annotations
