@@ -134,7 +134,7 @@ describe('Player', () => {
     render(<Player analysis={{ ...example, segments: [] }} sources={sources} />);
     expect(screen.getByText(/these come from the per-frame labels/)).toBeTruthy();
     const labels = within(screen.getByTestId('timeline')).getAllByRole('button').map((b) => b.dataset.label);
-    expect(labels).toEqual(['falling']); // the example's per-frame labels: 3 uncertain, then falling
+    expect(labels).toEqual(['running']); // the example's per-frame labels: 3 uncertain, then running
   });
 });
 
