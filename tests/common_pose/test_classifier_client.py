@@ -55,6 +55,20 @@ def test_status_backoff_and_recovery():
     assert ClassifierClient(None).status == "off"
 
 
+def test_forced_spec_fetch_ignores_the_backoff():
+    """The start-up watch (force=True) finds a classifier that came up while the client was backing off."""
+    h = Handler()
+    h.up = False
+    c = ClassifierClient("http://clf", transport=httpx.MockTransport(h), async_transport=httpx.MockTransport(h),
+                         backoff_s=(30.0, 60.0))
+    assert asyncio.run(c.afetch_spec()) is None and c.status == "unavailable"
+    h.up = True
+    n = len(h.calls)
+    assert asyncio.run(c.afetch_spec()) is None and len(h.calls) == n   # backing off: not asked
+    assert asyncio.run(c.afetch_spec(force=True)).window == 4 and c.status == "ok"
+    assert ClassifierClient(None).status == "off" and asyncio.run(ClassifierClient(None).afetch_spec(force=True)) is None
+
+
 def person():
     kp = np.zeros((17, 3), np.float32)
     kp[:, :2], kp[:, 2] = 50.0, 0.9

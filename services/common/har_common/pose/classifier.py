@@ -141,8 +141,11 @@ class ClassifierClient:
             self._failed_now(exc, time.perf_counter() - t0)
         return self.spec
 
-    async def afetch_spec(self) -> ModelSpec | None:
-        if self.spec is not None or not self._ready_to_try():
+    async def afetch_spec(self, force: bool = False) -> ModelSpec | None:
+        """:meth:`fetch_spec` on the event loop; ``force`` asks even while backing off (the start-up
+        watch polls every few seconds, so that a classifier still warming up is picked up at once
+        instead of after a back-off grown to its cap)."""
+        if self.spec is not None or not self.enabled or not (force or self._ready_to_try()):
             return self.spec
         t0 = time.perf_counter()
         try:

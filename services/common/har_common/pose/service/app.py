@@ -44,7 +44,7 @@ def create_app(backend_factory: BackendFactory, settings: PoseServiceSettings, *
 
     async def _classifier_watch() -> None:
         while st.classifier.enabled and st.classifier.spec is None:
-            await st.classifier.afetch_spec()
+            await st.classifier.afetch_spec(force=True)
             await asyncio.sleep(2.0)
 
     @asynccontextmanager
