@@ -83,6 +83,11 @@ def test_inner_cv_scores_the_held_out_subject(tmp_path, shared):
     assert result["trials"] == len(y) and 0 <= result["utd8_accuracy"] <= 1 and len(result["per_subject_utd8"]) == 1
     with pytest.raises(ValueError, match="inner"):
         inner_cv.held_out_predictions(Path(__file__).resolve().parents[2] / "services/classifier/models/tcn")
+    info = json.loads((out / "model.json").read_text())
+    info["calibration"]["class_weights"] = {"other": 0.3}  # the sweep would weigh it twice: refused
+    (out / "model.json").write_text(json.dumps(info))
+    with pytest.raises(ValueError, match="sweeps"):
+        inner_cv.held_out_predictions(out)
 
 
 def test_train_ensemble_of_members(tmp_path, shared):

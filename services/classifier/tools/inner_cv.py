@@ -49,6 +49,8 @@ def held_out_predictions(model_dir: Path):
     tr = runner.info["training"]
     if tr["protocol"] != "inner":
         raise ValueError(f"{model_dir} was not trained with --protocol inner")
+    if runner.class_weights:
+        raise ValueError(f"{model_dir} was trained with class weights; inner_cv.py sweeps other's weight itself (--other-weights)")
     records = D.load_sources(DEFAULT_UTD, DEFAULT_LZQ, (), runner.classes)
     split = D.split_records(records, "inner", tr["fold"], tr["n_folds"], val=tr["val"], val_subject=tr.get("val_subject"))
     samples = [s for s in D.make_samples(split.test, runner.spec, train=False) if s.dataset == "utd_mhad"]
@@ -99,6 +101,8 @@ def main() -> int:
     p.add_argument("train_args", nargs=argparse.REMAINDER, help="-- then the train options to compare")
     a = p.parse_args()
     args = [x for x in a.train_args if x != "--"]
+    if any(x.startswith("--other-weight") for x in args):
+        p.error("leave --other-weight out of the train options: every run scores the weights of --other-weights")
     root = Path(a.root) / a.name
     if a.combine:
         runs = [predictions(Path(a.root) / n) for n in a.combine]
