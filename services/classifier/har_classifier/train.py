@@ -98,6 +98,8 @@ def train(cfg: TrainConfig, verbose: int | None = None) -> Path:
     """Train ``cfg.model`` into ``cfg.out``; with ``cfg.members`` > 1, train that many and average them."""
     if cfg.members < 1:
         raise ValueError(f"--members must be at least 1, not {cfg.members}")
+    if not cfg.other_weight > 0:
+        raise ValueError(f"--other-weight must be above 0, not {cfg.other_weight}")
     if cfg.members == 1:
         return _train_one(cfg, verbose)
     import tempfile
@@ -125,8 +127,7 @@ def _combine(cfg: TrainConfig, member_dirs: list[Path], t0: float) -> Path:
     x_val = D.preprocess_batch([(s.keypoints, s.fps) for s in val_s], spec)
     y_val = D.labels_to_index(val_s, cfg.classes)
     p_val = model.predict(x_val, batch_size=256, verbose=0)
-    pred = p_val.argmax(1)
-    balanced = float(np.mean([(pred[y_val == k] == k).mean() for k in range(len(cfg.classes)) if (y_val == k).any()]))
+    balanced = balanced_accuracy(p_val.argmax(1), y_val, len(cfg.classes))
     temperature, nll_before, nll_after = fit_temperature(p_val, y_val)
     print(f"ensemble of {len(member_dirs)}: val balanced acc {balanced:.3f}; temperature {temperature:.3f}: validation NLL {nll_before:.3f} -> {nll_after:.3f}", flush=True)
     out = Path(cfg.out)
@@ -159,8 +160,6 @@ def _train_one(cfg: TrainConfig, verbose: int | None = None, export_graphs: bool
     t0 = time.time()
     records, split, train_s, val_s, spec = prepare(cfg)
     classes = list(cfg.classes)
-    if not cfg.other_weight > 0:
-        raise ValueError(f"--other-weight must be above 0, not {cfg.other_weight}")
     missing = [c for c in classes if not any(s.label == c for s in train_s)]
     if missing:
         raise ValueError(f"no training data for class(es) {missing}")
@@ -232,8 +231,7 @@ def _train_one(cfg: TrainConfig, verbose: int | None = None, export_graphs: bool
         def on_epoch_end(self, epoch, logs=None):
             p = self.model.predict(x_val, batch_size=256, verbose=0)
             pred = p.argmax(1)
-            recalls = [float((pred[y_val == k] == k).mean()) for k in range(len(classes)) if (y_val == k).any()]
-            bal = float(np.mean(recalls))
+            bal = balanced_accuracy(pred, y_val, len(classes))
             loss = float(-np.log(np.clip(p[np.arange(len(y_val)), y_val], 1e-7, 1)).mean())
             logs["val_balanced_accuracy"], logs["val_loss"] = bal, loss
             logs["val_accuracy"] = float((pred == y_val).mean())
@@ -297,6 +295,11 @@ def _train_one(cfg: TrainConfig, verbose: int | None = None, export_graphs: bool
     print(f"best epoch {best.best_epoch + 1} (val balanced acc {best.best[0]:.3f}); saved {ckpt} "
           f"in {time.time() - t0:.0f}s", flush=True)
     return out
+
+
+def balanced_accuracy(pred: np.ndarray, y: np.ndarray, n_classes: int) -> float:
+    """Mean recall over the classes present in ``y`` (the checkpoint metric)."""
+    return float(np.mean([(pred[y == k] == k).mean() for k in range(n_classes) if (y == k).any()]))
 
 
 def fit_temperature(probs: np.ndarray, y: np.ndarray) -> tuple[float, float, float]:

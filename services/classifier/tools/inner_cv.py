@@ -43,7 +43,7 @@ def held_out_predictions(model_dir: Path):
     from har_classifier import data as D
     from har_classifier.cli import DEFAULT_LZQ, DEFAULT_UTD
     from har_classifier.evaluate import predict_samples
-    from har_classifier.inference import ModelRunner, apply_temperature
+    from har_classifier.inference import ModelRunner
 
     runner = ModelRunner(model_dir, engine="tf")
     tr = runner.info["training"]
@@ -54,7 +54,7 @@ def held_out_predictions(model_dir: Path):
     records = D.load_sources(DEFAULT_UTD, DEFAULT_LZQ, (), runner.classes)
     split = D.split_records(records, "inner", tr["fold"], tr["n_folds"], val=tr["val"], val_subject=tr.get("val_subject"))
     samples = [s for s in D.make_samples(split.test, runner.spec, train=False) if s.dataset == "utd_mhad"]
-    probs = apply_temperature(predict_samples(runner, samples), runner.temperature)
+    probs = runner.calibrate(predict_samples(runner, samples))  # the temperature (class weights are refused above)
     return D.labels_to_index(samples, runner.classes), probs, runner.classes
 
 
