@@ -89,6 +89,20 @@ def test_cross_subject_and_time_block_split():
         D.split_records(recs, "inner", fold=2)
 
 
+def test_extra_viewpoints_only_train():
+    recs = [_rec("boxing", f"s{s}", meta={"trial": t, **({"yaw": y} if y else {})})
+            for s in range(1, 9) for t in (1, 2, 3) for y in (0.0, -30.0, 30.0)]
+    for protocol, fold, val in (("cross-subject", 0, "trial"), ("cross-subject", 0, "subject"), ("kfold", 1, "trial"),
+                                ("inner", 3, "trial")):
+        s = D.split_records(recs, protocol, fold, val=val)
+        assert not any(r.meta.get("yaw") for r in s.val + s.test), (protocol, val)
+        assert s.test and s.val
+        # Each real trial that trains brings its two turned copies; nothing else does.
+        real = {(r.subject, r.meta["trial"]) for r in s.train if not r.meta.get("yaw")}
+        turned = [(r.subject, r.meta["trial"]) for r in s.train if r.meta.get("yaw")]
+        assert sorted(turned) == sorted(list(real) * 2), (protocol, val)
+
+
 def test_other_class_loaded_from_utd(shared):
     recs = D.load_sources(shared("data", "skeletons", "utd_mhad"), None)
     by_label = {}

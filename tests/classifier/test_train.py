@@ -61,6 +61,25 @@ def test_train_tcn_with_stretch_and_held_out_subject(tmp_path, shared):
     assert (out / "model.tflite").is_file() and (out / "model.onnx").is_file()
 
 
+def test_yaw_option_adds_viewpoints_to_the_train_side_only(shared):
+    from har_classifier.cli import build_parser
+    from har_classifier.train import config_from_args, prepare
+
+    parser = build_parser()
+    args = parser.parse_args(["train", "--model", "tcn", "--yaw=-30,30", "--utd", str(shared("data", "skeletons", "utd_mhad")),
+                              "--lzq", ""])
+    cfg = config_from_args(args)
+    assert cfg.yaws == [-30.0, 30.0]
+    _, split, train_s, val_s, _ = prepare(cfg)
+    turned = [r for r in split.train if r.meta.get("yaw")]
+    assert len(turned) == 2 * sum(1 for r in split.train if not r.meta.get("yaw")) > 0
+    assert not any("#yaw=" in s.source for s in val_s) and any("#yaw=" in s.source for s in train_s)
+    assert not any(r.meta.get("yaw") for r in split.test)
+    for bad in ("--yaw=0", "--yaw=-30,x", "--yaw=120"):
+        with pytest.raises(SystemExit):
+            parser.parse_args(["train", bad])
+
+
 def test_inner_cv_scores_the_held_out_subject(tmp_path, shared):
     """tools/inner_cv.py scores an inner fold (--protocol inner) on its held-out odd subject's UTD-MHAD trials only."""
     import importlib.util

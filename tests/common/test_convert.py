@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 
 from har_common.convert import (
-    from_kinect20, from_mediapipe33, from_openpose18, from_openpose18_normalized, mask_missing, project_kinect,
+    from_kinect20, from_mediapipe33, from_openpose18, from_openpose18_normalized, mask_missing, project_kinect, turn_kinect,
 )
 from har_common.layouts import COCO17, KINECT20, MEDIAPIPE33, OPENPOSE18
 
@@ -66,6 +66,26 @@ def test_kinect_projection_hand_checked():
     out = project_kinect(np.array([[0.5, 0.25, 2.0]]))
     np.testing.assert_allclose(out[0], (188.75, 174.375, 1.0))
     assert project_kinect(np.array([[0.1, 0.1, 0.0]]))[0].tolist() == [0.0, 0.0, 0.0]
+
+
+def test_turn_kinect_changes_the_viewpoint_only():
+    # Two shoulders 0.4 m apart, 2 m from the sensor, and an untracked joint.
+    xyz = np.array([[[0.2, 0.3, 2.0], [-0.2, 0.3, 2.0], [0.0, 0.0, 0.0]]] * 3)
+    assert (turn_kinect(xyz, 0.0) == xyz).all()
+    turned = turn_kinect(xyz, 30.0)
+    tracked = turned[:, :2]
+    # About the vertical axis through the subject: heights, the centre and the distance between the joints stay.
+    np.testing.assert_allclose(tracked[..., 1], 0.3)
+    np.testing.assert_allclose(tracked[:, :, [0, 2]].mean(axis=1), [[0.0, 2.0]] * 3, atol=1e-12)
+    np.testing.assert_allclose(np.linalg.norm(tracked[:, 0] - tracked[:, 1], axis=-1), 0.4)
+    # The subject's left (negative x) turns away from the sensor, and the projected shoulders come closer together.
+    assert (tracked[:, 1, 2] > 2.0).all() and (tracked[:, 0, 2] < 2.0).all()
+    width = lambda j: abs(project_kinect(j)[0, 0, 0] - project_kinect(j)[0, 1, 0])  # noqa: E731
+    assert width(turned) < width(xyz)
+    assert (turned[:, 2] == 0).all()                             # untracked stays untracked
+    np.testing.assert_allclose(turn_kinect(turn_kinect(xyz, 30.0), -30.0), xyz, atol=1e-12)
+    with pytest.raises(ValueError, match="T, J, 3"):
+        turn_kinect(np.zeros((20, 3)), 10.0)
 
 
 def test_kinect20_to_coco_missing_face_and_head_as_nose():

@@ -37,6 +37,26 @@ def test_utd_mhad_label_map_selects_actions(shared):
     assert len(records) == 32 + 31
 
 
+def test_utd_mhad_extra_viewpoints(shared):
+    pytest.importorskip("scipy")
+    from har_common.importers.utd_mhad import load_utd_mhad
+
+    folder = shared("data", "skeletons", "utd_mhad")
+    plain = load_utd_mhad(folder, {"a3": "handwaving"})
+    records = load_utd_mhad(folder, {"a3": "handwaving"}, yaws=(-30.0, 30.0))
+    assert len(records) == 3 * len(plain) == 96
+    trial = [r for r in records if r.source.split("#")[0].endswith("a3_s1_t3_skeleton.mat")]
+    assert [r.source.rsplit("/", 1)[1] for r in trial] == [
+        "a3_s1_t3_skeleton.mat", "a3_s1_t3_skeleton.mat#yaw=-30", "a3_s1_t3_skeleton.mat#yaw=30"]
+    assert [r.meta.get("yaw") for r in trial] == [None, -30.0, 30.0]
+    assert {r.subject for r in trial} == {"s1"} and {r.meta["trial"] for r in trial} == {3}
+    assert np.array_equal(trial[0].keypoints, plain[2].keypoints)  # the camera's own view is unchanged
+    # Turned 30 degrees either way, the shoulders are closer together in the image, and the heights barely move.
+    width = lambda r: np.median(np.abs(r.keypoints[:, 5, 0] - r.keypoints[:, 6, 0]))  # noqa: E731
+    assert width(trial[1]) < 0.95 * width(trial[0]) and width(trial[2]) < 0.95 * width(trial[0])
+    assert np.abs(np.median(trial[1].keypoints[:, 0, 1]) - np.median(trial[0].keypoints[:, 0, 1])) < 15
+
+
 def test_lzq_rows_cut_into_labelled_sequences(shared):
     folder = shared("data", "skeletons", "lzq_openpose2d")
     records = load_openpose_csv([folder / "data_under_scene.csv", folder / "data.csv"])

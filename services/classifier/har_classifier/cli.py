@@ -15,6 +15,16 @@ DEFAULT_UTD = SHARED / "data/skeletons/utd_mhad"
 DEFAULT_LZQ = SHARED / "data/skeletons/lzq_openpose2d"
 
 
+def _angles(text: str) -> list[float]:
+    try:
+        angles = [float(a) for a in text.split(",") if a.strip()]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected angles in degrees separated by commas, got {text!r}") from None
+    if not angles or any(not -90 <= a <= 90 or a == 0 for a in angles):
+        raise argparse.ArgumentTypeError(f"angles must be non-zero and within -90..90 degrees, got {text!r}")
+    return angles
+
+
 def _data_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--utd", default=str(DEFAULT_UTD), help="UTD-MHAD skeleton folder ('' to leave out; default: %(default)s)")
     p.add_argument("--lzq", default=str(DEFAULT_LZQ), help="LZQ OpenPose CSV folder ('' to leave out; default: %(default)s)")
@@ -50,6 +60,9 @@ def build_parser() -> argparse.ArgumentParser:
                         "renormalised (default 1; the default model's comes from tools/inner_cv.py --other-weights)")
     t.add_argument("--limb-scale", dest="limb_scale", type=float,
                    help="augmentation: upper arms, forearms, thighs and shins each scaled within 1 +- LIMB_SCALE (default 0: off)")
+    t.add_argument("--yaw", type=_angles, metavar="DEG[,DEG...]",
+                   help="augmentation: UTD-MHAD's 3D trials also train as seen from these viewpoints, the subject turned "
+                        "about the vertical axis by each angle (degrees, e.g. -30,30; default: the camera's own view only)")
     t.add_argument("--stretch", type=float, help="augmentation: x and y scaled apart within 1 +- STRETCH (default 0: off)")
     t.add_argument("--seed", type=int)
     t.add_argument("--members", type=int, help="train this many models (seeds SEED, SEED+1, ...) and ship their average as one (default 1)")

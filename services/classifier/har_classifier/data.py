@@ -10,7 +10,8 @@ Everything reads the shared package: the importers (:mod:`har_common.importers`)
   test) or k-fold by subject. Records without one (the LZQ rows) are split by contiguous time
   blocks per class: the rows of each class, in file order, are cut into blocks and whole blocks go
   to one side, so no window straddles train and test. The validation set is carved from the train
-  side only (a held-out train subject, and the tail of every train time block).
+  side only (a held-out train subject, and the tail of every train time block). Extra viewpoints
+  of the 3D UTD-MHAD trials (``load_sources(yaws=...)``) join the train side only.
 - **Windows.** Short records (UTD trials) are one sample each; long ones are cut into windows of the
   model's duration (non-overlapping for evaluation, overlapping and a little longer for training
   so that random crops and speed changes have room).
@@ -99,8 +100,10 @@ def load_sources(
     lzq_dir: str | Path | None = None,
     datasets: Sequence[str | Path] = (),
     classes: Sequence[str] = DEFAULT_CLASSES,
+    yaws: Sequence[float] = (),
 ) -> list[SequenceRecord]:
-    """Read the raw data sets and keep the records whose (mapped) label is in ``classes``."""
+    """Read the raw data sets and keep the records whose (mapped) label is in ``classes``. ``yaws``: extra
+    viewpoints of the 3D UTD-MHAD trials (degrees), for training only (:func:`split_records` keeps them there)."""
     from har_common.importers.openpose_csv import load_openpose_csv
     from har_common.importers.utd_mhad import load_utd_mhad
 
@@ -110,7 +113,7 @@ def load_sources(
         utd_map = {k: v for k, v in UTD_MAP.items() if v in wanted}
         if OTHER in wanted:
             utd_map.update({a: OTHER for a in UTD_OTHER})
-        records += load_utd_mhad(utd_dir, label_map=utd_map)
+        records += load_utd_mhad(utd_dir, label_map=utd_map, yaws=tuple(yaws))
     if lzq_dir:
         files = [Path(lzq_dir) / f for f in LZQ_FILES if (Path(lzq_dir) / f).is_file()]
         if not files:
@@ -229,12 +232,12 @@ def split_records(
         for r in group:
             last_trial[r.subject] = max(last_trial.get(r.subject, 0), int(r.meta.get("trial", 0) or 0))
         for r in group:
-            if is_test(r.subject):
-                split.test.append(r)
-            elif r.subject == held_out or (val == "trial" and int(r.meta.get("trial", 0) or 0) == last_trial[r.subject] > 1):
-                split.val.append(r)
-            else:
-                split.train.append(r)
+            side = ("test" if is_test(r.subject) else
+                    "val" if r.subject == held_out or (val == "trial" and int(r.meta.get("trial", 0) or 0) == last_trial[r.subject] > 1)
+                    else "train")
+            # A synthetic viewpoint (meta "yaw") only trains: validation and figures come from the real camera.
+            if side == "train" or not r.meta.get("yaw"):
+                getattr(split, side).append(r)
 
     # --- by contiguous time blocks, per class and source file set
     n_blocks = n_folds if protocol == "kfold" else 4

@@ -267,7 +267,10 @@ def _card(m: dict, info: dict, history: dict) -> str:
         f"- augmentation (shared `har_common.transforms`), each sample {tr.get('repeats')}x per epoch: speed change, random crop, "
         "flip (left/right swap), rotation and scale, "
         + (f"x and y stretched apart (within 1 +- {tr['stretch']:g}), " if tr.get("stretch") else "")
-        + "Gaussian jitter, joint dropout, occasional whole-limb dropout.",
+        + (f"limb lengths scaled (within 1 +- {tr['limb_scale']:g}), " if tr.get("limb_scale") else "")
+        + "Gaussian jitter, joint dropout, occasional whole-limb dropout"
+        + (f"; and each UTD-MHAD training trial also seen from turned viewpoints ({', '.join(f'{a:g}' for a in tr['yaws'])} degrees "
+           "about the vertical axis, projected from the 3D skeleton)" if tr.get("yaws") else "") + ".",
         "- calibration: one softmax temperature, chosen to minimise the validation negative log-likelihood, applied by the "
         "service (`temperature` in `model.json` and `GET /v1/models`)"
         + (f"; then the prior of `other` weighed x{tr['other_weight']:g} (`--other-weight`, chosen on held-out train "

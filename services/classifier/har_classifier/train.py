@@ -50,6 +50,7 @@ class TrainConfig:
     other_ratio: float = 2.0  # windows of the rejection class per epoch, as a multiple of the mean class's
     stretch: float = 0.0  # x and y scaled apart within 1 +- stretch (augmentation; 0: off)
     limb_scale: float = 0.0  # limb bone lengths scaled within 1 +- limb_scale (augmentation; 0: off)
+    yaws: list[float] = field(default_factory=list)  # extra viewpoints of the 3D UTD-MHAD trials (degrees; train side only)
     other_weight: float = 1.0  # prior weight of ``other`` at inference (chosen by tools/inner_cv.py; training is unchanged)
     seed: int = SEED_DEFAULT
     members: int = 1  # more than 1: that many trainings (seeds seed, seed+1, ...) averaged in one model
@@ -87,7 +88,7 @@ def _limit(samples: list[D.Sample], n: int | None, seed: int) -> list[D.Sample]:
 def prepare(cfg: TrainConfig):
     """Load, split and window the data: ``(split, train_samples, val_samples, spec)``."""
     spec = D.WindowSpec.from_dict(cfg.window)
-    records = D.load_sources(cfg.utd, cfg.lzq, cfg.datasets, cfg.classes)
+    records = D.load_sources(cfg.utd, cfg.lzq, cfg.datasets, cfg.classes, yaws=cfg.yaws)
     split = D.split_records(records, cfg.protocol, cfg.fold, cfg.n_folds, val=cfg.val, val_subject=cfg.val_subject)
     train = _limit(D.make_samples(split.train, spec, train=True), cfg.limit, cfg.seed)
     val = _limit(D.make_samples(split.val, spec, train=False), cfg.limit, cfg.seed)
@@ -325,6 +326,8 @@ def config_from_args(args) -> TrainConfig:
         if v is not None:
             setattr(cfg, k, v)
     cfg.datasets = list(args.dataset or [])
+    if getattr(args, "yaw", None):
+        cfg.yaws = args.yaw
     if args.classes:
         cfg.classes = [c.strip() for c in args.classes.split(",") if c.strip()]
     cfg.out = args.out or f"services/classifier/models/{cfg.model}"

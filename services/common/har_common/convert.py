@@ -9,8 +9,8 @@ Example:
     >>> import numpy as np
     >>> from har_common.convert import from_openpose18
     >>> frame = np.zeros((18, 3)); frame[0] = (320, 100, 0.9)   # nose only
-    >>> from_openpose18(frame)[0].tolist()
-    [320.0, 100.0, 0.8999999761581497]
+    >>> [round(v, 3) for v in from_openpose18(frame)[0].tolist()]
+    [320.0, 100.0, 0.9]
 """
 
 from __future__ import annotations
@@ -123,6 +123,35 @@ def project_kinect(
     out = np.stack([u, v, ok.astype(np.float64)], axis=-1).astype(np.float32)
     out[~ok] = 0.0
     return out
+
+
+def turn_kinect(joints_xyz: np.ndarray, degrees: float) -> np.ndarray:
+    """Kinect camera-space joints ``(T, J, 3)`` with the subject turned ``degrees`` about the vertical axis.
+
+    The axis passes through the sequence's mean joint position (tracked joints only), so the subject
+    stays where it stood and only the viewpoint changes: a synthetic second camera at the same
+    height, ``degrees`` around the subject (positive turns the subject's left side away from the sensor).
+    Untracked joints (``z <= 0`` or non-finite) stay untracked.
+
+    Example:
+        >>> xyz = np.array([[[0.2, 0.0, 2.0], [-0.2, 0.0, 2.0]]])
+        >>> (np.round(turn_kinect(xyz, 90.0), 3) + 0.0).tolist()
+        [[[0.0, 0.0, 1.8], [0.0, 0.0, 2.2]]]
+    """
+    xyz = np.array(joints_xyz, dtype=np.float64, copy=True)
+    if xyz.ndim != 3 or xyz.shape[-1] != 3:
+        raise ValueError(f"expected joints of shape (T, J, 3), got {xyz.shape}")
+    ok = np.isfinite(xyz).all(axis=-1) & (xyz[..., 2] > 1e-6)
+    if not ok.any() or degrees == 0:
+        return xyz
+    cx, cz = xyz[ok][:, 0].mean(), xyz[ok][:, 2].mean()
+    a = np.deg2rad(degrees)
+    dx, dz = xyz[..., 0] - cx, xyz[..., 2] - cz
+    turned = xyz.copy()
+    turned[..., 0] = cx + dx * np.cos(a) + dz * np.sin(a)
+    turned[..., 2] = cz - dx * np.sin(a) + dz * np.cos(a)
+    turned[~ok] = xyz[~ok]
+    return turned
 
 
 def from_kinect20(joints_xyz: np.ndarray, **projection) -> np.ndarray:

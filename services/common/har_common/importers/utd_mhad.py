@@ -2,7 +2,9 @@
 
 The Kinect skeletons are projected to 2D pixels and mapped to COCO-17 by
 :func:`har_common.convert.from_kinect20`. The subject (``s1`` .. ``s8``) is kept for cross-subject
-splits.
+splits. Because the source is 3D, each trial can also be seen from other viewpoints (``yaws``: the
+subject turned about the vertical axis before the projection, :func:`har_common.convert.turn_kinect`);
+those extra records carry ``meta["yaw"]`` and a ``#yaw=`` source suffix.
 
 Example:
     >>> records = load_utd_mhad("../shared/data/skeletons/utd_mhad")        # doctest: +SKIP
@@ -17,7 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..convert import from_kinect20
+from ..convert import from_kinect20, turn_kinect
 from ..dataset import SequenceRecord
 
 FPS = 30.0
@@ -36,11 +38,14 @@ ACTIONS = {
 }
 
 
-def load_utd_mhad(folder: str | Path, label_map: dict[str, str] | None = None) -> list[SequenceRecord]:
+def load_utd_mhad(
+    folder: str | Path, label_map: dict[str, str] | None = None, yaws: tuple[float, ...] = (),
+) -> list[SequenceRecord]:
     """Read every skeleton file of a UTD-MHAD folder, sorted by action, subject and trial.
 
     ``label_map`` renames source labels (``ACTIONS`` names or ``a3`` style ids) to class names;
-    when given, actions it does not name are left out.
+    when given, actions it does not name are left out. ``yaws``: extra viewpoints in degrees; each
+    trial then also comes as one record per angle, right after the camera's own view.
     """
     from scipy.io import loadmat  # the one scipy use in the package: kept out of the core's imports
 
@@ -65,9 +70,15 @@ def load_utd_mhad(folder: str | Path, label_map: dict[str, str] | None = None) -
         skel = loadmat(path)["d_skel"]
         if skel.ndim != 3 or skel.shape[:2] != (20, 3):
             raise ValueError(f"{path.name}: d_skel has shape {skel.shape}, expected (20, 3, T)")
-        keypoints = from_kinect20(np.transpose(skel, (2, 0, 1)))
+        xyz = np.transpose(skel, (2, 0, 1))
         records.append(SequenceRecord(
-            label, keypoints, subject=f"s{subject}", source=f"utd_mhad/{path.name}", fps=FPS,
+            label, from_kinect20(xyz), subject=f"s{subject}", source=f"utd_mhad/{path.name}", fps=FPS,
             meta={"action": name, "trial": trial},
         ))
+        for yaw in yaws:
+            if yaw:
+                records.append(SequenceRecord(
+                    label, from_kinect20(turn_kinect(xyz, yaw)), subject=f"s{subject}",
+                    source=f"utd_mhad/{path.name}#yaw={yaw:g}", fps=FPS, meta={"action": name, "trial": trial, "yaw": float(yaw)},
+                ))
     return records
