@@ -61,3 +61,19 @@ export function PeopleNow({ frame }: { frame: FrameResult | null }) {
 export function RecentSegments({ segments }: { segments: ActionSegment[] }) {
   return <SegmentTable segments={segments.slice(-15).reverse()} />;
 }
+
+/** The side column of the live and stream pages: who is doing what now, and the latest segments. */
+export function LiveSidebar({ frame, segments }: { frame: FrameResult | null; segments: ActionSegment[] }) {
+  return (
+    <aside>
+      <div className="panel">
+        <h3 style={{ marginTop: 0 }}>Now</h3>
+        <PeopleNow frame={frame} />
+      </div>
+      <div className="panel">
+        <h3 style={{ marginTop: 0 }}>Recent actions</h3>
+        <RecentSegments segments={segments} />
+      </div>
+    </aside>
+  );
+}

@@ -1,7 +1,7 @@
 'use client';
 import { useEffect, useRef, useState } from 'react';
 import ErrorBanner from '@/components/ErrorBanner';
-import { PeopleNow, RecentSegments, StatsPanel } from '@/components/LivePanels';
+import { LiveSidebar, StatsPanel } from '@/components/LivePanels';
 import { streamUrl } from '@/lib/api';
 import { cameraErrorText, emptyStats, LiveClient, type LiveStats } from '@/lib/liveClient';
 import { drawPersons, fitCanvas } from '@/lib/skeleton';
@@ -157,16 +157,7 @@ export default function LivePage() {
           </div>
           <StatsPanel stats={stats} state={state} />
         </div>
-        <aside>
-          <div className="panel">
-            <h3 style={{ marginTop: 0 }}>Now</h3>
-            <PeopleNow frame={frame} />
-          </div>
-          <div className="panel">
-            <h3 style={{ marginTop: 0 }}>Recent actions</h3>
-            <RecentSegments segments={segments} />
-          </div>
-        </aside>
+        <LiveSidebar frame={frame} segments={segments} />
       </div>
     </>
   );

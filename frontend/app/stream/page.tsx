@@ -1,7 +1,7 @@
 'use client';
 import { useEffect, useRef, useState } from 'react';
 import ErrorBanner from '@/components/ErrorBanner';
-import { PeopleNow, RecentSegments, StatsPanel } from '@/components/LivePanels';
+import { LiveSidebar, StatsPanel } from '@/components/LivePanels';
 import { cameraUrlStreamUrl, getInfo, streamUrlsAllowed, validCameraUrl, type ApiError } from '@/lib/api';
 import { emptyStats, LiveClient, type LiveStats } from '@/lib/liveClient';
 import { drawPersons, fitCanvas } from '@/lib/skeleton';
@@ -139,16 +139,7 @@ export default function StreamPage() {
               <p className="muted small">The server sends poses, not pictures: the skeletons are drawn on a blank stage.</p>
               <StatsPanel stats={stats} state={state} />
             </div>
-            <aside>
-              <div className="panel">
-                <h3 style={{ marginTop: 0 }}>Now</h3>
-                <PeopleNow frame={frame} />
-              </div>
-              <div className="panel">
-                <h3 style={{ marginTop: 0 }}>Recent actions</h3>
-                <RecentSegments segments={segments} />
-              </div>
-            </aside>
+            <LiveSidebar frame={frame} segments={segments} />
           </div>
         </>
       )}
