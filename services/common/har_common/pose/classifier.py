@@ -18,6 +18,7 @@ import asyncio
 import logging
 import threading
 import time
+from contextlib import contextmanager
 from typing import Any, Callable, Mapping, Sequence
 
 import httpx
@@ -127,64 +128,58 @@ class ClassifierClient:
                                             transport=self._async_transport, headers=self._headers)
         return self._async
 
-    def fetch_spec(self) -> ModelSpec | None:
-        """The model's spec, asked once and kept (None while the classifier cannot be reached)."""
-        if self.spec is not None or not self._ready_to_try():
-            return self.spec
+    @contextmanager
+    def _attempt(self):
+        """One call to the classifier: timed, and its outcome recorded; any failure is swallowed here
+        (it means "unavailable"), so the ``with`` block's own return is skipped and the caller's next line runs."""
         t0 = time.perf_counter()
         try:
-            r = self._client().get("/v1/models")
-            r.raise_for_status()
-            self.spec = ModelSpec.from_models_payload(r.json(), self.model)
-            self._succeeded(time.perf_counter() - t0)
+            yield
         except Exception as exc:  # noqa: BLE001 - any failure means "unavailable"
             self._failed_now(exc, time.perf_counter() - t0)
+        else:
+            self._succeeded(time.perf_counter() - t0)
+
+    def _spec_from(self, r: httpx.Response) -> ModelSpec:
+        r.raise_for_status()
+        return ModelSpec.from_models_payload(r.json(), self.model)
+
+    def _probabilities_from(self, requests: Sequence[WindowRequest], r: httpx.Response) -> list[dict[str, float]]:
+        r.raise_for_status()
+        return self._parse(requests, r.json())
+
+    def _can_classify(self, requests: Sequence[WindowRequest]) -> bool:
+        return bool(requests) and self.spec is not None and self._ready_to_try()
+
+    def fetch_spec(self) -> ModelSpec | None:
+        """The model's spec, asked once and kept (None while the classifier cannot be reached)."""
+        if self.spec is None and self._ready_to_try():
+            with self._attempt():
+                self.spec = self._spec_from(self._client().get("/v1/models"))
         return self.spec
 
     async def afetch_spec(self, force: bool = False) -> ModelSpec | None:
         """:meth:`fetch_spec` on the event loop; ``force`` asks even while backing off (the start-up
         watch polls every few seconds, so that a classifier still warming up is picked up at once
         instead of after a back-off grown to its cap)."""
-        if self.spec is not None or not self.enabled or not (force or self._ready_to_try()):
-            return self.spec
-        t0 = time.perf_counter()
-        try:
-            r = await self._aclient().get("/v1/models")
-            r.raise_for_status()
-            self.spec = ModelSpec.from_models_payload(r.json(), self.model)
-            self._succeeded(time.perf_counter() - t0)
-        except Exception as exc:  # noqa: BLE001
-            self._failed_now(exc, time.perf_counter() - t0)
+        if self.spec is None and self.enabled and (force or self._ready_to_try()):
+            with self._attempt():
+                self.spec = self._spec_from(await self._aclient().get("/v1/models"))
         return self.spec
 
     def classify(self, requests: Sequence[WindowRequest]) -> list[dict[str, float]] | None:
         """One batched call; None when the classifier is unavailable (or backing off)."""
-        if not requests or self.spec is None or not self._ready_to_try():
-            return None
-        t0 = time.perf_counter()
-        try:
-            r = self._client().post("/v1/classify", json=self._body(requests))
-            r.raise_for_status()
-            out = self._parse(requests, r.json())
-            self._succeeded(time.perf_counter() - t0)
-            return out
-        except Exception as exc:  # noqa: BLE001
-            self._failed_now(exc, time.perf_counter() - t0)
-            return None
+        if self._can_classify(requests):
+            with self._attempt():
+                return self._probabilities_from(requests, self._client().post("/v1/classify", json=self._body(requests)))
+        return None
 
     async def aclassify(self, requests: Sequence[WindowRequest]) -> list[dict[str, float]] | None:
-        if not requests or self.spec is None or not self._ready_to_try():
-            return None
-        t0 = time.perf_counter()
-        try:
-            r = await self._aclient().post("/v1/classify", json=self._body(requests))
-            r.raise_for_status()
-            out = self._parse(requests, r.json())
-            self._succeeded(time.perf_counter() - t0)
-            return out
-        except Exception as exc:  # noqa: BLE001
-            self._failed_now(exc, time.perf_counter() - t0)
-            return None
+        """:meth:`classify` on the event loop."""
+        if self._can_classify(requests):
+            with self._attempt():
+                return self._probabilities_from(requests, await self._aclient().post("/v1/classify", json=self._body(requests)))
+        return None
 
     def close(self) -> None:
         if self._sync is not None:
