@@ -39,3 +39,16 @@ def test_kfold_summary(tmp_path):
     s = kfold_summary(dirs)
     assert s["folds"] == 3 and s["figures"]["accuracy"]["mean"] == pytest.approx(0.9)
     assert s["figures"]["accuracy"]["std"] == pytest.approx(0.1) and s["figures"]["ece"]["mean"] == pytest.approx(0.1)
+
+
+def test_card_names_the_optional_augmentations(model_dir):
+    """The model card says which optional augmentations trained the model (here added to the shipped default's record)."""
+    from har_classifier.evaluate import _card
+
+    m, info, history = (json.loads((model_dir / f).read_text()) for f in ("report/metrics.json", "model.json", "history.json"))
+    plain = _card(m, info, history)
+    assert "limb lengths" not in plain and "turned viewpoints" not in plain
+    info["training"].update(yaws=[-30.0, 30.0], limb_scale=0.15)
+    card = _card(m, info, history)
+    assert "limb lengths scaled (within 1 +- 0.15)" in card
+    assert "turned viewpoints (-30, 30 degrees about the vertical axis" in card

@@ -60,7 +60,7 @@ def build_parser() -> argparse.ArgumentParser:
                         "renormalised (default 1; the default model's comes from tools/inner_cv.py --other-weights)")
     t.add_argument("--limb-scale", dest="limb_scale", type=float,
                    help="augmentation: upper arms, forearms, thighs and shins each scaled within 1 +- LIMB_SCALE (default 0: off)")
-    t.add_argument("--yaw", type=_angles, metavar="DEG[,DEG...]",
+    t.add_argument("--yaw", dest="yaws", type=_angles, metavar="DEG[,DEG...]",
                    help="augmentation: UTD-MHAD's 3D trials also train as seen from these viewpoints, the subject turned "
                         "about the vertical axis by each angle (degrees, e.g. -30,30; default: the camera's own view only)")
     t.add_argument("--stretch", type=float, help="augmentation: x and y scaled apart within 1 +- STRETCH (default 0: off)")

@@ -321,13 +321,11 @@ def config_from_args(args) -> TrainConfig:
     cfg = TrainConfig()
     for k in ("model", "utd", "lzq", "protocol", "fold", "n_folds", "val", "epochs", "patience", "batch_size",
               "learning_rate", "repeats", "seed", "limit", "threads", "label_smoothing", "other_ratio", "stretch", "val_subject",
-              "other_weight", "members", "limb_scale"):
+              "other_weight", "members", "limb_scale", "yaws"):
         v = getattr(args, k, None)
         if v is not None:
             setattr(cfg, k, v)
     cfg.datasets = list(args.dataset or [])
-    if getattr(args, "yaw", None):
-        cfg.yaws = args.yaw
     if args.classes:
         cfg.classes = [c.strip() for c in args.classes.split(",") if c.strip()]
     cfg.out = args.out or f"services/classifier/models/{cfg.model}"

@@ -109,12 +109,6 @@ class ClassifierClient:
             body["model"] = self.model
         return body
 
-    def _parse(self, requests: Sequence[WindowRequest], payload: Any) -> list[dict[str, float]]:
-        preds = _predictions(payload)
-        if len(preds) != len(requests):
-            raise ValueError(f"classifier answered {len(preds)} predictions for {len(requests)} windows")
-        return [_probabilities(p) for p in preds]
-
     def _client(self) -> httpx.Client:
         with self._lock:
             if self._sync is None:
@@ -146,7 +140,10 @@ class ClassifierClient:
 
     def _probabilities_from(self, requests: Sequence[WindowRequest], r: httpx.Response) -> list[dict[str, float]]:
         r.raise_for_status()
-        return self._parse(requests, r.json())
+        preds = _predictions(r.json())
+        if len(preds) != len(requests):
+            raise ValueError(f"classifier answered {len(preds)} predictions for {len(requests)} windows")
+        return [_probabilities(p) for p in preds]
 
     def _can_classify(self, requests: Sequence[WindowRequest]) -> bool:
         return bool(requests) and self.spec is not None and self._ready_to_try()
