@@ -84,8 +84,9 @@ class FakeClassifier:
         def models():
             if self.mode == "down":
                 return JSONResponse({"detail": "down"}, status_code=503)
-            return {"default": "fake", "models": [{"name": "fake", "classes": ["waving", "walking"],
-                                                   "window": {"length": 8, "fps": 15.0, "stride": 2}}]}
+            window = {"length": 8, "fps": 15.0, "stride": 2}
+            return {"default": "fake", "models": [{"name": "fake", "classes": ["waving", "walking"], "window": window},
+                                                  {"name": "fake-walker", "classes": ["waving", "walking"], "window": window}]}
 
         @app.post("/v1/classify")
         def classify(body: dict):
@@ -95,6 +96,9 @@ class FakeClassifier:
                 return JSONResponse({"detail": "down"}, status_code=503)
             if self.mode == "slow":
                 time.sleep(3)
+            if body.get("model") == "fake-walker":        # the second model always says walking
+                return {"predictions": [{"model": "fake-walker", "label": "walking", "confidence": 0.8,
+                                         "probabilities": {"waving": 0.2, "walking": 0.8}} for _ in body["sequences"]]}
             return {"predictions": [{"model": "fake", "label": "waving", "confidence": 0.9,
                                      "probabilities": {"waving": 0.9, "walking": 0.1}} for _ in body["sequences"]]}
 

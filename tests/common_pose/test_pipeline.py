@@ -62,7 +62,9 @@ def test_window_json_is_a_valid_skeleton_sequence():
 
 
 def test_smoothing_and_hysteresis_do_not_flicker():
-    tr = ActionTracker(SPEC, PipelineConfig(ema_alpha=0.5))
+    # at weight 0.4 the alternation keeps walking's smoothed probability above the exit threshold
+    # (it settles at 0.37); at 0.5 it would sink to 1/3 and walking would rightly be dropped
+    tr = ActionTracker(SPEC, PipelineConfig(ema_alpha=0.4))
     seq = ["walking"] * 6 + ["waving", "walking"] * 4 + ["waving"] * 8
     labels = []
     t = 0.0
@@ -102,6 +104,26 @@ def test_low_confidence_and_few_joints_are_uncertain():
     # a window of mostly hidden people is never sent
     tr3 = ActionTracker(SPEC)
     assert not [r for i in range(20) for r in tr3.observe(i * 100.0, [person(visible=4)])]
+
+
+def test_a_label_is_never_shown_below_the_exit_threshold():
+    """While another label waits out ``switch_after`` windows the current one is still dropped once
+    its smoothed probability falls below ``exit_confidence``: every labelled frame's confidence is
+    at or above it."""
+    cfg = PipelineConfig(ema_alpha=0.9, switch_after=3)
+    tr = ActionTracker(SPEC, cfg)
+    shown = []
+    t = 0.0
+    for target in ["walking"] * 6 + ["waving"] * 6:
+        for _ in range(2):
+            due = tr.observe(t, [person()])
+            if due:
+                tr.apply(due, [probs(target, 0.95)] * len(due))
+            shown.append(tr.frame_labels(t, [person()])[0])
+            t += 100.0
+    labelled = [a for a in shown if a.label != UNCERTAIN]
+    assert [a.label for a in labelled][0] == "walking" and labelled[-1].label == "waving"
+    assert min(a.confidence for a in labelled) >= cfg.exit_confidence
 
 
 def test_tracks_are_independent_and_expire():

@@ -234,6 +234,31 @@ def test_job_with_actions(make_app, tmp_path, fake_classifier):
     assert "waving" in client.get(f"/v1/jobs/{done['id']}/keypoints.csv").text
 
 
+def test_job_with_a_chosen_classifier_model(make_app, tmp_path, fake_classifier):
+    fake_classifier.mode = "ok"
+    client, _ = make_app(classifier_url=fake_classifier.url)
+    video = make_video(tmp_path / "clip.mp4", seconds=2, fps=15)
+    r = client.post("/v1/videos?model=no-such-model", files={"file": ("a.mp4", video.read_bytes(), "video/mp4")})
+    assert r.status_code == 422 and "no-such-model" in r.json()["detail"]
+    r = client.post("/v1/videos?model=bad%20name", files={"file": ("a.mp4", video.read_bytes(), "video/mp4")})
+    assert r.status_code == 422
+    r = client.post("/v1/videos?model=fake-walker", files={"file": ("a.mp4", video.read_bytes(), "video/mp4")})
+    assert r.status_code == 202 and r.json()["options"]["model"] == "fake-walker"
+    done = wait_job(client, r.json()["id"])
+    res = VideoAnalysis.model_validate(client.get(f"/v1/jobs/{done['id']}/result").json())
+    assert res.models.classifier == "fake-walker"
+    assert [s.label for s in res.segments] == ["walking"]
+    fake_classifier.mode = "down"
+    try:
+        r = client.post("/v1/videos?model=fake-walker", files={"file": ("a.mp4", video.read_bytes(), "video/mp4")})
+        assert r.status_code == 202        # known already: no need to ask the classifier again
+        client2, _ = make_app(classifier_url=fake_classifier.url, data_dir=tmp_path / "data2")
+        r = client2.post("/v1/videos?model=fake-walker", files={"file": ("a.mp4", video.read_bytes(), "video/mp4")})
+        assert r.status_code == 503 and "Retry-After" in r.headers
+    finally:
+        fake_classifier.mode = "ok"
+
+
 def recv_frame(ws):
     msg = ws.receive_json()
     assert msg["type"] in ("frame", "error")

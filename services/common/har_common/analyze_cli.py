@@ -115,6 +115,22 @@ def analyze(video: Path, out: Path, multi: bool, url: str | None, poll_s: float 
     return analysis
 
 
+def count_tracks(analysis: VideoAnalysis) -> int:
+    """Distinct real track ids; untracked detections (``track_id`` null, e.g. a person's first frame
+    in the multi-person service) are not a track.
+
+    Example:
+        >>> from har_common.schemas import FrameResult, ModelInfo, PersonPose, SourceInfo
+        >>> kp = [[1, 1, 1.0]] * 17
+        >>> frames = [FrameResult(frame_index=0, timestamp_ms=0, width=9, height=9,
+        ...                       persons=[PersonPose(track_id=None, keypoints=kp), PersonPose(track_id=4, keypoints=kp)])]
+        >>> count_tracks(VideoAnalysis(source=SourceInfo(width=9, height=9, fps=1, frame_count=1, duration_ms=0),
+        ...                            models=ModelInfo(pose="x"), frames=frames))
+        1
+    """
+    return len({p.track_id for f in analysis.frames for p in f.persons if p.track_id is not None})
+
+
 def format_segments(analysis: VideoAnalysis) -> str:
     rows = [("track", "action", "start s", "end s", "duration s", "confidence")]
     for s in sorted(analysis.segments, key=lambda s: (s.track_id if s.track_id is not None else -1, s.start_ms)):
@@ -133,8 +149,8 @@ def _run(args: argparse.Namespace) -> int:
     except (ConnectionError, RuntimeError, TimeoutError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
-    people = {p.track_id for f in analysis.frames for p in f.persons}
-    print(f"\n{analysis.source.frame_count} frames, {len(people)} track(s); wrote {out}/{Path(args.video).stem}.*\n")
+    print(f"\n{analysis.source.frame_count} frames, {count_tracks(analysis)} track(s); "
+          f"wrote {out}/{Path(args.video).stem}.*\n")
     print(format_segments(analysis))
     return 0
 

@@ -10,7 +10,7 @@ Example:
     >>> import numpy as np, tempfile
     >>> from har_common.dataset import SkeletonDataset, SequenceRecord
     >>> ds = SkeletonDataset([SequenceRecord("wave", np.zeros((5, 17, 3), "float32"), subject="s1")])
-    >>> folder = tempfile.mkdtemp(); ds.save(folder)
+    >>> folder = tempfile.mkdtemp(); _ = ds.save(folder)
     >>> SkeletonDataset.load(folder).classes
     ['wave']
 """

@@ -65,6 +65,7 @@ class ClassifierClient:
         self._retry_at = 0.0
         self._failed = False
         self.spec: ModelSpec | None = None
+        self._specs: dict[str, ModelSpec] = {}      # other models asked for by name (per-job choice)
         self.last_error: str | None = None
         self._on_call = on_call
         self._lock = threading.Lock()
@@ -101,9 +102,11 @@ class ClassifierClient:
             self._on_call(seconds, False)
 
     # -- HTTP ------------------------------------------------------------------------------------
-    def _body(self, requests: Sequence[WindowRequest]) -> dict:
+    def _body(self, requests: Sequence[WindowRequest], model: str | None = None) -> dict:
         body: dict[str, Any] = {"sequences": [r.to_json() for r in requests]}
-        if self.spec is not None:
+        if model:
+            body["model"] = model
+        elif self.spec is not None:
             body["model"] = self.spec.name
         elif self.model:
             body["model"] = self.model
@@ -155,6 +158,37 @@ class ClassifierClient:
                 self.spec = self._spec_from(self._client().get("/v1/models"))
         return self.spec
 
+    def spec_for(self, model: str, force: bool = False) -> ModelSpec:
+        """The spec of a model chosen by name (one job's choice), asked once and kept. While the
+        classifier is backing off the network is not touched unless ``force`` (an upload's check).
+
+        Raises:
+            LookupError: the classifier lists no model of that name.
+            ConnectionError: the classifier cannot be reached or answered an error.
+        """
+        if model in self._specs:
+            return self._specs[model]
+        if self.spec is not None and self.spec.name == model:
+            return self.spec
+        if not self.enabled:
+            raise ConnectionError("no classifier is configured")
+        if not (force or self._ready_to_try()):
+            raise ConnectionError(f"the classifier is unavailable ({self.last_error})")
+        t0 = time.perf_counter()
+        try:
+            r = self._client().get("/v1/models")
+            r.raise_for_status()
+            payload = r.json()
+        except (httpx.HTTPError, ValueError) as exc:
+            self._failed_now(exc, time.perf_counter() - t0)
+            raise ConnectionError(f"the classifier could not be asked for its models ({exc})") from exc
+        try:
+            spec = ModelSpec.from_models_payload(payload, model)
+        except ValueError as exc:
+            raise LookupError(str(exc)) from None
+        self._specs[model] = spec
+        return spec
+
     async def afetch_spec(self, force: bool = False) -> ModelSpec | None:
         """:meth:`fetch_spec` on the event loop; ``force`` asks even while backing off (the start-up
         watch polls every few seconds, so that a classifier still warming up is picked up at once
@@ -164,11 +198,13 @@ class ClassifierClient:
                 self.spec = self._spec_from(await self._aclient().get("/v1/models"))
         return self.spec
 
-    def classify(self, requests: Sequence[WindowRequest]) -> list[dict[str, float]] | None:
-        """One batched call; None when the classifier is unavailable (or backing off)."""
+    def classify(self, requests: Sequence[WindowRequest], model: str | None = None) -> list[dict[str, float]] | None:
+        """One batched call (``model``: a named model instead of the service's); None when the
+        classifier is unavailable (or backing off)."""
         if self._can_classify(requests):
             with self._attempt():
-                return self._probabilities_from(requests, self._client().post("/v1/classify", json=self._body(requests)))
+                body = self._body(requests, model)
+                return self._probabilities_from(requests, self._client().post("/v1/classify", json=body))
         return None
 
     async def aclassify(self, requests: Sequence[WindowRequest]) -> list[dict[str, float]] | None:
@@ -193,13 +229,26 @@ class ClassifierClient:
 class SyncActions:
     """Actions for a video job: windows are classified in line, so each frame's label is final.
 
-    ``enabled=False`` (or no classifier): frames carry no labels.
+    ``enabled=False`` (or no classifier): frames carry no labels. ``model`` names a classifier model
+    other than the service's (checked at upload: see :meth:`ClassifierClient.spec_for`).
     """
 
-    def __init__(self, client: ClassifierClient | None, config: PipelineConfig | None = None, enabled: bool = True):
+    def __init__(self, client: ClassifierClient | None, config: PipelineConfig | None = None, enabled: bool = True,
+                 model: str | None = None):
         self.client = client if (enabled and client is not None and client.enabled) else None
-        spec = self.client.fetch_spec() if self.client else None
+        self.model = model if self.client else None
+        spec = self._spec()
         self.tracker = ActionTracker(spec, config)
+
+    def _spec(self) -> ModelSpec | None:
+        if self.client is None:
+            return None
+        if self.model is None:
+            return self.client.fetch_spec()
+        try:
+            return self.client.spec_for(self.model)
+        except (ConnectionError, LookupError):
+            return None                 # asked again at the next frame, like the service's own model
 
     @property
     def status(self) -> str:
@@ -211,8 +260,12 @@ class SyncActions:
 
     def process(self, t_ms: float, detections: Sequence[Detection]) -> list[ActionLabel | None]:
         if self.client is not None and self.tracker.spec is None:
-            self.tracker.set_spec(self.client.fetch_spec())
-        return self.tracker.step(t_ms, detections, self.client.classify if self.client else None)
+            self.tracker.set_spec(self._spec())
+        classify = None
+        if self.client is not None:
+            def classify(requests):
+                return self.client.classify(requests, self.model)
+        return self.tracker.step(t_ms, detections, classify)
 
     def drain_segments(self) -> list[ActionSegment]:
         return self.tracker.drain_segments()

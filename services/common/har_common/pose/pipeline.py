@@ -122,7 +122,7 @@ class PipelineConfig:
 
     ema_alpha: float = 0.5             # weight of the newest window in the moving average
     enter_confidence: float = 0.5      # smoothed probability a label needs to be adopted
-    exit_confidence: float = 0.35      # the current label drops to `uncertain` below this
+    exit_confidence: float = 0.35      # the current label is dropped below this (see apply)
     switch_margin: float = 0.1         # a new label must beat the current one by this much
     switch_after: int = 2              # ... in this many windows in a row
     visible_threshold: float = 0.3     # a joint counts as visible at this score or above
@@ -291,7 +291,12 @@ class ActionTracker:
                     track.label = classes[top]
             else:
                 p_cur = float(track.probs[self._index[track.label]])
-                if classes[top] != track.label and p_top >= cfg.enter_confidence and p_top >= p_cur + cfg.switch_margin:
+                if p_cur < cfg.exit_confidence:
+                    # below the exit threshold the label is never kept, not even while another one
+                    # waits out its switch_after windows: the top class enters at once if it may
+                    track.candidate, track.candidate_n = None, 0
+                    track.label = classes[top] if p_top >= cfg.enter_confidence else UNCERTAIN
+                elif classes[top] != track.label and p_top >= cfg.enter_confidence and p_top >= p_cur + cfg.switch_margin:
                     if track.candidate == classes[top]:
                         track.candidate_n += 1
                     else:
@@ -300,8 +305,6 @@ class ActionTracker:
                         track.label, track.candidate, track.candidate_n = classes[top], None, 0
                 else:
                     track.candidate, track.candidate_n = None, 0
-                    if p_cur < cfg.exit_confidence:
-                        track.label = UNCERTAIN
             track.confidence = (float(track.probs[self._index[track.label]])
                                 if track.label in self._index else p_top)
 

@@ -74,7 +74,7 @@ def run_video_job(st: "ServiceState", job: J.Job, ctx: J.JobContext) -> None:
     stride = int(opts.get("stride", 1))
     raw = bool(opts.get("raw", False))
     fps = float(src["fps"])
-    actions = SyncActions(st.classifier, st.config, enabled=bool(opts.get("actions", True)))
+    actions = SyncActions(st.classifier, st.config, enabled=bool(opts.get("actions", True)), model=opts.get("model"))
     job_dir = ctx.dir
     video_in = job_dir / "input"
     render = bool(opts.get("render", s.render_video))

@@ -38,6 +38,8 @@ async def upload_video(
     actions: bool = Query(True, description="Label actions (needs the classifier)."),
     render: bool | None = Query(None, description="Write the annotated video (default: setting)."),
     filename: str | None = Query(None, max_length=255, description="Display name for a raw-body upload."),
+    model: str | None = Query(None, min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.-]+$",
+                              description="Classifier model for this job (default: the service's setting)."),
 ):
     """Upload a video (multipart field ``file``, or the raw body); a job starts at once."""
     settings = st.settings
@@ -45,6 +47,14 @@ async def upload_video(
         raise error(503, "busy: too many jobs waiting", {"Retry-After": "10"})
     if st.uploads >= settings.max_inflight:
         raise error(503, "busy: too many uploads in progress", {"Retry-After": "2"})
+    if model and actions and settings.actions:
+        # checked before the upload is read, so a wrong name costs nothing
+        try:
+            await asyncio.get_running_loop().run_in_executor(None, st.classifier.spec_for, model, True)
+        except LookupError as exc:
+            raise error(422, f"model: {exc}") from None
+        except ConnectionError as exc:
+            raise error(503, f"cannot check the model: {exc}", {"Retry-After": "5"}) from None
     st.uploads += 1
     part = st.store.uploads_dir / f"{uuid.uuid4().hex}.part"
     keep = False
@@ -72,7 +82,8 @@ async def upload_video(
                   "frame_count": probe.frame_count, "duration_ms": probe.duration_ms}
         options = {"stride": stride or settings.job_frame_stride, "raw": raw,
                    "actions": bool(actions and settings.actions),
-                   "render": settings.render_video if render is None else render}
+                   "render": settings.render_video if render is None else render,
+                   **({"model": model} if model and actions and settings.actions else {})}
         try:
             job = st.store.create(display, options, source)
         except sqlite3.Error as exc:
