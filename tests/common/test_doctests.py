@@ -10,9 +10,8 @@ import doctest
 import importlib
 import pkgutil
 
-import pytest
-
 import har_common
+import pytest
 
 MODULES = sorted(m.name for m in pkgutil.walk_packages(har_common.__path__, "har_common."))
 

@@ -14,6 +14,8 @@ from pathlib import Path
 import httpx
 import pytest
 
+from har_common.schemas import VideoAnalysis
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -116,6 +118,53 @@ def test_analyze_rejects_a_non_video_with_the_servers_message(stack, tmp_path):
                           capture_output=True, text=True, timeout=120)
     assert done.returncode != 0
     assert "422" in done.stderr
+
+
+def test_har_benchmark_videos_against_the_stack(stack, shared, tmp_path):
+    """The real-video benchmark end to end on two short dev clips (one per pose service): the report is
+    complete and its figures agree with each other. Not a target: the figures are the benchmark's job."""
+    _, _, _, env = stack
+    gt = shared("data", "videos", "real", "groundtruth.json")
+    env = {**env, "HAR_POSE_SINGLE_URL": f"http://127.0.0.1:{PORTS['pose-single']}",
+           "HAR_POSE_MULTI_URL": f"http://127.0.0.1:{PORTS['pose-multi']}",
+           "HAR_CLASSIFIER_URL": f"http://127.0.0.1:{PORTS['classifier']}"}
+    out = tmp_path / "report"
+    cmd = [str(ROOT / "har"), "benchmark", "videos", str(gt), "--clips", "kth_style_boxing,apple_dance_2p", "--out", str(out)]
+    done = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=900)
+    assert done.returncode == 0, done.stderr + done.stdout
+    assert "headline (lag):" in done.stdout
+    report = json.loads((out / "report.json").read_text())
+    assert [c["clip"] for c in report["clips"]] == ["kth_style_boxing", "apple_dance_2p"] and report["failed"] == []
+    assert report["lag_s"] > 0 and report["model"]
+    scored = sum(1 for c in report["clips"] for s in c["spans"] if s["scored"])
+    assert report["headline"]["scored"] == scored >= 2
+    for reading, fig in report["readings"].items():
+        assert fig["scored"] == scored and 0 <= fig["correct"] <= scored
+        assert fig["accuracy"] == pytest.approx(fig["correct"] / scored, abs=1e-4)
+        assert sum(map(sum, fig["confusion"]["matrix"])) == scored
+        assert sum(v["spans"] for v in fig["per_class"].values()) == scored
+        assert sum(s["correct"][reading] for c in report["clips"] for s in c["spans"] if s["scored"]) == fig["correct"]
+    boxing = report["clips"][0]
+    assert boxing["detection"]["found_rate"] > 0.9 and boxing["detection"]["tracks"] == 1
+    dance = report["clips"][1]
+    assert dance["detection"]["tracks"] >= 2 and all(s["person"].startswith("track ") for s in dance["spans"])
+    md = (out / "report.md").read_text()
+    for name in ("kth_style_boxing", "apple_dance_2p"):
+        assert (out / "timelines" / f"{name}.png").read_bytes()[:4] == b"\x89PNG" and f"timelines/{name}.png" in md
+        assert VideoAnalysis.model_validate_json((out / "analyses" / f"{name}.analysis.json").read_bytes())
+    # scoring again from the kept analyses gives the same figures
+    again = subprocess.run(cmd + ["--reuse"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+    assert again.returncode == 0, again.stderr
+    assert json.loads((out / "report.json").read_text())["readings"] == report["readings"]
+    # a chosen classifier model is used for the clip, and an unknown one is refused by the service
+    other = subprocess.run(cmd[:4] + ["--clips", "kth_style_boxing", "--model", "stgcn", "--out", str(tmp_path / "stgcn")],
+                           cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
+    assert other.returncode == 0, other.stderr
+    analysis = json.loads((tmp_path / "stgcn" / "analyses" / "kth_style_boxing.analysis.json").read_text())
+    assert analysis["models"]["classifier"] == "stgcn"
+    bad = subprocess.run(cmd[:4] + ["--clips", "kth_style_boxing", "--model", "nope", "--lag", "1", "--out",
+                                    str(tmp_path / "nope")], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+    assert bad.returncode == 1 and "422" in bad.stderr and "nope" in bad.stderr
 
 
 def test_ctrl_c_stops_everything(stack):

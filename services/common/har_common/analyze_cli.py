@@ -69,7 +69,20 @@ def _multipart(path: Path, progress: Progress, boundary: str):
     yield f"\r\n--{boundary}--\r\n".encode()
 
 
-def analyze(video: Path, out: Path, multi: bool, url: str | None, poll_s: float = 0.5, timeout_s: float = 3600) -> VideoAnalysis:
+def analyze(video: Path, out: Path, multi: bool, url: str | None, poll_s: float = 0.5, timeout_s: float = 3600, *,
+            model: str | None = None, render: bool | None = None, downloads: bool = True) -> VideoAnalysis:
+    """Send ``video`` to the pose service, follow the job, save ``<stem>.analysis.json`` into ``out``
+    (and, with ``downloads``, the keypoints CSV and the annotated MP4).
+
+    ``model`` picks the classifier model for this job and ``render`` switches the annotated video on
+    or off (default: the service's settings).
+
+    Raises:
+        FileNotFoundError: no such video.
+        ConnectionError: no service at the URL.
+        ValueError: the service rejected the upload (its message is included).
+        RuntimeError: the job failed.  TimeoutError: it did not finish within ``timeout_s``.
+    """
     import httpx
 
     base = (url or DEFAULT_URLS[multi]).rstrip("/")
@@ -78,10 +91,15 @@ def analyze(video: Path, out: Path, multi: bool, url: str | None, poll_s: float 
     headers = {}
     if key := os.environ.get("HAR_API_KEY"):
         headers["X-API-Key"] = key
+    params: dict[str, str] = {}
+    if model:
+        params["model"] = model
+    if render is not None:
+        params["render"] = "true" if render else "false"
     boundary = f"har{os.urandom(8).hex()}"
     with httpx.Client(base_url=base, timeout=httpx.Timeout(60.0, connect=5.0), headers=headers) as client:
         try:
-            response = client.post("/v1/videos", content=_multipart(video, Progress("upload"), boundary),
+            response = client.post("/v1/videos", content=_multipart(video, Progress("upload"), boundary), params=params,
                                    headers={"Content-Type": f"multipart/form-data; boundary={boundary}"})
         except httpx.ConnectError as exc:
             raise ConnectionError(f"no pose service at {base} ({exc}); start the stack with scripts/up") from exc
@@ -106,7 +124,7 @@ def analyze(video: Path, out: Path, multi: bool, url: str | None, poll_s: float 
         result.raise_for_status()
         analysis = VideoAnalysis.model_validate_json(result.content)
         (out / f"{stem}.analysis.json").write_bytes(result.content)
-        for suffix, route in ((".keypoints.csv", "keypoints.csv"), (".annotated.mp4", "video")):
+        for suffix, route in ((".keypoints.csv", "keypoints.csv"), (".annotated.mp4", "video")) if downloads else ():
             with client.stream("GET", f"/v1/jobs/{job_id}/{route}") as r:
                 r.raise_for_status()
                 with (out / f"{stem}{suffix}").open("wb") as f:

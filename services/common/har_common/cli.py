@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from . import analyze_cli, dataset_cli, delegate_cli
+from . import analyze_cli, benchmark_cli, dataset_cli, delegate_cli
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -14,6 +14,7 @@ def build_parser() -> argparse.ArgumentParser:
     analyze_cli.register(sub)
     delegate_cli.register(sub)
     dataset_cli.register(sub)
+    benchmark_cli.register(sub)
     return parser
 
 
@@ -25,6 +26,7 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_known_args(argv)[0] if argv[:1] == ["bench"] else build_parser().parse_args(argv)
     if argv[:1] == ["bench"]:
         args.rest = argv[2:] if len(argv) > 1 and argv[1] in delegate_cli.BENCHMARKS else argv[1:]
+    args.argv = argv
     try:
         return args.func(args)
     except (OSError, ValueError) as exc:

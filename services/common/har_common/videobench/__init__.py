@@ -1,0 +1,11 @@
+"""The real-video benchmark: annotated clips through the running stack, scored span by span.
+
+- :mod:`.groundtruth` reads the ground-truth JSON (per clip, per person, labelled time spans);
+- :mod:`.scoring` turns one clip's :class:`~har_common.schemas.VideoAnalysis` and its ground truth
+  into span, class, false-alarm and detection figures (plain Python and numpy; no I/O);
+- :mod:`.report` writes ``report.md``, ``report.json`` and one timeline PNG per clip;
+- :mod:`.runner` sends the clips to the pose services and collects their analyses.
+
+``har benchmark videos GROUNDTRUTH.json`` (``har_common.benchmark_cli``) chains them; docs/benchmark.md
+explains the readings and the headline figure.
+"""

@@ -1,0 +1,405 @@
+"""Scoring one clip's analysis against its ground truth, and pooling clips into the benchmark's figures.
+
+A clip's :class:`~har_common.schemas.VideoAnalysis` becomes per-frame label *timelines*: ``main`` (in
+each frame the largest person found, ``no_person`` when nobody is) and one per real track id. Each
+ground-truth span is then read as the dominant (most frequent) per-frame label over the span, in three
+readings (:data:`READINGS`):
+
+- ``strict``: the frames inside the span, ``uncertain`` frames counted as votes;
+- ``lag``: the span shifted later by the classifier's latency (``lag_ms``; by default half the model's
+  window, since a frame's label comes from the window that ends at it, whose middle lies half a window
+  back), ``uncertain`` counted. This is the headline (:data:`HEADLINE`): what a user sees, allowing
+  for the delay every sliding-window recogniser has;
+- ``lag_skip_uncertain``: as ``lag``, but ``uncertain`` frames are skipped (a span with nothing else is
+  ``uncertain``).
+
+``no_person`` spans are never shifted (finding a person has no window latency). A prediction is right
+when it equals the truth, or when the truth is ``other`` and the prediction a rejection (``other`` or
+``uncertain``). Spans shorter than ``min_span_s`` are listed but not scored. For ``all`` spans each
+real track seen in the span for at least ``min_span_s`` is one scored item (read over the frames where
+it is present); a span with a person in it but no track counts once, as ``no_person``.
+
+False alarms are runs of frames showing a known action (anything but ``other``, ``uncertain`` and
+``no_person``) inside ``other`` and ``no_person`` spans, ``falling`` counted apart. False falls are
+runs of ``falling`` shown in any span whose truth is not ``falling`` (sitting down taken for a fall
+is the costliest error for a fall-monitoring user). Both are read over the shifted (``lag``) span.
+
+Example:
+    >>> from har_common.videobench.groundtruth import VideoTruth
+    >>> truth = VideoTruth.model_validate({"file": "a.mp4", "mode": "single", "people": 1, "persons": [
+    ...     {"id": "main", "spans": [{"start": 0, "end": 2, "label": "walking"},
+    ...                              {"start": 2, "end": 4, "label": "other"}]}]})
+    >>> labels = ["walking"] * 20 + ["uncertain"] * 10 + ["boxing"] * 10
+    >>> line = Timeline("main", np.arange(40) * 100.0, labels)
+    >>> score = score_clip("a", truth, line, {}, lag_ms=0.0, people_found=1, untracked=0)
+    >>> [(s.truth, s.predicted["strict"], s.correct["strict"]) for s in score.spans]
+    [('walking', 'walking', True), ('other', 'uncertain', True)]
+    >>> score.false_alarms.events, score.false_alarms.seconds
+    (1, 1.0)
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import asdict, dataclass, field
+
+import numpy as np
+
+from ..schemas import VideoAnalysis
+from .groundtruth import NO_PERSON, OTHER, VideoTruth
+
+UNCERTAIN = "uncertain"
+FALLING = "falling"
+REJECTIONS = frozenset({OTHER, UNCERTAIN})
+NOT_ACTIONS = REJECTIONS | {NO_PERSON}
+READINGS = ("strict", "lag", "lag_skip_uncertain")
+HEADLINE = "lag"
+
+
+@dataclass
+class Timeline:
+    """Per-frame labels of one row: ``main`` or one track. ``labels[i]`` is None where the track is absent."""
+
+    key: str
+    times_ms: np.ndarray                # (N,) frame times in ms, increasing
+    labels: Sequence[str | None]        # (N,)
+
+    def present(self) -> np.ndarray:
+        return np.array([x is not None and x != NO_PERSON for x in self.labels], dtype=bool)
+
+
+def is_correct(truth: str, predicted: str | None) -> bool:
+    """Right when equal, or when the truth is ``other`` and the prediction rejects (``other``/``uncertain``)."""
+    return predicted == truth or (truth == OTHER and predicted in REJECTIONS)
+
+
+def as_scored(label: str | None) -> str:
+    """The label the class metrics see: ``uncertain`` is a rejection, the same as ``other``."""
+    return OTHER if label == UNCERTAIN else (label or NO_PERSON)
+
+
+def dominant(labels: Iterable[str]) -> str | None:
+    """The most frequent label (ties: the one seen first); None for no labels."""
+    counts = Counter(labels)
+    return counts.most_common(1)[0][0] if counts else None
+
+
+def _person_area(person) -> float:
+    if person.bbox is not None:
+        x1, y1, x2, y2 = person.bbox
+        return max(0.0, x2 - x1) * max(0.0, y2 - y1)
+    pts = np.array([k for k in person.keypoints if k[2] > 0] or [(0.0, 0.0, 0.0)])
+    return float(np.ptp(pts[:, 0]) * np.ptp(pts[:, 1]))
+
+
+def _label_of(person) -> str:
+    return person.action.label if person.action is not None else UNCERTAIN
+
+
+def timelines(analysis: VideoAnalysis) -> tuple[Timeline, dict[int, Timeline], int]:
+    """The ``main`` timeline, one timeline per real track id, and the number of untracked detections."""
+    times = np.array([f.timestamp_ms for f in analysis.frames], dtype=float)
+    main: list[str] = []
+    tracks: dict[int, list[str | None]] = {}
+    untracked = 0
+    for i, frame in enumerate(analysis.frames):
+        main.append(_label_of(max(frame.persons, key=_person_area)) if frame.persons else NO_PERSON)
+        for p in frame.persons:
+            if p.track_id is None:
+                untracked += 1
+                continue
+            tracks.setdefault(p.track_id, [None] * len(analysis.frames))[i] = _label_of(p)
+    return (Timeline("main", times, main),
+            {tid: Timeline(f"track {tid}", times, labels) for tid, labels in sorted(tracks.items())}, untracked)
+
+
+def _window(truth: str, start_s: float, end_s: float, lag_ms: float, clip_end_ms: float) -> tuple[float, float]:
+    lo, hi = start_s * 1000.0, end_s * 1000.0
+    if truth == NO_PERSON or lag_ms <= 0:
+        return lo, hi
+    # the shift is capped so the span stays inside the clip (a last span is read as it is)
+    shift = max(0.0, min(lag_ms, clip_end_ms - hi))
+    return lo + shift, hi + shift
+
+
+def read_span(line: Timeline, lo_ms: float, hi_ms: float, skip_uncertain: bool = False,
+              skip_absent: bool = False) -> tuple[str | None, int]:
+    """The dominant label of ``line`` over ``[lo_ms, hi_ms)`` and how many frames it saw.
+
+    Frames where a track is absent (None) never vote; with ``skip_absent`` neither do ``no_person``
+    frames unless nobody is found at all; with ``skip_uncertain`` neither do ``uncertain`` frames
+    unless they are all there is."""
+    t = line.times_ms
+    idx = np.flatnonzero((t >= lo_ms) & (t < hi_ms))
+    labels = [line.labels[i] for i in idx if line.labels[i] is not None]
+    if skip_absent:
+        labels = [x for x in labels if x != NO_PERSON] or labels
+    n = len(labels)
+    if skip_uncertain:
+        kept = [x for x in labels if x != UNCERTAIN]
+        return (dominant(kept) or (UNCERTAIN if labels else None)), n
+    return dominant(labels), n
+
+
+@dataclass
+class SpanScore:
+    """One scored (or skipped) item: a ground-truth span, for ``main`` or for one track of an ``all`` span."""
+
+    clip: str
+    person: str                          # "main", "track N", or "all" (nobody was tracked)
+    truth: str
+    start_s: float
+    end_s: float
+    scored: bool
+    reason: str | None = None            # why it was not scored
+    frames: int = 0                      # frames read (headline reading)
+    predicted: dict[str, str | None] = field(default_factory=dict)
+    correct: dict[str, bool] = field(default_factory=dict)
+
+
+@dataclass
+class FalseAlarms:
+    """Known actions shown inside ``other``/``no_person`` spans: runs of frames (events) and their seconds."""
+
+    events: int = 0
+    seconds: float = 0.0
+    fall_events: int = 0
+    fall_seconds: float = 0.0
+    reject_seconds: float = 0.0          # time looked at: span length (main), or each track's time in view (all)
+    labels: dict[str, int] = field(default_factory=dict)   # events per shown label
+
+    def add(self, other: FalseAlarms) -> None:
+        self.events += other.events
+        self.seconds = round(self.seconds + other.seconds, 3)
+        self.fall_events += other.fall_events
+        self.fall_seconds = round(self.fall_seconds + other.fall_seconds, 3)
+        self.reject_seconds = round(self.reject_seconds + other.reject_seconds, 3)
+        for k, v in other.labels.items():
+            self.labels[k] = self.labels.get(k, 0) + v
+
+    @property
+    def per_minute(self) -> float | None:
+        return round(60.0 * self.events / self.reject_seconds, 2) if self.reject_seconds > 0 else None
+
+
+@dataclass
+class PeopleFound:
+    """Finding people: frames of person spans with someone found, frames of empty spans with someone found."""
+
+    person_frames: int = 0
+    person_frames_found: int = 0
+    empty_frames: int = 0
+    empty_frames_found: int = 0
+    tracks: int = 0                      # distinct real track ids
+    untracked: int = 0                   # detections without a track id
+    people: int = 0                      # people in the ground truth
+
+    @property
+    def found_rate(self) -> float | None:
+        return round(self.person_frames_found / self.person_frames, 4) if self.person_frames else None
+
+
+@dataclass
+class ClipScore:
+    """Everything measured on one clip."""
+
+    clip: str
+    spans: list[SpanScore]
+    false_alarms: FalseAlarms
+    detection: PeopleFound
+    lag_ms: float
+    false_falls: FalseAlarms = field(default_factory=FalseAlarms)   # `falling` shown in any span but a fall
+
+
+def _false_alarms(line: Timeline, lo_ms: float, hi_ms: float, step_s: float, only: str | None = None) -> FalseAlarms:
+    """Runs of known actions (or only of the label ``only``) shown on ``line`` within ``[lo_ms, hi_ms)``."""
+    fa = FalseAlarms(reject_seconds=max(0.0, (hi_ms - lo_ms) / 1000.0))
+    t = line.times_ms
+    idx = np.flatnonzero((t >= lo_ms) & (t < hi_ms))
+    prev: str | None = None
+    for i in idx:
+        label = line.labels[i]
+        alarm = label is not None and label not in NOT_ACTIONS and (only is None or label == only)
+        if alarm:
+            fa.seconds += step_s
+            if label == FALLING:
+                fa.fall_seconds += step_s
+            if label != prev:
+                fa.events += 1
+                fa.labels[label] = fa.labels.get(label, 0) + 1
+                fa.fall_events += label == FALLING
+        prev = label if alarm else None
+    fa.seconds, fa.fall_seconds = round(fa.seconds, 3), round(fa.fall_seconds, 3)
+    return fa
+
+
+def _read_all(clip: str, person: str, truth: str, span, line: Timeline, lag_ms: float, clip_end_ms: float) -> SpanScore:
+    item = SpanScore(clip, person, truth, span.start, span.end, scored=True)
+    for reading in READINGS:
+        lag = 0.0 if reading == "strict" else lag_ms
+        lo, hi = _window(truth, span.start, span.end, lag, clip_end_ms)
+        # the shift is for the label's latency, not for finding the person: frames of nobody in the
+        # shifted span (a person who has just left) do not vote unless nobody is found at all
+        label, n = read_span(line, lo, hi, skip_uncertain=reading == "lag_skip_uncertain",
+                             skip_absent=reading != "strict" and truth != NO_PERSON)
+        item.predicted[reading] = label
+        item.correct[reading] = is_correct(truth, label)
+        if reading == HEADLINE:
+            item.frames = n
+    if all(v is None for v in item.predicted.values()):
+        item.scored, item.reason = False, "no analysed frames in the span"
+        item.predicted, item.correct = {}, {}
+    return item
+
+
+def score_clip(clip: str, truth: VideoTruth, main: Timeline, tracks: Mapping[int, Timeline],
+               lag_ms: float, people_found: int | None = None, untracked: int = 0,
+               min_span_s: float = 0.5) -> ClipScore:
+    """Score one clip from its ``main`` timeline and its per-track ones (see :func:`timelines`).
+
+    Args:
+        lag_ms: the latency allowed for in the ``lag`` readings, in milliseconds (>= 0).
+        people_found: distinct real track ids (default: ``len(tracks)``).
+        untracked: detections without a track id.
+        min_span_s: spans (and tracks within ``all`` spans) shorter than this are not scored.
+    """
+    if lag_ms < 0:
+        raise ValueError("lag_ms must be >= 0")
+    main_line = main
+    t = main_line.times_ms
+    step_s = float(np.median(np.diff(t))) / 1000.0 if len(t) > 1 else 0.0
+    clip_end_ms = float(t[-1]) + 1000.0 * step_s if len(t) else 0.0
+    spans: list[SpanScore] = []
+    fa, falls = FalseAlarms(), FalseAlarms()
+    det = PeopleFound(tracks=len(tracks) if people_found is None else people_found, untracked=untracked,
+                    people=truth.people)
+    someone = main_line.present()
+    for person in truth.persons:
+        for span in person.spans:
+            in_span = (t >= span.start * 1000.0) & (t < span.end * 1000.0)
+            if span.label == NO_PERSON:
+                det.empty_frames += int(in_span.sum())
+                det.empty_frames_found += int((in_span & someone).sum())
+            else:
+                det.person_frames += int(in_span.sum())
+                det.person_frames_found += int((in_span & someone).sum())
+            if span.label in (OTHER, NO_PERSON):
+                lo, hi = _window(span.label, span.start, span.end, lag_ms, clip_end_ms)
+                if person.id == "main" or span.label == NO_PERSON:
+                    fa.add(_false_alarms(main_line, lo, hi, step_s))
+                else:                    # every track is watched: the time looked at is person-seconds
+                    for line in tracks.values():
+                        one = _false_alarms(line, lo, hi, step_s)
+                        in_window = (t >= lo) & (t < hi)
+                        one.reject_seconds = round(float((line.present() & in_window).sum()) * step_s, 3)
+                        fa.add(one)
+            if span.label != FALLING:
+                lo, hi = _window(span.label, span.start, span.end, lag_ms, clip_end_ms)
+                watched = [main_line] if person.id == "main" or span.label == NO_PERSON else list(tracks.values())
+                for line in watched:
+                    falls.add(_false_alarms(line, lo, hi, step_s, only=FALLING))
+            if span.duration_s < min_span_s:
+                spans.append(SpanScore(clip, person.id, span.label, span.start, span.end, scored=False,
+                                       reason=f"shorter than {min_span_s:g} s"))
+                continue
+            if person.id == "main" or span.label == NO_PERSON:
+                spans.append(_read_all(clip, person.id, span.label, span, main_line, lag_ms, clip_end_ms))
+                continue
+            seen = [line for line in tracks.values()
+                    if (line.present() & in_span).sum() * step_s >= min_span_s]
+            if not seen:                 # a person is there, nobody was tracked: one miss
+                item = SpanScore(clip, "all", span.label, span.start, span.end, scored=True,
+                                 frames=int(in_span.sum()))
+                item.predicted = {r: NO_PERSON for r in READINGS}
+                item.correct = {r: False for r in READINGS}
+                spans.append(item)
+                continue
+            spans.extend(_read_all(clip, line.key, span.label, span, line, lag_ms, clip_end_ms) for line in seen)
+    return ClipScore(clip, spans, fa, det, lag_ms, falls)
+
+
+def score_analysis(clip: str, truth: VideoTruth, analysis: VideoAnalysis, lag_ms: float,
+                   min_span_s: float = 0.5) -> ClipScore:
+    """:func:`score_clip` on a service's analysis of the clip."""
+    main, tracks, untracked = timelines(analysis)
+    return score_clip(clip, truth, main, tracks, lag_ms, len(tracks), untracked, min_span_s)
+
+
+def _class_table(y_true: list[str], y_pred: list[str]) -> dict[str, dict[str, float | int | None]]:
+    from sklearn.metrics import precision_recall_fscore_support
+
+    classes = sorted(set(y_true) | set(y_pred))
+    p, r, _, support = precision_recall_fscore_support(y_true, y_pred, labels=classes, zero_division=np.nan)
+    predicted = Counter(y_pred)
+    table = {}
+    for c, pc, rc, n in zip(classes, p, r, support):
+        table[c] = {"spans": int(n), "predicted": int(predicted[c]),
+                    "recall": None if n == 0 else round(float(rc), 4),
+                    "precision": None if predicted[c] == 0 else round(float(pc), 4)}
+    return table
+
+
+def summarize(clips: Sequence[ClipScore]) -> dict:
+    """Pool clips: per reading the span accuracy, macro recall, per-class recall and precision (over
+    spans, ``uncertain`` read as ``other``) and the confusion table (truth by raw prediction); false
+    alarms and detection totals. Returns a JSON-ready dict."""
+    from sklearn.metrics import confusion_matrix
+
+    items = [s for c in clips for s in c.spans if s.scored]
+    readings = {}
+    for reading in READINGS:
+        y_true = [s.truth for s in items]
+        y_raw = [s.predicted[reading] or NO_PERSON for s in items]
+        y_pred = [as_scored(s.predicted[reading]) for s in items]
+        correct = sum(s.correct[reading] for s in items)
+        per_class = _class_table(y_true, y_pred) if items else {}
+        recalls = [v["recall"] for k, v in per_class.items() if v["spans"]]
+        truth_labels = sorted(set(y_true))
+        pred_labels = sorted(set(y_raw))
+        matrix = []
+        if items:
+            labels = sorted(set(truth_labels) | set(pred_labels))
+            with warnings.catch_warnings():     # one label alone is a fine answer here
+                warnings.simplefilter("ignore", UserWarning)
+                full = confusion_matrix(y_true, y_raw, labels=labels)
+            rows = [labels.index(x) for x in truth_labels]
+            cols = [labels.index(x) for x in pred_labels]
+            matrix = full[np.ix_(rows, cols)].tolist()
+        readings[reading] = {
+            "accuracy": round(correct / len(items), 4) if items else None, "correct": int(correct),
+            "scored": len(items), "macro_recall": round(float(np.mean(recalls)), 4) if recalls else None,
+            "per_class": per_class,
+            "confusion": {"truth": truth_labels, "predicted": pred_labels, "matrix": matrix},
+        }
+    fa, falls = FalseAlarms(), FalseAlarms()
+    det = PeopleFound()
+    for c in clips:
+        fa.add(c.false_alarms)
+        falls.add(c.false_falls)
+        for k, v in asdict(c.detection).items():
+            setattr(det, k, getattr(det, k) + v)
+    return {
+        "headline": {"reading": HEADLINE, "accuracy": readings[HEADLINE]["accuracy"],
+                     "correct": readings[HEADLINE]["correct"], "scored": len(items)},
+        "readings": readings,
+        "skipped": sum(1 for c in clips for s in c.spans if not s.scored),
+        "false_alarms": {**asdict(fa), "per_minute": fa.per_minute},
+        "false_falls": {"events": falls.events, "seconds": falls.seconds, "watched_seconds": falls.reject_seconds},
+        "detection": {**asdict(det), "found_rate": det.found_rate},
+    }
+
+
+def clip_json(c: ClipScore) -> dict:
+    """One clip's figures, JSON-ready."""
+    return {"clip": c.clip, "lag_ms": c.lag_ms, "spans": [asdict(s) for s in c.spans],
+            "accuracy": {r: _acc(c.spans, r) for r in READINGS},
+            "false_alarms": {**asdict(c.false_alarms), "per_minute": c.false_alarms.per_minute},
+            "false_falls": {"events": c.false_falls.events, "seconds": c.false_falls.seconds},
+            "detection": {**asdict(c.detection), "found_rate": c.detection.found_rate}}
+
+
+def _acc(spans: Sequence[SpanScore], reading: str) -> float | None:
+    scored = [s for s in spans if s.scored]
+    return round(sum(s.correct[reading] for s in scored) / len(scored), 4) if scored else None
