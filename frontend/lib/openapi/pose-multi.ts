@@ -651,6 +651,8 @@ export interface operations {
                 actions?: boolean;
                 /** @description Display name for a raw-body upload. */
                 filename?: string | null;
+                /** @description Classifier model for this job (default: the service's setting). */
+                model?: string | null;
                 /** @description Keep MediaPipe's raw landmarks in the result. */
                 raw?: boolean;
                 /** @description Write the annotated video (default: setting). */
