@@ -103,6 +103,19 @@ def test_extra_viewpoints_only_train():
         assert sorted(turned) == sorted(list(real) * 2), (protocol, val)
 
 
+def test_synthetic_motion_capture_only_trains():
+    real = [_rec("boxing", f"s{s}", meta={"trial": t}) for s in range(1, 9) for t in (1, 2, 3)]
+    # mocap subjects carry even and odd numbers and no subject at all: none of it may test or validate
+    synthetic = [_rec("walking", subject, meta={"train_only": True, "view": v})
+                 for subject in ("cmu-002", "cmu-007", "bandai-normal", None) for v in range(2)]
+    for protocol, fold, val in (("cross-subject", 0, "trial"), ("cross-subject", 0, "subject"), ("kfold", 1, "trial"),
+                                ("inner", 3, "trial")):
+        s = D.split_records(real + synthetic, protocol, fold, val=val)
+        assert not any(r.meta.get("train_only") for r in s.val + s.test), (protocol, val)
+        assert sum(1 for r in s.train if r.meta.get("train_only")) == len(synthetic)
+        assert s.test and s.val
+
+
 def test_other_class_loaded_from_utd(shared):
     recs = D.load_sources(shared("data", "skeletons", "utd_mhad"), None)
     by_label = {}

@@ -1,13 +1,15 @@
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
-
 from har_common.cli import main as har
 from har_common.dataset import SkeletonDataset
 from har_common.importers.analysis import load_analysis_labels
 from har_common.importers.openpose_csv import load_openpose_csv
 from har_common.schemas import FrameResult, ModelInfo, PersonPose, SourceInfo, VideoAnalysis
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_utd_mhad_loads_all_861(shared):
@@ -52,7 +54,7 @@ def test_utd_mhad_extra_viewpoints(shared):
     assert {r.subject for r in trial} == {"s1"} and {r.meta["trial"] for r in trial} == {3}
     assert np.array_equal(trial[0].keypoints, plain[2].keypoints)  # the camera's own view is unchanged
     # Turned 30 degrees either way, the shoulders are closer together in the image, and the heights barely move.
-    width = lambda r: np.median(np.abs(r.keypoints[:, 5, 0] - r.keypoints[:, 6, 0]))  # noqa: E731
+    width = lambda r: np.median(np.abs(r.keypoints[:, 5, 0] - r.keypoints[:, 6, 0]))
     assert width(trial[1]) < 0.95 * width(trial[0]) and width(trial[2]) < 0.95 * width(trial[0])
     assert np.abs(np.median(trial[1].keypoints[:, 0, 1]) - np.median(trial[0].keypoints[:, 0, 1])) < 15
 
@@ -141,3 +143,100 @@ def test_cli_imports_real_data(shared, tmp_path, capsys):
 def _run_info(folder, capsys):
     har(["dataset", "info", str(folder), "--json"])
     return capsys.readouterr().out
+
+
+# ----------------------------------------------------------------------------- motion capture (BVH)
+
+MOCAP_FRAMES = {   # one clip of each skeleton
+    "bandai_namco": ("bandai_namco", "dataset-1", "dataset-1_walk_normal_001.bvh"),
+    "reactidle": ("reactidle", "genuine", "003_genuine.bvh"),
+    "cmu_iclone": ("cmu_subset", "002_01.bvh"),
+}
+
+
+@pytest.mark.parametrize("skeleton", sorted(MOCAP_FRAMES))
+def test_each_skeleton_maps_to_a_plausible_coco17_body(shared, skeleton):
+    pytest.importorskip("bvhio", reason="BVH import needs bvhio (the common environment has it)")
+    from har_common.importers.bvh import joint_names, read_bvh
+    from har_common.importers.mocap import BODY, SKELETONS, skeleton_of, to_coco17_3d, upright
+    from har_common.layouts import COCO17
+
+    path = shared("data", "mocap", *MOCAP_FRAMES[skeleton])
+    assert skeleton_of(joint_names(path)) == skeleton
+    motion = read_bvh(path, [SKELETONS[skeleton][j] for j in BODY])
+    assert motion.positions.shape[1:] == (13, 3) and 20 <= motion.fps <= 30.01
+    body = to_coco17_3d(upright(motion.positions))
+    j = {name: body[0, i] for i, name in enumerate(COCO17.joints)}
+
+    def dist(a, b):
+        return float(np.linalg.norm(j[a] - j[b]))
+
+    assert j["nose"][1] > j["left_shoulder"][1] > j["left_hip"][1] > j["left_knee"][1] > j["left_ankle"][1] >= -1e-6
+    assert 0.2 < dist("left_shoulder", "right_shoulder") < 0.5 and 0.15 < dist("left_hip", "right_hip") < 0.45
+    for a, b, lo, hi in (("left_shoulder", "left_elbow", 0.2, 0.4), ("left_elbow", "left_wrist", 0.18, 0.35),
+                         ("left_hip", "left_knee", 0.3, 0.55), ("left_knee", "left_ankle", 0.3, 0.55)):
+        assert lo < dist(a, b) < hi, (a, b, dist(a, b))
+        assert abs(dist(a, b) - dist(a.replace("left", "right"), b.replace("left", "right"))) < 0.05
+    # the face looks the way the chest does: seen from in front, the person's left is on the image's right
+    from har_common.cameras import PinholeCamera
+
+    forward = j["nose"] - (j["left_ear"] + j["right_ear"]) / 2
+    forward[1] = 0.0
+    centre = (j["left_hip"] + j["right_hip"]) / 2
+    camera = PinholeCamera(position=centre + 4 * forward / np.linalg.norm(forward) + [0, 0.5, 0],
+                           target=centre + [0, 0.5, 0], focal_px=500.0, width=640, height=480)
+    kp = camera.project(body[:1])[0]
+    assert (kp[:, 2] == 1).all()
+    assert kp[5, 0] > kp[6, 0] and kp[11, 0] > kp[12, 0] and kp[0, 1] < kp[15, 1]
+
+
+def test_bandai_walks_go_where_the_face_looks(shared):
+    pytest.importorskip("bvhio", reason="BVH import needs bvhio (the common environment has it)")
+    from har_common.importers.bvh import read_bvh
+    from har_common.importers.mocap import BODY, SKELETONS, to_coco17_3d, upright
+
+    path = shared("data", "mocap", *MOCAP_FRAMES["bandai_namco"])
+    body = to_coco17_3d(upright(read_bvh(path, [SKELETONS["bandai_namco"][j] for j in BODY]).positions))
+    hips = body[:, 11:13].mean(axis=1)
+    travel = hips[-1] - hips[0]
+    forward = (body[:, 0] - (body[:, 3] + body[:, 4]) / 2).mean(axis=0)
+    travel[1] = forward[1] = 0.0
+    assert np.linalg.norm(travel) > 5.0      # Bandai Namco's walks cross the room
+    assert np.dot(travel, forward) / np.linalg.norm(travel) / np.linalg.norm(forward) > 0.9
+
+
+def test_random_cameras_see_people_from_everywhere_and_lose_them_at_the_edges():
+    from har_common.cameras import random_camera
+
+    rng = np.random.default_rng(0)
+    walk = np.zeros((60, 17, 3), np.float32)
+    walk[..., 1] = np.linspace(0.05, 1.6, 17)[::-1]
+    walk[:, :, 0] = np.linspace(-5, 5, 60)[:, None]            # 10 m across the room
+    cams = [random_camera(rng, walk) for _ in range(200)]
+    kps = [c.project(walk) for c in cams]
+    downs = np.array([float(c.describe().split("down=")[1].split("deg")[0]) for c in cams])
+    assert downs.min() < 5 and downs.max() > 45                  # eye level to ceiling cameras
+    assert {(c.width, c.height) for c in cams} >= {(320, 240), (1920, 1080)}
+    left_frame = [((k[..., 2] == 0).all(axis=1)).any() for k in kps]
+    assert 0.1 < np.mean(left_frame) < 1.0                       # many views lose the walker at an edge
+    for k, c in zip(kps, cams):
+        seen = k[..., 2] == 1
+        assert (k[seen][:, 0] < c.width).all() and (k[seen][:, 1] < c.height).all() and (k[~seen][:, :2] == 0).all()
+
+
+def test_mocap_label_rules_cover_every_clip_of_the_shared_folder(shared, tmp_path):
+    from har_common.importers.mocap import find_clips, label_for, load_label_rules
+
+    rules = load_label_rules(ROOT / "services" / "classifier" / "har_classifier" / "mocap_labels.json")
+    clips = find_clips(shared("data", "mocap"))
+    assert len(clips) > 500
+    unlabelled = [c.path.name for c in clips if label_for(rules, c.source, c.text) is None]
+    assert unlabelled == []
+    assert label_for(rules, "bandai_namco", "walk-turn-left") == "walking"
+    assert label_for(rules, "bandai_namco", "byebye") == "handwaving"
+    assert label_for(rules, "cmu_subset", "dance - sideways steps, pirouette") == "other"
+    assert label_for(rules, "reactidle", "idle") == "standing"
+    bad = tmp_path / "rules.json"
+    bad.write_text('{"rules": [{"source": "x", "label": "y"}]}')
+    with pytest.raises(ValueError, match="needs source, match and label"):
+        load_label_rules(bad)

@@ -11,7 +11,9 @@ Everything reads the shared package: the importers (:mod:`har_common.importers`)
   blocks per class: the rows of each class, in file order, are cut into blocks and whole blocks go
   to one side, so no window straddles train and test. The validation set is carved from the train
   side only (a held-out train subject, and the tail of every train time block). Extra viewpoints
-  of the 3D UTD-MHAD trials (``load_sources(yaws=...)``) join the train side only.
+  of the 3D UTD-MHAD trials (``load_sources(yaws=...)``) and motion capture seen by virtual cameras
+  (a ``--dataset`` made by ``har dataset import mocap``: records marked ``train_only``) join the train
+  side only.
 - **Windows.** Short records (UTD trials) are one sample each; long ones are cut into windows of the
   model's duration (non-overlapping for evaluation, overlapping and a little longer for training
   so that random crops and speed changes have room).
@@ -201,6 +203,10 @@ def split_records(
     if protocol == "inner" and fold % 2 != 1:
         raise ValueError(f"with the inner protocol the fold is the odd (train-half) subject that tests, not {fold}")
     split = Split()
+    # Synthetic sequences (motion capture seen by virtual cameras: meta "train_only") always train and
+    # never validate or test, in every protocol: the figures come from real recordings only.
+    split.train += [r for r in records if r.meta.get("train_only")]
+    records = [r for r in records if not r.meta.get("train_only")]
     with_subject = [r for r in records if r.subject is not None]
     without = [r for r in records if r.subject is None]
     if protocol == "inner":

@@ -4,6 +4,7 @@ Example:
     har dataset import utd-mhad ../shared/data/skeletons/utd_mhad --out data/datasets/utd
     har dataset import openpose-csv data_under_scene.csv data.csv --out data/datasets/lzq --map fall_down=falling
     har dataset import analysis labels.csv --out data/datasets/mine
+    har dataset import mocap ../shared/data/mocap --labels services/classifier/har_classifier/mocap_labels.json --out data/datasets/mocap
     har dataset info data/datasets/utd
 """
 
@@ -39,6 +40,11 @@ def _import(args: argparse.Namespace) -> int:
     elif args.source == "openpose-csv":
         from .importers.openpose_csv import load_openpose_csv
         records = load_openpose_csv(args.inputs, mapping, jump=args.jump, min_length=args.min_length, fps=args.fps)
+    elif args.source == "mocap":
+        from .importers.mocap import load_mocap
+        if not args.labels:
+            raise SystemExit("mocap needs --labels RULES.json (the classifier's: services/classifier/har_classifier/mocap_labels.json)")
+        records = load_mocap(args.inputs[0], args.labels, views=args.views, seed=args.seed)
     else:
         from .importers.analysis import load_analysis_labels
         records = load_analysis_labels(args.inputs[0], min_length=args.min_length)
@@ -64,8 +70,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     sub = ds.add_subparsers(dest="dataset_command", required=True)
 
     imp = sub.add_parser("import", help="import outside data into a dataset folder")
-    imp.add_argument("source", choices=["utd-mhad", "openpose-csv", "analysis"],
-                     help="utd-mhad: a folder of .mat files; openpose-csv: CSV files in time order; analysis: a labels CSV (file,label,subject)")
+    imp.add_argument("source", choices=["utd-mhad", "openpose-csv", "analysis", "mocap"],
+                     help="utd-mhad: a folder of .mat files; openpose-csv: CSV files in time order; analysis: a labels CSV "
+                          "(file,label,subject); mocap: a folder of BVH motion capture seen by random virtual cameras")
     imp.add_argument("inputs", nargs="+", help="input folder or files")
     imp.add_argument("--out", required=True, help="dataset folder to write")
     imp.add_argument("--map", action="append", metavar="SOURCE=CLASS", help="rename a source label; when any is given, unmapped labels are dropped")
@@ -73,6 +80,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     imp.add_argument("--jump", type=float, default=0.05, help="openpose-csv: cut where the mean joint step exceeds this (image fractions)")
     imp.add_argument("--min-length", type=int, default=10, help="shortest sequence kept, in frames")
     imp.add_argument("--fps", type=float, default=10.0, help="openpose-csv: frame rate of the rows")
+    imp.add_argument("--labels", metavar="JSON", help="mocap: label rules (source, regex, class)")
+    imp.add_argument("--views", type=int, default=4, help="mocap: random cameras per clip (default 4)")
+    imp.add_argument("--seed", type=int, default=0, help="mocap: seed of the cameras (default 0)")
     imp.set_defaults(func=_import)
 
     info = sub.add_parser("info", help="print a dataset's classes, sequence counts per class and subjects")
