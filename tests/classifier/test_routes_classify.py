@@ -11,7 +11,7 @@ from har_classifier.data import DEFAULT_CLASSES
 
 
 def test_classify_batch_and_probabilities(client):
-    r = client.post("/v1/classify", json=body(standing_person(40), standing_person(7, wave=True), standing_person(1)))
+    r = client.post("/v1/classify", json=body(standing_person(40), standing_person(7, wave=True), standing_person(2)))
     assert r.status_code == 200, r.text
     data = r.json()
     assert data["model"] == DEFAULT and len(data["predictions"]) == 3
@@ -57,6 +57,15 @@ def test_nan_rejected(client):
 def test_empty_sequence_and_empty_batch(client):
     assert "at least 1" in _error(client.post("/v1/classify", json=body([])))
     assert "empty" in _error(client.post("/v1/classify", json={"sequences": []}))
+
+
+@pytest.mark.parametrize("case, words", [("no_visible_joints.json", "no joint with a score of at least 0.3"),
+                                         ("one_frame.json", "at least 2 frames")])
+def test_nothing_to_say_is_a_422_not_an_action(client, shared, case, words):
+    """A window of nobody, or one still frame, gets no action (the failing cases in ../shared/cases)."""
+    r = client.post("/v1/classify", content=shared("cases", case).read_bytes(), headers={"content-type": "application/json"})
+    assert r.status_code == 422 and words in _error(r)
+    assert "sequences" in json.dumps(r.json()["detail"][0]["loc"])
 
 
 def test_unknown_model(client):

@@ -404,7 +404,7 @@ export interface operations {
                     "application/json": components["schemas"]["ClassifyResponse"];
                 };
             };
-            /** @description bad sequences, unknown model, batch over the limit */
+            /** @description bad sequences (fewer than 2 frames, no joint visible, too many frames), unknown model, batch over the limit */
             422: {
                 headers: {
                     [name: string]: unknown;

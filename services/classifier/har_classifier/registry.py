@@ -19,6 +19,9 @@ log = logging.getLogger("har_classifier")
 REPORT_FILES = {"confusion.png": "image/png", "curves.png": "image/png", "model_card.md": "text/markdown; charset=utf-8"}
 
 
+MIN_FRAMES = 2          # shortest sequence classified; one frame shows a posture, not a motion
+
+
 class RequestProblem(ValueError):
     """A request the service cannot answer (422): a message and where in the body."""
 
@@ -95,7 +98,16 @@ class ModelRegistry:
             if len(seq.keypoints) > self.settings.max_frames:
                 raise RequestProblem(f"sequence {i} has {len(seq.keypoints)} frames, over the limit of {self.settings.max_frames}",
                                      ["body", "sequences", i, "keypoints"])
-            arrays.append((np.asarray(seq.keypoints, np.float32), seq.fps))
+            kp = np.asarray(seq.keypoints, np.float32)
+            # nothing can be said of a still image or of nobody: a motion label would be a guess
+            if len(kp) < MIN_FRAMES:
+                raise RequestProblem(f"sequence {i} has {len(kp)} frame: a motion needs at least {MIN_FRAMES} frames "
+                                     f"(the model's window is {runner.spec.seconds:.1f} s; shorter sequences are stretched)",
+                                     ["body", "sequences", i, "keypoints"])
+            if not (kp[..., 2] >= runner.spec.mask_threshold).any():
+                raise RequestProblem(f"sequence {i} shows no joint with a score of at least {runner.spec.mask_threshold}: "
+                                     "no person is visible, so no action can be named", ["body", "sequences", i, "keypoints"])
+            arrays.append((kp, seq.fps))
         t = time.perf_counter()
         probs = runner.classify(arrays)
         seconds = time.perf_counter() - t

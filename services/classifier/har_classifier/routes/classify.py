@@ -14,7 +14,8 @@ INLINE_MAX = 8  # batches up to this size run on the event loop (a few ms); larg
 
 
 @router.post("/classify", response_model=ClassifyResponse,
-             responses={422: {"description": "bad sequences, unknown model, batch over the limit"},
+             responses={422: {"description": "bad sequences (fewer than 2 frames, no joint visible, too many frames), "
+                                             "unknown model, batch over the limit"},
                         503: {"description": "models loading, or too many requests in flight"}})
 async def classify(body: ClassifyRequest, registry: ReadyRegistry, request: Request) -> ClassifyResponse:
     """One prediction per sequence, in order. Small batches (the live pipelines' case) are classified right on the
