@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-
 from har_classifier import data as D
 
 
@@ -123,3 +122,16 @@ def test_other_class_loaded_from_utd(shared):
         by_label.setdefault(r.label, set()).add(r.meta["action"])
     assert by_label["other"] == set(D.UTD_OTHER)
     assert set(by_label) == set(D.UTD_CLASSES) | {"other"}
+
+
+def test_utd_virtual_views_and_seated_postures_from_the_sources(shared):
+    classes = ["squatting", "sitting", "other"]
+    recs = D.load_sources(shared("data", "skeletons", "utd_mhad"), None, classes=classes, utd_views=1, seed=3)
+    assert {r.label for r in recs} == set(classes)
+    assert any(r.label == "sitting" and "view" in r.meta for r in recs)
+    for protocol, fold in (("cross-subject", 0), ("kfold", 2), ("inner", 3)):
+        s = D.split_records(recs, protocol, fold)
+        assert not any("view" in r.meta for r in s.val + s.test), protocol
+        assert any("view" in r.meta for r in s.train)
+        # seated postures follow their subject like the trials they come from
+        assert {r.subject for r in s.test if r.label == "sitting"} <= {r.subject for r in s.test if r.label == "squatting"}

@@ -236,7 +236,59 @@ def test_mocap_label_rules_cover_every_clip_of_the_shared_folder(shared, tmp_pat
     assert label_for(rules, "bandai_namco", "byebye") == "handwaving"
     assert label_for(rules, "cmu_subset", "dance - sideways steps, pirouette") == "other"
     assert label_for(rules, "reactidle", "idle") == "standing"
+    from har_common.importers.mocap import postures_for
+
+    assert postures_for(rules, "reactidle", "idle") == [("lying", "lie_down")]
     bad = tmp_path / "rules.json"
     bad.write_text('{"rules": [{"source": "x", "label": "y"}]}')
     with pytest.raises(ValueError, match="needs source, match and label"):
         load_label_rules(bad)
+
+
+def test_utd_trials_seen_by_virtual_cameras_and_held_seated_postures(shared):
+    pytest.importorskip("scipy")
+    from har_common.importers.utd_mhad import HELD_SECONDS, load_utd_mhad
+
+    folder = shared("data", "skeletons", "utd_mhad")
+    recs = load_utd_mhad(folder, label_map={"squat": "squatting"}, views=2, seed=0, sitting_label="sitting")
+    squats = [r for r in recs if r.label == "squatting"]
+    seated = [r for r in recs if r.label == "sitting"]
+    trials = 32                                               # 8 subjects x 4 trials of each action
+    assert len(seated) == 2 * 3 * trials                      # two actions; the camera's view + 2 virtual ones
+    own_squats = [r for r in squats if "view" not in r.meta]
+    assert trials - 1 <= len(own_squats) <= trials             # UTD-MHAD lacks a few files
+    # a trial with an untracked joint keeps only the camera's view (a turned skeleton would be bent)
+    assert 2 * len(own_squats) - 4 <= len(squats) - len(own_squats) <= 2 * len(own_squats)
+    assert {len(r.keypoints) for r in seated} == {int(HELD_SECONDS * 30)}
+    assert all(r.meta["derived"].startswith("seated frames of") for r in seated)
+    assert not any(r.label in ("standing_up", "sitting_down") for r in recs)   # not asked for
+    # seated: the knees come up towards the hips, against the same people standing at the start of a squat
+
+    def thigh_drop(kp):
+        torso = np.abs(kp[:, 5:7, 1].mean(1) - kp[:, 11:13, 1].mean(1))
+        return float(np.median(np.abs(kp[:, 13:15, 1].mean(1) - kp[:, 11:13, 1].mean(1)) / torso))
+
+    sitting_ratio = thigh_drop(np.concatenate([r.keypoints for r in seated if "view" not in r.meta]))
+    standing_ratio = thigh_drop(np.concatenate([r.keypoints[:5] for r in own_squats]))
+    assert sitting_ratio < 0.85 * standing_ratio, (sitting_ratio, standing_ratio)
+    # the same seed draws the same cameras
+    again = load_utd_mhad(folder, label_map={"squat": "squatting"}, views=2, seed=0, sitting_label="sitting")
+    assert all(np.array_equal(a.keypoints, b.keypoints) for a, b in zip(again, recs))
+
+
+def test_lying_is_built_from_a_real_idle_clip(shared):
+    pytest.importorskip("bvhio", reason="BVH import needs bvhio (the common environment has it)")
+    from har_common.importers.bvh import read_bvh
+    from har_common.importers.mocap import BODY, SKELETONS, to_coco17_3d, upright
+    from har_common.postures import lie_down
+
+    path = shared("data", "mocap", *MOCAP_FRAMES["reactidle"])
+    idle = to_coco17_3d(upright(read_bvh(path, [SKELETONS["reactidle"][j] for j in BODY]).positions))
+    rng = np.random.default_rng(1)
+    for _ in range(8):
+        lying = lie_down(idle, rng)
+        assert lying.shape == idle.shape
+        assert np.ptp(lying[..., 1], axis=1).max() < 0.7 and lying[..., 1].min() >= -1e-6   # flat, not under the floor
+        assert np.ptp(lying[..., [0, 2]].reshape(-1, 2), axis=0).max() > 1.2                 # the body's length lies along the floor
+        moved = np.abs(np.diff(lying, axis=0)).max()
+        assert 0 < moved < 0.1                                                                 # the idle motion is kept

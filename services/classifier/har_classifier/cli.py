@@ -63,6 +63,9 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--yaw", dest="yaws", type=_angles, metavar="DEG[,DEG...]",
                    help="augmentation: UTD-MHAD's 3D trials also train as seen from these viewpoints, the subject turned "
                         "about the vertical axis by each angle (degrees, e.g. -30,30; default: the camera's own view only)")
+    t.add_argument("--utd-views", dest="utd_views", type=int,
+                   help="augmentation: each UTD-MHAD training trial also seen by this many random virtual cameras "
+                        "(any azimuth, eye level to 60 degrees down; default 0)")
     t.add_argument("--stretch", type=float, help="augmentation: x and y scaled apart within 1 +- STRETCH (default 0: off)")
     t.add_argument("--seed", type=int)
     t.add_argument("--members", type=int, help="train this many models (seeds SEED, SEED+1, ...) and ship their average as one (default 1)")

@@ -27,20 +27,32 @@ from __future__ import annotations
 
 import zlib
 from collections import Counter, defaultdict
+from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Iterable, Sequence
 
 import numpy as np
-
 from har_common.dataset import SequenceRecord, SkeletonDataset
 from har_common.importers.utd_mhad import ACTIONS as _UTD_ACTIONS
 from har_common.transforms import (
-    Compose, GaussianJitter, JointDropout, MaskLowConfidence, Normalize, RandomFlip, RandomLimbScale, RandomRotateScale, RandomStretch,
-    Resample, SpeedChange, fit_length, normalize, resample,
+    Compose,
+    GaussianJitter,
+    JointDropout,
+    MaskLowConfidence,
+    Normalize,
+    RandomFlip,
+    RandomLimbScale,
+    RandomRotateScale,
+    RandomStretch,
+    Resample,
+    SpeedChange,
+    fit_length,
+    normalize,
+    resample,
 )
 
 OTHER = "other"
+SITTING = "sitting"
 DEFAULT_CLASSES = [
     "boxing", "handclapping", "handwaving", "jogging", "running", "walking",
     "standing", "sitting_down", "standing_up", "squatting", "falling", OTHER,
@@ -85,7 +97,7 @@ class WindowSpec:
         return asdict(self)
 
     @classmethod
-    def from_dict(cls, d: dict) -> "WindowSpec":
+    def from_dict(cls, d: dict) -> WindowSpec:
         return cls(**{k: d[k] for k in cls.__dataclass_fields__ if k in d})
 
 
@@ -103,9 +115,13 @@ def load_sources(
     datasets: Sequence[str | Path] = (),
     classes: Sequence[str] = DEFAULT_CLASSES,
     yaws: Sequence[float] = (),
+    utd_views: int = 0,
+    seed: int = 0,
 ) -> list[SequenceRecord]:
     """Read the raw data sets and keep the records whose (mapped) label is in ``classes``. ``yaws``: extra
-    viewpoints of the 3D UTD-MHAD trials (degrees), for training only (:func:`split_records` keeps them there)."""
+    viewpoints of the 3D UTD-MHAD trials (degrees), ``utd_views``: as many random virtual cameras per trial
+    (drawn with ``seed``); both for training only (:func:`split_records` keeps them there). With ``sitting``
+    in ``classes``, UTD-MHAD's seated frames held still make that class (:func:`load_utd_mhad`)."""
     from har_common.importers.openpose_csv import load_openpose_csv
     from har_common.importers.utd_mhad import load_utd_mhad
 
@@ -115,7 +131,8 @@ def load_sources(
         utd_map = {k: v for k, v in UTD_MAP.items() if v in wanted}
         if OTHER in wanted:
             utd_map.update({a: OTHER for a in UTD_OTHER})
-        records += load_utd_mhad(utd_dir, label_map=utd_map, yaws=tuple(yaws))
+        records += load_utd_mhad(utd_dir, label_map=utd_map, yaws=tuple(yaws), views=utd_views, seed=seed,
+                                 sitting_label=SITTING if SITTING in wanted else None)
     if lzq_dir:
         files = [Path(lzq_dir) / f for f in LZQ_FILES if (Path(lzq_dir) / f).is_file()]
         if not files:
@@ -241,8 +258,9 @@ def split_records(
             side = ("test" if is_test(r.subject) else
                     "val" if r.subject == held_out or (val == "trial" and int(r.meta.get("trial", 0) or 0) == last_trial[r.subject] > 1)
                     else "train")
-            # A synthetic viewpoint (meta "yaw") only trains: validation and figures come from the real camera.
-            if side == "train" or not r.meta.get("yaw"):
+            # A synthetic viewpoint (meta "yaw", or a virtual camera's "view") only trains: validation and
+            # figures come from the real camera.
+            if side == "train" or not (r.meta.get("yaw") or "view" in r.meta):
                 getattr(split, side).append(r)
 
     # --- by contiguous time blocks, per class and source file set
@@ -420,7 +438,7 @@ def augmenter(spec: WindowSpec, seed: int, stretch: float = 0.0, limb_scale: flo
     rotate/scale, stretch (x and y apart; off when ``stretch`` is 0), limb lengths (off when
     ``limb_scale`` is 0), jitter, joint dropout."""
     rng = np.random.default_rng(seed)
-    s = lambda: int(rng.integers(2**31))  # noqa: E731
+    s = lambda: int(rng.integers(2**31))
     return Compose([
         MaskLowConfidence(spec.mask_threshold),
         SpeedChange((0.8, 1.25), p=0.5, seed=s()),

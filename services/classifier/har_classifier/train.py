@@ -51,6 +51,7 @@ class TrainConfig:
     stretch: float = 0.0  # x and y scaled apart within 1 +- stretch (augmentation; 0: off)
     limb_scale: float = 0.0  # limb bone lengths scaled within 1 +- limb_scale (augmentation; 0: off)
     yaws: list[float] = field(default_factory=list)  # extra viewpoints of the 3D UTD-MHAD trials (degrees; train side only)
+    utd_views: int = 0  # random virtual cameras per 3D UTD-MHAD trial (train side only)
     other_weight: float = 1.0  # prior weight of ``other`` at inference (chosen by tools/inner_cv.py; training is unchanged)
     seed: int = SEED_DEFAULT
     members: int = 1  # more than 1: that many trainings (seeds seed, seed+1, ...) averaged in one model
@@ -88,7 +89,8 @@ def _limit(samples: list[D.Sample], n: int | None, seed: int) -> list[D.Sample]:
 def prepare(cfg: TrainConfig):
     """Load, split and window the data: ``(split, train_samples, val_samples, spec)``."""
     spec = D.WindowSpec.from_dict(cfg.window)
-    records = D.load_sources(cfg.utd, cfg.lzq, cfg.datasets, cfg.classes, yaws=cfg.yaws)
+    records = D.load_sources(cfg.utd, cfg.lzq, cfg.datasets, cfg.classes, yaws=cfg.yaws, utd_views=cfg.utd_views,
+                             seed=cfg.seed)
     split = D.split_records(records, cfg.protocol, cfg.fold, cfg.n_folds, val=cfg.val, val_subject=cfg.val_subject)
     train = _limit(D.make_samples(split.train, spec, train=True), cfg.limit, cfg.seed)
     val = _limit(D.make_samples(split.val, spec, train=False), cfg.limit, cfg.seed)
@@ -321,7 +323,7 @@ def config_from_args(args) -> TrainConfig:
     cfg = TrainConfig()
     for k in ("model", "utd", "lzq", "protocol", "fold", "n_folds", "val", "epochs", "patience", "batch_size",
               "learning_rate", "repeats", "seed", "limit", "threads", "label_smoothing", "other_ratio", "stretch", "val_subject",
-              "other_weight", "members", "limb_scale", "yaws"):
+              "other_weight", "members", "limb_scale", "yaws", "utd_views"):
         v = getattr(args, k, None)
         if v is not None:
             setattr(cfg, k, v)

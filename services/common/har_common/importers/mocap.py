@@ -10,7 +10,9 @@ seen through :func:`har_common.cameras.random_camera` views: every view is one
 Labels come from a small rule file (:func:`load_label_rules`): per source, the first regular expression
 that matches the clip's text (Bandai Namco: its content, such as ``walk-turn-left``; ReActIdle:
 ``idle``; CMU: the index's motion description) gives the class; clips no rule matches are skipped.
-Every record is marked ``train_only``: synthetic views train, they never score a model.
+Rules with a ``posture`` add records built from the clip (``lie_down``: a standing idle clip turned to lie
+on the floor or a bed, :func:`har_common.postures.lie_down`). Every record is marked ``train_only``:
+synthetic views train, they never score a model.
 
 Example:
     >>> rules = {"rules": [{"source": "cmu_subset", "match": "^walk$", "label": "walking"}]}
@@ -65,6 +67,7 @@ SKELETONS: dict[str, dict[str, str]] = {
 # The folder each source lives in under ../shared/data/mocap, and its skeleton.
 SOURCES = {"bandai_namco": "bandai_namco", "reactidle": "reactidle", "cmu_subset": "cmu_iclone"}
 
+POSTURES = ("lie_down",)   # har_common.postures functions a rule may apply
 HEIGHT_M = 1.5          # head joint to the ankles' midpoint of an upright adult
 # Face points from the head joint, in metres at that height: (forward, up, sideways to the left).
 FACE = {"nose": (0.10, 0.06, 0.0), "left_eye": (0.085, 0.09, 0.032), "right_eye": (0.085, 0.09, -0.032),
@@ -101,9 +104,11 @@ def upright(body: np.ndarray) -> np.ndarray:
     return out.astype(np.float32)
 
 
-def to_coco17_3d(body: np.ndarray) -> np.ndarray:
+def to_coco17_3d(body: np.ndarray, head_drop_m: float = 0.0) -> np.ndarray:
     """Upright ``(T, 13, 3)`` body joints -> ``(T, 17, 3)`` COCO-17 joints in metres, the face placed from
-    the head: forward is perpendicular to the shoulders and up, towards where the chest faces."""
+    the head: forward is perpendicular to the shoulders and up, towards where the chest faces.
+    ``head_drop_m``: how far the face sits lower than :data:`FACE` assumes, for a head joint at the
+    head's centre (Kinect, 0.07) rather than at the skull's base (the motion capture skeletons)."""
     from ..layouts import COCO17
 
     up = np.array([0.0, 1.0, 0.0])
@@ -116,7 +121,7 @@ def to_coco17_3d(body: np.ndarray) -> np.ndarray:
     for i, name in enumerate(COCO17.joints):
         if name in FACE:
             f, u, s = FACE[name]
-            out[:, i] = body[:, 0] + f * forward + u * up + s * left
+            out[:, i] = body[:, 0] + f * forward + (u - head_drop_m) * up + s * left
         else:
             out[:, i] = body[:, BODY.index(name)]
     return out
@@ -128,16 +133,25 @@ def load_label_rules(path: str | Path) -> dict:
     for r in rules.get("rules", []):
         if not {"source", "match", "label"} <= set(r):
             raise ValueError(f"{path}: a rule needs source, match and label: {r}")
+        if r.get("posture") and r["posture"] not in POSTURES:
+            raise ValueError(f"{path}: unknown posture {r['posture']!r} (known: {', '.join(POSTURES)})")
         re.compile(r["match"])
     return rules
 
 
 def label_for(rules: Mapping, source: str, text: str) -> str | None:
-    """The first matching rule's label, or None."""
+    """The first matching rule's label (rules with a ``posture`` aside), or None."""
     for r in rules.get("rules", []):
-        if r["source"] == source and re.search(r["match"], text, re.IGNORECASE):
+        if r["source"] == source and not r.get("posture") and re.search(r["match"], text, re.IGNORECASE):
             return r["label"]
     return None
+
+
+def postures_for(rules: Mapping, source: str, text: str) -> list[tuple[str, str]]:
+    """``(label, posture)`` of every matching rule with a ``posture`` (:data:`POSTURES`): extra records built
+    from the clip, such as ``lying`` from a standing idle clip turned to lie down."""
+    return [(r["label"], r["posture"]) for r in rules.get("rules", [])
+            if r["source"] == source and r.get("posture") and re.search(r["match"], text, re.IGNORECASE)]
 
 
 @dataclass
@@ -191,9 +205,12 @@ def load_mocap(root: str | Path, rules: Mapping | str | Path, views: int = 4, se
     rng = np.random.default_rng(seed)
     records: list[SequenceRecord] = []
     skipped: list[str] = []
+    from ..postures import lie_down
+
     for clip in find_clips(root):
         label = label_for(rules, clip.source, clip.text)
-        if label is None:
+        derived = postures_for(rules, clip.source, clip.text)
+        if label is None and not derived:
             skipped.append(f"{clip.path.name} ({clip.text!r})")
             continue
         table = SKELETONS[SOURCES[clip.source]]
@@ -202,13 +219,17 @@ def load_mocap(root: str | Path, rules: Mapping | str | Path, views: int = 4, se
             continue
         joints3d = to_coco17_3d(upright(motion.positions))
         rel = clip.path.relative_to(Path(root)).as_posix()
-        for k in range(views):
-            camera = random_camera(rng, joints3d)
-            records.append(SequenceRecord(
-                label, camera.project(joints3d), subject=clip.subject, source=f"mocap/{rel}#view={k}",
-                fps=round(motion.fps, 3),
-                meta={"train_only": True, "view": k, "camera": camera.describe(), "mocap_text": clip.text},
-            ))
+        versions = [(label, joints3d, "")] if label is not None else []
+        versions += [(lab, lie_down(joints3d, rng), f"&{posture}") for lab, posture in derived]
+        for lab, points, tag in versions:
+            for k in range(views):
+                camera = random_camera(rng, points)
+                records.append(SequenceRecord(
+                    lab, camera.project(points), subject=clip.subject, source=f"mocap/{rel}#view={k}{tag}",
+                    fps=round(motion.fps, 3),
+                    meta={"train_only": True, "view": k, "camera": camera.describe(), "mocap_text": clip.text,
+                          **({"derived": tag[1:]} if tag else {})},
+                ))
     if skipped:
         print(f"mocap: {len(skipped)} clip(s) match no label rule and were skipped: {', '.join(skipped[:8])}"
               + (" ..." if len(skipped) > 8 else ""), file=log)

@@ -11,8 +11,8 @@ can keep contiguous time blocks apart.
 from __future__ import annotations
 
 import csv
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Iterable
 
 import numpy as np
 

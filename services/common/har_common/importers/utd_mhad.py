@@ -38,14 +38,40 @@ ACTIONS = {
 }
 
 
+SEATED_FRAMES = 10      # the seated stretch at the start of sit-to-stand and the end of stand-to-sit (0.33 s)
+HELD_SECONDS = 4.0      # how long a held seated posture lasts (longer than the classifier's window)
+
+
+def _virtual_views(label: str, xyz: np.ndarray, views: int, rng, base: dict, subject: str, source: str) -> list:
+    """``views`` records of one Kinect trial seen by random virtual cameras (meta ``view``: train side only)."""
+    from ..cameras import random_camera
+    from ..layouts import KINECT20
+    from .mocap import BODY, to_coco17_3d, upright
+
+    if views <= 0 or not (np.isfinite(xyz).all() and (xyz[..., 2] > 1e-6).all()):
+        return []                          # an untracked joint would bend the turned skeleton: camera's view only
+    body = to_coco17_3d(upright(xyz[:, [KINECT20.index(j) for j in BODY]]), head_drop_m=0.07)
+    out = []
+    for k in range(views):
+        camera = random_camera(rng, body)
+        out.append(SequenceRecord(label, camera.project(body), subject=subject, source=f"{source}#view={k}", fps=FPS,
+                                  meta={**base, "view": k, "camera": camera.describe()}))
+    return out
+
+
 def load_utd_mhad(
     folder: str | Path, label_map: dict[str, str] | None = None, yaws: tuple[float, ...] = (),
+    views: int = 0, seed: int = 0, sitting_label: str | None = None,
 ) -> list[SequenceRecord]:
     """Read every skeleton file of a UTD-MHAD folder, sorted by action, subject and trial.
 
     ``label_map`` renames source labels (``ACTIONS`` names or ``a3`` style ids) to class names;
     when given, actions it does not name are left out. ``yaws``: extra viewpoints in degrees; each
-    trial then also comes as one record per angle, right after the camera's own view.
+    trial then also comes as one record per angle, right after the camera's own view. ``views``: as
+    many more seen by random virtual cameras (:func:`har_common.cameras.random_camera`; ``meta["view"]``).
+    ``sitting_label``: also a still seated posture per sit-to-stand and stand-to-sit trial, its seated
+    frames held for :data:`HELD_SECONDS` (:func:`har_common.postures.hold`; ``meta["derived"]``), in the
+    camera's view and the virtual ones.
     """
     from scipy.io import loadmat  # the one scipy use in the package: kept out of the core's imports
 
@@ -60,25 +86,40 @@ def load_utd_mhad(
     if not found:
         raise FileNotFoundError(f"no a*_s*_t*_skeleton.mat files in {folder}")
     records = []
+    rng = np.random.default_rng(seed)
     for (action, subject, trial), path in sorted(found):
         name = ACTIONS.get(action, f"a{action}")
         label = name
         if label_map is not None:
             label = label_map.get(name, label_map.get(f"a{action}"))
-            if label is None:
+            if label is None and not (sitting_label and name in ("sit_to_stand", "stand_to_sit")):
                 continue
         skel = loadmat(path)["d_skel"]
         if skel.ndim != 3 or skel.shape[:2] != (20, 3):
             raise ValueError(f"{path.name}: d_skel has shape {skel.shape}, expected (20, 3, T)")
         xyz = np.transpose(skel, (2, 0, 1))
-        records.append(SequenceRecord(
-            label, from_kinect20(xyz), subject=f"s{subject}", source=f"utd_mhad/{path.name}", fps=FPS,
-            meta={"action": name, "trial": trial},
-        ))
-        for yaw in yaws:
-            if yaw:
-                records.append(SequenceRecord(
-                    label, from_kinect20(turn_kinect(xyz, yaw)), subject=f"s{subject}",
-                    source=f"utd_mhad/{path.name}#yaw={yaw:g}", fps=FPS, meta={"action": name, "trial": trial, "yaw": float(yaw)},
-                ))
+        if label is not None:
+            records.append(SequenceRecord(
+                label, from_kinect20(xyz), subject=f"s{subject}", source=f"utd_mhad/{path.name}", fps=FPS,
+                meta={"action": name, "trial": trial},
+            ))
+            for yaw in yaws:
+                if yaw:
+                    records.append(SequenceRecord(
+                        label, from_kinect20(turn_kinect(xyz, yaw)), subject=f"s{subject}",
+                        source=f"utd_mhad/{path.name}#yaw={yaw:g}", fps=FPS,
+                        meta={"action": name, "trial": trial, "yaw": float(yaw)},
+                    ))
+            base = {"action": name, "trial": trial}
+            records += _virtual_views(label, xyz, views, rng, base, f"s{subject}", f"utd_mhad/{path.name}")
+        if sitting_label and name in ("sit_to_stand", "stand_to_sit"):
+            from ..postures import hold
+
+            seated = xyz[:SEATED_FRAMES] if name == "sit_to_stand" else xyz[-SEATED_FRAMES:]
+            held = hold(seated, int(HELD_SECONDS * FPS))
+            meta = {"action": name, "trial": trial, "derived": f"seated frames of {name} held {HELD_SECONDS:g} s"}
+            source = f"utd_mhad_seated/{path.name}"
+            records.append(SequenceRecord(sitting_label, from_kinect20(held), subject=f"s{subject}", source=source,
+                                          fps=FPS, meta=meta))
+            records += _virtual_views(sitting_label, held, views, rng, meta, f"s{subject}", source)
     return records
