@@ -75,7 +75,9 @@ LZQ_FILES = ("data_under_scene.csv", "data.csv")
 UTD_CLASSES = [c for c in DEFAULT_CLASSES if c in UTD_MAP.values()]  # the target's classes (``other`` not among them)
 FACE_JOINTS = (1, 2, 3, 4)  # eyes and ears: absent from UTD-MHAD's Kinect skeletons
 
-DATASET_NAMES = {"utd_mhad": "UTD-MHAD", "lzq_openpose2d": "LZQ OpenPose 2D"}
+DATASET_NAMES = {"utd_mhad": "UTD-MHAD", "lzq_openpose2d": "LZQ OpenPose 2D", "utd_mhad_seated": "UTD-MHAD seated, held",
+                 "mocap/bandai_namco": "Bandai Namco mocap", "mocap/reactidle": "ReActIdle mocap",
+                 "mocap/cmu_subset": "CMU mocap"}
 
 
 @dataclass(frozen=True)
@@ -481,8 +483,13 @@ def class_sources(records: Sequence[SequenceRecord], classes: Sequence[str]) -> 
     """For the model card: which data set(s) each class comes from, and which source labels."""
     found: dict[str, set[str]] = defaultdict(set)
     for r in records:
-        src = r.meta.get("action") or r.meta.get("source_label") or r.label
-        found[r.label].add(f"{DATASET_NAMES.get(dataset_of(r), dataset_of(r))}: {src}")
+        key = dataset_of(r)
+        if key == "mocap":                 # motion capture: one entry per source collection
+            key = "/".join(r.source.split("/", 2)[:2])
+        src = r.meta.get("action") or r.meta.get("source_label") or r.meta.get("mocap_text") or r.label
+        if r.meta.get("derived"):
+            src = f"{src} ({r.meta['derived']})" if key.startswith("mocap") else src
+        found[r.label].add(f"{DATASET_NAMES.get(key, key)}: {src}")
     return {c: sorted(found.get(c, ())) for c in classes}
 
 

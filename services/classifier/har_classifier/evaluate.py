@@ -22,6 +22,19 @@ LICENCES = {
                  "Dataset for Human Action Recognition Utilizing a Depth Camera and a Wearable Inertial Sensor\", ICIP 2015"),
     "lzq_openpose2d": ("LZQ OpenPose 2D rows (LZQthePlane/Online-Realtime-Action-Recognition-based-on-OpenPose@33664be, "
                        "Action/training/), webcam frames through OpenPose", "Apache-2.0"),
+    "utd_mhad_seated": ("UTD-MHAD's seated frames (the start of sit-to-stand, the end of stand-to-sit) held still "
+                        "for 4 s: the `sitting` posture", "as UTD-MHAD"),
+    "mocap/bandai_namco": ("Bandai Namco Research Motion Dataset 1 and 2 (a subset; BandaiNamcoResearchInc/"
+                           "Bandai-Namco-Research-Motiondataset@74ead3b), 3D motion capture of three actors seen by random "
+                           "virtual cameras", "CC BY-NC 4.0: attribution, non-commercial use only; **a model trained on it "
+                           "inherits that: its weights may not be used commercially**"),
+    "mocap/reactidle": ("ReActIdle (Enekoassets/ReActIdle@90b0ac7; Atxa Landa et al. 2025), standing idle motion capture of "
+                        "8 people seen by random virtual cameras; `lying` is the same motion turned to lie down",
+                        "MIT"),
+    "mocap/cmu_subset": ("CMU Graphics Lab Motion Capture Database (16 clips, as converted to BVH by DragonForgedTheArtist/"
+                         "IClone-CMU-Mocap@79529f9), seen by random virtual cameras",
+                         "free to use, not to be resold as data; credit: \"The data used in this project was obtained from "
+                         "mocap.cs.cmu.edu. The database was created with funding from NSF EIA-0196217.\""),
 }
 
 
@@ -270,7 +283,9 @@ def _card(m: dict, info: dict, history: dict) -> str:
         + (f"limb lengths scaled (within 1 +- {tr['limb_scale']:g}), " if tr.get("limb_scale") else "")
         + "Gaussian jitter, joint dropout, occasional whole-limb dropout"
         + (f"; and each UTD-MHAD training trial also seen from turned viewpoints ({', '.join(f'{a:g}' for a in tr['yaws'])} degrees "
-           "about the vertical axis, projected from the 3D skeleton)" if tr.get("yaws") else "") + ".",
+           "about the vertical axis, projected from the 3D skeleton)" if tr.get("yaws") else "")
+        + (f"; and each UTD-MHAD training trial also seen by {tr['utd_views']} random virtual cameras (any azimuth, "
+           "eye level to 60 degrees down, 320x240 to 1920x1080, `har_common.cameras`)" if tr.get("utd_views") else "") + ".",
         "- calibration: one softmax temperature, chosen to minimise the validation negative log-likelihood, applied by the "
         "service (`temperature` in `model.json` and `GET /v1/models`)"
         + (f"; then the prior of `other` weighed x{tr['other_weight']:g} (`--other-weight`, chosen on held-out train "
@@ -281,7 +296,11 @@ def _card(m: dict, info: dict, history: dict) -> str:
         f"trained in {info.get('train_seconds')} s on a shared 2-core CPU.",
         "", "## Limits", "",
         "- Trained on 2D skeletons of four people (UTD-MHAD's odd subjects" + (", one of them held out for validation" if tr.get("val") == "subject" else "")
-        + ") and one webcam set-up (LZQ). Expect lower accuracy on other viewpoints, people far from the camera, or children.",
+        + ") and one webcam set-up (LZQ)"
+        + (", plus 3D motion capture of about 20 more people (Bandai Namco, ReActIdle, CMU) seen by random virtual "
+           "cameras; the still postures `sitting` and `lying` are built, not recorded (see Data)"
+           if any("mocap" in s for s in used) else "")
+        + ". Expect lower accuracy on other viewpoints, people far from the camera, or children.",
         "- The test set is small (a few hundred windows; some LZQ classes have under 10): one window is 0.5-20 points of a "
         "per-class figure. The window (32 frames at 10 fps) and the validation mode (last trial of each train subject) were "
         "chosen earlier after comparing three ST-GCN settings on this same cross-subject split (15 fps/subject validation: 81.0% on "
