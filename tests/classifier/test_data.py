@@ -122,6 +122,8 @@ def test_other_class_loaded_from_utd(shared):
         by_label.setdefault(r.label, set()).add(r.meta["action"])
     assert by_label["other"] == set(D.UTD_OTHER)
     assert set(by_label) == set(D.UTD_CLASSES) | {"other"}
+    seated = D.load_sources(shared("data", "skeletons", "utd_mhad"), None, classes=[*D.DEFAULT_CLASSES, "sitting"])
+    assert {r.meta["action"] for r in seated if r.label == "sitting"} == {"sit_to_stand", "stand_to_sit"}
 
 
 def test_utd_virtual_views_and_seated_postures_from_the_sources(shared):

@@ -10,7 +10,7 @@ import pytest
 MODELS = Path(__file__).resolve().parents[2] / "services/classifier/models"
 
 
-@pytest.mark.parametrize("name", ["tcn", "stgcn", "resnet3d", "cnn_lstm"])
+@pytest.mark.parametrize("name", ["tcn", "tcn_mocap", "stgcn", "resnet3d", "cnn_lstm"])
 def test_report_reproduced(name, shared):
     from har_classifier.evaluate import evaluate_split
 
@@ -25,7 +25,7 @@ def test_report_reproduced(name, shared):
     assert m["calibration"]["ece"] == pytest.approx(report["calibration"]["ece"], abs=1e-3)
 
 
-@pytest.mark.parametrize("name", ["tcn", "stgcn", "resnet3d", "cnn_lstm"])
+@pytest.mark.parametrize("name", ["tcn", "tcn_mocap", "stgcn", "resnet3d", "cnn_lstm"])
 def test_target_reported_honestly(name):
     """The issue's target (>= 93% on the UTD-MHAD test trials of the mapped actions) is stated next to the figure, met or not."""
     report = json.loads((MODELS / name / "report" / "metrics.json").read_text())
@@ -36,13 +36,16 @@ def test_target_reported_honestly(name):
     assert "expected calibration" in card
 
 
-def test_default_is_the_validation_winner():
-    """The shipped default has the best validation balanced accuracy of the four (never chosen on the test side);
-    an ensemble's is its own (model.json), the others' their best epoch's."""
+def test_default_is_the_best_on_real_video():
+    """The shipped default has the best headline of the real-video benchmark among the shipped models (ties: the
+    better macro recall), as recorded by `har benchmark videos --save-to` in each model's real_video.json; the
+    dev clips are never trained on, and every model was measured with the same command and ground truth."""
     from har_classifier.settings import Settings
 
-    best = {}
-    for d in MODELS.glob("*/history.json"):
-        info = json.loads((d.parent / "model.json").read_text())
-        best[d.parent.name] = info.get("val_balanced_accuracy") or max(json.loads(d.read_text())["val_balanced_accuracy"])
-    assert max(best, key=best.get) == Settings().default_model, best
+    figures = {}
+    for d in MODELS.glob("*/model.json"):
+        rv = json.loads((d.parent / "real_video.json").read_text())
+        head = rv["readings"][rv["headline_reading"]]
+        figures[d.parent.name] = (head["correct"], head["macro_recall"])
+    assert len({json.loads((d / "real_video.json").read_text())["groundtruth"] for d in MODELS.iterdir() if d.is_dir()}) == 1
+    assert max(figures, key=figures.get) == Settings().default_model, figures

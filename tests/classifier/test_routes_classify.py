@@ -7,7 +7,7 @@ import json
 import pytest
 from conftest import DEFAULT, body, standing_person
 
-from har_classifier.data import DEFAULT_CLASSES
+from har_classifier.data import DEFAULT_CLASSES, POSTURE_CLASSES
 
 
 def test_classify_batch_and_probabilities(client):
@@ -16,7 +16,7 @@ def test_classify_batch_and_probabilities(client):
     data = r.json()
     assert data["model"] == DEFAULT and len(data["predictions"]) == 3
     for p in data["predictions"]:
-        assert list(p["probabilities"]) == DEFAULT_CLASSES
+        assert list(p["probabilities"]) == [*DEFAULT_CLASSES[:-1], *POSTURE_CLASSES, "other"]   # the default's classes
         assert abs(sum(p["probabilities"].values()) - 1) < 1e-3
         assert p["label"] == max(p["probabilities"], key=p["probabilities"].get)
         assert p["confidence"] == pytest.approx(p["probabilities"][p["label"]])

@@ -57,6 +57,9 @@ DEFAULT_CLASSES = [
     "boxing", "handclapping", "handwaving", "jogging", "running", "walking",
     "standing", "sitting_down", "standing_up", "squatting", "falling", OTHER,
 ]
+# The still postures: `sitting` from UTD-MHAD's seated frames, `lying` from motion capture (a --dataset
+# made by `har dataset import mocap`), so they are asked for with --classes (the default model has them).
+POSTURE_CLASSES = [SITTING, "lying"]
 # UTD-MHAD action name (har_common.importers.utd_mhad.ACTIONS) -> class.
 UTD_MAP = {
     "front_boxing": "boxing", "two_hand_front_clap": "handclapping", "right_hand_wave": "handwaving",

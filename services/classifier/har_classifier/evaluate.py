@@ -230,8 +230,24 @@ def _card(m: dict, info: dict, history: dict) -> str:
         lines.append(f"- calibration: temperature {cal['temperature']:.3f} (fitted on the validation side), expected calibration "
                      f"error {cal['ece']:.3f} ({cal['bins']} bins; {cal['ece_uncalibrated']:.3f} before the temperature), "
                      f"NLL {cal['nll']:.3f} ({cal['nll_uncalibrated']:.3f}), mean confidence {pct(cal['mean_confidence'])}"
-                     + (f"; `other`'s probability weighed x{cal['other_weight']:g} (its prior, chosen by the inner "
-                        "cross-validation, `tools/inner_cv.py`), included in these figures" if "other_weight" in cal else ""))
+                     + (f"; `other`'s probability weighed x{cal['other_weight']:g} (its prior; docs/classifier.md says "
+                        "how it was chosen), included in these figures" if "other_weight" in cal else ""))
+    rv = m.get("real_video")
+    if rv:
+        h = rv["readings"][rv["headline_reading"]]
+        lines += [
+            "", "## Real video (the benchmark's annotated dev clips; never trained on)", "",
+            f"- **headline ({rv['headline_reading']} reading, {rv['lag_s']:g} s latency allowed): {h['correct']} of "
+            f"{rv['spans']} spans right ({pct(h['accuracy'])})**; "
+            + "; ".join(f"{r}: {pct(v['accuracy'])}" for r, v in rv["readings"].items() if r != rv["headline_reading"])
+            + f"; macro recall {pct(h['macro_recall'])} (target: 90 % of the spans)",
+            "- recall per class: " + ", ".join(f"{c} {pct(v)}" for c, v in sorted(rv["recall"].items())),
+            f"- false alarms (a known action shown while people do none of them or nobody is there): "
+            f"{rv['false_alarms']['events']} runs, {rv['false_alarms']['seconds']:.1f} s in "
+            f"{rv['false_alarms']['reject_seconds']:.1f} s; **false falls: {rv['false_falls']['events']} runs, "
+            f"{rv['false_falls']['seconds']:.1f} s**",
+            f"- measured by `{rv['command']}` ({rv['created']}; docs/benchmark.md)",
+        ]
     kf = m.get("kfold")
     if kf:
         total = kf.get("n_folds", 5)
@@ -357,6 +373,9 @@ def evaluate(model_dir: str | Path, out: str | Path | None = None, utd=None, lzq
     kfold_path = model_dir / "kfold.json"
     if kfold_path.is_file() and m["protocol"] == "cross-subject":
         m["kfold"] = json.loads(kfold_path.read_text())
+    real_video = model_dir / "real_video.json"          # written by `har benchmark videos --save-to`
+    if real_video.is_file():
+        m["real_video"] = json.loads(real_video.read_text())
     (out / "metrics.json").write_text(json.dumps(m, indent=1))
     _plot_confusion(m, out / "confusion.png")
     if history:

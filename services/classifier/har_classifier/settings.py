@@ -17,7 +17,8 @@ class Settings(BaseSettings):
 
     port: int = Field(8001, description="port scripts/up and the compose stack serve on (uvicorn's --port decides)")
     model_dir: Path = Field(PACKAGE_MODELS, description="folder with one sub-folder per trained model")
-    default_model: str = Field("tcn", description="model used when a request names none (the validation winner)")
+    default_model: str = Field("tcn_mocap", description="model used when a request names none (the best of the shipped "
+                               "models on the real-video dev clips: docs/benchmark.md)")
     models: str | None = Field(None, description="comma-separated model names to load (default: every folder in model_dir)")
     engine: str = Field("auto", description="auto (per batch size, as measured), tflite, onnx or tf")
     threads: int = Field(2, ge=1, description="inference threads per model")

@@ -59,6 +59,11 @@ def _run(args: argparse.Namespace) -> int:
             "min_span_s": args.min_span, "created": time.strftime("%Y-%m-%d %H:%M:%S"),
             "command": "har " + shlex.join(getattr(args, "argv", None) or ["benchmark", "videos", str(args.groundtruth)])}
     report = write_report(out, meta, truth, runs, scores, lines, summary)
+    if args.save_to:
+        from .videobench.report import model_figures
+
+        path = model_figures(Path(args.save_to), meta, summary)
+        print(f"wrote {path} (the model card shows it after: har evaluate {args.save_to})")
     h = summary["headline"]
     failed = [r for r in runs if r.analysis is None]
     print(f"\nwrote {report} (and report.json, timelines/)")
@@ -90,6 +95,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                    help="classifier URL, asked for the model's window (default: HAR_CLASSIFIER_URL or localhost:8001)")
     v.add_argument("--lag", type=float, help="latency allowed for, in seconds (default: half the model's window)")
     v.add_argument("--min-span", type=float, default=0.5, help="spans shorter than this (s) are not scored (default 0.5)")
+    v.add_argument("--save-to", metavar="MODEL_DIR",
+                   help="also write the figures into a classifier model folder (real_video.json, shown in its model card)")
     v.add_argument("--reuse", action="store_true", help="score analyses already in OUT/analyses instead of re-running them")
     v.set_defaults(func=_main)
 

@@ -174,3 +174,27 @@ def write_report(out: Path, meta: dict, truth: GroundTruth, runs: Sequence[ClipR
     path = out / "report.md"
     path.write_text(markdown(meta, summary, clips, failed))
     return path
+
+
+def model_figures(model_dir: Path, meta: dict, summary: dict) -> Path:
+    """Write the figures a model card shows into ``model_dir/real_video.json``; returns its path.
+
+    Raises:
+        FileNotFoundError: ``model_dir`` is not a model folder (no ``model.json``).
+    """
+    if not (model_dir / "model.json").is_file():
+        raise FileNotFoundError(f"{model_dir} is not a classifier model folder (no model.json)")
+    readings = summary["readings"]
+    body = {
+        "command": meta["command"], "created": meta["created"], "groundtruth": meta["groundtruth"],
+        "lag_s": meta["lag_s"], "headline_reading": HEADLINE,
+        "spans": summary["headline"]["scored"],
+        "readings": {r: {"correct": v["correct"], "accuracy": v["accuracy"], "macro_recall": v["macro_recall"]}
+                     for r, v in readings.items()},
+        "recall": {c: v["recall"] for c, v in readings[HEADLINE]["per_class"].items() if v["spans"]},
+        "false_alarms": {k: summary["false_alarms"][k] for k in ("events", "seconds", "reject_seconds", "labels")},
+        "false_falls": summary["false_falls"],
+    }
+    path = model_dir / "real_video.json"
+    path.write_text(json.dumps(body, indent=1))
+    return path
