@@ -166,3 +166,12 @@ def test_live_stream_tracks_people(service, shared):
     ids = [sorted(p["track_id"] for p in a["frame"]["persons"] if p["track_id"] is not None) for a in frames]
     assert ids[-1] == ids[-2] and len(ids[-1]) == 2, ids     # the same two ids frame after frame
     assert answers[-1]["type"] == "error" and answers[-1]["seq"] == 9
+
+
+def test_a_person_standing_still_is_standing(service, shared):
+    """../shared/cases/still_standing.mp4 (one still frame of a standing person for 5 s): never a motion label."""
+    job, result = _run_job(service, shared("cases", "still_standing.mp4"))
+    assert job["stats"]["classifier"] == "ok", job
+    labels = {p["action"]["label"] for f in result["frames"] for p in f["persons"] if p.get("action")}
+    assert labels <= {"standing", "uncertain"} and "standing" in labels, labels
+    assert {s["label"] for s in result["segments"]} == {"standing"}

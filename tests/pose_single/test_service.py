@@ -192,3 +192,18 @@ def test_bad_inputs(pose_service, shared, tmp_path):
     with pytest.raises(InvalidStatus) as exc:
         connect(ws_url(pose_service, "/v1/stream/url?url=rtsp://127.0.0.1:9/x"), open_timeout=10)
     assert exc.value.response.status_code == 403
+
+
+def test_a_person_standing_still_is_standing(pose_service, shared):
+    """../shared/cases/still_standing.mp4 (one still frame of a standing person for 5 s): never a motion label."""
+    if pose_service.classifier is None:
+        pytest.skip("no classifier environment")
+    video = shared("cases", "still_standing.mp4")
+    r = httpx.post(f"{pose_service.url}/v1/videos?render=false", files={"file": ("still.mp4", video.read_bytes(), "video/mp4")})
+    assert r.status_code == 202, r.text
+    job = wait_done(pose_service, r.json()["id"])
+    assert job["status"] == "done" and job["stats"]["classifier"] == "ok", job
+    res = VideoAnalysis.model_validate(httpx.get(f"{pose_service.url}/v1/jobs/{job['id']}/result").json())
+    labels = {p.action.label for f in res.frames for p in f.persons if p.action}
+    assert labels <= {"standing", "uncertain"} and "standing" in labels, labels
+    assert [s.label for s in res.segments] == ["standing"]
