@@ -219,3 +219,19 @@ def test_report_is_complete_and_consistent(tmp_path):
         assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and f"timelines/{name}.png" in md.read_text()
     text = md.read_text()
     assert "3 of 4 spans right (75.0 %)" in text and "c: no such video" in text
+
+
+def test_model_figures_go_into_a_model_folder_only(tmp_path):
+    from har_common.videobench.report import model_figures
+
+    clip = score_clip("c", truth((0, 2, "walking"), (2, 4, "other")), line(["walking"] * 20 + ["falling"] * 20), {},
+                      lag_ms=0.0)
+    summary = summarize([clip])
+    meta = {"command": "har benchmark videos gt.json", "created": "now", "groundtruth": "gt.json", "lag_s": 0.0}
+    with pytest.raises(FileNotFoundError, match="not a classifier model folder"):
+        model_figures(tmp_path, meta, summary)
+    (tmp_path / "model.json").write_text("{}")
+    body = json.loads(model_figures(tmp_path, meta, summary).read_text())
+    assert body["readings"]["lag"]["correct"] == 1 and body["spans"] == 2
+    assert body["recall"] == {"other": 0.0, "walking": 1.0}
+    assert body["false_falls"]["events"] == 1 and body["false_alarms"]["labels"] == {"falling": 1}
