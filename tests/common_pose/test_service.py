@@ -236,8 +236,11 @@ def test_job_with_actions(make_app, tmp_path, fake_classifier):
 
 def test_job_with_a_chosen_classifier_model(make_app, tmp_path, fake_classifier):
     fake_classifier.mode = "ok"
-    client, _ = make_app(classifier_url=fake_classifier.url)
+    bare, _ = make_app(data_dir=tmp_path / "bare")                  # no classifier configured at all
     video = make_video(tmp_path / "clip.mp4", seconds=2, fps=15)
+    r = bare.post("/v1/videos?model=fake", files={"file": ("a.mp4", video.read_bytes(), "video/mp4")})
+    assert r.status_code == 422 and "no classifier configured" in r.json()["detail"]
+    client, _ = make_app(classifier_url=fake_classifier.url)
     r = client.post("/v1/videos?model=no-such-model", files={"file": ("a.mp4", video.read_bytes(), "video/mp4")})
     assert r.status_code == 422 and "no-such-model" in r.json()["detail"]
     r = client.post("/v1/videos?model=bad%20name", files={"file": ("a.mp4", video.read_bytes(), "video/mp4")})

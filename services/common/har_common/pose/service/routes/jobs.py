@@ -49,6 +49,8 @@ async def upload_video(
         raise error(503, "busy: too many uploads in progress", {"Retry-After": "2"})
     if model and actions and settings.actions:
         # checked before the upload is read, so a wrong name costs nothing
+        if not st.classifier.enabled:
+            raise error(422, "model: this service has no classifier configured, so no model can be chosen")
         try:
             await asyncio.get_running_loop().run_in_executor(None, st.classifier.spec_for, model, True)
         except LookupError as exc:
