@@ -130,3 +130,16 @@ def test_train_ensemble_of_members(tmp_path, shared):
     ref = ModelRunner(out, engine="tf").predict(x)
     for engine in ModelRunner.available_engines(out):
         np.testing.assert_allclose(ModelRunner(out, engine=engine).predict(x), ref, atol=2e-4)
+
+
+def test_train_refuses_to_overwrite_a_model_unless_asked(tmp_path, capsys):
+    """`har train --model tcn` with no --out would write into the shipped `tcn`: refused before any work."""
+    from har_classifier.cli import main
+
+    assert main(["train", "--model", "tcn", "--utd", "", "--lzq", ""]) == 2
+    assert "already holds a trained model" in capsys.readouterr().err
+    shipped = Path(__file__).resolve().parents[2] / "services/classifier/models/tcn/model.json"
+    assert json.loads(shipped.read_text())["name"] == "tcn"              # untouched
+    (tmp_path / "model.json").write_text("{}")
+    assert main(["train", "--model", "tcn", "--out", str(tmp_path), "--utd", "", "--lzq", ""]) == 2
+    assert "--overwrite" in capsys.readouterr().err

@@ -1,3 +1,4 @@
+import json
 import pytest
 
 from har_common import cli, delegate_cli
@@ -58,3 +59,40 @@ def test_progress_bar_text(capsys):
         bar.update(p)
     lines = out.getvalue().splitlines()
     assert lines[0].startswith("upload") and lines[-1].endswith("100%")
+
+
+def test_analyze_says_so_when_the_job_is_deleted_while_it_runs(tmp_path):
+    """Plumbing: a stand-in service that accepts the upload, then answers 404 for the job (deleted meanwhile)."""
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    from har_common.analyze_cli import analyze
+
+    class Handler(BaseHTTPRequestHandler):
+        def log_message(self, *args):
+            pass
+
+        def _send(self, code, body):
+            data = json.dumps(body).encode()
+            self.send_response(code)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+        def do_POST(self):
+            self.rfile.read(int(self.headers.get("Content-Length") or 0)) if self.headers.get("Content-Length") else None
+            self._send(202, {"id": "j1", "status": "queued"})
+
+        def do_GET(self):
+            self._send(404, {"detail": "no such job"})
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    video = tmp_path / "clip.mp4"
+    video.write_bytes(b"\x00" * 1000)
+    try:
+        with pytest.raises(RuntimeError, match="deleted while it ran"):
+            analyze(video, tmp_path / "out", False, f"http://127.0.0.1:{server.server_port}")
+    finally:
+        server.shutdown()

@@ -75,6 +75,7 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--limit", type=int, help="at most this many training windows per class (smoke tests)")
     t.add_argument("--threads", type=int, help="TensorFlow threads (default 2)")
     t.add_argument("--evaluate", action="store_true", help="evaluate right after training (writes MODEL/report)")
+    t.add_argument("--overwrite", action="store_true", help="replace a model already in --out (default: refuse)")
 
     e = sub.add_parser("evaluate", help="evaluate a trained model on the test side and write a report folder")
     e.add_argument("model_dir", help="model folder written by train")
@@ -103,6 +104,10 @@ def main(argv: list[str] | None = None) -> int:
             from .train import config_from_args, train
 
             cfg = config_from_args(args)
+            if (Path(cfg.out) / "model.json").is_file() and not args.overwrite:
+                raise ValueError(f"{cfg.out} already holds a trained model"
+                                 + (" (a shipped one: --out defaults to services/classifier/models/<model>)" if not args.out else "")
+                                 + "; give --out a new folder, or --overwrite to replace it")
             out = train(cfg)
             if args.evaluate:
                 from .evaluate import evaluate

@@ -32,7 +32,7 @@ D_OTHER = "other"  # har_classifier.data.OTHER, without importing TensorFlow's s
 def train(out: Path, subject: int, args: list[str]) -> Path:
     out.mkdir(parents=True, exist_ok=True)
     cmd = [sys.executable, "-m", "har_classifier", "train", "--protocol", "inner", "--fold", str(subject),
-           "--threads", "1", "--out", str(out), *args]
+           "--threads", "1", "--out", str(out), "--overwrite", *args]   # its own scratch folder: a rerun replaces it
     with open(out / "train.log", "w") as log:
         subprocess.run(cmd, stdout=log, stderr=subprocess.STDOUT, check=True)
     return out

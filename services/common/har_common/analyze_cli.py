@@ -108,7 +108,12 @@ def analyze(video: Path, out: Path, multi: bool, url: str | None, poll_s: float 
         job_id = response.json()["id"]
         progress, deadline = Progress("analysis"), time.monotonic() + timeout_s
         while True:
-            job = client.get(f"/v1/jobs/{job_id}").json()
+            r = client.get(f"/v1/jobs/{job_id}")
+            if r.status_code == 404:
+                raise RuntimeError(f"job {job_id} is gone: it was deleted while it ran")
+            if r.status_code >= 400:
+                raise RuntimeError(f"job {job_id}: the service answered {_error_text(r)}")
+            job = r.json()
             progress.update(job.get("progress", 0))
             if job["status"] == "done":
                 progress.update(100)
