@@ -220,7 +220,7 @@ def _card(m: dict, info: dict, history: dict) -> str:
         + (f"; {pct(m['utd_mhad_accuracy_without_other'])} when `other` is left out of the decision (the earlier 11-way figure)"
            if m.get("utd_mhad_accuracy_without_other") is not None else ""),
         f"- accuracy on every UTD-MHAD test trial (the 19 `other` actions included): {pct(m.get('utd_mhad_all_accuracy'))}; "
-        f"`other` recall on UTD-MHAD: {pct(m.get('utd_other_recall'))}; windows of the 11 actions wrongly rejected as `other`: "
+        f"`other` recall on UTD-MHAD: {pct(m.get('utd_other_recall'))}; windows of the {len(m['classes']) - 1} actions wrongly rejected as `other`: "
         f"{pct(m.get('known_rejected_as_other'))}",
         f"- accuracy on every test window of the UTD-MHAD classes (UTD-MHAD and LZQ): {pct(m['utd_classes_accuracy'])}",
         f"- overall accuracy: {pct(m['accuracy'])}, macro-F1: {m['macro_f1']:.3f}",
