@@ -235,3 +235,19 @@ def test_model_figures_go_into_a_model_folder_only(tmp_path):
     assert body["readings"]["lag"]["correct"] == 1 and body["spans"] == 2
     assert body["recall"] == {"other": 0.0, "walking": 1.0}
     assert body["false_falls"]["events"] == 1 and body["false_alarms"]["labels"] == {"falling": 1}
+
+
+def test_a_partial_run_is_never_saved_into_a_model_folder(shared, tmp_path, capsys):
+    from har_common.cli import main as har
+
+    gt = shared("data", "videos", "real", "groundtruth.json")
+    model_dir = tmp_path / "model"
+    model_dir.mkdir()
+    (model_dir / "model.json").write_text("{}")
+    dead = "http://127.0.0.1:9"                       # nothing listens there: every clip fails
+    code = har(["benchmark", "videos", str(gt), "--clips", "kth_style_boxing", "--lag", "1", "--single-url", dead,
+                "--out", str(tmp_path / "out"), "--save-to", str(model_dir)])
+    assert code == 1 and not (model_dir / "real_video.json").exists()
+    err = capsys.readouterr().err
+    assert "not saved to the model folder" in err and "no pose service" in err
+    assert json.loads((tmp_path / "out" / "report.json").read_text())["failed"][0]["clip"] == "kth_style_boxing"

@@ -490,8 +490,8 @@ def class_sources(records: Sequence[SequenceRecord], classes: Sequence[str]) -> 
         if key == "mocap":                 # motion capture: one entry per source collection
             key = "/".join(r.source.split("/", 2)[:2])
         src = r.meta.get("action") or r.meta.get("source_label") or r.meta.get("mocap_text") or r.label
-        if r.meta.get("derived"):
-            src = f"{src} ({r.meta['derived']})" if key.startswith("mocap") else src
+        if r.meta.get("derived") and key.startswith("mocap"):   # UTD-MHAD's held posture has its own source name
+            src = f"{src} ({r.meta['derived']})"
         found[r.label].add(f"{DATASET_NAMES.get(key, key)}: {src}")
     return {c: sorted(found.get(c, ())) for c in classes}
 

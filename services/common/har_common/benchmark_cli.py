@@ -59,13 +59,16 @@ def _run(args: argparse.Namespace) -> int:
             "min_span_s": args.min_span, "created": time.strftime("%Y-%m-%d %H:%M:%S"),
             "command": "har " + shlex.join(getattr(args, "argv", None) or ["benchmark", "videos", str(args.groundtruth)])}
     report = write_report(out, meta, truth, runs, scores, lines, summary)
-    if args.save_to:
+    failed = [r for r in runs if r.analysis is None]
+    if args.save_to and (failed or clips):
+        print("not saved to the model folder: a model's figures come from every clip of the ground truth",
+              file=sys.stderr)
+    elif args.save_to:
         from .videobench.report import model_figures
 
         path = model_figures(Path(args.save_to), meta, summary)
         print(f"wrote {path} (the model card shows it after: har evaluate {args.save_to})")
     h = summary["headline"]
-    failed = [r for r in runs if r.analysis is None]
     print(f"\nwrote {report} (and report.json, timelines/)")
     for reading, fig in summary["readings"].items():
         acc = "n/a" if fig["accuracy"] is None else f"{100 * fig['accuracy']:.1f} %"

@@ -192,12 +192,13 @@ def find_clips(root: str | Path) -> list[Clip]:
 
 
 def load_mocap(root: str | Path, rules: Mapping | str | Path, views: int = 4, seed: int = 0, fps: float = 30.0,
-               log=sys.stderr) -> list[SequenceRecord]:
+               log=None) -> list[SequenceRecord]:
     """Every labelled clip under ``root``, each seen by ``views`` random cameras (deterministic for a ``seed``).
 
     Raises:
         FileNotFoundError: no such folder.  ValueError: a bad rule file.
     """
+    log = log or sys.stderr
     if not isinstance(rules, Mapping):
         rules = load_label_rules(rules)
     if views < 1:

@@ -15,6 +15,7 @@ meanwhile wait, the newest per track winning).
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import threading
 import time
@@ -237,6 +238,7 @@ class SyncActions:
                  model: str | None = None):
         self.client = client if (enabled and client is not None and client.enabled) else None
         self.model = model if self.client else None
+        self._classify = None if self.client is None else functools.partial(self.client.classify, model=self.model)
         spec = self._spec()
         self.tracker = ActionTracker(spec, config)
 
@@ -261,11 +263,7 @@ class SyncActions:
     def process(self, t_ms: float, detections: Sequence[Detection]) -> list[ActionLabel | None]:
         if self.client is not None and self.tracker.spec is None:
             self.tracker.set_spec(self._spec())
-        classify = None
-        if self.client is not None:
-            def classify(requests):
-                return self.client.classify(requests, self.model)
-        return self.tracker.step(t_ms, detections, classify)
+        return self.tracker.step(t_ms, detections, self._classify)
 
     def drain_segments(self) -> list[ActionSegment]:
         return self.tracker.drain_segments()

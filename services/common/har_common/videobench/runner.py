@@ -48,7 +48,7 @@ def model_window_ms(classifier_url: str, model: str | None) -> tuple[str, float]
 
 def run_clips(truth: GroundTruth, videos_dir: Path, out: Path, *, model: str | None = None,
               single_url: str | None = None, multi_url: str | None = None, clips: list[str] | None = None,
-              reuse: bool = False, log=sys.stderr) -> list[ClipRun]:
+              reuse: bool = False, log=None) -> list[ClipRun]:
     """Analyse each clip (all, or the named ``clips``) with the running services, without the annotated video.
 
     A clip that fails (missing file, rejected upload, failed job) is reported in its :class:`ClipRun`
@@ -58,6 +58,7 @@ def run_clips(truth: GroundTruth, videos_dir: Path, out: Path, *, model: str | N
     Raises:
         ValueError: a name in ``clips`` is not in the ground truth.
     """
+    log = log or sys.stderr          # looked up now, so a redirected stderr is honoured
     names = list(truth.videos) if not clips else clips
     unknown = [n for n in names if n not in truth.videos]
     if unknown:

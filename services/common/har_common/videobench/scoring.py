@@ -285,26 +285,24 @@ def score_clip(clip: str, truth: VideoTruth, main: Timeline, tracks: Mapping[int
             else:
                 det.person_frames += int(in_span.sum())
                 det.person_frames_found += int((in_span & someone).sum())
-            if span.label in (OTHER, NO_PERSON):
-                lo, hi = _window(span.label, span.start, span.end, lag_ms, clip_end_ms)
-                if person.id == "main" or span.label == NO_PERSON:
-                    fa.add(_false_alarms(main_line, lo, hi, step_s))
-                else:                    # every track is watched: the time looked at is person-seconds
-                    for line in tracks.values():
-                        one = _false_alarms(line, lo, hi, step_s)
-                        in_window = (t >= lo) & (t < hi)
+            # the rows a user watches in this span, over the span as the headline reads it
+            by_main = person.id == "main" or span.label == NO_PERSON
+            watched = [main_line] if by_main else list(tracks.values())
+            lo, hi = _window(span.label, span.start, span.end, lag_ms, clip_end_ms)
+            in_window = (t >= lo) & (t < hi)
+            for line in watched:
+                if span.label in (OTHER, NO_PERSON):
+                    one = _false_alarms(line, lo, hi, step_s)
+                    if not by_main:      # every track is watched: the time looked at is person-seconds
                         one.reject_seconds = round(float((line.present() & in_window).sum()) * step_s, 3)
-                        fa.add(one)
-            if span.label != FALLING:
-                lo, hi = _window(span.label, span.start, span.end, lag_ms, clip_end_ms)
-                watched = [main_line] if person.id == "main" or span.label == NO_PERSON else list(tracks.values())
-                for line in watched:
+                    fa.add(one)
+                if span.label != FALLING:
                     falls.add(_false_alarms(line, lo, hi, step_s, only=FALLING))
             if span.duration_s < min_span_s:
                 spans.append(SpanScore(clip, person.id, span.label, span.start, span.end, scored=False,
                                        reason=f"shorter than {min_span_s:g} s"))
                 continue
-            if person.id == "main" or span.label == NO_PERSON:
+            if by_main:
                 spans.append(_read_all(clip, person.id, span.label, span, main_line, lag_ms, clip_end_ms))
                 continue
             seen = [line for line in tracks.values()

@@ -47,7 +47,8 @@ async def upload_video(
         raise error(503, "busy: too many jobs waiting", {"Retry-After": "10"})
     if st.uploads >= settings.max_inflight:
         raise error(503, "busy: too many uploads in progress", {"Retry-After": "2"})
-    if model and actions and settings.actions:
+    model = model if actions and settings.actions else None      # no labels asked for: no model to choose
+    if model:
         # checked before the upload is read, so a wrong name costs nothing
         if not st.classifier.enabled:
             raise error(422, "model: this service has no classifier configured, so no model can be chosen")
@@ -85,7 +86,7 @@ async def upload_video(
         options = {"stride": stride or settings.job_frame_stride, "raw": raw,
                    "actions": bool(actions and settings.actions),
                    "render": settings.render_video if render is None else render,
-                   **({"model": model} if model and actions and settings.actions else {})}
+                   **({"model": model} if model else {})}
         try:
             job = st.store.create(display, options, source)
         except sqlite3.Error as exc:
