@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from har_classifier import data as D
+from har_common.schemas import WindowSpec
 
 
 def test_classes_and_other_mapping():
@@ -16,7 +17,7 @@ def test_classes_and_other_mapping():
 
 
 def test_preprocess_any_length_and_face_dropped():
-    spec = D.WindowSpec()
+    spec = WindowSpec()
     for n in (1, 5, 32, 200):
         kp = np.random.default_rng(n).uniform(100, 400, (n, 17, 3)).astype(np.float32)
         kp[..., 2] = 0.8
@@ -28,7 +29,7 @@ def test_preprocess_any_length_and_face_dropped():
 
 def test_preprocess_batch_equals_one_by_one():
     """The vectorised batch path gives what preprocess gives, sequence by sequence (mixed lengths, rates, gaps)."""
-    spec = D.WindowSpec()
+    spec = WindowSpec()
     rng = np.random.default_rng(0)
     seqs = []
     for i in range(120):

@@ -24,7 +24,7 @@ class SlowRegistry:
         self._lock = threading.Lock()
 
     def classify(self, request):
-        from har_classifier.schemas import ClassifyResponse
+        from har_common.schemas import ClassifyResponse
 
         with self._lock:
             self.active += 1

@@ -33,6 +33,7 @@ from pathlib import Path
 
 import numpy as np
 from har_common.dataset import SequenceRecord, SkeletonDataset
+from har_common.schemas import WindowSpec
 from har_common.importers.utd_mhad import ACTIONS as _UTD_ACTIONS
 from har_common.transforms import (
     Compose,
@@ -81,29 +82,6 @@ FACE_JOINTS = (1, 2, 3, 4)  # eyes and ears: absent from UTD-MHAD's Kinect skele
 DATASET_NAMES = {"utd_mhad": "UTD-MHAD", "lzq_openpose2d": "LZQ OpenPose 2D", "utd_mhad_seated": "UTD-MHAD seated, held",
                  "mocap/bandai_namco": "Bandai Namco mocap", "mocap/reactidle": "ReActIdle mocap",
                  "mocap/cmu_subset": "CMU mocap"}
-
-
-@dataclass(frozen=True)
-class WindowSpec:
-    """What one model input is: ``length`` frames at ``fps``; ``stride`` is the suggested hop (frames) between live windows."""
-
-    length: int = 32
-    fps: float = 10.0
-    stride: int = 8
-    mask_threshold: float = 0.3
-    center: str = "sequence"
-    drop_face: bool = True
-
-    @property
-    def seconds(self) -> float:
-        return self.length / self.fps
-
-    def to_dict(self) -> dict:
-        return asdict(self)
-
-    @classmethod
-    def from_dict(cls, d: dict) -> WindowSpec:
-        return cls(**{k: d[k] for k in cls.__dataclass_fields__ if k in d})
 
 
 # ----------------------------------------------------------------------------- sources

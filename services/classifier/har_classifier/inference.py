@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Sequence
 
 import numpy as np
+from har_common.schemas import ModelDescription, ModelMetrics, WindowSpec
 
 from . import data as D
 
@@ -196,7 +197,7 @@ class ModelRunner:
         self.info = json.loads((self.model_dir / "model.json").read_text())
         self.name = self.info.get("name", self.model_dir.name)
         self.classes: list[str] = list(self.info["classes"])
-        self.spec = D.WindowSpec.from_dict(self.info["window"])
+        self.spec = WindowSpec.model_validate(self.info["window"])
         report = self.model_dir / "report" / "metrics.json"
         self.metrics: dict = json.loads(report.read_text()) if report.is_file() else {}
         calibration = self.info.get("calibration", {})
@@ -285,22 +286,13 @@ class ModelRunner:
             return self.small_engine
         return f"{self.small_engine} (batches <= {SMALL}), {self.large_engine} (larger)"
 
-    def describe(self) -> dict:
-        m = self.metrics
-        return {
-            "name": self.name,
-            "architecture": self.info.get("architecture"),
-            "classes": self.classes,
-            "layout": self.info.get("layout", "coco17"),
-            "window": {"length": self.spec.length, "fps": self.spec.fps, "stride": self.spec.stride,
-                       "seconds": round(self.spec.seconds, 3)},
-            "engine": self.engine_description(),
-            "parameters": self.info.get("parameters"),
-            "temperature": self.temperature,
-            "metrics": {k: m[k] for k in ("protocol", "accuracy", "macro_f1", "utd_mhad_accuracy", "utd_classes_accuracy",
-                                          "utd_other_recall", "test_windows", "confusion_matrix", "per_class", "calibration", "kfold")
-                        if k in m},
-        }
+    def describe(self) -> ModelDescription:
+        return ModelDescription(
+            name=self.name, architecture=self.info.get("architecture"), classes=self.classes,
+            layout=self.info.get("layout", "coco17"), window=self.spec, engine=self.engine_description(),
+            parameters=self.info.get("parameters"), temperature=self.temperature,
+            metrics={k: v for k, v in self.metrics.items() if k in ModelMetrics.model_fields},
+        )
 
 
 def discover(models_dir: str | Path) -> list[Path]:

@@ -9,9 +9,15 @@ from pathlib import Path
 
 import numpy as np
 
-from har_common.schemas import SCHEMA_VERSION, ActionPrediction
+from har_common.schemas import (
+    SCHEMA_VERSION,
+    ActionPrediction,
+    ClassifyRequest,
+    ClassifyResponse,
+    ModelDescription,
+    ModelList,
+)
 
-from .schemas import ClassifyRequest, ClassifyResponse
 from .settings import Settings
 
 log = logging.getLogger("har_classifier")
@@ -61,17 +67,14 @@ class ModelRegistry:
             self.error = f"{type(exc).__name__}: {exc}"
             log.exception("loading models failed")
 
-    def describe(self) -> dict:
-        return {"default_model": self.settings.default_model, "max_batch": self.settings.max_batch,
-                "models": [self.describe_model(r) for r in self.runners.values()]}
+    def describe(self) -> ModelList:
+        return ModelList(default_model=self.settings.default_model, max_batch=self.settings.max_batch,
+                         models=[self.describe_model(r) for r in self.runners.values()])
 
-    def describe_model(self, runner) -> dict:
-        d = runner.describe()
+    def describe_model(self, runner) -> ModelDescription:
         base = f"/v1/models/{runner.name}/report"
         files = {f: f"{base}/{f}" for f in REPORT_FILES if (runner.model_dir / "report" / f).is_file()}
-        d["report_url"] = base if files else None
-        d["report_files"] = files
-        return d
+        return runner.describe().model_copy(update={"report_url": base if files else None, "report_files": files})
 
     def report_file(self, name: str, file: str) -> tuple[Path, str] | None:
         """The path and media type of a whitelisted report file of a loaded model, or None."""

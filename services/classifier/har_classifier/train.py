@@ -18,6 +18,7 @@ from pathlib import Path
 
 
 import numpy as np
+from har_common.schemas import WindowSpec
 
 from . import data as D
 
@@ -55,7 +56,7 @@ class TrainConfig:
     other_weight: float = 1.0  # prior weight of ``other`` at inference (chosen by tools/inner_cv.py; training is unchanged)
     seed: int = SEED_DEFAULT
     members: int = 1  # more than 1: that many trainings (seeds seed, seed+1, ...) averaged in one model
-    window: dict = field(default_factory=lambda: D.WindowSpec().to_dict())
+    window: dict = field(default_factory=lambda: WindowSpec().model_dump(exclude={"seconds"}))
     limit: int | None = None  # keep at most this many training samples per class (smoke tests)
     threads: int = 2
 
@@ -88,7 +89,7 @@ def _limit(samples: list[D.Sample], n: int | None, seed: int) -> list[D.Sample]:
 
 def prepare(cfg: TrainConfig):
     """Load, split and window the data: ``(split, train_samples, val_samples, spec)``."""
-    spec = D.WindowSpec.from_dict(cfg.window)
+    spec = WindowSpec.model_validate(cfg.window)
     records = D.load_sources(cfg.utd, cfg.lzq, cfg.datasets, cfg.classes, yaws=cfg.yaws, utd_views=cfg.utd_views,
                              seed=cfg.seed)
     split = D.split_records(records, cfg.protocol, cfg.fold, cfg.n_folds, val=cfg.val, val_subject=cfg.val_subject)
@@ -274,7 +275,7 @@ def _train_one(cfg: TrainConfig, verbose: int | None = None, export_graphs: bool
         "layout": "coco17",
         "input": {"shape": [spec.length, 17, 3], "channels": ["x", "y", "visible"],
                   "note": "normalised by har_classifier.data.preprocess (any length/fps in; resampled inside)"},
-        "window": spec.to_dict(),
+        "window": spec.model_dump(exclude={"seconds"}),
         "parameters": int(model.count_params()),
         "training": {k: v for k, v in cfg.__dict__.items() if k not in ("out", "threads")},
         "data": {"class_sources": D.class_sources(records, classes), "split": split.description,
@@ -331,10 +332,10 @@ def config_from_args(args) -> TrainConfig:
     if args.classes:
         cfg.classes = [c.strip() for c in args.classes.split(",") if c.strip()]
     cfg.out = args.out or f"services/classifier/models/{cfg.model}"
-    window = D.WindowSpec(**{**D.WindowSpec().to_dict(), **({"length": args.window} if args.window else {}),
+    window = WindowSpec(**{**WindowSpec().model_dump(exclude={"seconds"}), **({"length": args.window} if args.window else {}),
                              **({"fps": args.fps} if args.fps else {}),
                              **({"stride": args.stride} if getattr(args, "stride", None) else {})})
-    cfg.window = window.to_dict()
+    cfg.window = window.model_dump(exclude={"seconds"})
     return cfg
 
 

@@ -7,7 +7,7 @@ from starlette.concurrency import run_in_threadpool
 
 from ..deps import ReadyRegistry
 from ..registry import RequestProblem
-from ..schemas import ClassifyRequest, ClassifyResponse
+from har_common.schemas import ClassifyRequest, ClassifyResponse
 
 router = APIRouter(prefix="/v1", tags=["classify"])
 INLINE_MAX = 8  # batches up to this size run on the event loop (a few ms); larger ones in the thread pool

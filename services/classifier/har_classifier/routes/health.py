@@ -6,22 +6,25 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
+from har_common.schemas import ClassifierReadiness, Liveness
+
 from ..deps import AnyRegistry, SettingsDep
 
 router = APIRouter(tags=["health"])
 
 
-@router.get("/livez")
-async def livez() -> dict:
-    return {"status": "ok"}
+@router.get("/livez", response_model=Liveness)
+async def livez() -> Liveness:
+    return Liveness()
 
 
-@router.get("/readyz", responses={503: {"description": "models loading or failed to load"}})
+@router.get("/readyz", response_model=ClassifierReadiness,
+            responses={503: {"model": ClassifierReadiness, "description": "models loading or failed to load"}})
 async def readyz(registry: AnyRegistry, settings: SettingsDep):
     if registry.ready:
-        return {"status": "ready", "models": sorted(registry.runners), "default_model": settings.default_model}
-    return JSONResponse(status_code=503, content={"status": "error" if registry.error else "loading", "error": registry.error},
-                        headers={"Retry-After": "2"})
+        return ClassifierReadiness(status="ready", models=sorted(registry.runners), default_model=settings.default_model)
+    body = ClassifierReadiness(status="error" if registry.error else "loading", error=registry.error)
+    return JSONResponse(status_code=503, content=body.model_dump(), headers={"Retry-After": "2"})
 
 
 @router.get("/metrics", include_in_schema=False)

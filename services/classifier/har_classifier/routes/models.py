@@ -7,13 +7,13 @@ from fastapi.responses import FileResponse
 
 from ..deps import ReadyRegistry
 from ..registry import REPORT_FILES
-from ..schemas import ModelsResponse
+from har_common.schemas import ModelList
 
 router = APIRouter(prefix="/v1/models", tags=["models"])
 
 
-@router.get("", response_model=ModelsResponse, responses={503: {"description": "models are loading"}})
-async def list_models(registry: ReadyRegistry) -> dict:
+@router.get("", response_model=ModelList, responses={503: {"description": "models are loading"}})
+async def list_models(registry: ReadyRegistry) -> ModelList:
     """Every loaded model: classes, window, layout, engine, temperature and its evaluation figures
     (with the confusion matrix and per-class precision/recall/F1), and where its report files are."""
     return registry.describe()

@@ -19,7 +19,7 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
-from .layouts import COCO17
+from ..layouts import COCO17
 
 SCHEMA_VERSION = "1.0"
 SchemaVersion = Literal["1.0"]
