@@ -41,9 +41,11 @@ export default function Player({ analysis, sources, downloads = [] }: PlayerProp
   const drawState = useRef({ skeleton: true, labels: true, lastIdx: -2 });
 
   const { frames, source } = analysis;
-  const serverSegments = analysis.segments ?? [];
-  const derived = serverSegments.length === 0;
-  const segments = useMemo(() => (derived ? segmentsFromFrames(frames) : serverSegments), [derived, frames, serverSegments]);
+  const derived = !analysis.segments?.length;
+  const segments = useMemo(
+    () => (analysis.segments?.length ? analysis.segments : segmentsFromFrames(frames)),
+    [analysis.segments, frames],
+  );
   const tracks = useMemo(() => trackIds(frames, segments), [frames, segments]);
   const srcW = frames[0]?.width ?? source.width;
   const srcH = frames[0]?.height ?? source.height;

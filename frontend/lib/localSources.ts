@@ -3,15 +3,33 @@
  * burnt in) with the overlay drawn from the result; a job opened later falls back to the service's
  * annotated MP4.
  */
-const files = new Map<string, File>();
+interface Upload {
+  file: File;
+  url?: string;
+}
+const uploads = new Map<string, Upload>();
 const key = (service: string, id: string) => `${service}:${id}`;
 
 export function rememberUpload(service: string, id: string, file: File) {
-  files.set(key(service, id), file);
+  forgetUpload(service, id);
+  uploads.set(key(service, id), { file });
 }
 export function uploadedFile(service: string, id: string): File | undefined {
-  return files.get(key(service, id));
+  return uploads.get(key(service, id))?.file;
+}
+/**
+ * An object URL of the uploaded file, made once per upload and kept while the file is remembered
+ * (the file stays in memory anyway): pages read it while rendering, with no effect to make and
+ * revoke it.
+ */
+export function uploadedUrl(service: string, id: string): string | undefined {
+  const u = uploads.get(key(service, id));
+  if (!u) return undefined;
+  u.url ??= URL.createObjectURL(u.file);
+  return u.url;
 }
 export function forgetUpload(service: string, id: string) {
-  files.delete(key(service, id));
+  const u = uploads.get(key(service, id));
+  if (u?.url) URL.revokeObjectURL(u.url);
+  uploads.delete(key(service, id));
 }

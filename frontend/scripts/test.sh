@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# The frontend suite: the OpenAPI schemas still match the services, component tests (Vitest), then
-# end-to-end tests in Debian's Chromium against the real services (node:test + playwright-core).
+# The frontend suite: the OpenAPI schemas still match the services, type check, lint (ESLint), component
+# tests (Vitest), then end-to-end tests in Debian's Chromium against the real services (node:test +
+# playwright-core).
 # Usage: frontend/scripts/test.sh REPORT_DIR   (JUnit XML files land there)
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -14,6 +15,9 @@ node scripts/openapi-types.mjs --check || { log "frontend: saved OpenAPI schemas
 
 log "frontend: type check"
 npx tsc --noEmit || status=1
+
+log "frontend: lint (eslint, Next.js rules)"
+npm run --silent lint || status=1
 
 log "frontend: component tests (vitest)"
 npx vitest run --reporter=default --reporter=junit --outputFile.junit="$REPORTS/frontend-unit.xml" || status=1

@@ -5,11 +5,32 @@ import ModelCard from '@/components/ModelCard';
 import Player from '@/components/Player';
 import UploadPanel from '@/components/UploadPanel';
 import Timeline from '@/components/Timeline';
-import { uploadedFile } from '@/lib/localSources';
+import { forgetUpload, rememberUpload, uploadedFile, uploadedUrl } from '@/lib/localSources';
 import type { VideoAnalysis } from '@/lib/types';
 import { contextOf } from './setup';
 import { example } from './example';
 import { FakeWebSocket, FakeXHR, jsonResponse, routeFetch } from './fakes';
+
+describe('localSources', () => {
+  it('makes one object URL per upload and revokes it when the upload is forgotten', () => {
+    const create = vi.fn(() => 'blob:one');
+    const revoke = vi.fn();
+    // jsdom has no object URLs: a URL class that makes them, for this test only.
+    vi.stubGlobal('URL', class extends URL {
+      static createObjectURL = create;
+      static revokeObjectURL = revoke;
+    });
+    const file = new File(['x'], 'a.mp4', { type: 'video/mp4' });
+    expect(uploadedUrl('pose-single', 'u1')).toBeUndefined();
+    rememberUpload('pose-single', 'u1', file);
+    expect(uploadedUrl('pose-single', 'u1')).toBe('blob:one');
+    expect(uploadedUrl('pose-single', 'u1')).toBe('blob:one');
+    expect(create).toHaveBeenCalledTimes(1);
+    forgetUpload('pose-single', 'u1');
+    expect(revoke).toHaveBeenCalledWith('blob:one');
+    expect(uploadedFile('pose-single', 'u1')).toBeUndefined();
+  });
+});
 
 describe('UploadPanel', () => {
   beforeEach(() => {

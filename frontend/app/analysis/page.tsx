@@ -1,13 +1,13 @@
 'use client';
 import Link from 'next/link';
 import { useSearchParams } from 'next/navigation';
-import { Suspense, useEffect, useState } from 'react';
+import { Suspense, useEffect, useMemo, useState } from 'react';
 import ErrorBanner from '@/components/ErrorBanner';
 import Player, { type VideoSource } from '@/components/Player';
 import ProgressBar from '@/components/ProgressBar';
 import { annotatedVideoUrl, csvUrl, getJob, getResult, resultUrl, type ApiError, type Job } from '@/lib/api';
 import { watchJob } from '@/lib/jobWatch';
-import { uploadedFile } from '@/lib/localSources';
+import { uploadedUrl } from '@/lib/localSources';
 import type { PoseService, VideoAnalysis } from '@/lib/types';
 
 function stem(name: string | undefined | null, fallback: string) {
@@ -21,15 +21,7 @@ function AnalysisView() {
   const [job, setJob] = useState<Job | null>(null);
   const [analysis, setAnalysis] = useState<VideoAnalysis | null>(null);
   const [error, setError] = useState<string | null>(null);
-  const [localUrl, setLocalUrl] = useState<string | null>(null);
-
-  useEffect(() => {
-    const f = uploadedFile(service, id);
-    if (!f) return;
-    const url = URL.createObjectURL(f);
-    setLocalUrl(url);
-    return () => URL.revokeObjectURL(url);
-  }, [service, id]);
+  const localUrl = useMemo(() => uploadedUrl(service, id), [service, id]);
 
   useEffect(() => {
     if (!id) return;

@@ -36,7 +36,7 @@ export default function LivePage() {
     setState(why ?? 'stopped');
   };
 
-  useEffect(() => () => stop(), []); // eslint-disable-line react-hooks/exhaustive-deps
+  useEffect(() => () => stop(), []);
 
   const start = async () => {
     setError(null);

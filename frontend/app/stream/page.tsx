@@ -11,8 +11,10 @@ type Allowed = 'checking' | 'yes' | 'no' | 'down';
 
 export default function StreamPage() {
   const [service, setService] = useState<PoseService>('pose-single');
-  const [allowed, setAllowed] = useState<Allowed>('checking');
-  const [infoError, setInfoError] = useState<string | null>(null);
+  // What the chosen service said about camera URLs; an answer for another service reads as 'checking'.
+  const [answer, setAnswer] = useState<{ service: PoseService; allowed: Allowed; error: string | null } | null>(null);
+  const allowed: Allowed = answer?.service === service ? answer.allowed : 'checking';
+  const infoError = answer?.service === service ? answer.error : null;
   const [url, setUrl] = useState('');
   const [running, setRunning] = useState(false);
   const [state, setState] = useState('stopped');
@@ -26,15 +28,9 @@ export default function StreamPage() {
 
   useEffect(() => {
     let live = true;
-    setAllowed('checking');
-    setInfoError(null);
     getInfo(service)
-      .then((info) => live && setAllowed(streamUrlsAllowed(info) ? 'yes' : 'no'))
-      .catch((e) => {
-        if (!live) return;
-        setAllowed('down');
-        setInfoError((e as ApiError).message);
-      });
+      .then((info) => live && setAnswer({ service, allowed: streamUrlsAllowed(info) ? 'yes' : 'no', error: null }))
+      .catch((e) => live && setAnswer({ service, allowed: 'down', error: (e as ApiError).message }));
     return () => {
       live = false;
     };
