@@ -67,6 +67,7 @@ def test_analyze_says_so_when_the_job_is_deleted_while_it_runs(tmp_path):
     from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
     from har_common.analyze_cli import analyze
+    from har_common.schemas import Job, JobOptions
 
     class Handler(BaseHTTPRequestHandler):
         def log_message(self, *args):
@@ -82,7 +83,8 @@ def test_analyze_says_so_when_the_job_is_deleted_while_it_runs(tmp_path):
 
         def do_POST(self):
             self.rfile.read(int(self.headers.get("Content-Length") or 0)) if self.headers.get("Content-Length") else None
-            self._send(202, {"id": "j1", "status": "queued"})
+            job = Job(id="j1", status="queued", progress=0, created_at=0, updated_at=0, options=JobOptions())
+            self._send(202, job.model_dump(mode="json"))
 
         def do_GET(self):
             self._send(404, {"detail": "no such job"})

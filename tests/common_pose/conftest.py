@@ -10,6 +10,8 @@ import time
 import numpy as np
 import pytest
 
+from har_common.schemas import ActionPrediction, ClassifyRequest, ClassifyResponse, ModelList
+
 
 class FakeSession:
     def __init__(self, backend, raw, static):
@@ -80,27 +82,33 @@ class FakeClassifier:
         self.batch_sizes = []
         app = FastAPI()
 
-        @app.get("/v1/models")
+        window = {"length": 8, "fps": 15.0, "stride": 2}
+        listed = ModelList(default_model="fake", max_batch=64, models=[
+            {"name": "fake", "classes": ["waving", "walking"], "window": window},
+            {"name": "fake-walker", "classes": ["waving", "walking"], "window": window}])
+
+        @app.get("/v1/models", response_model=ModelList)
         def models():
             if self.mode == "down":
                 return JSONResponse({"detail": "down"}, status_code=503)
-            window = {"length": 8, "fps": 15.0, "stride": 2}
-            return {"default": "fake", "models": [{"name": "fake", "classes": ["waving", "walking"], "window": window},
-                                                  {"name": "fake-walker", "classes": ["waving", "walking"], "window": window}]}
+            return listed
 
-        @app.post("/v1/classify")
-        def classify(body: dict):
+        @app.post("/v1/classify", response_model=ClassifyResponse)
+        def classify(body: ClassifyRequest):
             self.calls += 1
-            self.batch_sizes.append(len(body["sequences"]))
+            self.batch_sizes.append(len(body.sequences))
             if self.mode == "down":
                 return JSONResponse({"detail": "down"}, status_code=503)
             if self.mode == "slow":
                 time.sleep(3)
-            if body.get("model") == "fake-walker":        # the second model always says walking
-                return {"predictions": [{"model": "fake-walker", "label": "walking", "confidence": 0.8,
-                                         "probabilities": {"waving": 0.2, "walking": 0.8}} for _ in body["sequences"]]}
-            return {"predictions": [{"model": "fake", "label": "waving", "confidence": 0.9,
-                                     "probabilities": {"waving": 0.9, "walking": 0.1}} for _ in body["sequences"]]}
+            if body.model == "fake-walker":        # the second model always says walking
+                label, probs = "walking", {"waving": 0.2, "walking": 0.8}
+            else:
+                label, probs = "waving", {"waving": 0.9, "walking": 0.1}
+            model = body.model or listed.default_model
+            return ClassifyResponse(model=model, predictions=[
+                ActionPrediction(model=model, label=label, confidence=probs[label], probabilities=probs)
+                for _ in body.sequences])
 
         import uvicorn
 

@@ -11,9 +11,10 @@ import numpy as np
 from har_common.pose.backend import Detection
 from har_common.pose.classifier import ClassifierClient, LiveActions, SyncActions
 from har_common.pose.pipeline import WindowRequest
+from har_common.schemas import ActionPrediction, ClassifyResponse, ModelList
 
-MODELS = {"default_model": "m", "models": [{"name": "m", "classes": ["a", "b"],
-                                            "window": {"length": 4, "fps": 10.0, "stride": 1}}]}
+MODELS = ModelList(default_model="m", max_batch=64, models=[
+    {"name": "m", "classes": ["a", "b"], "window": {"length": 4, "fps": 10.0, "stride": 1}}]).model_dump(mode="json")
 
 
 class Handler:
@@ -31,9 +32,9 @@ class Handler:
 
         body = json.loads(request.content)
         assert body["model"] == "m"
-        return httpx.Response(200, json={"model": "m", "predictions": [
-            {"model": "m", "label": "b", "confidence": 0.8, "probabilities": {"a": 0.2, "b": 0.8}}
-            for _ in body["sequences"]]})
+        return httpx.Response(200, json=ClassifyResponse(model="m", predictions=[
+            ActionPrediction(model="m", label="b", confidence=0.8, probabilities={"a": 0.2, "b": 0.8})
+            for _ in body["sequences"]]).model_dump(mode="json"))
 
 
 def req(track=0):
@@ -43,7 +44,7 @@ def req(track=0):
 def test_status_backoff_and_recovery():
     h = Handler()
     c = ClassifierClient("http://clf", transport=httpx.MockTransport(h), backoff_s=(0.2, 0.4))
-    assert c.status == "unavailable" and c.fetch_spec().window == 4 and c.status == "ok"
+    assert c.status == "unavailable" and c.fetch_spec().window.length == 4 and c.status == "ok"
     assert c.classify([req(0), req(1)]) == [{"a": 0.2, "b": 0.8}] * 2
     h.up = False
     assert c.classify([req()]) is None and c.status == "unavailable" and "ConnectError" in c.last_error
@@ -65,7 +66,7 @@ def test_forced_spec_fetch_ignores_the_backoff():
     h.up = True
     n = len(h.calls)
     assert asyncio.run(c.afetch_spec()) is None and len(h.calls) == n   # backing off: not asked
-    assert asyncio.run(c.afetch_spec(force=True)).window == 4 and c.status == "ok"
+    assert asyncio.run(c.afetch_spec(force=True)).window.length == 4 and c.status == "ok"
     assert ClassifierClient(None).status == "off" and asyncio.run(ClassifierClient(None).afetch_spec(force=True)) is None
 
 

@@ -6,10 +6,12 @@ import numpy as np
 import pytest
 
 from har_common.pose.backend import Detection
-from har_common.pose.pipeline import UNCERTAIN, ActionTracker, ModelSpec, PipelineConfig
-from har_common.schemas import ActionSegment
+from pydantic import ValidationError
 
-SPEC = ModelSpec(name="m", classes=("walking", "waving", "boxing"), window=8, fps=10.0, stride=2)
+from har_common.pose.pipeline import UNCERTAIN, ActionTracker, PipelineConfig
+from har_common.schemas import ActionSegment, ModelDescription, ModelList, WindowSpec
+
+SPEC = ModelDescription(name="m", classes=["walking", "waving", "boxing"], window=WindowSpec(length=8, fps=10.0, stride=2))
 
 
 def person(track=0, visible=17, score=0.9):
@@ -23,20 +25,21 @@ def probs(label, p=0.9):
     return {c: (p if c == label else rest) for c in SPEC.classes}
 
 
-def test_model_spec_from_payload_variants():
-    flat = {"default": "b", "models": [{"name": "a", "classes": ["x"], "window": 10},
-                                       {"name": "b", "classes": ["x", "y"], "window_length": 32, "fps": 15, "stride": 8}]}
-    s = ModelSpec.from_models_payload(flat)
-    assert (s.name, s.classes, s.window, s.fps, s.stride) == ("b", ("x", "y"), 32, 15.0, 8)
-    assert ModelSpec.from_models_payload(flat, "a").window == 10
-    nested = {"models": [{"name": "st", "default": True, "classes": ["x"], "window": {"length": 32, "fps": 15.0, "stride": 8}}]}
-    s = ModelSpec.from_models_payload(nested)
-    assert (s.window, s.fps, s.stride, s.window_ms) == (32, 15.0, 8, pytest.approx(2133.33, abs=0.01))
-    assert ModelSpec.from_models_payload([{"name": "z", "classes": ["q"], "window": 16}]).stride == 4
-    with pytest.raises(ValueError):
-        ModelSpec.from_models_payload(flat, "missing")
-    with pytest.raises(ValueError):
-        ModelSpec.from_models_payload({"models": []})
+def test_the_models_list_is_one_contract():
+    """The classifier's ``GET /v1/models`` is parsed with its contract: one shape, and a wrong one fails loudly."""
+    listed = ModelList.model_validate({"default_model": "b", "max_batch": 8, "models": [
+        {"name": "a", "classes": ["x"], "window": {"length": 10, "fps": 10.0, "stride": 2}},
+        {"name": "b", "classes": ["x", "y"], "window": {"length": 32, "fps": 15.0, "stride": 8, "seconds": 2.133333}}]})
+    s = listed.choose()
+    assert (s.name, s.classes, s.window.length, s.window.fps, s.window.stride) == ("b", ["x", "y"], 32, 15.0, 8)
+    assert s.window.seconds * 1000 == pytest.approx(2133.33, abs=0.01)
+    assert listed.choose("a").window.length == 10
+    with pytest.raises(LookupError):
+        listed.choose("missing")
+    with pytest.raises(ValidationError):           # the old guesses are gone: "default", a bare window length
+        ModelList.model_validate({"default": "b", "models": [{"name": "z", "classes": ["q"], "window": 16}]})
+    with pytest.raises(ValidationError):
+        ModelList.model_validate({"default_model": "b", "max_batch": 8, "models": []})
 
 
 def test_windows_come_due_once_per_stride_and_carry_real_fps():

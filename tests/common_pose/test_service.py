@@ -32,7 +32,7 @@ def leftovers(data_dir):
 
 def test_health_info_metrics(make_app):
     client, _ = make_app()
-    assert client.get("/livez").json() == {"status": "alive"}
+    assert client.get("/livez").json() == {"status": "ok"}
     ready = client.get("/readyz")
     assert ready.status_code == 200 and ready.json()["pose_model"] == "fake-pose"
     info = client.get("/v1/info").json()

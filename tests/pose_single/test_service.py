@@ -15,7 +15,7 @@ import pytest
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 from websockets.sync.client import connect
 
-from har_common.schemas import FrameResult, VideoAnalysis
+from har_common.schemas import FrameResult, ModelList, VideoAnalysis
 
 
 def ws_url(svc, path):
@@ -115,9 +115,8 @@ def test_video_job_full_path(pose_service, shared, tmp_path):
 
     if pose_service.classifier is None:
         pytest.skip("actions not checked: " + "the real classifier service is not available")
-    models = httpx.get(pose_service.classifier.url + "/v1/models").json()
-    default = models.get("default_model") or models.get("default")
-    classes = next(m["classes"] for m in models["models"] if m["name"] == default)
+    models = ModelList.model_validate_json(httpx.get(pose_service.classifier.url + "/v1/models").content)
+    default, classes = models.default_model, models.choose().classes
     assert analysis.models.classifier == default
     labels = [p.action.label for f in analysis.frames for p in f.persons]
     assert all(lab in classes or lab == "uncertain" for lab in labels)

@@ -16,7 +16,7 @@ import sys
 import time
 from pathlib import Path
 
-from .schemas import VideoAnalysis
+from .schemas import Job, VideoAnalysis
 
 DEFAULT_URLS = {
     False: os.environ.get("HAR_POSE_SINGLE_URL", "http://127.0.0.1:8002"),
@@ -105,7 +105,7 @@ def analyze(video: Path, out: Path, multi: bool, url: str | None, poll_s: float 
             raise ConnectionError(f"no pose service at {base} ({exc}); start the stack with scripts/up") from exc
         if response.status_code >= 400:
             raise ValueError(f"the service rejected {video.name}: {_error_text(response)}")
-        job_id = response.json()["id"]
+        job_id = Job.model_validate_json(response.content).id
         progress, deadline = Progress("analysis"), time.monotonic() + timeout_s
         while True:
             r = client.get(f"/v1/jobs/{job_id}")
@@ -113,15 +113,15 @@ def analyze(video: Path, out: Path, multi: bool, url: str | None, poll_s: float 
                 raise RuntimeError(f"job {job_id} is gone: it was deleted while it ran")
             if r.status_code >= 400:
                 raise RuntimeError(f"job {job_id}: the service answered {_error_text(r)}")
-            job = r.json()
-            progress.update(job.get("progress", 0))
-            if job["status"] == "done":
+            job = Job.model_validate_json(r.content)
+            progress.update(job.progress)
+            if job.status == "done":
                 progress.update(100)
                 break
-            if job["status"] == "failed":
-                raise RuntimeError(f"job {job_id} failed: {job.get('error')}")
+            if job.status in ("failed", "cancelled"):
+                raise RuntimeError(f"job {job_id} {job.status}" + (f": {job.error}" if job.error else ""))
             if time.monotonic() > deadline:
-                raise TimeoutError(f"job {job_id} still {job['status']} after {timeout_s:.0f} s")
+                raise TimeoutError(f"job {job_id} still {job.status} after {timeout_s:.0f} s")
             time.sleep(poll_s)
         out.mkdir(parents=True, exist_ok=True)
         stem = video.stem

@@ -24,31 +24,13 @@ from typing import Any, Callable, Mapping, Sequence
 
 import httpx
 
-from ..schemas import ActionLabel, ActionSegment
+from ..schemas import ActionLabel, ActionSegment, ClassifyResponse, ModelDescription, ModelList
 from .backend import Detection
-from .pipeline import ActionTracker, ModelSpec, PipelineConfig, WindowRequest
+from .pipeline import ActionTracker, PipelineConfig, WindowRequest
 
 log = logging.getLogger(__name__)
 
 Probabilities = Mapping[str, float]
-
-
-def _predictions(payload: Any) -> list[dict]:
-    if isinstance(payload, Mapping):
-        for key in ("predictions", "results", "data"):
-            if isinstance(payload.get(key), list):
-                return payload[key]
-        raise ValueError("classifier answer has no predictions")
-    if isinstance(payload, list):
-        return payload
-    raise ValueError("classifier answer is not a list of predictions")
-
-
-def _probabilities(pred: Mapping) -> dict[str, float]:
-    probs = pred.get("probabilities")
-    if isinstance(probs, Mapping) and probs:
-        return {str(k): float(v) for k, v in probs.items()}
-    return {str(pred["label"]): float(pred.get("confidence", 1.0))}
 
 
 class ClassifierClient:
@@ -65,8 +47,8 @@ class ClassifierClient:
         self._delay = backoff_s[0]
         self._retry_at = 0.0
         self._failed = False
-        self.spec: ModelSpec | None = None
-        self._specs: dict[str, ModelSpec] = {}      # other models asked for by name (per-job choice)
+        self.spec: ModelDescription | None = None
+        self._specs: dict[str, ModelDescription] = {}      # other models asked for by name (per-job choice)
         self.last_error: str | None = None
         self._on_call = on_call
         self._lock = threading.Lock()
@@ -138,28 +120,30 @@ class ClassifierClient:
         else:
             self._succeeded(time.perf_counter() - t0)
 
-    def _spec_from(self, r: httpx.Response) -> ModelSpec:
+    def _spec_from(self, r: httpx.Response) -> ModelDescription:
         r.raise_for_status()
-        return ModelSpec.from_models_payload(r.json(), self.model)
+        return ModelList.model_validate_json(r.content).choose(self.model)
 
     def _probabilities_from(self, requests: Sequence[WindowRequest], r: httpx.Response) -> list[dict[str, float]]:
+        if r.status_code == 422:          # a window the classifier refuses: say why, not only the status
+            raise ValueError(f"the classifier refused the windows: {r.text[:300]}")
         r.raise_for_status()
-        preds = _predictions(r.json())
+        preds = ClassifyResponse.model_validate_json(r.content).predictions
         if len(preds) != len(requests):
             raise ValueError(f"classifier answered {len(preds)} predictions for {len(requests)} windows")
-        return [_probabilities(p) for p in preds]
+        return [p.probabilities for p in preds]
 
     def _can_classify(self, requests: Sequence[WindowRequest]) -> bool:
         return bool(requests) and self.spec is not None and self._ready_to_try()
 
-    def fetch_spec(self) -> ModelSpec | None:
+    def fetch_spec(self) -> ModelDescription | None:
         """The model's spec, asked once and kept (None while the classifier cannot be reached)."""
         if self.spec is None and self._ready_to_try():
             with self._attempt():
                 self.spec = self._spec_from(self._client().get("/v1/models"))
         return self.spec
 
-    def spec_for(self, model: str, force: bool = False) -> ModelSpec:
+    def spec_for(self, model: str, force: bool = False) -> ModelDescription:
         """The spec of a model chosen by name (one job's choice), asked once and kept. While the
         classifier is backing off the network is not touched unless ``force`` (an upload's check).
 
@@ -179,18 +163,15 @@ class ClassifierClient:
         try:
             r = self._client().get("/v1/models")
             r.raise_for_status()
-            payload = r.json()
+            models = ModelList.model_validate_json(r.content)
         except (httpx.HTTPError, ValueError) as exc:
             self._failed_now(exc, time.perf_counter() - t0)
             raise ConnectionError(f"the classifier could not be asked for its models ({exc})") from exc
-        try:
-            spec = ModelSpec.from_models_payload(payload, model)
-        except ValueError as exc:
-            raise LookupError(str(exc)) from None
+        spec = models.choose(model)
         self._specs[model] = spec
         return spec
 
-    async def afetch_spec(self, force: bool = False) -> ModelSpec | None:
+    async def afetch_spec(self, force: bool = False) -> ModelDescription | None:
         """:meth:`fetch_spec` on the event loop; ``force`` asks even while backing off (the start-up
         watch polls every few seconds, so that a classifier still warming up is picked up at once
         instead of after a back-off grown to its cap)."""
@@ -242,7 +223,7 @@ class SyncActions:
         spec = self._spec()
         self.tracker = ActionTracker(spec, config)
 
-    def _spec(self) -> ModelSpec | None:
+    def _spec(self) -> ModelDescription | None:
         if self.client is None:
             return None
         if self.model is None:

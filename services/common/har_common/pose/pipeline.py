@@ -18,7 +18,8 @@ absent classifier never holds a frame back.
 Example:
     >>> import numpy as np
     >>> from har_common.pose.backend import Detection
-    >>> spec = ModelSpec(name="demo", classes=("walking", "waving"), window=4, fps=10.0, stride=2)
+    >>> from har_common.schemas import ModelDescription, WindowSpec
+    >>> spec = ModelDescription(name="demo", classes=["walking", "waving"], window=WindowSpec(length=4, fps=10.0, stride=2))
     >>> tracker = ActionTracker(spec)
     >>> person = Detection(keypoints=np.ones((17, 3), np.float32), track_id=0)
     >>> due = [r for i in range(4) for r in tracker.observe(i * 100.0, [person])]
@@ -38,82 +39,10 @@ from typing import Any, Mapping, Sequence
 
 import numpy as np
 
-from ..schemas import SCHEMA_VERSION, ActionLabel, ActionSegment
+from ..schemas import SCHEMA_VERSION, ActionLabel, ActionSegment, ModelDescription
 from .backend import Detection
 
 UNCERTAIN = "uncertain"
-
-
-@dataclass(frozen=True)
-class ModelSpec:
-    """What the pipeline needs to know of a classifier model (from its ``GET /v1/models``)."""
-
-    name: str
-    classes: tuple[str, ...]
-    window: int                 # frames per window, at ``fps``
-    fps: float = 30.0
-    stride: int = 0             # frames between two classifications; 0: window // 4
-
-    def __post_init__(self) -> None:
-        if self.window < 1 or not self.classes or self.fps <= 0:
-            raise ValueError(f"bad model spec: {self}")
-        if self.stride <= 0:
-            object.__setattr__(self, "stride", max(1, self.window // 4))
-
-    @property
-    def window_ms(self) -> float:
-        return self.window * 1000.0 / self.fps
-
-    @property
-    def stride_ms(self) -> float:
-        return self.stride * 1000.0 / self.fps
-
-    @classmethod
-    def from_models_payload(cls, payload: Any, model: str | None = None) -> "ModelSpec":
-        """Read the chosen (or default) model out of a ``GET /v1/models`` answer.
-
-        Accepts ``{"default": name, "models": [...]}``, ``{"models": {name: {...}}}`` or a bare
-        list; a model gives ``name``, ``classes`` and its window length (``window``,
-        ``window_length`` or ``window_frames``), optionally ``fps`` and ``stride``.
-        """
-        default = None
-        models: Any = payload
-        if isinstance(payload, Mapping):
-            default = payload.get("default") or payload.get("default_model")
-            models = payload.get("models", payload.get("data", []))
-        if isinstance(models, Mapping):
-            models = [dict(v, name=v.get("name", k)) for k, v in models.items()]
-        models = [m for m in (models or []) if isinstance(m, Mapping)]
-        if not models:
-            raise ValueError("the classifier lists no models")
-        want = model or default
-        chosen = next((m for m in models if want and m.get("name") == want), None)
-        if chosen is None:
-            if model:
-                raise ValueError(f"the classifier has no model {model!r}")
-            chosen = next((m for m in models if m.get("default")), models[0])
-
-        def first(*keys, default=None):
-            for k in keys:
-                if chosen.get(k) is not None:
-                    return chosen[k]
-            return default
-
-        classes = first("classes", "labels", default=[])
-        if isinstance(classes, Mapping):
-            classes = list(classes.values())
-        win = first("window", "window_spec", default=None)
-        if isinstance(win, Mapping):            # {"window": {"length": 32, "fps": 15, "stride": 8}}
-            chosen = {**chosen, **{f"window_{k}": v for k, v in win.items()}}
-            window = int(first("window_length", "window_frames", default=0))
-            fps = float(first("window_fps", "fps", default=30.0))
-            stride = int(first("window_stride", "stride", default=0))
-        else:
-            window = int(first("window", "window_length", "window_frames", "sequence_length", "frames", default=0))
-            fps = float(first("fps", "window_fps", default=30.0))
-            stride = int(first("stride", "window_stride", "hop", default=0))
-        return cls(name=str(first("name", "id", default="classifier")), classes=tuple(map(str, classes)),
-                   window=window, fps=fps, stride=stride)
 
 
 @dataclass
@@ -187,16 +116,16 @@ class ActionTracker:
     and no windows are requested; :meth:`set_spec` switches classification on later.
     """
 
-    def __init__(self, spec: ModelSpec | None, config: PipelineConfig | None = None):
+    def __init__(self, spec: ModelDescription | None, config: PipelineConfig | None = None):
         self.config = config or PipelineConfig()
-        self.spec: ModelSpec | None = None
+        self.spec: ModelDescription | None = None
         self._tracks: dict[int | None, _Track] = {}
         self._closed: list[ActionSegment] = []
         self._index: dict[str, int] = {}
         self.set_spec(spec)
 
     # -- configuration -------------------------------------------------------------------------
-    def set_spec(self, spec: ModelSpec | None) -> None:
+    def set_spec(self, spec: ModelDescription | None) -> None:
         if spec == self.spec:
             return
         self.spec = spec
@@ -214,7 +143,7 @@ class ActionTracker:
         """Add this frame's people to their windows; return the windows now due."""
         cfg, spec = self.config, self.spec
         due: list[WindowRequest] = []
-        span_ms = spec.window_ms if spec else 0.0
+        span_ms = spec.window.seconds * 1000.0 if spec else 0.0
         for det in detections:
             if det.track_id is None:
                 # untracked (a multi-person tracker's first sight of someone): no window, no label;
@@ -242,16 +171,16 @@ class ActionTracker:
             covered = t_ms - track.times[0] + step
             if covered < cfg.min_window_fill * span_ms:
                 continue
-            if track.last_request is not None and t_ms - track.last_request < spec.stride_ms - 0.5 * step:
+            if track.last_request is not None and t_ms - track.last_request < spec.window.stride_seconds * 1000.0 - 0.5 * step:
                 continue
             track.last_request = t_ms
             if float(np.mean(track.visible)) < cfg.min_visible_joints:
                 # too little of the person is seen to say anything: no request, no label
                 track.label, track.confidence = UNCERTAIN, 0.0
                 continue
-            fps = 1000.0 / step if step > 0 else spec.fps
+            fps = 1000.0 / step if step > 0 else spec.window.fps
             points = list(track.points)
-            k = int(fps / spec.fps + 0.05)
+            k = int(fps / spec.window.fps + 0.05)
             if k >= 2:                     # thin to about the model's rate (ending on the newest frame)
                 points, fps = points[::-1][::k][::-1], fps / k
             due.append(WindowRequest(

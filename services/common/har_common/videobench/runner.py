@@ -29,11 +29,11 @@ def model_window_ms(classifier_url: str, model: str | None) -> tuple[str, float]
     """The classifier model's name and window length in ms, from its ``GET /v1/models``.
 
     Raises:
-        ConnectionError: the classifier cannot be reached.  ValueError: no such model.
+        ConnectionError: the classifier cannot be reached.  LookupError: no such model.
     """
     import httpx
 
-    from ..pose.pipeline import ModelSpec
+    from ..schemas import ModelList
 
     headers = {"X-API-Key": key} if (key := os.environ.get("HAR_API_KEY")) else {}
     try:
@@ -42,8 +42,8 @@ def model_window_ms(classifier_url: str, model: str | None) -> tuple[str, float]
     except httpx.HTTPError as exc:
         raise ConnectionError(f"cannot ask the classifier at {classifier_url} for its models ({exc}); "
                               "give --classifier-url, or --lag in seconds") from exc
-    spec = ModelSpec.from_models_payload(r.json(), model)
-    return spec.name, spec.window_ms
+    spec = ModelList.model_validate_json(r.content).choose(model)
+    return spec.name, spec.window.seconds * 1000.0
 
 
 def run_clips(truth: GroundTruth, videos_dir: Path, out: Path, *, model: str | None = None,

@@ -29,7 +29,8 @@ from pathlib import Path
 from typing import Any, Callable
 
 from ...layouts import COCO17
-from ...schemas import FrameResult, ModelInfo, SourceInfo, VideoAnalysis
+from ...schemas import FrameResult, JobLinks, ModelInfo, SourceInfo, VideoAnalysis
+from ...schemas import Job as JobView
 
 log = logging.getLogger(__name__)
 
@@ -55,14 +56,17 @@ class Job:
     frames_done: int = 0
     stats: dict = field(default_factory=dict)
 
-    def public(self) -> dict:
-        return {
-            "id": self.id, "status": self.status, "progress": round(self.progress, 1),
-            "created_at": self.created_at, "updated_at": self.updated_at, "filename": self.filename,
-            "error": self.error, "options": self.options, "source": self.source,
-            "frames_done": self.frames_done, "stats": self.stats,
-            "result_url": f"/v1/jobs/{self.id}/result" if self.status == DONE else None,
-        }
+    def public(self, links: bool = False) -> JobView:
+        """The job as the API shows it; ``links`` on the single-job answers."""
+        base = f"/v1/jobs/{self.id}"
+        return JobView(
+            id=self.id, status=self.status, progress=round(self.progress, 1), created_at=self.created_at,
+            updated_at=self.updated_at, filename=self.filename, error=self.error, options=self.options,
+            source=self.source, frames_done=self.frames_done, stats=self.stats,
+            result_url=f"{base}/result" if self.status == DONE else None,
+            links=JobLinks(self=base, events=f"{base}/events", result=f"{base}/result",
+                           keypoints_csv=f"{base}/keypoints.csv", video=f"{base}/video") if links else None,
+        )
 
 
 class JobStore:

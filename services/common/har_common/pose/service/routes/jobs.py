@@ -13,6 +13,7 @@ from fastapi import APIRouter, Query, Request, WebSocket
 from fastapi.responses import FileResponse, JSONResponse, Response
 from starlette.websockets import WebSocketDisconnect
 
+from har_common.schemas import Job, JobEvent, JobList, Problem, VideoAnalysis
 from .. import jobs as J
 from ..access import open_socket
 from ..deps import AUTH, UPLOAD_BODY, JobId, State, error, job_or_404
@@ -23,13 +24,9 @@ from ..upload import BadUpload, TooLarge, receive_file
 router = APIRouter()
 
 
-def _links(job_id: str) -> dict:
-    base = f"/v1/jobs/{job_id}"
-    return {"self": base, "events": f"{base}/events", "result": f"{base}/result",
-            "keypoints_csv": f"{base}/keypoints.csv", "video": f"{base}/video"}
-
-
-@router.post("/v1/videos", tags=["jobs"], status_code=202, dependencies=AUTH, openapi_extra=UPLOAD_BODY)
+@router.post("/v1/videos", tags=["jobs"], status_code=202, dependencies=AUTH, openapi_extra=UPLOAD_BODY,
+             response_model=Job, responses={413: {"model": Problem}, 422: {"model": Problem}, 503: {"model": Problem},
+                                            507: {"model": Problem}})
 async def upload_video(
     st: State,
     request: Request,
@@ -99,8 +96,7 @@ async def upload_video(
             raise error(507, f"could not store the upload: {exc.strerror or exc}") from None
         keep = True
         st.runner.submit(job.id)
-        body = job.public()
-        body["links"] = _links(job.id)
+        body = job.public(links=True).model_dump(mode="json")
         return JSONResponse(body, status_code=202, headers={"Location": f"/v1/jobs/{job.id}"})
     finally:
         st.uploads -= 1
@@ -111,17 +107,16 @@ async def upload_video(
                 pass
 
 
-@router.get("/v1/jobs", tags=["jobs"], dependencies=AUTH)
-def list_jobs(st: State, limit: int = Query(50, ge=1, le=500), offset: int = Query(0, ge=0, le=2**31 - 1)):
-    return {"jobs": [j.public() for j in st.store.list(limit, offset)], "queue_depth": st.runner.depth()}
+@router.get("/v1/jobs", tags=["jobs"], dependencies=AUTH, response_model=JobList)
+def list_jobs(st: State, limit: int = Query(50, ge=1, le=500), offset: int = Query(0, ge=0, le=2**31 - 1)) -> JobList:
+    """Jobs, newest first."""
+    return JobList(jobs=[j.public() for j in st.store.list(limit, offset)], queue_depth=st.runner.depth())
 
 
-@router.get("/v1/jobs/{job_id}", tags=["jobs"], dependencies=AUTH)
-def get_job(st: State, job_id: JobId):
-    job = job_or_404(st, job_id)
-    body = job.public()
-    body["links"] = _links(job.id)
-    return body
+@router.get("/v1/jobs/{job_id}", tags=["jobs"], dependencies=AUTH, response_model=Job,
+            responses={404: {"model": Problem}})
+def get_job(st: State, job_id: JobId) -> Job:
+    return job_or_404(st, job_id).public(links=True)
 
 
 @router.delete("/v1/jobs/{job_id}", tags=["jobs"], status_code=204, dependencies=AUTH)
@@ -148,19 +143,30 @@ def _done_file(st: ServiceState, job_id: str, name: str) -> Path:
     return path
 
 
-@router.get("/v1/jobs/{job_id}/result", tags=["jobs"], dependencies=AUTH,
-            responses={200: {"description": "VideoAnalysis JSON (har_common.schemas)"}})
+FILE_ERRORS = {404: {"model": Problem, "description": "no such job or file"},
+               409: {"model": Problem, "description": "the job is not done"}}
+
+
+@router.get("/v1/jobs/{job_id}/result", tags=["jobs"], dependencies=AUTH, response_class=FileResponse,
+            responses={200: {"model": VideoAnalysis, "description": "the analysis (written once, served as a file)"},
+                       **FILE_ERRORS})
 def job_result(st: State, job_id: JobId):
     return FileResponse(_done_file(st, job_id, "result.json"), media_type="application/json")
 
 
-@router.get("/v1/jobs/{job_id}/keypoints.csv", tags=["jobs"], dependencies=AUTH)
+@router.get("/v1/jobs/{job_id}/keypoints.csv", tags=["jobs"], dependencies=AUTH, response_class=FileResponse,
+            responses={200: {"content": {"text/csv": {"schema": {"type": "string"}}},
+                             "description": "one row per person and frame: frame, time, track, 17 x (x, y, score)"},
+                       **FILE_ERRORS})
 def job_csv(st: State, job_id: JobId):
     return FileResponse(_done_file(st, job_id, "keypoints.csv"), media_type="text/csv",
                         filename=f"keypoints-{job_id[:8]}.csv")
 
 
-@router.get("/v1/jobs/{job_id}/video", tags=["jobs"], dependencies=AUTH)
+@router.get("/v1/jobs/{job_id}/video", tags=["jobs"], dependencies=AUTH, response_class=FileResponse,
+            responses={200: {"content": {"video/mp4": {"schema": {"type": "string", "format": "binary"}}},
+                             "description": "the annotated video (H.264)"},
+                       **FILE_ERRORS})
 def job_video(st: State, job_id: JobId):
     return FileResponse(_done_file(st, job_id, "annotated.mp4"), media_type="video/mp4")
 
@@ -175,12 +181,12 @@ async def job_events(ws: WebSocket, job_id: str, api_key: str | None = None):
         while True:
             job = st.store.get(job_id)
             if job is None:
-                await ws.send_json({"type": "error", "message": "no such job"})
+                await ws.send_json(JobEvent(type="error", message="no such job").model_dump(mode="json"))
                 await ws.close(code=1000)
                 return
             snap = (job.status, round(job.progress, 1))
             if snap != last:
-                await ws.send_json({"type": "progress", "job": job.public()})
+                await ws.send_json(JobEvent(type="progress", job=job.public()).model_dump(mode="json"))
                 last = snap
             if job.status in J.TERMINAL:
                 await ws.close(code=1000)
