@@ -3,7 +3,6 @@ import json
 import numpy as np
 import pytest
 
-from har_common.cli import main as har
 from har_common.dataset import DatasetError, SequenceRecord, SkeletonDataset
 
 
@@ -41,11 +40,3 @@ def test_summary_counts():
     s = ds.summary()
     assert s["classes"]["wave"] == {"sequences": 2, "frames": 10}
     assert s["subjects"] == ["s1", "s2"] and s["unattributed_sequences"] == 1
-
-
-def test_cli_info(tmp_path, capsys):
-    SkeletonDataset([_record("wave")]).save(tmp_path / "d")
-    assert har(["dataset", "info", str(tmp_path / "d")]) == 0
-    out = capsys.readouterr().out
-    assert "1 sequences, 1 classes" in out and "wave" in out
-    assert har(["dataset", "info", str(tmp_path / "nope")]) == 2

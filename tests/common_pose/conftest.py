@@ -139,7 +139,7 @@ def make_app(tmp_path):
     """make_app(**settings) -> (TestClient, backend); the client is entered (lifespan ran, ready)."""
     from fastapi.testclient import TestClient
 
-    from har_common.pose.service import PoseServiceSettings, create_app
+    from har_pose_service import PoseServiceSettings, create_app
 
     clients = []
 

@@ -166,7 +166,7 @@ def test_avi_upload(make_app, tmp_path):
 
 
 def test_jobs_survive_a_restart(make_app, tmp_path):
-    from har_common.pose.service import jobs as J
+    from har_pose_service import jobs as J
 
     video = make_video(tmp_path / "clip.mp4", seconds=1, fps=10)
     client, _ = make_app()
@@ -417,7 +417,7 @@ def test_readyz_waits_for_the_model(tmp_path):
 
     from fastapi.testclient import TestClient
 
-    from har_common.pose.service import PoseServiceSettings, create_app
+    from har_pose_service import PoseServiceSettings, create_app
 
     gate = threading.Event()
 

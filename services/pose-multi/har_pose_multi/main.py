@@ -1,7 +1,7 @@
 """``uvicorn har_pose_multi.main:app --port 8003``; settings from ``HAR_POSE_MULTI_*``.
 
 The HTTP layer, the frames-to-actions pipeline, jobs, exports and the live stream are the shared
-ones (``har_common.pose.service``); this module only plugs in the YOLO11-pose back end.
+ones (``har_pose_service``); this module only plugs in the YOLO11-pose back end.
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from pathlib import Path
 
 from pydantic_settings import SettingsConfigDict
 
-from har_common.pose.service import PoseServiceSettings, create_app
+from har_pose_service import PoseServiceSettings, create_app
 
 from . import __version__
 from .backend import YoloPoseBackend

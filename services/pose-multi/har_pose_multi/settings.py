@@ -17,12 +17,9 @@ SIZES = ("n", "s", "m", "l", "x")
 
 
 def default_models_dir() -> Path:
-    """``$HAR_CACHE/models/yolo11-pose`` (scripts/fetch-yolo writes there), else the repo's ``.cache``."""
-    cache = os.environ.get("HAR_CACHE")
-    if cache:
-        return Path(cache) / "models" / "yolo11-pose"
-    # services/pose-multi/har_pose_multi/settings.py -> repository root
-    return Path(__file__).resolve().parents[3] / ".cache" / "models" / "yolo11-pose"
+    """``$HAR_CACHE/models/yolo11-pose`` (scripts/fetch-yolo writes there), else ``.cache/models/yolo11-pose``
+    under the working directory (the services start from the repository root, like the data folder)."""
+    return Path(os.environ.get("HAR_CACHE") or ".cache") / "models" / "yolo11-pose"
 
 
 class YoloSettings(BaseSettings):

@@ -7,7 +7,7 @@ from pathlib import Path
 from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
-from har_common.pose.service import PoseServiceSettings, create_app
+from har_pose_service import PoseServiceSettings, create_app
 
 from . import __version__
 from .backend import MediaPipeBackend

@@ -11,8 +11,8 @@ whatever the video's frame rate or the job's frame stride, and each request carr
 rate of its frames (the classifier resamples any length).
 
 The tracker never calls the classifier itself. A driver does:
-:class:`har_common.pose.classifier.SyncActions` (video jobs) classifies due windows in line, and
-:class:`har_common.pose.classifier.LiveActions` (live streams) in the background, so that a slow or
+:class:`har_pose_service.classifier.SyncActions` (video jobs) classifies due windows in line, and
+:class:`har_pose_service.classifier.LiveActions` (live streams) in the background, so that a slow or
 absent classifier never holds a frame back.
 
 Example:
@@ -35,7 +35,7 @@ from __future__ import annotations
 import math
 from collections import deque
 from dataclasses import dataclass, field
-from typing import Any, Mapping, Sequence
+from typing import Mapping, Sequence
 
 import numpy as np
 

@@ -15,7 +15,7 @@ import json
 import sys
 from pathlib import Path
 
-from .dataset import SkeletonDataset
+from har_common.dataset import SkeletonDataset
 
 
 def _label_map(pairs: list[str] | None, path: str | None) -> dict[str, str] | None:
@@ -35,18 +35,18 @@ def _label_map(pairs: list[str] | None, path: str | None) -> dict[str, str] | No
 def _import(args: argparse.Namespace) -> int:
     mapping = _label_map(args.map, args.label_map)
     if args.source == "utd-mhad":
-        from .importers.utd_mhad import load_utd_mhad
+        from har_common.importers.utd_mhad import load_utd_mhad
         records = load_utd_mhad(args.inputs[0], mapping)
     elif args.source == "openpose-csv":
-        from .importers.openpose_csv import load_openpose_csv
+        from har_common.importers.openpose_csv import load_openpose_csv
         records = load_openpose_csv(args.inputs, mapping, jump=args.jump, min_length=args.min_length, fps=args.fps)
     elif args.source == "mocap":
-        from .importers.mocap import load_mocap
+        from har_common.importers.mocap import load_mocap
         if not args.labels:
             raise SystemExit("mocap needs --labels RULES.json (the classifier's: services/classifier/har_classifier/mocap_labels.json)")
         records = load_mocap(args.inputs[0], args.labels, views=args.views, seed=args.seed)
     else:
-        from .importers.analysis import load_analysis_labels
+        from har_common.importers.analysis import load_analysis_labels
         records = load_analysis_labels(args.inputs[0], min_length=args.min_length)
     if not records:
         print("no sequences imported (check the inputs and --map)", file=sys.stderr)

@@ -6,7 +6,7 @@ import asyncio
 
 from fastapi import APIRouter, Query, Request
 
-from ....schemas import FrameResult
+from har_common.schemas import FrameResult
 from ..deps import AUTH, UPLOAD_BODY, State, error, ready_backend
 from ..media import MediaError, decode_image
 from ..upload import BadUpload, TooLarge, receive_file

@@ -25,7 +25,7 @@ runs of ``falling`` shown in any span whose truth is not ``falling`` (sitting do
 is the costliest error for a fall-monitoring user). Both are read over the shifted (``lag``) span.
 
 Example:
-    >>> from har_common.videobench.groundtruth import VideoTruth
+    >>> from har_cli.videobench.groundtruth import VideoTruth
     >>> truth = VideoTruth.model_validate({"file": "a.mp4", "mode": "single", "people": 1, "persons": [
     ...     {"id": "main", "spans": [{"start": 0, "end": 2, "label": "walking"},
     ...                              {"start": 2, "end": 4, "label": "other"}]}]})
@@ -47,7 +47,7 @@ from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
-from ..schemas import VideoAnalysis
+from har_common.schemas import VideoAnalysis
 from .groundtruth import NO_PERSON, OTHER, VideoTruth
 
 UNCERTAIN = "uncertain"

@@ -12,8 +12,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[3]
-VENVS = Path(os.environ.get("HAR_VENVS", ROOT / ".venvs"))
+# The environments live side by side (scripts/setup makes .venvs/<name>), so the others are found
+# next to the one running this command; HAR_VENVS names another place.
+VENVS = Path(os.environ.get("HAR_VENVS") or Path(sys.prefix).parent)
 BENCHMARKS = {
     "classifier": ("classifier", "benchmarks/classifier_bench.py"),
     "pose-single": ("pose-single", "benchmarks/pose_single_bench.py"),
@@ -28,8 +29,22 @@ def _python(env: str) -> Path:
     return python
 
 
-def _exec(cmd: list[str]) -> int:
-    return subprocess.call(cmd, cwd=ROOT)
+def repository_root() -> Path:
+    """The checkout the benchmark scripts live in: ``HAR_ROOT`` (the ``./har`` wrapper sets it), else
+    the working directory.
+
+    Raises:
+        FileNotFoundError: that folder has no ``benchmarks/``.
+    """
+    root = Path(os.environ.get("HAR_ROOT") or Path.cwd())
+    if not (root / "benchmarks").is_dir():
+        raise FileNotFoundError(f"{root} is not the repository root (no benchmarks/ folder); "
+                                "run har from the repository root or set HAR_ROOT")
+    return root
+
+
+def _exec(cmd: list[str], cwd: Path | None = None) -> int:
+    return subprocess.call(cmd, cwd=cwd)
 
 
 CLASSIFIER_COMMANDS = ("train", "evaluate")
@@ -45,7 +60,7 @@ def _bench(args: argparse.Namespace) -> int:
     for name in names:
         env, script = BENCHMARKS[name]
         print(f"== benchmark {name}", flush=True)
-        status |= _exec([str(_python(env)), script, *args.rest])
+        status |= _exec([str(_python(env)), script, *args.rest], cwd=repository_root())
     return status
 
 

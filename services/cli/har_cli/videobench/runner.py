@@ -8,8 +8,8 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..analyze_cli import DEFAULT_URLS, analyze
-from ..schemas import VideoAnalysis
+from ..analyze import DEFAULT_URLS, analyze
+from har_common.schemas import VideoAnalysis
 from .groundtruth import GroundTruth
 
 DEFAULT_CLASSIFIER_URL = os.environ.get("HAR_CLASSIFIER_URL", "http://127.0.0.1:8001")
@@ -33,7 +33,7 @@ def model_window_ms(classifier_url: str, model: str | None) -> tuple[str, float]
     """
     import httpx
 
-    from ..schemas import ModelList
+    from har_common.schemas import ModelList
 
     headers = {"X-API-Key": key} if (key := os.environ.get("HAR_API_KEY")) else {}
     try:

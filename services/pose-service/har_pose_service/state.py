@@ -11,9 +11,9 @@ from typing import Callable
 
 import numpy as np
 
-from ..backend import Detection, PoseBackend
-from ..classifier import ClassifierClient
-from ..pipeline import PipelineConfig
+from har_common.pose.backend import Detection, PoseBackend
+from .classifier import ClassifierClient
+from har_common.pose.pipeline import PipelineConfig
 from . import jobs as J
 from .metrics import Metrics
 from .settings import PoseServiceSettings

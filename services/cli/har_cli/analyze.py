@@ -16,7 +16,7 @@ import sys
 import time
 from pathlib import Path
 
-from .schemas import Job, VideoAnalysis
+from har_common.schemas import Job, VideoAnalysis
 
 DEFAULT_URLS = {
     False: os.environ.get("HAR_POSE_SINGLE_URL", "http://127.0.0.1:8002"),

@@ -9,8 +9,8 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from ...layouts import COCO17
-from ...schemas import FrameResult
+from har_common.layouts import COCO17
+from har_common.schemas import FrameResult
 
 _COLORS = [(255, 99, 71), (30, 144, 255), (50, 205, 50), (255, 215, 0), (186, 85, 211),
            (0, 206, 209), (255, 140, 0), (199, 21, 133)]

@@ -1,15 +1,16 @@
 import json
 import pytest
 
-from har_common import cli, delegate_cli
-from har_common.analyze_cli import Progress, format_segments
+from har_cli import cli
+from har_cli import delegate as delegate_cli
+from har_cli.analyze import Progress, format_segments
 from har_common.schemas import ActionSegment, ModelInfo, SourceInfo, VideoAnalysis
 
 
 @pytest.fixture
 def recorded(monkeypatch):
     calls = []
-    monkeypatch.setattr(delegate_cli, "_exec", lambda cmd: calls.append(cmd) or 0)
+    monkeypatch.setattr(delegate_cli, "_exec", lambda cmd, cwd=None: calls.append(cmd) or 0)
     return calls
 
 
@@ -66,7 +67,7 @@ def test_analyze_says_so_when_the_job_is_deleted_while_it_runs(tmp_path):
     import threading
     from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-    from har_common.analyze_cli import analyze
+    from har_cli.analyze import analyze
     from har_common.schemas import Job, JobOptions
 
     class Handler(BaseHTTPRequestHandler):

@@ -1,7 +1,7 @@
 """``har benchmark videos GROUNDTRUTH.json``: recognition on annotated real clips, through the running stack.
 
 Each clip goes to pose-single or pose-multi as its ``mode`` says (no annotated video is made), the
-analyses are kept in ``OUT/analyses`` and scored span by span (:mod:`har_common.videobench.scoring`),
+analyses are kept in ``OUT/analyses`` and scored span by span (:mod:`har_cli.videobench.scoring`),
 and ``OUT/report.md``, ``OUT/report.json`` and ``OUT/timelines/<clip>.png`` are written. The
 headline figure is printed last. docs/benchmark.md explains the readings.
 

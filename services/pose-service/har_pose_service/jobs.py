@@ -28,9 +28,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
-from ...layouts import COCO17
-from ...schemas import FrameResult, JobLinks, ModelInfo, SourceInfo, VideoAnalysis
-from ...schemas import Job as JobView
+from har_common.layouts import COCO17
+from har_common.schemas import FrameResult, JobLinks, ModelInfo, SourceInfo, VideoAnalysis
+from har_common.schemas import Job as JobView
 
 log = logging.getLogger(__name__)
 

@@ -16,9 +16,9 @@ import numpy as np
 from fastapi import WebSocket
 from starlette.websockets import WebSocketState
 
-from ...schemas import FrameResult
-from ..backend import Detection
-from ..classifier import LiveActions
+from har_common.schemas import FrameResult
+from har_common.pose.backend import Detection
+from .classifier import LiveActions
 from .media import MediaError, decode_image
 from .state import ServiceState
 

@@ -24,9 +24,9 @@ from typing import Any, Callable, Mapping, Sequence
 
 import httpx
 
-from ..schemas import ActionLabel, ActionSegment, ClassifyResponse, ModelDescription, ModelList
-from .backend import Detection
-from .pipeline import ActionTracker, PipelineConfig, WindowRequest
+from har_common.schemas import ActionLabel, ActionSegment, ClassifyResponse, ModelDescription, ModelList
+from har_common.pose.backend import Detection
+from har_common.pose.pipeline import ActionTracker, PipelineConfig, WindowRequest
 
 log = logging.getLogger(__name__)
 

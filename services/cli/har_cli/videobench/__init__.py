@@ -6,6 +6,6 @@
 - :mod:`.report` writes ``report.md``, ``report.json`` and one timeline PNG per clip;
 - :mod:`.runner` sends the clips to the pose services and collects their analyses.
 
-``har benchmark videos GROUNDTRUTH.json`` (``har_common.benchmark_cli``) chains them; docs/benchmark.md
+``har benchmark videos GROUNDTRUTH.json`` (``har_cli.benchmark``) chains them; docs/benchmark.md
 explains the readings and the headline figure.
 """

@@ -19,8 +19,8 @@ import threading
 import time
 from typing import TYPE_CHECKING
 
-from ...schemas import FrameResult
-from ..classifier import SyncActions
+from har_common.schemas import FrameResult
+from .classifier import SyncActions
 from . import jobs as J
 from .media import MediaError, frame_times, iter_frames, prefetch
 from .render import AnnotatedWriter, draw

@@ -14,7 +14,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from ..pipeline import PipelineConfig
+from har_common.pose.pipeline import PipelineConfig
 from . import jobs as J
 from .metrics import MetricsMiddleware
 from .routes import ROUTERS

@@ -12,10 +12,10 @@ pytest.importorskip("sklearn", reason="the benchmark's metrics need scikit-learn
 pytest.importorskip("matplotlib", reason="the benchmark's pictures need matplotlib (common environment)")
 
 from har_common.schemas import ActionLabel, FrameResult, ModelInfo, PersonPose, SourceInfo, VideoAnalysis
-from har_common.videobench.groundtruth import GroundTruth, VideoTruth
-from har_common.videobench.report import write_report
-from har_common.videobench.runner import ClipRun
-from har_common.videobench.scoring import (
+from har_cli.videobench.groundtruth import GroundTruth, VideoTruth
+from har_cli.videobench.report import write_report
+from har_cli.videobench.runner import ClipRun
+from har_cli.videobench.scoring import (
     READINGS,
     Timeline,
     is_correct,
@@ -222,7 +222,7 @@ def test_report_is_complete_and_consistent(tmp_path):
 
 
 def test_model_figures_go_into_a_model_folder_only(tmp_path):
-    from har_common.videobench.report import model_figures
+    from har_cli.videobench.report import model_figures
 
     clip = score_clip("c", truth((0, 2, "walking"), (2, 4, "other")), line(["walking"] * 20 + ["falling"] * 20), {},
                       lag_ms=0.0)
@@ -238,7 +238,7 @@ def test_model_figures_go_into_a_model_folder_only(tmp_path):
 
 
 def test_a_partial_run_is_never_saved_into_a_model_folder(shared, tmp_path, capsys):
-    from har_common.cli import main as har
+    from har_cli.cli import main as har
 
     gt = shared("data", "videos", "real", "groundtruth.json")
     model_dir = tmp_path / "model"

@@ -12,7 +12,7 @@ from typing import Annotated
 
 from fastapi import Depends, Header, HTTPException, Path, Request
 
-from ..backend import PoseBackend
+from har_common.pose.backend import PoseBackend
 from . import jobs as J
 from .state import ServiceState
 

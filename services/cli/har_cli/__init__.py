@@ -1,0 +1,1 @@
+"""The ``har`` command line (see :mod:`har_cli.cli`)."""
