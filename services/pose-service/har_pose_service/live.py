@@ -175,6 +175,9 @@ class LiveStream:
                 continue
             seq, payload, t_recv = self.pending
             self.pending = None
+            # every frame dropped so far came before this one: the answer counts those only, not the
+            # newer frames that arrive (and may be dropped) while this one is processed
+            dropped_before = self.dropped
             t_ms = max((t_recv - self.t0) * 1000.0, self.last_t + 0.001)
             self.last_t = t_ms
             try:
@@ -200,7 +203,7 @@ class LiveStream:
             m.stream_latency.observe(latency)
             await self._send({
                 "type": "frame", "seq": seq, "frame": frame.model_dump(mode="json"),
-                "segments": [s.model_dump(mode="json") for s in segments], "dropped": self.dropped,
+                "segments": [s.model_dump(mode="json") for s in segments], "dropped": dropped_before,
                 "classifier": self.actions.status, "latency_ms": round(latency * 1000.0, 2),
             })
 
