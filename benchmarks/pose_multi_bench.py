@@ -10,8 +10,6 @@ consecutive frames differ the way video does and the tracker has real work.
 Printed per scene:
 * ``sequential``: ``session.process`` frame after frame (what one live socket does): fps and
   p50/p95 latency per frame (letterbox + model + decode + NMS + ByteTrack).
-* ``pipelined``: ``session.process_stream`` (letterbox of the next frame and decode + tracking of
-  the previous one run beside the model): sustained fps.
 * ``model only``: onnxruntime's run alone, for comparison.
 * ``cpu/frame``: process CPU seconds per frame. The machine is shared with other work (other
   agents, CI jobs); wall-clock fps drops with them, CPU seconds per frame much less, so both are
@@ -104,13 +102,6 @@ def bench(backend: YoloPoseBackend, frames: list[np.ndarray]) -> dict:
     out["p50"], out["p95"] = statistics.median(lat), float(np.percentile(lat, 95))
     out["seq_cpu_ms"] = (cpu_s() - c0) / len(frames) * 1000
 
-    c0, t0 = cpu_s(), time.perf_counter()
-    with backend.session() as s:
-        n = sum(1 for _ in s.process_stream((f, i * 1000 / fps_in) for i, f in enumerate(frames)))
-    wall = time.perf_counter() - t0
-    out["pipe_fps"] = n / wall
-    out["pipe_cpu_ms"] = (cpu_s() - c0) / n * 1000
-
     model = backend.model
     tensor, _ = model.prepare(frames[0])
     t0 = time.perf_counter()
@@ -133,12 +124,11 @@ def main() -> None:
     print(f"model {backend.name} ({Path(backend.model.path).name}), providers {backend.model.providers}, "
           f"input 640x480 -> {backend.model.prepare(np.zeros((H, W, 3), np.uint8))[0].shape[2:]}, "
           f"{os.cpu_count()} CPUs, load average {load0[0]:.2f} at start")
-    print(f"{'scene':10} {'found':>5} {'seq fps':>8} {'p50 ms':>7} {'p95 ms':>7} {'cpu ms/f':>8} "
-          f"{'pipe fps':>8} {'cpu ms/f':>8} {'model ms':>8}")
+    print(f"{'scene':10} {'found':>5} {'seq fps':>8} {'p50 ms':>7} {'p95 ms':>7} {'cpu ms/f':>8} {'model ms':>8}")
     for name, canvas in scenes().items():
         r = bench(backend, clip(canvas, args.frames))
         print(f"{name:10} {r['people']:>5} {r['seq_fps']:>8.1f} {r['p50']:>7.1f} {r['p95']:>7.1f} "
-              f"{r['seq_cpu_ms']:>8.1f} {r['pipe_fps']:>8.1f} {r['pipe_cpu_ms']:>8.1f} {r['model_ms']:>8.1f}")
+              f"{r['seq_cpu_ms']:>8.1f} {r['model_ms']:>8.1f}")
     load1 = os.getloadavg()
     print(f"load average {load1[0]:.2f} at the end (>{os.cpu_count()} means other work shared the CPUs: "
           f"wall-clock figures are then lower bounds)")

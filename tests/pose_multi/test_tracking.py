@@ -102,7 +102,7 @@ def id_purity(person: dict[int, int], ids: list[list[int | None]]) -> tuple[floa
 def street(backend):
     frames, fps = read_video(shared_path("data", "videos", "openpose_street_walking.avi"))
     with backend.session() as s:
-        dets = [d for _, _, d in s.process_stream((f, i * 1000.0 / fps) for i, f in enumerate(frames))]
+        dets = [s.process(f, i * 1000.0 / fps) for i, f in enumerate(frames)]
     return frames, fps, dets
 
 
@@ -160,7 +160,7 @@ def test_hidden_person_keeps_id(street, backend):
             f[y1:y2, x1:x2] = 114
         occluded.append(f)
     with backend.session() as s:
-        out = [d for _, _, d in s.process_stream((f, i * 1000.0 / fps) for i, f in enumerate(occluded[:start + hide + 15]))]
+        out = [s.process(f, i * 1000.0 / fps) for i, f in enumerate(occluded[:start + hide + 15])]
 
     def id_at(t):
         b = boxes.get(t, boxes[max(boxes)])

@@ -6,10 +6,7 @@ result JSON, CSV, annotated video and live stream as the single-person service.
   model runs on every core through ONNX Runtime's intra-op threads).
 * :class:`YoloPoseSession` is one stream: its own :class:`~.tracking.PersonTracker`, so two jobs
   or sockets never share track ids. A *static* session (``POST /v1/frames``) does not track.
-* :meth:`YoloPoseSession.process_stream` pipelines a sequence of frames: letterboxing of the next
-  frame and decoding + tracking of the previous one run in helper threads while ONNX Runtime runs
-  the current one (numpy and OpenCV release the GIL), which is what keeps 640x480 above 15 fps
-  on two cores. ``process`` is the one-frame-at-a-time form the shared service calls.
+* :meth:`YoloPoseSession.process` runs one frame: letterbox, the model, decoding, tracking.
 
 Example:
     >>> backend = YoloPoseBackend(YoloSettings())                  # doctest: +SKIP
@@ -20,10 +17,6 @@ Example:
 from __future__ import annotations
 
 import logging
-import queue
-import threading
-from collections.abc import Iterable, Iterator
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -77,7 +70,7 @@ class YoloPoseBackend:
 
 
 class YoloPoseSession:
-    """One stream of frames. Used by one thread at a time; ``process_stream`` uses helpers inside."""
+    """One stream of frames. Used by one thread at a time."""
 
     def __init__(self, backend: YoloPoseBackend, raw: bool = False, static: bool = False):
         s = backend.settings
@@ -101,61 +94,6 @@ class YoloPoseSession:
 
     def __exit__(self, *exc) -> None:
         self.close()
-
-    # -- pipelined -----------------------------------------------------------------------------
-    def process_stream(self, frames: Iterable[tuple[np.ndarray, float]], depth: int = 2
-                       ) -> Iterator[tuple[np.ndarray, float, list[Detection]]]:
-        """Pipelined :meth:`process` over ``(rgb, timestamp_ms)`` pairs, yielding
-        ``(rgb, timestamp_ms, detections)`` in order.
-
-        A reader thread pulls frames from ``frames`` (decoding a video happens there) and letterboxes
-        them; this thread runs the model; a worker decodes and tracks the previous output. Tracking
-        stays in frame order.
-        """
-        ready: queue.Queue = queue.Queue(maxsize=depth)
-        stop = threading.Event()
-        end = object()
-
-        def read() -> None:
-            try:
-                for rgb, ts in frames:
-                    if stop.is_set():
-                        return
-                    tensor, lb = self.model.prepare(rgb)
-                    ready.put((rgb, ts, tensor, lb))
-                ready.put(end)
-            except BaseException as exc:  # noqa: BLE001 - handed to the consumer
-                ready.put(exc)
-
-        reader = threading.Thread(target=read, name="yolo-read", daemon=True)
-        reader.start()
-        pool = ThreadPoolExecutor(1, thread_name_prefix="yolo-post")
-        pending = None
-        try:
-            while True:
-                item = ready.get()
-                if isinstance(item, BaseException):
-                    raise item
-                if item is end:
-                    break
-                rgb, ts, tensor, lb = item
-                out = self.model.run(tensor)
-                nxt = pool.submit(lambda o=out, l=lb, t=ts: self._finish(self.model.decode(o, l), t))
-                if pending is not None:
-                    prgb, pts, fut = pending
-                    yield prgb, pts, fut.result()
-                pending = (rgb, ts, nxt)
-            if pending is not None:
-                prgb, pts, fut = pending
-                yield prgb, pts, fut.result()
-        finally:
-            stop.set()
-            while reader.is_alive():      # unblock a reader waiting on a full queue
-                try:
-                    ready.get(timeout=0.05)
-                except queue.Empty:
-                    pass
-            pool.shutdown(wait=True)
 
     # -- helpers -------------------------------------------------------------------------------
     def _finish(self, poses: Poses, timestamp_ms: float) -> list[Detection]:
