@@ -10,8 +10,9 @@ export interface JobListProps {
   onOpen: (job: Job) => void;
 }
 
-function when(ms?: number): string {
-  return ms == null ? '' : new Date(ms).toLocaleString();
+/** created_at and updated_at are seconds since the epoch. */
+function when(seconds: number): string {
+  return new Date(seconds * 1000).toLocaleString();
 }
 
 export default function JobList({ refreshKey = 0, onOpen }: JobListProps) {
@@ -27,7 +28,7 @@ export default function JobList({ refreshKey = 0, onOpen }: JobListProps) {
       if (r.status === 'fulfilled') all.push(...r.value);
       else errs[POSE_SERVICES[i].id] = (r.reason as ApiError).message;
     });
-    all.sort((a, b) => (b.createdAt ?? 0) - (a.createdAt ?? 0));
+    all.sort((a, b) => b.created_at - a.created_at);
     setJobs(all);
     setErrors(errs);
   }, []);
@@ -99,7 +100,7 @@ export default function JobList({ refreshKey = 0, onOpen }: JobListProps) {
                   </span>
                   {j.error && <div className="small" style={{ color: 'var(--danger)' }}>{j.error}</div>}
                 </td>
-                <td className="small muted">{when(j.createdAt)}</td>
+                <td className="small muted">{when(j.created_at)}</td>
                 <td style={{ whiteSpace: 'nowrap', textAlign: 'right' }}>
                   <button type="button" className="secondary" disabled={j.status !== 'done'} onClick={() => onOpen(j)}>
                     Open

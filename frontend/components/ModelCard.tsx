@@ -1,41 +1,29 @@
 'use client';
-import { classifierUrl, type ClassifierModel } from '@/lib/api';
+import { classifierUrl, type ModelDescription, type ModelMetrics } from '@/lib/api';
 
-type Obj = Record<string, unknown>;
-const isObj = (v: unknown): v is Obj => !!v && typeof v === 'object' && !Array.isArray(v);
-const isMatrix = (v: unknown): v is number[][] => Array.isArray(v) && v.length > 0 && v.every((r) => Array.isArray(r) && r.every((x) => typeof x === 'number'));
+/** A share in [0, 1] as a percentage. */
+const pct = (v: number) => `${(v * 100).toFixed(1)}%`;
 
-/** The evaluation block of a model, wherever the service puts it. */
-export function evaluationOf(raw: Obj): Obj {
-  for (const k of ['evaluation', 'metrics', 'report', 'eval']) if (isObj(raw[k])) return { ...(raw[k] as Obj) };
-  return {};
+/** The figures of a model's report, in this order, with their names for a person. */
+const FIGURES: { key: keyof ModelMetrics; label: string; share: boolean }[] = [
+  { key: 'accuracy', label: 'accuracy', share: true },
+  { key: 'macro_f1', label: 'macro F1', share: true },
+  { key: 'utd_mhad_accuracy', label: 'UTD-MHAD accuracy', share: true },
+  { key: 'utd_classes_accuracy', label: 'UTD-MHAD classes accuracy', share: true },
+  { key: 'utd_other_recall', label: 'UTD-MHAD other recall', share: true },
+  { key: 'test_windows', label: 'test windows', share: false },
+];
+
+/** A free-form figure (calibration, k-fold summary): numbers and words shown, nested values left out. */
+const plain = (v: unknown): string | null =>
+  typeof v === 'number' ? String(Number.isInteger(v) ? v : Number(v.toFixed(4))) : typeof v === 'string' || typeof v === 'boolean' ? String(v) : null;
+
+function Pairs({ record }: { record: Record<string, unknown> }) {
+  const rows = Object.entries(record)
+    .map(([k, v]) => [k, plain(v)] as const)
+    .filter((kv): kv is readonly [string, string] => kv[1] !== null);
+  return rows.map(([k, v]) => `${k.replace(/_/g, ' ')} ${v}`).join(', ');
 }
-
-function findMatrix(ev: Obj, raw: Obj): { matrix: number[][]; labels?: string[] } | null {
-  for (const src of [ev, raw]) {
-    for (const k of ['confusion_matrix', 'confusion']) {
-      const v = src[k];
-      if (isMatrix(v)) return { matrix: v, labels: (src.confusion_labels ?? src.labels ?? src.classes) as string[] | undefined };
-      if (isObj(v) && isMatrix(v.matrix)) return { matrix: v.matrix, labels: (v.labels ?? v.classes) as string[] | undefined };
-    }
-  }
-  return null;
-}
-
-function findImages(raw: Obj, ev: Obj): { name: string; href: string }[] {
-  const out: { name: string; href: string }[] = [];
-  const visit = (o: Obj, prefix: string) => {
-    for (const [k, v] of Object.entries(o)) {
-      if (typeof v === 'string' && /\.png(\?|$)/i.test(v)) out.push({ name: `${prefix}${k}`.replace(/_/g, ' '), href: classifierUrl(v) });
-      else if (isObj(v) && prefix === '') visit(v, '');
-    }
-  };
-  visit(raw, '');
-  visit(ev, '');
-  return out.filter((x, i, a) => a.findIndex((y) => y.href === x.href) === i);
-}
-
-const pct = (v: number) => (Number.isInteger(v) ? String(v) : v <= 1 ? `${(v * 100).toFixed(1)}%` : v.toFixed(2));
 
 export function ConfusionMatrix({ matrix, labels }: { matrix: number[][]; labels: string[] }) {
   const rowSums = matrix.map((r) => r.reduce((a, b) => a + b, 0) || 1);
@@ -73,39 +61,39 @@ export function ConfusionMatrix({ matrix, labels }: { matrix: number[][]; labels
   );
 }
 
-export default function ModelCard({ model }: { model: ClassifierModel }) {
-  const raw = model.raw;
-  const ev = evaluationOf(raw);
-  const cm = findMatrix(ev, raw);
-  const images = findImages(raw, ev);
-  const scalars = Object.entries(ev).filter(([, v]) => typeof v === 'number' || typeof v === 'string') as [string, number | string][];
-  const perClass = (['per_class', 'classes', 'class_report'].map((k) => ev[k]).find(isObj) ?? null) as Obj | null;
-  const skip = ['name', 'classes', 'labels', 'default', 'is_default', 'evaluation', 'metrics', 'report', 'eval'];
-  const flat = (v: unknown): string | null =>
-    typeof v === 'number' || typeof v === 'string' || typeof v === 'boolean'
-      ? String(v)
-      : isObj(v) && Object.values(v).every((x) => typeof x !== 'object' || x === null)
-        ? Object.entries(v).map(([k, x]) => `${k.replace(/_/g, ' ')} ${x}`).join(', ')
-        : null;
-  const details = Object.entries(raw)
-    .filter(([k]) => !skip.includes(k))
-    .map(([k, v]) => [k, flat(v)] as const)
-    .filter((kv): kv is readonly [string, string] => kv[1] !== null);
+export default function ModelCard({ model, isDefault = false }: { model: ModelDescription; isDefault?: boolean }) {
+  const m = model.metrics ?? {};
+  const w = model.window;
+  const figures = FIGURES.flatMap(({ key, label, share }) => {
+    const v = m[key];
+    return typeof v === 'number' ? [{ label, text: share ? pct(v) : String(v) }] : [];
+  });
+  const perClass = m.per_class ? Object.entries(m.per_class) : [];
+  const files = Object.entries(model.report_files ?? {});
+  const images = files.filter(([name]) => /\.png$/i.test(name));
+  const documents = files.filter(([name]) => !/\.png$/i.test(name));
+  const details: [string, string][] = [
+    ['architecture', model.architecture ?? '—'],
+    ['layout', model.layout],
+    ['window', `length ${w.length}, fps ${w.fps}, stride ${w.stride}, seconds ${w.seconds}`],
+    ['normalisation', `centre on ${w.center === 'frame' ? "each frame's" : "the window's"} hips, face ${w.drop_face ? 'dropped' : 'kept'}, joints under score ${w.mask_threshold} missing`],
+    ['engine', model.engine],
+    ['temperature', String(model.temperature)],
+  ];
+  if (model.parameters != null) details.push(['parameters', model.parameters.toLocaleString('en')]);
   return (
     <section className="panel" data-testid="model-card">
       <h2 style={{ marginTop: 0 }}>
-        {model.name} {model.isDefault && <span className="status done">default</span>}
+        {model.name} {isDefault && <span className="status done">default</span>}
       </h2>
-      {details.length > 0 && (
-        <dl className="kv">
-          {details.map(([k, v]) => (
-            <div key={k} style={{ display: 'contents' }}>
-              <dt>{k.replace(/_/g, ' ')}</dt>
-              <dd>{String(v)}</dd>
-            </div>
-          ))}
-        </dl>
-      )}
+      <dl className="kv">
+        {details.map(([k, v]) => (
+          <div key={k} style={{ display: 'contents' }}>
+            <dt>{k}</dt>
+            <dd>{v}</dd>
+          </div>
+        ))}
+      </dl>
       <h3>Classes ({model.classes.length})</h3>
       <div className="legend">
         {model.classes.map((c) => (
@@ -115,57 +103,92 @@ export default function ModelCard({ model }: { model: ClassifierModel }) {
         ))}
       </div>
       <h3>Evaluation</h3>
-      {scalars.length === 0 && !perClass && !cm && <p className="muted">The service reports no evaluation figures for this model.</p>}
-      {scalars.length > 0 && (
+      {!m.protocol && figures.length === 0 && perClass.length === 0 && !m.confusion_matrix && (
+        <p className="muted">The service reports no evaluation figures for this model.</p>
+      )}
+      {m.protocol && (
+        <p className="small">
+          Protocol: <b>{m.protocol}</b>
+        </p>
+      )}
+      {figures.length > 0 && (
         <div className="stats">
-          {scalars.map(([k, v]) => (
-            <div className="stat" key={k}>
-              <b>{typeof v === 'number' ? pct(v) : v}</b>
-              <span>{k.replace(/_/g, ' ')}</span>
+          {figures.map((f) => (
+            <div className="stat" key={f.label}>
+              <b>{f.text}</b>
+              <span>{f.label}</span>
             </div>
           ))}
         </div>
       )}
-      {perClass && (
+      {(m.calibration || m.kfold) && (
+        <dl className="kv">
+          {m.calibration && (
+            <>
+              <dt>calibration</dt>
+              <dd>
+                <Pairs record={m.calibration} />
+              </dd>
+            </>
+          )}
+          {m.kfold && (
+            <>
+              <dt>k-fold</dt>
+              <dd>
+                <Pairs record={m.kfold} />
+              </dd>
+            </>
+          )}
+        </dl>
+      )}
+      {perClass.length > 0 && (
         <table>
           <thead>
             <tr>
               <th>Class</th>
-              {Object.keys(Object.values(perClass).find(isObj) ?? {}).map((k) => (
-                <th key={k} className="num">
-                  {k.replace(/_/g, ' ')}
-                </th>
-              ))}
+              <th className="num">precision</th>
+              <th className="num">recall</th>
+              <th className="num">F1</th>
+              <th className="num">support</th>
             </tr>
           </thead>
           <tbody>
-            {Object.entries(perClass).map(([cls, vals]) => (
+            {perClass.map(([cls, c]) => (
               <tr key={cls}>
                 <td>{cls}</td>
-                {isObj(vals) &&
-                  Object.values(vals).map((v, i) => (
-                    <td key={i} className="num">
-                      {typeof v === 'number' ? (Number.isInteger(v) ? v : pct(v)) : String(v)}
-                    </td>
-                  ))}
+                <td className="num">{pct(c.precision)}</td>
+                <td className="num">{pct(c.recall)}</td>
+                <td className="num">{pct(c.f1)}</td>
+                <td className="num">{c.support}</td>
               </tr>
             ))}
           </tbody>
         </table>
       )}
-      {cm && (
+      {m.confusion_matrix && (
         <>
           <h3>Confusion matrix</h3>
-          <ConfusionMatrix matrix={cm.matrix} labels={cm.labels ?? model.classes} />
+          <ConfusionMatrix matrix={m.confusion_matrix} labels={model.classes} />
         </>
       )}
-      {images.map((im) => (
-        <figure key={im.href} style={{ margin: '1rem 0' }}>
+      {images.map(([name, href]) => (
+        <figure key={name} style={{ margin: '1rem 0' }}>
           {/* eslint-disable-next-line @next/next/no-img-element -- a static export (images.unoptimized) leaves next/image nothing to optimise, and it would need each report figure's size, which the service does not give */}
-          <img src={im.href} alt={im.name} style={{ maxWidth: '100%', border: '1px solid var(--line)', borderRadius: 6 }} />
-          <figcaption className="muted small">{im.name}</figcaption>
+          <img src={classifierUrl(href)} alt={name} style={{ maxWidth: '100%', border: '1px solid var(--line)', borderRadius: 6 }} />
+          <figcaption className="muted small">{name}</figcaption>
         </figure>
       ))}
+      {documents.length > 0 && (
+        <p className="small">
+          Report:{' '}
+          {documents.map(([name, href], i) => (
+            <span key={name}>
+              {i > 0 && ' · '}
+              <a href={classifierUrl(href)}>{name}</a>
+            </span>
+          ))}
+        </p>
+      )}
     </section>
   );
 }

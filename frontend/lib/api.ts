@@ -1,28 +1,22 @@
 /**
  * The one client of the HAR services. Everything goes through same-origin prefixes
  * (/api/classifier, /api/pose-single, /api/pose-multi) that server.mjs or nginx strip and proxy,
- * WebSockets included. Paths are the services' own (see openapi/*.json, checked by
- * tests/openapi.test.ts and `npm run openapi:check`).
+ * WebSockets included. REST calls go through openapi-fetch, typed by each service's generated
+ * OpenAPI `paths` (lib/openapi/*.ts, from the services' code by `npm run openapi:types`): a path,
+ * a parameter or an answer field the service does not declare fails `tsc`.
  */
-import type { PoseService, Service, StreamMessage, VideoAnalysis } from './types';
+import createClient, { type Client } from 'openapi-fetch';
+import type { paths as ClassifierPaths, components as ClassifierComponents } from './openapi/classifier';
+import type { components as ContractComponents } from './openapi/contracts';
+import type { paths as PoseSinglePaths, components as PoseComponents } from './openapi/pose-single';
+import type { paths as PoseMultiPaths } from './openapi/pose-multi';
+import type { PoseService, Service, StreamMessage } from './types';
 
 /** Where the proxied services live; '' means this page's own origin. */
 let apiOrigin = '';
 export function setApiOrigin(origin: string) {
   apiOrigin = origin.replace(/\/$/, '');
 }
-
-export const ENDPOINTS = {
-  uploadVideo: { method: 'post', path: '/v1/videos' },
-  listJobs: { method: 'get', path: '/v1/jobs' },
-  getJob: { method: 'get', path: '/v1/jobs/{id}' },
-  deleteJob: { method: 'delete', path: '/v1/jobs/{id}' },
-  jobResult: { method: 'get', path: '/v1/jobs/{id}/result' },
-  jobCsv: { method: 'get', path: '/v1/jobs/{id}/keypoints.csv' },
-  jobVideo: { method: 'get', path: '/v1/jobs/{id}/video' },
-  info: { method: 'get', path: '/v1/info' },
-  models: { method: 'get', path: '/v1/models' },
-} as const;
 
 export function serviceBase(service: Service): string {
   return `${apiOrigin}/api/${service}`;
@@ -49,38 +43,38 @@ export class ApiError extends Error {
   }
 }
 
-/** FastAPI errors: {"detail": "text"} or {"detail": [{"loc": [...], "msg": "..."}]}. */
+type Problem = PoseComponents['schemas']['Problem'];
+type ValidationError = PoseComponents['schemas']['ValidationError'];
+
+/**
+ * The text of an error answer: the services' Problem ({"detail": "text"}) or FastAPI's validation
+ * list ({"detail": [{"loc": [...], "msg": "..."}]}); a proxy's own answer may be plain text.
+ */
 export function detailText(body: unknown): string | undefined {
   if (body == null) return undefined;
   if (typeof body === 'string') return body.trim() || undefined;
-  if (typeof body !== 'object') return String(body);
-  const d = (body as Record<string, unknown>).detail ?? (body as Record<string, unknown>).message ?? (body as Record<string, unknown>).error;
-  if (d == null) return undefined;
+  if (typeof body !== 'object' || !('detail' in body)) return undefined;
+  const d = (body as Problem).detail;
   if (typeof d === 'string') return d;
-  if (Array.isArray(d)) {
-    return d
-      .map((e) => {
-        if (e && typeof e === 'object' && 'msg' in e) {
-          const loc = Array.isArray((e as { loc?: unknown[] }).loc) ? (e as { loc: unknown[] }).loc.filter((x) => x !== 'body').join('.') : '';
-          return loc ? `${loc}: ${(e as { msg: string }).msg}` : (e as { msg: string }).msg;
-        }
-        return typeof e === 'string' ? e : JSON.stringify(e);
-      })
-      .join('; ');
-  }
-  return JSON.stringify(d);
+  return (d as ValidationError[])
+    .map((e) => {
+      const loc = e.loc.filter((x) => x !== 'body').join('.');
+      return loc ? `${loc}: ${e.msg}` : e.msg;
+    })
+    .join('; ');
 }
 
-function parseBody(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return text;
+/** An error answer (its body already parsed, or its text) as an ApiError a person can read. */
+export function errorFromResponse(service: Service, status: number, body: unknown, statusText = ''): ApiError {
+  let parsed = body;
+  if (typeof body === 'string') {
+    try {
+      parsed = JSON.parse(body);
+    } catch {
+      /* plain text */
+    }
   }
-}
-
-export function errorFromResponse(service: Service, status: number, bodyText: string, statusText = ''): ApiError {
-  const raw = detailText(parseBody(bodyText));
+  const raw = detailText(parsed);
   // An HTML error page (a proxy's own) says nothing a person can use.
   const detail = raw && /^\s*</.test(raw) ? undefined : raw;
   const name = serviceLabel(service);
@@ -93,125 +87,149 @@ export function errorFromResponse(service: Service, status: number, bodyText: st
   return new ApiError(message, status, service, detail);
 }
 
-async function request<T>(service: Service, path: string, init?: RequestInit): Promise<T> {
-  let res: Response;
-  try {
-    res = await fetch(serviceBase(service) + path, { ...init, headers: { Accept: 'application/json', ...(init?.headers ?? {}) } });
-  } catch (e) {
-    throw new ApiError(`The ${serviceLabel(service)} service is not reachable (${(e as Error).message}).`, 0, service);
-  }
-  const text = await res.text();
-  if (!res.ok) throw errorFromResponse(service, res.status, text, res.statusText);
-  return (text ? parseBody(text) : undefined) as T;
+// ---------------------------------------------------------------- typed clients
+
+/**
+ * The two pose services are one code base (har_pose_service) with one API, so one client type
+ * serves both; this fails to compile when their generated paths part.
+ */
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+type Assert<T extends true> = T;
+export type PoseApisAgree = Assert<Same<PoseSinglePaths, PoseMultiPaths>>;
+type PoseClient = Client<PoseSinglePaths>;
+interface Clients {
+  classifier: Client<ClassifierPaths>;
+  'pose-single': PoseClient;
+  'pose-multi': PoseClient;
 }
 
-const path = (template: string, id: string) => template.replace('{id}', encodeURIComponent(id));
-
-// ---------------------------------------------------------------- jobs
-
-export type JobStatus = 'queued' | 'running' | 'done' | 'failed' | 'cancelled' | 'unknown';
-
-/** A video job as the UI sees it; normalised from whatever the service sends (see normalizeJob). */
-export interface Job {
-  id: string;
-  service: PoseService;
-  status: JobStatus;
-  /** 0..100 */
-  progress: number;
-  filename?: string;
-  /** Milliseconds since the epoch. */
-  createdAt?: number;
-  error?: string;
-  raw: Record<string, unknown>;
-}
-
-const STATUS_WORDS: Record<string, JobStatus> = {
-  queued: 'queued', pending: 'queued', waiting: 'queued', created: 'queued',
-  running: 'running', processing: 'running', started: 'running', in_progress: 'running',
-  done: 'done', finished: 'done', completed: 'done', complete: 'done', succeeded: 'done', success: 'done',
-  failed: 'failed', error: 'failed', errored: 'failed',
-  cancelled: 'cancelled', canceled: 'cancelled', deleted: 'cancelled',
-};
-
-/** Epoch seconds (the services' REAL columns), epoch ms or an ISO string, to epoch ms. */
-export function toEpochMs(v: unknown): number | undefined {
-  if (typeof v === 'number' && Number.isFinite(v)) return v < 1e11 ? v * 1000 : v;
-  if (typeof v === 'string' && v) {
-    const t = Date.parse(v);
-    return Number.isNaN(t) ? undefined : t;
-  }
-  return undefined;
-}
-
-export function normalizeJob(service: PoseService, raw: Record<string, unknown>): Job {
-  const s = String(raw.status ?? raw.state ?? 'unknown').toLowerCase();
-  const status = STATUS_WORDS[s] ?? 'unknown';
-  let progress = Number(raw.progress ?? raw.progress_percent ?? raw.percent ?? (status === 'done' ? 100 : 0));
-  if (!Number.isFinite(progress)) progress = 0;
-  // Progress is in percent (GET /v1/jobs/{id}).
-  if (status === 'done') progress = 100;
-  const errVal = raw.error ?? raw.message ?? raw.detail;
-  const source = raw.source as Record<string, unknown> | undefined;
+function makeClients(origin: string): Clients {
+  const options = (service: Service) => ({
+    baseUrl: `${origin}/api/${service}`,
+    headers: { Accept: 'application/json' },
+    // globalThis.fetch at call time (tests replace it); a refused connection is an ApiError.
+    fetch: async (request: Request) => {
+      try {
+        return await globalThis.fetch(request);
+      } catch (e) {
+        throw new ApiError(`The ${serviceLabel(service)} service is not reachable (${(e as Error).message}).`, 0, service);
+      }
+    },
+  });
   return {
-    id: String(raw.id ?? raw.job_id ?? ''),
-    service,
-    status,
-    progress: Math.max(0, Math.min(100, progress)),
-    filename: (raw.filename ?? raw.original_filename ?? raw.name ?? source?.filename) as string | undefined,
-    createdAt: toEpochMs(raw.created_at ?? raw.created ?? raw.submitted_at),
-    error: status === 'failed' && errVal != null ? String(typeof errVal === 'object' ? detailText({ detail: errVal }) : errVal) : undefined,
-    raw,
+    classifier: createClient<ClassifierPaths>(options('classifier')),
+    'pose-single': createClient<PoseSinglePaths>(options('pose-single')),
+    'pose-multi': createClient<PoseMultiPaths>(options('pose-multi')),
   };
 }
 
+let made: { origin: string; clients: Clients } | null = null;
+/** The clients for the current origin (absolute: a Request needs one outside the browser). */
+function clients(): Clients {
+  const origin = apiOrigin || (typeof location !== 'undefined' ? location.origin : '');
+  if (made?.origin !== origin) made = { origin, clients: makeClients(origin) };
+  return made.clients;
+}
+const poseClient = (service: PoseService): PoseClient => clients()[service];
+
+/** What openapi-fetch answers: the declared success body, or the error body, and the Response. */
+type Answer = { data?: unknown; error?: unknown; response: Response };
+type Data<A> = A extends { data: infer D; error?: never } ? D : never;
+
+/** The success body of a call; an error answer becomes an ApiError with the service's message. */
+async function send<A extends Answer>(service: Service, call: Promise<A>): Promise<Data<A>> {
+  let answer: A;
+  try {
+    answer = await call;
+  } catch (e) {
+    if (e instanceof ApiError) throw e;
+    throw new ApiError(`The ${serviceLabel(service)} service sent an answer that could not be read (${(e as Error).message}).`, 0, service);
+  }
+  const { response } = answer;
+  if (!response.ok) throw errorFromResponse(service, response.status, answer.error, response.statusText);
+  return answer.data as Data<A>;
+}
+
+// ---------------------------------------------------------------- jobs
+
+type PoseSchemas = PoseComponents['schemas'];
+/** A video job as the pose services send it (GET /v1/jobs/{job_id}, the upload's answer, the list's items). */
+export type ServiceJob = PoseSchemas['Job'];
+export type JobStatus = ServiceJob['status'];
+/** A job and the pose service that holds it. */
+export type Job = ServiceJob & { service: PoseService };
+/** One message of WS /v1/jobs/{id}/events. */
+export type JobEvent = ContractComponents['schemas']['JobEvent'];
+
+export const withService = (service: PoseService, job: ServiceJob): Job => ({ ...job, service });
+
 export const isFinished = (j: Job) => j.status === 'done' || j.status === 'failed' || j.status === 'cancelled';
 
+const jobPath = (id: string) => ({ params: { path: { job_id: id } } });
+
 export async function getJob(service: PoseService, id: string): Promise<Job> {
-  return normalizeJob(service, await request<Record<string, unknown>>(service, path(ENDPOINTS.getJob.path, id)));
+  return withService(service, await send(service, poseClient(service).GET('/v1/jobs/{job_id}', jobPath(id))));
 }
 
 export async function listJobs(service: PoseService): Promise<Job[]> {
-  const body = await request<unknown>(service, ENDPOINTS.listJobs.path);
-  const items = Array.isArray(body) ? body : ((body as Record<string, unknown>)?.jobs ?? (body as Record<string, unknown>)?.items ?? []);
-  return (items as Record<string, unknown>[]).map((j) => normalizeJob(service, j));
+  const list = await send(service, poseClient(service).GET('/v1/jobs'));
+  return list.jobs.map((j) => withService(service, j));
 }
 
 export async function deleteJob(service: PoseService, id: string): Promise<void> {
-  await request<unknown>(service, path(ENDPOINTS.deleteJob.path, id), { method: 'DELETE' });
+  await send(service, poseClient(service).DELETE('/v1/jobs/{job_id}', jobPath(id)));
 }
 
-export async function getResult(service: PoseService, id: string): Promise<VideoAnalysis> {
-  return request<VideoAnalysis>(service, path(ENDPOINTS.jobResult.path, id));
+export async function getResult(service: PoseService, id: string) {
+  return send(service, poseClient(service).GET('/v1/jobs/{job_id}/result', jobPath(id)));
 }
 
-export const resultUrl = (service: PoseService, id: string) => serviceBase(service) + path(ENDPOINTS.jobResult.path, id);
-export const csvUrl = (service: PoseService, id: string) => serviceBase(service) + path(ENDPOINTS.jobCsv.path, id);
-export const annotatedVideoUrl = (service: PoseService, id: string) => serviceBase(service) + path(ENDPOINTS.jobVideo.path, id);
+/** Links to a job's files, for <a href> and <video src>: the paths the services declare. */
+type JobFile = '/v1/jobs/{job_id}/result' | '/v1/jobs/{job_id}/keypoints.csv' | '/v1/jobs/{job_id}/video';
+type HasGet<P extends keyof PoseSinglePaths> = PoseSinglePaths[P]['get'] extends undefined ? never : P;
+const jobFileUrl = (service: PoseService, file: HasGet<JobFile>, id: string) => serviceBase(service) + file.replace('{job_id}', encodeURIComponent(id));
+export const resultUrl = (service: PoseService, id: string) => jobFileUrl(service, '/v1/jobs/{job_id}/result', id);
+export const csvUrl = (service: PoseService, id: string) => jobFileUrl(service, '/v1/jobs/{job_id}/keypoints.csv', id);
+export const annotatedVideoUrl = (service: PoseService, id: string) => jobFileUrl(service, '/v1/jobs/{job_id}/video', id);
+
+type Upload = PoseSinglePaths['/v1/videos']['post'];
+/** The job an upload creates (202). */
+type UploadAnswer = Upload['responses'][202]['content']['application/json'];
+export type UploadQuery = NonNullable<Upload['parameters']['query']>;
 
 export interface UploadOptions {
   onProgress?: (fraction: number) => void;
   signal?: AbortSignal;
-  /** Extra form fields (e.g. options the service takes). */
-  fields?: Record<string, string>;
+  /** How the job analyses the video (the upload's query parameters). */
+  query?: UploadQuery;
 }
 
 /**
  * POST /v1/videos as multipart form ("file"), with XMLHttpRequest so the browser reports upload
- * progress. Resolves to the created job.
+ * progress (fetch does not). Resolves to the created job.
  */
 export function uploadVideo(service: PoseService, file: File, opts: UploadOptions = {}): Promise<Job> {
   return new Promise((resolve, reject) => {
     const xhr = new XMLHttpRequest();
-    xhr.open('POST', serviceBase(service) + ENDPOINTS.uploadVideo.path);
+    const query = new URLSearchParams();
+    for (const [k, v] of Object.entries(opts.query ?? {})) if (v != null) query.set(k, String(v));
+    const path: keyof PoseSinglePaths = '/v1/videos';
+    xhr.open('POST', serviceBase(service) + path + (query.size ? `?${query}` : ''));
     xhr.setRequestHeader('Accept', 'application/json');
     xhr.upload.onprogress = (e) => {
       if (e.lengthComputable && opts.onProgress) opts.onProgress(e.total ? e.loaded / e.total : 0);
     };
     xhr.onload = () => {
-      if (xhr.status >= 200 && xhr.status < 300) {
+      if (xhr.status === 202) {
+        let job: UploadAnswer;
+        try {
+          job = JSON.parse(xhr.responseText) as UploadAnswer;
+        } catch {
+          reject(new ApiError(`The ${serviceLabel(service)} service sent an answer that could not be read.`, xhr.status, service));
+          return;
+        }
         opts.onProgress?.(1);
-        const body = parseBody(xhr.responseText) as Record<string, unknown>;
-        resolve(normalizeJob(service, { status: 'queued', ...body }));
+        resolve(withService(service, job));
       } else {
         reject(errorFromResponse(service, xhr.status, xhr.responseText, xhr.statusText));
       }
@@ -220,7 +238,6 @@ export function uploadVideo(service: PoseService, file: File, opts: UploadOption
     xhr.onabort = () => reject(new ApiError('Upload cancelled.', 0, service));
     opts.signal?.addEventListener('abort', () => xhr.abort());
     const form = new FormData();
-    for (const [k, v] of Object.entries(opts.fields ?? {})) form.append(k, v);
     form.append('file', file, file.name);
     xhr.send(form);
   });
@@ -228,48 +245,25 @@ export function uploadVideo(service: PoseService, file: File, opts: UploadOption
 
 // ---------------------------------------------------------------- info and models
 
-export type ServiceInfo = Record<string, unknown>;
+/** GET /v1/info of a pose service. */
+export type ServiceInfo = PoseSchemas['ServiceInfo'];
 
-export async function getInfo(service: Service): Promise<ServiceInfo> {
-  return request<ServiceInfo>(service, ENDPOINTS.info.path);
+export async function getInfo(service: PoseService): Promise<ServiceInfo> {
+  return send(service, poseClient(service).GET('/v1/info'));
 }
 
-/** Whether the service lets its server read camera URLs (setting allow_stream_urls, off by default). */
-export function streamUrlsAllowed(info: ServiceInfo | null | undefined): boolean {
-  if (!info) return false;
-  const settings = (info.settings ?? {}) as Record<string, unknown>;
-  const features = (info.features ?? {}) as Record<string, unknown>;
-  return Boolean(info.allow_stream_urls ?? settings.allow_stream_urls ?? features.stream_urls ?? features.allow_stream_urls ?? false);
+type ClassifierSchemas = ClassifierComponents['schemas'];
+/** GET /v1/models of the classifier. */
+export type ModelList = ClassifierSchemas['ModelList'];
+export type ModelDescription = ClassifierSchemas['ModelDescription'];
+export type ModelMetrics = ClassifierSchemas['ModelMetrics'];
+
+export async function listModels(): Promise<ModelList> {
+  return send('classifier', clients().classifier.GET('/v1/models'));
 }
 
-export interface ClassifierModel {
-  name: string;
-  isDefault: boolean;
-  classes: string[];
-  raw: Record<string, unknown>;
-}
-
-export async function listModels(): Promise<{ models: ClassifierModel[]; defaultModel?: string; raw: unknown }> {
-  const body = await request<unknown>('classifier', ENDPOINTS.models.path);
-  const obj = (body && typeof body === 'object' && !Array.isArray(body) ? body : {}) as Record<string, unknown>;
-  const defaultModel = (obj.default ?? obj.default_model) as string | undefined;
-  let items: Record<string, unknown>[] = [];
-  if (Array.isArray(body)) items = body;
-  else if (Array.isArray(obj.models)) items = obj.models as Record<string, unknown>[];
-  else if (obj.models && typeof obj.models === 'object')
-    items = Object.entries(obj.models as Record<string, Record<string, unknown>>).map(([name, m]) => ({ name, ...m }));
-  const models = items.map((m) => ({
-    name: String(m.name ?? m.id ?? 'model'),
-    isDefault: Boolean(m.default ?? m.is_default ?? (defaultModel !== undefined && (m.name ?? m.id) === defaultModel)),
-    classes: (m.classes ?? m.labels ?? []) as string[],
-    raw: m,
-  }));
-  return { models, defaultModel, raw: body };
-}
-
-/** A classifier-relative URL (e.g. a report PNG path the service gives) made reachable through the proxy. */
+/** A classifier-relative URL (a report file's path from report_files) made reachable through the proxy. */
 export function classifierUrl(p: string): string {
-  if (/^https?:\/\//.test(p)) return p;
   return serviceBase('classifier') + (p.startsWith('/') ? p : `/${p}`);
 }
 

@@ -3,7 +3,7 @@
  * and polling GET /v1/jobs/{id} all the same (slower while the socket is live), so progress shows
  * whichever the service offers.
  */
-import { getJob, isFinished, jobEventsUrl, normalizeJob, type Job } from './api';
+import { getJob, isFinished, jobEventsUrl, withService, type Job, type JobEvent } from './api';
 import type { PoseService } from './types';
 
 export interface WatchOptions {
@@ -49,15 +49,15 @@ export function watchJob(service: PoseService, id: string, onUpdate: (job: Job) 
       ws = new WS(jobEventsUrl(service, id));
       ws.onopen = () => (wsLive = true);
       ws.onmessage = (ev) => {
+        let m: JobEvent;
         try {
-          const m = JSON.parse(String(ev.data));
-          const body = (m && typeof m === 'object' && m.job && typeof m.job === 'object' ? m.job : m) as Record<string, unknown>;
-          if (body && ('status' in body || 'progress' in body || 'state' in body)) {
-            emit(normalizeJob(service, { ...(last?.raw ?? {}), id, ...body }));
-          }
+          m = JSON.parse(String(ev.data)) as JobEvent;
         } catch {
-          /* ignore non-JSON */
+          return; // not JSON
         }
+        // {"type": "progress", "job": {...}} on every change; an "error" message (no such job) is
+        // followed by the socket closing, and the polling reports the job's fate.
+        if (m.type === 'progress' && m.job) emit(withService(service, m.job));
       };
       ws.onclose = () => (wsLive = false);
       ws.onerror = () => (wsLive = false);

@@ -135,7 +135,7 @@ export function fitCanvas(canvas: HTMLCanvasElement, srcW: number, srcH: number)
  * frames (up to maxGapMs) keeps its segment going.
  */
 export function segmentsFromFrames(frames: FrameResult[], maxGapMs = 500): ActionSegment[] {
-  type Open = ActionSegment & { n: number; sum: number; last: number };
+  type Open = Omit<ActionSegment, 'schema_version'> & { n: number; sum: number; last: number };
   const open = new Map<string, Open>();
   const out: ActionSegment[] = [];
   const close = (key: string) => {
@@ -143,7 +143,7 @@ export function segmentsFromFrames(frames: FrameResult[], maxGapMs = 500): Actio
     if (!s) return;
     open.delete(key);
     if (s.label === 'uncertain') return;
-    out.push({ track_id: s.track_id, label: s.label, start_ms: s.start_ms, end_ms: s.end_ms, duration_ms: s.end_ms - s.start_ms, mean_confidence: s.sum / s.n });
+    out.push({ schema_version: '1.0', track_id: s.track_id, label: s.label, start_ms: s.start_ms, end_ms: s.end_ms, duration_ms: s.end_ms - s.start_ms, mean_confidence: s.sum / s.n });
   };
   for (const f of frames) {
     const t = f.timestamp_ms;

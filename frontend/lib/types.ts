@@ -1,78 +1,27 @@
 /**
- * The JSON contracts of har_common.schemas (schema version 1.0), as TypeScript.
- * docs/schemas.md documents them; tests/contracts.test.ts checks these against the JSON schema the
- * services publish (openapi/*.json), so a change on the Python side fails the frontend's tests.
+ * The contracts the services send, taken from their generated OpenAPI types (lib/openapi/*.ts,
+ * `npm run openapi:types`): nothing here restates a field. The result file, the poses and the
+ * segments are har_common.schemas, declared by the pose services' routes.
  */
+import type { components as PoseSingle } from './openapi/pose-single';
 
+type Schemas = PoseSingle['schemas'];
+
+export type ActionLabel = Schemas['ActionLabel'];
+export type PersonPose = Schemas['PersonPose'];
 /** One keypoint: x and y in image pixels, score in [0, 1]; score 0 means missing. */
-export type Keypoint = [number, number, number];
+export type Keypoint = PersonPose['keypoints'][number];
+export type FrameResult = Schemas['FrameResult'];
+export type ActionSegment = Schemas['ActionSegment'];
+export type SourceInfo = Schemas['SourceInfo'];
+export type VideoAnalysis = Schemas['VideoAnalysis'];
+export type ClassifierStatus = Schemas['ClassifierLink']['status'];
 
-export interface ActionLabel {
-  label: string;
-  confidence: number;
-}
-
-export interface PersonPose {
-  track_id?: number | null;
-  /** 17 COCO keypoints. */
-  keypoints: Keypoint[];
-  score?: number;
-  bbox?: [number, number, number, number] | null;
-  raw_keypoints?: [number, number, number, number][] | null;
-  action?: ActionLabel | null;
-}
-
-export interface FrameResult {
-  schema_version?: '1.0';
-  frame_index: number;
-  timestamp_ms: number;
-  width: number;
-  height: number;
-  persons?: PersonPose[];
-}
-
-export interface ActionSegment {
-  schema_version?: '1.0';
-  track_id?: number | null;
-  label: string;
-  start_ms: number;
-  end_ms: number;
-  duration_ms?: number | null;
-  mean_confidence: number;
-}
-
-export interface SourceInfo {
-  filename?: string | null;
-  width: number;
-  height: number;
-  fps: number;
-  frame_count: number;
-  duration_ms: number;
-}
-
-export interface ModelInfo {
-  pose: string;
-  classifier?: string | null;
-}
-
-export interface VideoAnalysis {
-  schema_version?: '1.0';
-  layout?: 'coco17';
-  source: SourceInfo;
-  models: ModelInfo;
-  frames: FrameResult[];
-  segments?: ActionSegment[];
-}
-
-export interface ActionPrediction {
-  schema_version?: '1.0';
-  model: string;
-  label: string;
-  confidence: number;
-  probabilities: Record<string, number>;
-}
-
-/** Server -> client messages on WS /v1/stream and /v1/stream/url (.coord/RULES.md). */
+/**
+ * Server -> client messages on WS /v1/stream and /v1/stream/url. No route declares them (a
+ * WebSocket has no OpenAPI), so this one is written here, from docs/pose-api.md, over the generated
+ * frame and segment types.
+ */
 export type StreamMessage =
   | {
       type: 'frame';
@@ -80,7 +29,7 @@ export type StreamMessage =
       frame: FrameResult;
       segments: ActionSegment[];
       dropped: number;
-      classifier: 'ok' | 'unavailable' | 'off';
+      classifier: ClassifierStatus;
       latency_ms: number;
     }
   | { type: 'error'; seq: number | null; message: string };

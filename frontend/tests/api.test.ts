@@ -1,9 +1,9 @@
 import { describe, expect, it, vi } from 'vitest';
 import {
-  ApiError, deleteJob, detailText, encodeFrame, errorFromResponse, getJob, listJobs, listModels, normalizeJob,
-  parseStreamMessage, streamUrlsAllowed, toEpochMs, uploadVideo, validCameraUrl, wsUrl, cameraUrlStreamUrl, closeReason,
+  ApiError, deleteJob, detailText, encodeFrame, errorFromResponse, getInfo, getJob, listJobs, listModels,
+  parseStreamMessage, uploadVideo, validCameraUrl, wsUrl, cameraUrlStreamUrl, closeReason,
 } from '@/lib/api';
-import { FakeXHR, jsonResponse, routeFetch } from './fakes';
+import { FakeXHR, fakeInfo, fakeJob, fakeModel, fakeModelList, problem, routeFetch } from './fakes';
 
 describe('error messages', () => {
   it('reads FastAPI detail strings and validation lists', () => {
@@ -34,38 +34,36 @@ describe('error messages', () => {
 });
 
 describe('jobs', () => {
-  const svcJob = {
-    id: 'abc', status: 'running', progress: 42.5, created_at: 1763735000.5, updated_at: 1763735001, filename: 'ta_chi.mp4',
-    error: null, options: {}, source: { filename: 'ta_chi.mp4' }, frames_done: 10, stats: {}, result_url: null,
-  };
-  it('normalises the service job shape', () => {
-    const j = normalizeJob('pose-single', svcJob);
-    expect(j).toMatchObject({ id: 'abc', status: 'running', progress: 42.5, filename: 'ta_chi.mp4', service: 'pose-single' });
-    expect(j.createdAt).toBe(1763735000500);
-    expect(normalizeJob('pose-multi', { ...svcJob, status: 'failed', error: 'decode error' }).error).toBe('decode error');
-    expect(normalizeJob('pose-multi', { ...svcJob, status: 'done', progress: 99 }).progress).toBe(100);
-    expect(normalizeJob('pose-multi', { ...svcJob, status: 'running', progress: 0.4 }).progress).toBe(0.4);
+  const svcJob = fakeJob({
+    id: 'abc', status: 'running', progress: 42.5, created_at: 1763735000.5, updated_at: 1763735001, filename: 'ta_chi.mp4', frames_done: 10,
   });
-  it('converts timestamps', () => {
-    expect(toEpochMs(1.7e9)).toBe(1.7e12);
-    expect(toEpochMs(1.7e12)).toBe(1.7e12);
-    expect(toEpochMs('2025-01-01T00:00:00Z')).toBe(Date.UTC(2025, 0, 1));
-    expect(toEpochMs(null)).toBeUndefined();
-  });
-  it('lists, gets and deletes through the proxy prefix', async () => {
+  it('lists, gets and deletes through the proxy prefix, with the job as the service sends it', async () => {
     const f = routeFetch({
-      'GET /api/pose-multi/v1/jobs': () => jsonResponse({ jobs: [svcJob], queue_depth: 0 }),
-      'GET /api/pose-single/v1/jobs/abc': () => jsonResponse(svcJob),
-      'DELETE /api/pose-single/v1/jobs/abc': () => new Response(null, { status: 204 }),
+      'GET /api/pose-multi/v1/jobs': () => ({ jobs: [svcJob], queue_depth: 0 }),
+      'GET /api/pose-single/v1/jobs/{job_id}': (_req, { job_id }) => (job_id === 'abc' ? svcJob : problem(404, `no job ${job_id}`)),
+      'DELETE /api/pose-single/v1/jobs/{job_id}': () => new Response(null, { status: 204 }),
     });
     const jobs = await listJobs('pose-multi');
-    expect(jobs).toHaveLength(1);
-    expect(jobs[0].service).toBe('pose-multi');
-    expect((await getJob('pose-single', 'abc')).progress).toBe(42.5);
+    expect(jobs).toEqual([{ ...svcJob, service: 'pose-multi' }]);
+    const job = await getJob('pose-single', 'abc');
+    expect(job).toMatchObject({ id: 'abc', status: 'running', progress: 42.5, created_at: 1763735000.5, filename: 'ta_chi.mp4', service: 'pose-single' });
     await deleteJob('pose-single', 'abc');
     expect(f).toHaveBeenCalledTimes(3);
+    expect((f.mock.calls[2][0] as Request).method).toBe('DELETE');
     const err = await getJob('pose-single', 'nope').catch((e) => e);
+    expect(err).toBeInstanceOf(ApiError);
     expect(err.status).toBe(404);
+    expect(err.message).toBe('no job nope');
+  });
+  it('fakes only what a service can send', () => {
+    // These must not compile (tsc checks the tests): a fake answer the service could not send ...
+    routeFetch({
+      // @ts-expect-error a job without its declared fields, and a status the services do not have
+      'GET /api/pose-single/v1/jobs/{job_id}': () => ({ id: 'abc', status: 'finished' }),
+    });
+    // ... and a route the service does not have.
+    // @ts-expect-error no such route on the classifier
+    routeFetch({ 'GET /api/classifier/v1/jobs': () => ({}) });
   });
 });
 
@@ -79,7 +77,7 @@ describe('upload', () => {
     expect(xhr.url).toBe('/api/pose-multi/v1/videos');
     expect((xhr.body as FormData).get('file')).toBeInstanceOf(File);
     xhr.progress(5, 10);
-    xhr.respond(202, { id: 'j1', status: 'queued', progress: 0, filename: 'clip.mp4' });
+    xhr.respond(202, fakeJob({ id: 'j1', status: 'queued', progress: 0, filename: 'clip.mp4' }));
     const job = await p;
     expect(job).toMatchObject({ id: 'j1', status: 'queued', service: 'pose-multi' });
     expect(progress).toEqual([0.5, 1]);
@@ -115,10 +113,9 @@ describe('stream protocol', () => {
     expect(cameraUrlStreamUrl('pose-multi', 'rtsp://cam/a?b=1')).toBe('ws://localhost:3000/api/pose-multi/v1/stream/url?url=rtsp%3A%2F%2Fcam%2Fa%3Fb%3D1');
     expect(closeReason(1009, '')).toMatch(/larger than the server accepts/);
   });
-  it('knows when camera URLs are allowed and which URLs are acceptable', () => {
-    expect(streamUrlsAllowed({ allow_stream_urls: true })).toBe(true);
-    expect(streamUrlsAllowed({ allow_stream_urls: false })).toBe(false);
-    expect(streamUrlsAllowed(null)).toBe(false);
+  it('reads the service information and knows which camera URLs are acceptable', async () => {
+    routeFetch({ 'GET /api/pose-multi/v1/info': () => fakeInfo({ service: 'pose-multi', allow_stream_urls: true }) });
+    expect((await getInfo('pose-multi')).allow_stream_urls).toBe(true);
     expect(validCameraUrl('rtsp://10.0.0.5/stream')).toBeNull();
     expect(validCameraUrl('file:///etc/passwd')).toMatch(/Only rtsp/);
     expect(validCameraUrl('camera')).toMatch(/not a URL/);
@@ -126,11 +123,9 @@ describe('stream protocol', () => {
 });
 
 describe('models', () => {
-  it('accepts a list or a map of models', async () => {
-    routeFetch({ 'GET /api/classifier/v1/models': () => jsonResponse({ default: 'stgcn', models: [{ name: 'stgcn', classes: ['a', 'b'] }, { name: 'cnn_lstm', classes: ['a'] }] }) });
-    const r = await listModels();
-    expect(r.models.map((m) => [m.name, m.isDefault])).toEqual([['stgcn', true], ['cnn_lstm', false]]);
-    routeFetch({ 'GET /api/classifier/v1/models': () => jsonResponse({ models: { x: { classes: ['c'], default: true } } }) });
-    expect((await listModels()).models[0]).toMatchObject({ name: 'x', isDefault: true, classes: ['c'] });
+  it('reads the classifier model list', async () => {
+    const list = fakeModelList('stgcn', [fakeModel({ name: 'stgcn', classes: ['a', 'b'] }), fakeModel({ name: 'cnn_lstm', classes: ['a'] })]);
+    routeFetch({ 'GET /api/classifier/v1/models': () => list });
+    expect(await listModels()).toEqual(list);
   });
 });

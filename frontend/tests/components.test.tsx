@@ -9,7 +9,7 @@ import { forgetUpload, rememberUpload, uploadedFile, uploadedUrl } from '@/lib/l
 import type { VideoAnalysis } from '@/lib/types';
 import { contextOf } from './setup';
 import { example } from './example';
-import { FakeWebSocket, FakeXHR, jsonResponse, routeFetch } from './fakes';
+import { FakeWebSocket, FakeXHR, fakeJob, fakeModel, fakeWindow, jobEvent, problem, routeFetch } from './fakes';
 
 describe('localSources', () => {
   it('makes one object URL per upload and revokes it when the upload is forgotten', () => {
@@ -42,7 +42,7 @@ describe('UploadPanel', () => {
   const pickFile = (file: File) => fireEvent.change(screen.getByTestId('file-input'), { target: { files: [file] } });
 
   it('uploads to the chosen service, shows upload then processing progress, and reports the finished job', async () => {
-    routeFetch({ 'GET /api/pose-multi/v1/jobs/j9': () => jsonResponse({ id: 'j9', status: 'running', progress: 10 }) });
+    routeFetch({ 'GET /api/pose-multi/v1/jobs/{job_id}': (_req, { job_id }) => fakeJob({ id: job_id, status: 'running', progress: 10 }) });
     const done = vi.fn();
     render(<UploadPanel onJobDone={done} />);
     const file = new File([new Uint8Array(100)], 'ta_chi.mp4', { type: 'video/mp4' });
@@ -54,17 +54,17 @@ describe('UploadPanel', () => {
     expect(xhr.url).toBe('/api/pose-multi/v1/videos');
     act(() => xhr.progress(50, 100));
     expect(screen.getByRole('progressbar', { name: 'Uploading' }).getAttribute('aria-valuenow')).toBe('50');
-    act(() => xhr.respond(202, { id: 'j9', status: 'queued', progress: 0, filename: 'ta_chi.mp4' }));
+    act(() => xhr.respond(202, fakeJob({ id: 'j9', status: 'queued', progress: 0, filename: 'ta_chi.mp4' })));
     await screen.findByRole('progressbar', { name: /Queued|Processing/ });
     expect(uploadedFile('pose-multi', 'j9')).toBe(file);
     const ws = FakeWebSocket.instances[0];
     expect(ws.url).toMatch(/\/api\/pose-multi\/v1\/jobs\/j9\/events$/);
     act(() => {
       ws.open();
-      ws.receive({ type: 'progress', job: { id: 'j9', status: 'running', progress: 64 } });
+      ws.receive(jobEvent(fakeJob({ id: 'j9', status: 'running', progress: 64 })));
     });
     await waitFor(() => expect(screen.getByRole('progressbar', { name: 'Processing' }).getAttribute('aria-valuenow')).toBe('64'));
-    act(() => ws.receive({ type: 'progress', job: { id: 'j9', status: 'done', progress: 100 } }));
+    act(() => ws.receive(jobEvent(fakeJob({ id: 'j9', status: 'done', progress: 100 }))));
     await waitFor(() => expect(done).toHaveBeenCalledWith(expect.objectContaining({ id: 'j9', status: 'done', service: 'pose-multi' })));
     expect(screen.getByRole('status').textContent).toMatch(/Analysis ready/);
   });
@@ -93,8 +93,8 @@ describe('Player', () => {
   const analysis: VideoAnalysis = {
     ...example,
     segments: [
-      { track_id: 0, label: 'walking', start_ms: 0, end_ms: 40, duration_ms: 40, mean_confidence: 0.8 },
-      { track_id: 0, label: 'standing', start_ms: 40, end_ms: 100, duration_ms: 60, mean_confidence: 0.7 },
+      { schema_version: '1.0', track_id: 0, label: 'walking', start_ms: 0, end_ms: 40, duration_ms: 40, mean_confidence: 0.8 },
+      { schema_version: '1.0', track_id: 0, label: 'standing', start_ms: 40, end_ms: 100, duration_ms: 60, mean_confidence: 0.7 },
     ],
   };
   const sources = [{ id: 'annotated', label: 'Annotated', src: '/api/pose-single/v1/jobs/a/video', annotated: true }];
@@ -161,7 +161,7 @@ describe('Player', () => {
 
 describe('Timeline', () => {
   it('places bars by time', () => {
-    render(<Timeline tracks={[1, 2]} durationMs={1000} segments={[{ track_id: 2, label: 'running', start_ms: 250, end_ms: 750, mean_confidence: 1 }]} />);
+    render(<Timeline tracks={[1, 2]} durationMs={1000} segments={[{ schema_version: '1.0', track_id: 2, label: 'running', start_ms: 250, end_ms: 750, mean_confidence: 1 }]} />);
     const bar = screen.getByRole('button', { name: /person 2 running/ });
     expect(bar.style.left).toBe('25%');
     expect(screen.getByText('person 1')).toBeTruthy();
@@ -172,9 +172,9 @@ describe('JobList', () => {
   it('lists jobs of both services, says which one is down, opens and deletes', async () => {
     const del = vi.fn(() => new Response(null, { status: 204 }));
     routeFetch({
-      'GET /api/pose-single/v1/jobs': () => jsonResponse({ jobs: [{ id: 's1', status: 'done', progress: 100, filename: 'ta_chi.mp4', created_at: 1700000000 }] }),
-      'GET /api/pose-multi/v1/jobs': () => jsonResponse({ detail: 'The pose-multi service at http://127.0.0.1:8003 is not reachable (ECONNREFUSED).' }, 502),
-      'DELETE /api/pose-single/v1/jobs/s1': del,
+      'GET /api/pose-single/v1/jobs': () => ({ jobs: [fakeJob({ id: 's1', status: 'done', progress: 100, filename: 'ta_chi.mp4', created_at: 1700000000 })], queue_depth: 0 }),
+      'GET /api/pose-multi/v1/jobs': () => problem(502, 'The pose-multi service at http://127.0.0.1:8003 is not reachable (ECONNREFUSED).'),
+      'DELETE /api/pose-single/v1/jobs/{job_id}': del,
     });
     vi.spyOn(window, 'confirm').mockReturnValue(true);
     const open = vi.fn();
@@ -193,45 +193,39 @@ describe('ModelCard', () => {
   it('reads the classifier service model description', () => {
     render(
       <ModelCard
-        model={{
-          name: 'stgcn',
-          isDefault: true,
-          classes: ['boxing', 'walking'],
-          raw: {
-            name: 'stgcn', architecture: 'st-gcn', classes: ['boxing', 'walking'], layout: 'coco17',
-            window: { length: 48, fps: 15, stride: 8, seconds: 3.2 }, engine: 'tflite', parameters: 12345,
-            metrics: {
-              protocol: 'cross-subject', accuracy: 0.912, macro_f1: 0.9, utd_mhad_accuracy: 0.95, test_windows: 812,
-              classes: ['boxing', 'walking'], confusion_matrix: [[50, 2], [1, 40]],
-              per_class: { boxing: { precision: 0.98, recall: 0.96, f1: 0.97, support: 52 }, walking: { precision: 0.95, recall: 0.97, f1: 0.96, support: 41 } },
-            },
+        isDefault
+        model={fakeModel({
+          name: 'stgcn', architecture: 'st-gcn', classes: ['boxing', 'walking'], parameters: 12345,
+          window: fakeWindow({ length: 48, fps: 15, stride: 8 }),
+          metrics: {
+            protocol: 'cross-subject', accuracy: 0.912, macro_f1: 0.9, utd_mhad_accuracy: 0.95, test_windows: 812,
+            confusion_matrix: [[50, 2], [1, 40]],
+            per_class: { boxing: { precision: 0.98, recall: 0.96, f1: 0.97, support: 52 }, walking: { precision: 0.95, recall: 0.97, f1: 0.96, support: 41 } },
+            calibration: { temperature: 0.7395, ece: 0.0638 },
           },
-        }}
-      />,
-    );
-    expect(screen.getByText('length 48, fps 15, stride 8, seconds 3.2')).toBeTruthy();
-    expect(screen.getByText('91.2%')).toBeTruthy();
-    expect(screen.getByText('812')).toBeTruthy();
-    expect(screen.getByText('cross-subject')).toBeTruthy();
-    expect(within(screen.getByTestId('confusion-matrix')).getByTitle('boxing as walking: 2')).toBeTruthy();
-    expect(screen.getAllByRole('cell', { name: '96.0%' })).toHaveLength(2); // boxing recall, walking F1
-  });
-
-  it('shows classes, figures and the confusion matrix', () => {
-    render(
-      <ModelCard
-        model={{
-          name: 'stgcn',
-          isDefault: true,
-          classes: ['walking', 'running'],
-          raw: { name: 'stgcn', window: 48, evaluation: { accuracy: 0.95, macro_f1: 0.94, confusion_matrix: [[9, 1], [0, 10]] } },
-        }}
+          report_url: '/v1/models/stgcn/report',
+          report_files: { 'confusion.png': '/v1/models/stgcn/report/confusion.png', 'model_card.md': '/v1/models/stgcn/report/model_card.md' },
+        })}
       />,
     );
     expect(screen.getByText('default')).toBeTruthy();
-    expect(screen.getByText('95.0%')).toBeTruthy();
-    const cm = screen.getByTestId('confusion-matrix');
-    expect(within(cm).getAllByRole('row')).toHaveLength(3);
-    expect(within(cm).getByTitle('walking as running: 1')).toBeTruthy();
+    expect(screen.getByText('length 48, fps 15, stride 8, seconds 3.2')).toBeTruthy();
+    expect(screen.getByText('12,345')).toBeTruthy();
+    expect(screen.getByText('91.2%')).toBeTruthy();
+    expect(screen.getByText('812')).toBeTruthy();
+    expect(screen.getByText('cross-subject')).toBeTruthy();
+    expect(screen.getByText('temperature 0.7395, ece 0.0638')).toBeTruthy();
+    expect(within(screen.getByTestId('confusion-matrix')).getByTitle('boxing as walking: 2')).toBeTruthy();
+    expect(screen.getAllByRole('cell', { name: '96.0%' })).toHaveLength(2); // boxing recall, walking F1
+    expect(screen.getByRole('img', { name: 'confusion.png' }).getAttribute('src')).toBe('/api/classifier/v1/models/stgcn/report/confusion.png');
+    expect(screen.getByRole('link', { name: 'model_card.md' }).getAttribute('href')).toBe('/api/classifier/v1/models/stgcn/report/model_card.md');
+  });
+
+  it('says when a model has no evaluation', () => {
+    render(<ModelCard model={fakeModel({ name: 'plain', classes: ['walking', 'running'] })} />);
+    expect(screen.queryByText('default')).toBeNull();
+    expect(screen.getByText('Classes (2)')).toBeTruthy();
+    expect(screen.getByText(/reports no evaluation figures/)).toBeTruthy();
+    expect(screen.queryByTestId('confusion-matrix')).toBeNull();
   });
 });

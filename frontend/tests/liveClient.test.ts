@@ -1,10 +1,12 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { cameraErrorText, LiveClient } from '@/lib/liveClient';
+import type { StreamMessage } from '@/lib/types';
 import { FakeWebSocket } from './fakes';
 
-const frameMsg = (seq: number, extra: Record<string, unknown> = {}) => ({
+type FrameMessage = Extract<StreamMessage, { type: 'frame' }>;
+const frameMsg = (seq: number, extra: Partial<FrameMessage> = {}): FrameMessage => ({
   type: 'frame', seq, dropped: 0, classifier: 'ok', latency_ms: 12.5, segments: [],
-  frame: { frame_index: seq, timestamp_ms: seq * 33, width: 640, height: 480, persons: [] }, ...extra,
+  frame: { schema_version: '1.0', frame_index: seq, timestamp_ms: seq * 33, width: 640, height: 480, persons: [] }, ...extra,
 });
 
 describe('LiveClient', () => {
@@ -52,7 +54,7 @@ describe('LiveClient', () => {
     for (let i = 1; i <= 11; i++) {
       c.send(new Uint8Array([i]));
       now += 100;
-      ws.receive(frameMsg(i, { dropped: i - 1, segments: i === 5 ? [{ track_id: 0, label: 'walking', start_ms: 0, end_ms: 100, mean_confidence: 0.8 }] : [] }));
+      ws.receive(frameMsg(i, { dropped: i - 1, segments: i === 5 ? [{ schema_version: '1.0', track_id: 0, label: 'walking', start_ms: 0, end_ms: 100, mean_confidence: 0.8 }] : [] }));
     }
     expect(c.stats.fps).toBeCloseTo(10, 5);
     expect(c.stats.dropped).toBe(10);

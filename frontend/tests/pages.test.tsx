@@ -3,7 +3,7 @@ import { beforeEach, describe, expect, it, vi } from 'vitest';
 import LivePage from '@/app/live/page';
 import ModelsPage from '@/app/models/page';
 import StreamPage from '@/app/stream/page';
-import { FakeWebSocket, jsonResponse, routeFetch } from './fakes';
+import { FakeWebSocket, fakeInfo, fakeModel, fakeModelList, problem, routeFetch } from './fakes';
 
 describe('Live page', () => {
   it('says plainly when camera permission is denied', async () => {
@@ -23,13 +23,13 @@ describe('Stream page', () => {
     vi.stubGlobal('WebSocket', FakeWebSocket);
   });
   it('is off when the server does not allow camera URLs', async () => {
-    routeFetch({ 'GET /api/pose-single/v1/info': () => jsonResponse({ allow_stream_urls: false }) });
+    routeFetch({ 'GET /api/pose-single/v1/info': () => fakeInfo({ allow_stream_urls: false }) });
     render(<StreamPage />);
     expect((await screen.findByTestId('stream-disabled')).textContent).toMatch(/allow_stream_urls/);
     expect(screen.queryByLabelText('Camera URL')).toBeNull();
   });
   it('opens the server-read stream when allowed, and refuses odd schemes locally', async () => {
-    routeFetch({ 'GET /api/pose-single/v1/info': () => jsonResponse({ allow_stream_urls: true }) });
+    routeFetch({ 'GET /api/pose-single/v1/info': () => fakeInfo({ allow_stream_urls: true }) });
     render(<StreamPage />);
     const input = await screen.findByLabelText('Camera URL');
     fireEvent.change(input, { target: { value: 'file:///etc/passwd' } });
@@ -40,7 +40,7 @@ describe('Stream page', () => {
     expect(FakeWebSocket.instances[0].url).toBe('ws://localhost:3000/api/pose-single/v1/stream/url?url=rtsp%3A%2F%2Fcam.local%2Flive');
   });
   it('says when the service is down', async () => {
-    routeFetch({ 'GET /api/pose-single/v1/info': () => jsonResponse({ detail: 'The pose-single service at http://127.0.0.1:8002 is not reachable (ECONNREFUSED).' }, 502) });
+    routeFetch({ 'GET /api/pose-single/v1/info': () => problem(502, 'The pose-single service at http://127.0.0.1:8002 is not reachable (ECONNREFUSED).') });
     render(<StreamPage />);
     expect((await screen.findByRole('alert')).textContent).toMatch(/not reachable/);
   });
@@ -53,7 +53,9 @@ describe('Models page', () => {
     expect((await screen.findByRole('alert')).textContent).toMatch(/classifier service is not reachable/);
   });
   it('lists models, default first', async () => {
-    routeFetch({ 'GET /api/classifier/v1/models': () => jsonResponse({ default: 'b', models: [{ name: 'a', classes: ['x'] }, { name: 'b', classes: ['x', 'y'] }] }) });
+    routeFetch({
+      'GET /api/classifier/v1/models': () => fakeModelList('b', [fakeModel({ name: 'a', classes: ['x'] }), fakeModel({ name: 'b', classes: ['x', 'y'] })]),
+    });
     render(<ModelsPage />);
     const cards = await screen.findAllByTestId('model-card');
     expect(cards[0].querySelector('h2')?.textContent).toMatch(/^b/);

@@ -1,13 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { BONES, drawPersons, frameIndexAt, labelColor, segmentsFromFrames, trackIds, formatMs } from '@/lib/skeleton';
-import type { FrameResult } from '@/lib/types';
+import type { FrameResult, PersonPose } from '@/lib/types';
 import { example } from './example';
 import { contextOf } from './setup';
 
 
-const frame = (i: number, t: number, persons: FrameResult['persons'] = []): FrameResult => ({ frame_index: i, timestamp_ms: t, width: 100, height: 100, persons });
-const person = (id: number | null, label?: string, conf = 0.9) => ({
+const frame = (i: number, t: number, persons: FrameResult['persons'] = []): FrameResult => ({ schema_version: '1.0', frame_index: i, timestamp_ms: t, width: 100, height: 100, persons });
+const person = (id: number | null, label?: string, conf = 0.9): PersonPose => ({
   track_id: id,
+  score: 1,
   keypoints: Array.from({ length: 17 }, (_, j) => [10 + j, 20 + j, 1] as [number, number, number]),
   action: label ? { label, confidence: conf } : null,
 });

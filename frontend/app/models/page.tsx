@@ -2,16 +2,18 @@
 import { useEffect, useState } from 'react';
 import ErrorBanner from '@/components/ErrorBanner';
 import ModelCard from '@/components/ModelCard';
-import { listModels, type ApiError, type ClassifierModel } from '@/lib/api';
+import { listModels, type ApiError, type ModelList } from '@/lib/api';
 
 export default function ModelsPage() {
-  const [models, setModels] = useState<ClassifierModel[] | null>(null);
+  const [list, setList] = useState<ModelList | null>(null);
   const [error, setError] = useState<string | null>(null);
   useEffect(() => {
     listModels()
-      .then((r) => setModels([...r.models].sort((a, b) => Number(b.isDefault) - Number(a.isDefault))))
+      .then(setList)
       .catch((e) => setError((e as ApiError).message));
   }, []);
+  const isDefault = (name: string) => name === list?.default_model;
+  const models = list && [...list.models].sort((a, b) => Number(isDefault(b.name)) - Number(isDefault(a.name)));
   return (
     <>
       <h1>Models</h1>
@@ -19,7 +21,7 @@ export default function ModelsPage() {
       {error && <ErrorBanner title="Service unavailable.">{error}</ErrorBanner>}
       {!error && models === null && <p className="muted">Loading…</p>}
       {models?.length === 0 && <p className="muted">The classifier has no models loaded.</p>}
-      {models?.map((m) => <ModelCard key={m.name} model={m} />)}
+      {models?.map((m) => <ModelCard key={m.name} model={m} isDefault={isDefault(m.name)} />)}
     </>
   );
 }

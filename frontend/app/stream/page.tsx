@@ -2,7 +2,7 @@
 import { useEffect, useRef, useState } from 'react';
 import ErrorBanner from '@/components/ErrorBanner';
 import { LiveSidebar, StatsPanel } from '@/components/LivePanels';
-import { cameraUrlStreamUrl, getInfo, streamUrlsAllowed, validCameraUrl, type ApiError } from '@/lib/api';
+import { cameraUrlStreamUrl, getInfo, validCameraUrl, type ApiError } from '@/lib/api';
 import { emptyStats, LiveClient, type LiveStats } from '@/lib/liveClient';
 import { drawPersons, fitCanvas } from '@/lib/skeleton';
 import { POSE_SERVICES, type ActionSegment, type FrameResult, type PoseService } from '@/lib/types';
@@ -29,7 +29,7 @@ export default function StreamPage() {
   useEffect(() => {
     let live = true;
     getInfo(service)
-      .then((info) => live && setAnswer({ service, allowed: streamUrlsAllowed(info) ? 'yes' : 'no', error: null }))
+      .then((info) => live && setAnswer({ service, allowed: info.allow_stream_urls ? 'yes' : 'no', error: null }))
       .catch((e) => live && setAnswer({ service, allowed: 'down', error: (e as ApiError).message }));
     return () => {
       live = false;

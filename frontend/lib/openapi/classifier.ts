@@ -125,7 +125,27 @@ export interface components {
              */
             schema_version: "1.0";
         };
-        /** ClassifyRequest */
+        /**
+         * ClassifierReadiness
+         * @description ``GET /readyz`` of the classifier: 200 when ready, 503 while loading or after a failed load.
+         */
+        ClassifierReadiness: {
+            /** Default Model */
+            default_model?: string | null;
+            /** Error */
+            error?: string | null;
+            /** Models */
+            models?: string[];
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "ready" | "loading" | "error";
+        };
+        /**
+         * ClassifyRequest
+         * @description ``POST /v1/classify``: up to ``max_batch`` sequences, classified by one model.
+         */
         ClassifyRequest: {
             /**
              * Model
@@ -142,13 +162,17 @@ export interface components {
         ClassifyResponse: {
             /** Model */
             model: string;
-            /** Predictions */
+            /**
+             * Predictions
+             * @description one per sequence, in the request's order
+             */
             predictions: components["schemas"]["ActionPrediction"][];
             /**
              * Schema Version
              * @default 1.0
+             * @constant
              */
-            schema_version: string;
+            schema_version: "1.0";
         };
         /** ClassMetrics */
         ClassMetrics: {
@@ -169,27 +193,47 @@ export interface components {
             /** Detail */
             detail?: components["schemas"]["ValidationError"][];
         };
-        /** ModelDescription */
+        /** Liveness */
+        Liveness: {
+            /**
+             * Status
+             * @default ok
+             * @constant
+             */
+            status: "ok";
+        };
+        /**
+         * ModelDescription
+         * @description One model the classifier serves: what it tells apart and what one input window is.
+         */
         ModelDescription: {
             /** Architecture */
             architecture?: string | null;
             /** Classes */
             classes: string[];
-            /** Engine */
+            /**
+             * Engine
+             * @description the inference engine that runs it
+             * @default tflite
+             */
             engine: string;
             /**
              * Layout
              * @default coco17
+             * @constant
              */
-            layout: string;
-            metrics: components["schemas"]["ModelMetrics"];
-            /** Name */
+            layout: "coco17";
+            metrics?: components["schemas"]["ModelMetrics"];
+            /**
+             * Name
+             * @example tcn_mocap
+             */
             name: string;
             /** Parameters */
             parameters?: number | null;
             /**
              * Report Files
-             * @description report file name -> its URL path (confusion.png, curves.png, model_card.md)
+             * @description report file name -> its URL path
              */
             report_files?: {
                 [key: string]: string;
@@ -205,11 +249,23 @@ export interface components {
              * @default 1
              */
             temperature: number;
-            window: components["schemas"]["WindowInfo"];
+            window: components["schemas"]["WindowSpec"];
+        };
+        /**
+         * ModelList
+         * @description ``GET /v1/models``.
+         */
+        ModelList: {
+            /** Default Model */
+            default_model: string;
+            /** Max Batch */
+            max_batch: number;
+            /** Models */
+            models: components["schemas"]["ModelDescription"][];
         };
         /**
          * ModelMetrics
-         * @description Evaluation figures from the model's report (test side of its protocol); more keys may follow.
+         * @description Evaluation figures from the model's report (test side of its protocol).
          */
         ModelMetrics: {
             /** Accuracy */
@@ -247,20 +303,14 @@ export interface components {
             utd_classes_accuracy?: number | null;
             /**
              * Utd Mhad Accuracy
-             * @description UTD-MHAD test trials of the 8 mapped actions (the issue's target)
+             * @description UTD-MHAD test trials of the mapped actions
              */
             utd_mhad_accuracy?: number | null;
-        } & {
-            [key: string]: unknown;
-        };
-        /** ModelsResponse */
-        ModelsResponse: {
-            /** Default Model */
-            default_model: string;
-            /** Max Batch */
-            max_batch: number;
-            /** Models */
-            models: components["schemas"]["ModelDescription"][];
+            /**
+             * Utd Other Recall
+             * @description share of UTD-MHAD's unmapped actions answered `other`
+             */
+            utd_other_recall?: number | null;
         };
         /**
          * SkeletonSequence
@@ -309,17 +359,51 @@ export interface components {
             /** Error Type */
             type: string;
         };
-        /** WindowInfo */
-        WindowInfo: {
-            /** Fps */
+        /**
+         * WindowSpec
+         * @description What one classifier input is: ``length`` frames at ``fps``. ``stride`` is the suggested hop
+         *     (frames at ``fps``) between two windows of a live track; the rest says how a window is normalised.
+         */
+        WindowSpec: {
+            /**
+             * Center
+             * @description centre on the whole window's hips or each frame's
+             * @default sequence
+             * @enum {string}
+             */
+            center: "sequence" | "frame";
+            /**
+             * Drop Face
+             * @description the five face keypoints are zeroed
+             * @default true
+             */
+            drop_face: boolean;
+            /**
+             * Fps
+             * @default 10
+             */
             fps: number;
-            /** Length */
+            /**
+             * Length
+             * @description frames per window, at `fps`
+             * @default 32
+             */
             length: number;
-            /** Seconds */
-            seconds: number;
+            /**
+             * Mask Threshold
+             * @description keypoint score below which a joint counts as missing
+             * @default 0.3
+             */
+            mask_threshold: number;
+            /**
+             * Seconds
+             * @description length / fps
+             */
+            readonly seconds: number;
             /**
              * Stride
              * @description suggested hop between live windows, in frames at `fps`
+             * @default 8
              */
             stride: number;
         };
@@ -347,9 +431,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["Liveness"];
                 };
             };
         };
@@ -369,7 +451,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["ClassifierReadiness"];
                 };
             };
             /** @description models loading or failed to load */
@@ -377,7 +459,9 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ClassifierReadiness"];
+                };
             };
         };
     };
@@ -434,7 +518,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ModelsResponse"];
+                    "application/json": components["schemas"]["ModelList"];
                 };
             };
             /** @description models are loading */

@@ -4,203 +4,156 @@ export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
         /**
-         * ActionLabel
-         * @description The current action of one person, after smoothing.
+         * Job
+         * @description ``GET /v1/jobs/{id}``; also the answer of an upload (202) and the items of the job list.
          */
-        ActionLabel: {
-            /** Confidence */
-            confidence: number;
+        Job: {
             /**
-             * Label
-             * @example walking
+             * Created At
+             * @description seconds since the epoch
              */
-            label: string;
+            created_at: number;
+            /** Error */
+            error?: string | null;
+            /**
+             * Filename
+             * @description the uploaded file's name, for display
+             */
+            filename?: string | null;
+            /**
+             * Frames Done
+             * @default 0
+             */
+            frames_done: number;
+            /** Id */
+            id: string;
+            /** @description on the single-job answers, not in the list */
+            links?: components["schemas"]["JobLinks"] | null;
+            options: components["schemas"]["JobOptions"];
+            /**
+             * Progress
+             * @description percent
+             */
+            progress: number;
+            /**
+             * Result Url
+             * @description set once the job is done
+             */
+            result_url?: string | null;
+            source?: components["schemas"]["SourceInfo"] | null;
+            stats?: components["schemas"]["JobStats"];
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "queued" | "running" | "done" | "failed" | "cancelled";
+            /**
+             * Updated At
+             * @description seconds since the epoch
+             */
+            updated_at: number;
         };
         /**
-         * ActionPrediction
-         * @description The classifier's answer for one sequence.
+         * JobEvent
+         * @description One message of ``WS /v1/jobs/{id}/events``.
          */
-        ActionPrediction: {
-            /** Confidence */
-            confidence: number;
-            /** Label */
-            label: string;
-            /** Model */
-            model: string;
+        JobEvent: {
+            job?: components["schemas"]["Job"] | null;
+            /** Message */
+            message?: string | null;
             /**
-             * Probabilities
-             * @description Every class of the model with its probability.
+             * Type
+             * @enum {string}
              */
-            probabilities: {
-                [key: string]: number;
-            };
+            type: "progress" | "error";
+        };
+        /** JobLinks */
+        JobLinks: {
             /**
-             * Schema Version
-             * @default 1.0
-             * @constant
+             * Events
+             * @description WebSocket of progress messages
              */
-            schema_version: "1.0";
+            events: string;
+            /** Keypoints Csv */
+            keypoints_csv: string;
+            /** Result */
+            result: string;
+            /** Self */
+            self: string;
+            /** Video */
+            video: string;
         };
         /**
-         * ActionSegment
-         * @description A stretch of time in which one track did one action.
+         * JobOptions
+         * @description How a job analyses its video (the upload's query, defaults filled in from the settings).
          */
-        ActionSegment: {
+        JobOptions: {
             /**
-             * Duration Ms
-             * @description end_ms - start_ms; filled in when omitted.
-             * @default null
+             * Actions
+             * @description actions are labelled
+             * @default true
              */
-            duration_ms: number | null;
-            /** End Ms */
-            end_ms: number;
-            /** Label */
-            label: string;
-            /** Mean Confidence */
-            mean_confidence: number;
+            actions: boolean;
             /**
-             * Schema Version
-             * @default 1.0
-             * @constant
+             * Model
+             * @description the classifier model chosen for this job; the service's default when null
              */
-            schema_version: "1.0";
-            /** Start Ms */
-            start_ms: number;
+            model?: string | null;
             /**
-             * Track Id
-             * @default null
+             * Raw
+             * @description the estimator's raw landmarks are kept
+             * @default false
              */
-            track_id: number | null;
-        };
-        /**
-         * FrameResult
-         * @description Every person found in one frame.
-         */
-        FrameResult: {
-            /** Frame Index */
-            frame_index: number;
-            /** Height */
-            height: number;
-            /** Persons */
-            persons?: components["schemas"]["PersonPose"][];
+            raw: boolean;
             /**
-             * Schema Version
-             * @default 1.0
-             * @constant
+             * Render
+             * @description the annotated MP4 is written
+             * @default true
              */
-            schema_version: "1.0";
-            /** Timestamp Ms */
-            timestamp_ms: number;
-            /** Width */
-            width: number;
-        };
-        /**
-         * ModelInfo
-         * @description Which models produced an analysis.
-         */
-        ModelInfo: {
+            render: boolean;
             /**
-             * Classifier
-             * @default null
-             * @example stgcn
-             */
-            classifier: string | null;
-            /**
-             * Pose
-             * @example mediapipe-pose-full
-             */
-            pose: string;
-        };
-        /**
-         * PersonPose
-         * @description One person's keypoints in one frame.
-         */
-        PersonPose: {
-            /**
-             * @description Smoothed action label of this track at this frame.
-             * @default null
-             */
-            action: components["schemas"]["ActionLabel"] | null;
-            /**
-             * Bbox
-             * @description [x1, y1, x2, y2] in pixels.
-             * @default null
-             */
-            bbox: [
-                number,
-                number,
-                number,
-                number
-            ] | null;
-            /**
-             * Keypoints
-             * @description 17 COCO keypoints, each [x_px, y_px, score].
-             */
-            keypoints: [
-                number,
-                number,
-                number
-            ][];
-            /**
-             * Raw Keypoints
-             * @description The estimator's own landmarks (MediaPipe: 33 x [x_px, y_px, z, visibility]), on request.
-             * @default null
-             */
-            raw_keypoints: [
-                number,
-                number,
-                number,
-                number
-            ][] | null;
-            /**
-             * Score
-             * @description Detection confidence of the person.
+             * Stride
+             * @description every Nth frame is analysed
              * @default 1
              */
-            score: number;
-            /**
-             * Track Id
-             * @description Stable id across frames; null when untracked.
-             * @default null
-             */
-            track_id: number | null;
+            stride: number;
         };
         /**
-         * SkeletonSequence
-         * @description A sequence of one person's skeletons to classify; any length, resampled by the classifier.
+         * JobStats
+         * @description Figures of a finished (or restarted) job.
          */
-        SkeletonSequence: {
+        JobStats: {
             /**
-             * Fps
-             * @default 30
+             * Classifier
+             * @description the classifier's state at the end
              */
-            fps: number;
+            classifier?: ("ok" | "unavailable" | "off") | null;
+            /** Frame Stride */
+            frame_stride?: number | null;
             /**
-             * Keypoints
-             * @description T frames x 17 x [x_px, y_px, score].
+             * Frames
+             * @description frames analysed
              */
-            keypoints: [
-                number,
-                number,
-                number
-            ][][];
+            frames?: number | null;
+            /** Pose Chunks */
+            pose_chunks?: number | null;
             /**
-             * Layout
-             * @default coco17
-             * @constant
+             * Realtime Factor
+             * @description video duration / analysis time
              */
-            layout: "coco17";
+            realtime_factor?: number | null;
             /**
-             * Schema Version
-             * @default 1.0
-             * @constant
+             * Restarts
+             * @description times the job was taken up again after the service stopped
              */
-            schema_version: "1.0";
+            restarts?: number | null;
             /**
-             * Track Id
-             * @default null
+             * Seconds
+             * @description wall time of the analysis
              */
-            track_id: number | null;
+            seconds?: number | null;
+            /** Segments */
+            segments?: number | null;
         };
         /**
          * SourceInfo
@@ -209,11 +162,8 @@ export interface components {
         SourceInfo: {
             /** Duration Ms */
             duration_ms: number;
-            /**
-             * Filename
-             * @default null
-             */
-            filename: string | null;
+            /** Filename */
+            filename?: string | null;
             /** Fps */
             fps: number;
             /** Frame Count */
@@ -222,33 +172,6 @@ export interface components {
             height: number;
             /** Width */
             width: number;
-        };
-        /**
-         * VideoAnalysis
-         * @description A whole video's analysis: the result JSON and the keypoints export.
-         */
-        VideoAnalysis: {
-            /**
-             * Frames
-             * @description Per-frame persons; each person's ``action`` is its per-frame label.
-             */
-            frames: components["schemas"]["FrameResult"][];
-            /**
-             * Layout
-             * @default coco17
-             * @constant
-             */
-            layout: "coco17";
-            models: components["schemas"]["ModelInfo"];
-            /**
-             * Schema Version
-             * @default 1.0
-             * @constant
-             */
-            schema_version: "1.0";
-            /** Segments */
-            segments?: components["schemas"]["ActionSegment"][];
-            source: components["schemas"]["SourceInfo"];
         };
     };
     responses: never;

@@ -78,7 +78,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Info */
+        /**
+         * Info
+         * @description What this service runs, its classifier link and its limits.
+         */
         get: operations["info_v1_info_get"];
         put?: never;
         post?: never;
@@ -95,7 +98,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List Jobs */
+        /**
+         * List Jobs
+         * @description Jobs, newest first.
+         */
         get: operations["list_jobs_v1_jobs_get"];
         put?: never;
         post?: never;
@@ -212,6 +218,64 @@ export interface components {
             label: string;
         };
         /**
+         * ActionSegment
+         * @description A stretch of time in which one track did one action.
+         */
+        ActionSegment: {
+            /**
+             * Duration Ms
+             * @description end_ms - start_ms; filled in when omitted.
+             */
+            duration_ms?: number | null;
+            /** End Ms */
+            end_ms: number;
+            /** Label */
+            label: string;
+            /** Mean Confidence */
+            mean_confidence: number;
+            /**
+             * Schema Version
+             * @default 1.0
+             * @constant
+             */
+            schema_version: "1.0";
+            /** Start Ms */
+            start_ms: number;
+            /** Track Id */
+            track_id?: number | null;
+        };
+        /** ClassifierLink */
+        ClassifierLink: {
+            /** Error */
+            error?: string | null;
+            /** @description the default model, once the classifier answered */
+            model?: components["schemas"]["ModelDescription"] | null;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "ok" | "unavailable" | "off";
+            /**
+             * Url
+             * @description the classifier service this one calls
+             */
+            url?: string | null;
+        };
+        /** ClassMetrics */
+        ClassMetrics: {
+            /** F1 */
+            f1: number;
+            /** Precision */
+            precision: number;
+            /** Recall */
+            recall: number;
+            /**
+             * Support
+             * @description test windows of the class
+             */
+            support: number;
+        };
+        /**
          * FrameResult
          * @description Every person found in one frame.
          */
@@ -237,6 +301,280 @@ export interface components {
         HTTPValidationError: {
             /** Detail */
             detail?: components["schemas"]["ValidationError"][];
+        };
+        /**
+         * Job
+         * @description ``GET /v1/jobs/{id}``; also the answer of an upload (202) and the items of the job list.
+         */
+        Job: {
+            /**
+             * Created At
+             * @description seconds since the epoch
+             */
+            created_at: number;
+            /** Error */
+            error?: string | null;
+            /**
+             * Filename
+             * @description the uploaded file's name, for display
+             */
+            filename?: string | null;
+            /**
+             * Frames Done
+             * @default 0
+             */
+            frames_done: number;
+            /** Id */
+            id: string;
+            /** @description on the single-job answers, not in the list */
+            links?: components["schemas"]["JobLinks"] | null;
+            options: components["schemas"]["JobOptions"];
+            /**
+             * Progress
+             * @description percent
+             */
+            progress: number;
+            /**
+             * Result Url
+             * @description set once the job is done
+             */
+            result_url?: string | null;
+            source?: components["schemas"]["SourceInfo"] | null;
+            stats?: components["schemas"]["JobStats"];
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "queued" | "running" | "done" | "failed" | "cancelled";
+            /**
+             * Updated At
+             * @description seconds since the epoch
+             */
+            updated_at: number;
+        };
+        /** JobLinks */
+        JobLinks: {
+            /**
+             * Events
+             * @description WebSocket of progress messages
+             */
+            events: string;
+            /** Keypoints Csv */
+            keypoints_csv: string;
+            /** Result */
+            result: string;
+            /** Self */
+            self: string;
+            /** Video */
+            video: string;
+        };
+        /**
+         * JobList
+         * @description ``GET /v1/jobs``: newest first.
+         */
+        JobList: {
+            /** Jobs */
+            jobs: components["schemas"]["Job"][];
+            /**
+             * Queue Depth
+             * @description jobs waiting to run
+             */
+            queue_depth: number;
+        };
+        /**
+         * JobOptions
+         * @description How a job analyses its video (the upload's query, defaults filled in from the settings).
+         */
+        JobOptions: {
+            /**
+             * Actions
+             * @description actions are labelled
+             * @default true
+             */
+            actions: boolean;
+            /**
+             * Model
+             * @description the classifier model chosen for this job; the service's default when null
+             */
+            model?: string | null;
+            /**
+             * Raw
+             * @description the estimator's raw landmarks are kept
+             * @default false
+             */
+            raw: boolean;
+            /**
+             * Render
+             * @description the annotated MP4 is written
+             * @default true
+             */
+            render: boolean;
+            /**
+             * Stride
+             * @description every Nth frame is analysed
+             * @default 1
+             */
+            stride: number;
+        };
+        /**
+         * JobStats
+         * @description Figures of a finished (or restarted) job.
+         */
+        JobStats: {
+            /**
+             * Classifier
+             * @description the classifier's state at the end
+             */
+            classifier?: ("ok" | "unavailable" | "off") | null;
+            /** Frame Stride */
+            frame_stride?: number | null;
+            /**
+             * Frames
+             * @description frames analysed
+             */
+            frames?: number | null;
+            /** Pose Chunks */
+            pose_chunks?: number | null;
+            /**
+             * Realtime Factor
+             * @description video duration / analysis time
+             */
+            realtime_factor?: number | null;
+            /**
+             * Restarts
+             * @description times the job was taken up again after the service stopped
+             */
+            restarts?: number | null;
+            /**
+             * Seconds
+             * @description wall time of the analysis
+             */
+            seconds?: number | null;
+            /** Segments */
+            segments?: number | null;
+        };
+        /** Liveness */
+        Liveness: {
+            /**
+             * Status
+             * @default ok
+             * @constant
+             */
+            status: "ok";
+        };
+        /**
+         * ModelDescription
+         * @description One model the classifier serves: what it tells apart and what one input window is.
+         */
+        ModelDescription: {
+            /** Architecture */
+            architecture?: string | null;
+            /** Classes */
+            classes: string[];
+            /**
+             * Engine
+             * @description the inference engine that runs it
+             * @default tflite
+             */
+            engine: string;
+            /**
+             * Layout
+             * @default coco17
+             * @constant
+             */
+            layout: "coco17";
+            metrics?: components["schemas"]["ModelMetrics"];
+            /**
+             * Name
+             * @example tcn_mocap
+             */
+            name: string;
+            /** Parameters */
+            parameters?: number | null;
+            /**
+             * Report Files
+             * @description report file name -> its URL path
+             */
+            report_files?: {
+                [key: string]: string;
+            };
+            /**
+             * Report Url
+             * @description the report folder: GET report_url + '/' + a file name of report_files
+             */
+            report_url?: string | null;
+            /**
+             * Temperature
+             * @description softmax temperature applied to the model's output (fitted on validation)
+             * @default 1
+             */
+            temperature: number;
+            window: components["schemas"]["WindowSpec"];
+        };
+        /**
+         * ModelInfo
+         * @description Which models produced an analysis.
+         */
+        ModelInfo: {
+            /**
+             * Classifier
+             * @example stgcn
+             */
+            classifier?: string | null;
+            /**
+             * Pose
+             * @example mediapipe-pose-full
+             */
+            pose: string;
+        };
+        /**
+         * ModelMetrics
+         * @description Evaluation figures from the model's report (test side of its protocol).
+         */
+        ModelMetrics: {
+            /** Accuracy */
+            accuracy?: number | null;
+            /**
+             * Calibration
+             * @description temperature, expected calibration error
+             */
+            calibration?: {
+                [key: string]: number | string | null;
+            } | null;
+            /**
+             * Confusion Matrix
+             * @description rows: true class, columns: predicted, both in `classes` order
+             */
+            confusion_matrix?: number[][] | null;
+            /**
+             * Kfold
+             * @description 5-fold-by-subject summary (mean and std), where run
+             */
+            kfold?: {
+                [key: string]: unknown;
+            } | null;
+            /** Macro F1 */
+            macro_f1?: number | null;
+            /** Per Class */
+            per_class?: {
+                [key: string]: components["schemas"]["ClassMetrics"];
+            } | null;
+            /** Protocol */
+            protocol?: string | null;
+            /** Test Windows */
+            test_windows?: number | null;
+            /** Utd Classes Accuracy */
+            utd_classes_accuracy?: number | null;
+            /**
+             * Utd Mhad Accuracy
+             * @description UTD-MHAD test trials of the mapped actions
+             */
+            utd_mhad_accuracy?: number | null;
+            /**
+             * Utd Other Recall
+             * @description share of UTD-MHAD's unmapped actions answered `other`
+             */
+            utd_other_recall?: number | null;
         };
         /**
          * PersonPose
@@ -286,6 +624,96 @@ export interface components {
              */
             track_id?: number | null;
         };
+        /**
+         * PoseReadiness
+         * @description ``GET /readyz`` of a pose service: 200 when ready, 503 while loading or after a failed load.
+         */
+        PoseReadiness: {
+            /**
+             * Classifier
+             * @enum {string}
+             */
+            classifier: "ok" | "unavailable" | "off";
+            /** Error */
+            error?: string | null;
+            /** Pose Model */
+            pose_model?: string | null;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "ready" | "loading" | "failed";
+        };
+        /**
+         * Problem
+         * @description Every 4xx and 5xx answer.
+         */
+        Problem: {
+            /** Detail */
+            detail: string | unknown[];
+        };
+        /**
+         * ServiceInfo
+         * @description ``GET /v1/info`` of a pose service.
+         */
+        ServiceInfo: {
+            /** Allow Stream Urls */
+            allow_stream_urls: boolean;
+            /**
+             * Backend
+             * @description the pose estimator's own settings (free form)
+             */
+            backend?: {
+                [key: string]: unknown;
+            };
+            classifier: components["schemas"]["ClassifierLink"];
+            /** Job Frame Stride */
+            job_frame_stride: number;
+            limits: components["schemas"]["ServiceLimits"];
+            /** Multi Person */
+            multi_person?: boolean | null;
+            /** Pose Model */
+            pose_model?: string | null;
+            /** Ready */
+            ready: boolean;
+            /** Service */
+            service: string;
+            /** Version */
+            version: string;
+            /** Video Formats */
+            video_formats: string[];
+        };
+        /** ServiceLimits */
+        ServiceLimits: {
+            /** Max Inflight */
+            max_inflight: number;
+            /** Max Message Bytes */
+            max_message_bytes: number;
+            /** Max Streams */
+            max_streams: number;
+            /** Max Upload Bytes */
+            max_upload_bytes: number;
+            /** Max Video Duration S */
+            max_video_duration_s: number;
+        };
+        /**
+         * SourceInfo
+         * @description What was analysed. ``filename`` is the name the user gave, kept for display only.
+         */
+        SourceInfo: {
+            /** Duration Ms */
+            duration_ms: number;
+            /** Filename */
+            filename?: string | null;
+            /** Fps */
+            fps: number;
+            /** Frame Count */
+            frame_count: number;
+            /** Height */
+            height: number;
+            /** Width */
+            width: number;
+        };
         /** ValidationError */
         ValidationError: {
             /** Context */
@@ -298,6 +726,81 @@ export interface components {
             msg: string;
             /** Error Type */
             type: string;
+        };
+        /**
+         * VideoAnalysis
+         * @description A whole video's analysis: the result JSON and the keypoints export.
+         */
+        VideoAnalysis: {
+            /**
+             * Frames
+             * @description Per-frame persons; each person's ``action`` is its per-frame label.
+             */
+            frames: components["schemas"]["FrameResult"][];
+            /**
+             * Layout
+             * @default coco17
+             * @constant
+             */
+            layout: "coco17";
+            models: components["schemas"]["ModelInfo"];
+            /**
+             * Schema Version
+             * @default 1.0
+             * @constant
+             */
+            schema_version: "1.0";
+            /** Segments */
+            segments?: components["schemas"]["ActionSegment"][];
+            source: components["schemas"]["SourceInfo"];
+        };
+        /**
+         * WindowSpec
+         * @description What one classifier input is: ``length`` frames at ``fps``. ``stride`` is the suggested hop
+         *     (frames at ``fps``) between two windows of a live track; the rest says how a window is normalised.
+         */
+        WindowSpec: {
+            /**
+             * Center
+             * @description centre on the whole window's hips or each frame's
+             * @default sequence
+             * @enum {string}
+             */
+            center: "sequence" | "frame";
+            /**
+             * Drop Face
+             * @description the five face keypoints are zeroed
+             * @default true
+             */
+            drop_face: boolean;
+            /**
+             * Fps
+             * @default 10
+             */
+            fps: number;
+            /**
+             * Length
+             * @description frames per window, at `fps`
+             * @default 32
+             */
+            length: number;
+            /**
+             * Mask Threshold
+             * @description keypoint score below which a joint counts as missing
+             * @default 0.3
+             */
+            mask_threshold: number;
+            /**
+             * Seconds
+             * @description length / fps
+             */
+            readonly seconds: number;
+            /**
+             * Stride
+             * @description suggested hop between live windows, in frames at `fps`
+             * @default 8
+             */
+            stride: number;
         };
     };
     responses: never;
@@ -323,7 +826,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["Liveness"];
                 };
             };
         };
@@ -337,13 +840,13 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Successful Response */
+            /** @description Prometheus text format */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "text/plain; version=1.0.0; charset=utf-8": string;
                 };
             };
         };
@@ -363,7 +866,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["PoseReadiness"];
+                };
+            };
+            /** @description the pose model is loading or failed to load */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PoseReadiness"];
                 };
             };
         };
@@ -427,7 +939,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["ServiceInfo"];
                 };
             };
             /** @description Validation Error */
@@ -461,7 +973,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["JobList"];
                 };
             };
             /** @description Validation Error */
@@ -495,7 +1007,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["Job"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
                 };
             };
             /** @description Validation Error */
@@ -555,13 +1076,31 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Successful Response */
+            /** @description one row per person and frame: frame, time, track, 17 x (x, y, score) */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "text/csv": string;
+                };
+            };
+            /** @description no such job or file */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description the job is not done */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
                 };
             };
             /** @description Validation Error */
@@ -589,13 +1128,31 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description VideoAnalysis JSON (har_common.schemas) */
+            /** @description the analysis (written once, served as a file) */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["VideoAnalysis"];
+                };
+            };
+            /** @description no such job or file */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description the job is not done */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
                 };
             };
             /** @description Validation Error */
@@ -623,13 +1180,31 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Successful Response */
+            /** @description the annotated video (H.264) */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "video/mp4": string;
+                };
+            };
+            /** @description no such job or file */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description the job is not done */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
                 };
             };
             /** @description Validation Error */
@@ -681,16 +1256,43 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["Job"];
                 };
             };
-            /** @description Validation Error */
+            /** @description Request Entity Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Insufficient Storage */
+            507: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
                 };
             };
         };
