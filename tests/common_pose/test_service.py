@@ -166,7 +166,7 @@ def test_avi_upload(make_app, tmp_path):
 
 
 def test_jobs_survive_a_restart(make_app, tmp_path):
-    from har_pose_service import jobs as J
+    from har_pose_service.store import JobStore
 
     video = make_video(tmp_path / "clip.mp4", seconds=1, fps=10)
     client, _ = make_app()
@@ -174,7 +174,7 @@ def test_jobs_survive_a_restart(make_app, tmp_path):
     done = wait_job(client, r.json()["id"])
     client.__exit__(None, None, None)
     # simulate a crash mid-job: one running job with its input, one without
-    store = J.JobStore(tmp_path / "data")
+    store = JobStore(tmp_path / "data")
     src = done["source"]
     a = store.create("a.mp4", {"stride": 1, "raw": False, "actions": False, "render": False}, src)
     store.dir(a.id).mkdir(parents=True)

@@ -14,12 +14,15 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
+from har_common.admission import InflightLimit, Route
 from har_common.pose.pipeline import PipelineConfig
-from . import jobs as J
+
 from .metrics import MetricsMiddleware
 from .routes import ROUTERS
+from .runner import JobRunner
 from .settings import PoseServiceSettings
 from .state import BackendFactory, ServiceState
+from .store import JobStore
 
 log = logging.getLogger(__name__)
 
@@ -49,8 +52,8 @@ def create_app(backend_factory: BackendFactory, settings: PoseServiceSettings, *
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
-        st.store = J.JobStore(settings.data_dir)
-        st.runner = J.JobRunner(st.store, st.process_job, settings.job_workers, on_depth=m.queue_depth.set)
+        st.store = JobStore(settings.data_dir)
+        st.runner = JobRunner(st.store, st.process_job, settings.job_workers, on_depth=m.queue_depth.set)
         st.tasks = [asyncio.create_task(_load()), asyncio.create_task(_classifier_watch())]
         try:
             yield
@@ -69,6 +72,8 @@ def create_app(backend_factory: BackendFactory, settings: PoseServiceSettings, *
                   description="Poses, action labels and action segments from images, videos and live streams.")
     app.state.har = st
 
+    # innermost, so that CORS headers reach a refused request's answer too
+    app.add_middleware(InflightLimit, routes=[Route("/v1/frames", st.frame_slots), Route("/v1/videos", st.upload_slots)])
     if settings.cors_origins:
         from fastapi.middleware.cors import CORSMiddleware
 

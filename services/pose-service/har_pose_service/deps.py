@@ -13,7 +13,7 @@ from typing import Annotated
 from fastapi import Depends, Header, HTTPException, Path, Request
 
 from har_common.pose.backend import PoseBackend
-from . import jobs as J
+from .store import JobRecord
 from .state import ServiceState
 
 UPLOAD_BODY = {
@@ -54,7 +54,7 @@ def ready_backend(st: State) -> PoseBackend:
     return st.backend
 
 
-def job_or_404(st: ServiceState, job_id: str) -> J.Job:
+def job_or_404(st: ServiceState, job_id: str) -> JobRecord:
     job = st.store.get(job_id)
     if job is None:
         raise error(404, "no such job")

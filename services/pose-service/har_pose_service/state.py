@@ -13,8 +13,10 @@ import numpy as np
 
 from har_common.pose.backend import Detection, PoseBackend
 from .classifier import ClassifierClient
+from har_common.admission import Slots
 from har_common.pose.pipeline import PipelineConfig
-from . import jobs as J
+from .runner import JobContext, JobRunner
+from .store import JobRecord, JobStore
 from .metrics import Metrics
 from .settings import PoseServiceSettings
 
@@ -37,11 +39,12 @@ class ServiceState:
         self.classifier = ClassifierClient(url if settings.actions else None, settings.classifier_model,
                                            settings.classifier_timeout_s, on_call=self.metrics.classifier_call,
                                            api_key=settings.classifier_api_key or settings.api_key or None)
-        self.store: J.JobStore | None = None
-        self.runner: J.JobRunner | None = None
-        self.inflight = 0
-        self.uploads = 0
-        self.streams = 0
+        self.store: JobStore | None = None
+        self.runner: JobRunner | None = None
+        # admission: at most this many of each at once, the rest refused at once (no queue)
+        self.frame_slots = Slots("frames in flight", settings.max_inflight)
+        self.upload_slots = Slots("uploads in progress", settings.max_inflight)
+        self.stream_slots = Slots("streams open", settings.max_streams)
         self._pools: dict[bool, queue.SimpleQueue] = {False: queue.SimpleQueue(), True: queue.SimpleQueue()}
         self.tasks: list[asyncio.Task] = []
 
@@ -74,7 +77,7 @@ class ServiceState:
         self.metrics.info.labels(self.settings.service_name, backend.name).set(1)
 
     # -- jobs --------------------------------------------------------------------------------
-    def process_job(self, job: J.Job, ctx: J.JobContext) -> None:
+    def process_job(self, job: JobRecord, ctx: JobContext) -> None:
         from .videojob import run_video_job
 
         run_video_job(self, job, ctx)

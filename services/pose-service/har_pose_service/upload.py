@@ -32,81 +32,93 @@ async def receive_file(request: Request, sink: BinaryIO, limit: int) -> str | No
     declared = request.headers.get("content-length")
     if declared and declared.isdigit() and int(declared) > limit + 64 * 1024:
         raise TooLarge()
-    written = 0
-
-    def write(chunk: bytes) -> None:
-        nonlocal written
-        written += len(chunk)
-        if written > limit:
-            raise TooLarge()
-        sink.write(chunk)
-
+    out = _LimitedSink(sink, limit)
     if ctype != b"multipart/form-data":
-        try:
-            async for chunk in request.stream():
-                if chunk:
-                    write(chunk)
-        except ClientDisconnect:
-            raise BadUpload("the upload was cut off") from None
-        if written == 0:
+        await _feed(request, out.write)
+        if out.written == 0:
             raise BadUpload("empty body: send the file as multipart/form-data (field 'file') or as the raw body")
         return None
-
     boundary = params.get(b"boundary")
     if not boundary:
         raise BadUpload("multipart body without a boundary")
-    state = {"field": b"", "value": b"", "headers": {}, "in_file": False, "done": False,
-             "filename": None, "found": False}
-
-    def on_part_begin():
-        state["headers"] = {}
-        state["in_file"] = False
-
-    def on_header_field(data, start, end):
-        state["field"] += data[start:end]
-
-    def on_header_value(data, start, end):
-        state["value"] += data[start:end]
-
-    def on_header_end():
-        state["headers"][state["field"].lower()] = state["value"]
-        state["field"], state["value"] = b"", b""
-
-    def on_headers_finished():
-        disp, opts = parse_options_header(state["headers"].get(b"content-disposition", b""))
-        if not state["found"] and b"filename" in opts:
-            state["in_file"] = state["found"] = True
-            state["filename"] = opts[b"filename"].decode("utf-8", "replace")[:255]
-
-    def on_part_data(data, start, end):
-        if state["in_file"]:
-            write(data[start:end])
-
-    def on_part_end():
-        if state["in_file"]:
-            state["in_file"] = False
-            state["done"] = True
-
-    parser = MultipartParser(boundary, {
-        "on_part_begin": on_part_begin, "on_header_field": on_header_field,
-        "on_header_value": on_header_value, "on_header_end": on_header_end,
-        "on_headers_finished": on_headers_finished, "on_part_data": on_part_data,
-        "on_part_end": on_part_end,
-    })
+    part = _FirstFilePart(out)
     try:
-        async for chunk in request.stream():
-            if chunk:
-                parser.write(chunk)
-    except ClientDisconnect:
-        raise BadUpload("the upload was cut off") from None
-    except (TooLarge, OSError):
+        await _feed(request, MultipartParser(boundary, part.callbacks()).write)
+    except (TooLarge, OSError, BadUpload):
         raise
     except Exception as exc:  # noqa: BLE001 - the parser's errors are the body's fault
         raise BadUpload(f"malformed multipart body ({type(exc).__name__})") from None
-    if not state["found"]:
+    if not part.found:
         raise BadUpload("no file in the form: send it in a field named 'file'")
-    if not state["done"]:
+    if not part.done:
         raise BadUpload("the multipart body ended inside the file")
-    if written == 0:
+    if out.written == 0:
         raise BadUpload("the file is empty")
-    return state["filename"]
+    return part.filename
+
+
+async def _feed(request: Request, write) -> None:
+    """Every chunk of the body into ``write``; a body cut off by the client is a :class:`BadUpload`."""
+    try:
+        async for chunk in request.stream():
+            if chunk:
+                write(chunk)
+    except ClientDisconnect:
+        raise BadUpload("the upload was cut off") from None
+
+
+class _LimitedSink:
+    """Counts what it passes on and stops (:class:`TooLarge`) at the first byte over ``limit``."""
+
+    def __init__(self, sink: BinaryIO, limit: int):
+        self.sink, self.limit, self.written = sink, limit, 0
+
+    def write(self, chunk: bytes) -> None:
+        self.written += len(chunk)
+        if self.written > self.limit:
+            raise TooLarge()
+        self.sink.write(chunk)
+
+
+class _FirstFilePart:
+    """The callbacks of python-multipart's streaming parser: the first part with a file name goes to
+    the sink; every other part is skipped."""
+
+    def __init__(self, out: _LimitedSink):
+        self.out = out
+        self.field, self.value, self.headers = b"", b"", {}
+        self.in_file = self.found = self.done = False
+        self.filename: str | None = None
+
+    def callbacks(self) -> dict:
+        return {"on_part_begin": self.part_begin, "on_header_field": self.header_field,
+                "on_header_value": self.header_value, "on_header_end": self.header_end,
+                "on_headers_finished": self.headers_finished, "on_part_data": self.part_data,
+                "on_part_end": self.part_end}
+
+    def part_begin(self) -> None:
+        self.headers, self.in_file = {}, False
+
+    def header_field(self, data: bytes, start: int, end: int) -> None:
+        self.field += data[start:end]
+
+    def header_value(self, data: bytes, start: int, end: int) -> None:
+        self.value += data[start:end]
+
+    def header_end(self) -> None:
+        self.headers[self.field.lower()] = self.value
+        self.field, self.value = b"", b""
+
+    def headers_finished(self) -> None:
+        _, opts = parse_options_header(self.headers.get(b"content-disposition", b""))
+        if not self.found and b"filename" in opts:
+            self.in_file = self.found = True
+            self.filename = opts[b"filename"].decode("utf-8", "replace")[:255]
+
+    def part_data(self, data: bytes, start: int, end: int) -> None:
+        if self.in_file:
+            self.out.write(data[start:end])
+
+    def part_end(self) -> None:
+        if self.in_file:
+            self.in_file, self.done = False, True

@@ -20,10 +20,13 @@ import time
 from typing import TYPE_CHECKING
 
 from har_common.schemas import FrameResult
+
 from .classifier import SyncActions
-from . import jobs as J
 from .media import MediaError, frame_times, iter_frames, prefetch
 from .render import AnnotatedWriter, draw
+from .results import analysis, write_results
+from .runner import JobContext
+from .store import JobRecord
 
 if TYPE_CHECKING:                      # pragma: no cover
     from .state import ServiceState
@@ -68,138 +71,175 @@ class _Counter:
             self.n += 1
 
 
-def run_video_job(st: "ServiceState", job: J.Job, ctx: J.JobContext) -> None:
-    s, m = st.settings, st.metrics
-    opts, src = job.options, job.source
-    stride = int(opts.get("stride", 1))
-    raw = bool(opts.get("raw", False))
-    fps = float(src["fps"])
-    actions = SyncActions(st.classifier, st.config, enabled=bool(opts.get("actions", True)), model=opts.get("model"))
-    job_dir = ctx.dir
-    video_in = job_dir / "input"
-    render = bool(opts.get("render", s.render_video))
-    tmp_video = job_dir / ".annotated.tmp.mp4"
+class _Renderer:
+    """Draws and encodes the annotated video in its own thread, fed through a bounded queue; the
+    first error is kept and the rest of the queue drained, so the job thread never blocks on it."""
 
-    # -- the chunks ----------------------------------------------------------------------------
-    workers = 1 if st.backend.multi_person else max(1, s.job_pose_workers)
+    def __init__(self, path, width: int, height: int, fps: float, name: str):
+        self.queue: queue.Queue = queue.Queue(maxsize=8)
+        self.errors: list[BaseException] = []
+        self.thread = threading.Thread(target=self._loop, args=(AnnotatedWriter(path, width, height, fps),),
+                                       name=name, daemon=True)
+        self.thread.start()
+
+    def _loop(self, writer: AnnotatedWriter) -> None:
+        try:
+            while True:
+                item = self.queue.get()
+                if item is None:
+                    break
+                if self.errors:
+                    continue
+                rgb, frame = item
+                writer.write(draw(rgb, frame), frame.timestamp_ms)
+            writer.close()
+        except BaseException as exc:  # noqa: BLE001 - reported by the job thread
+            self.errors.append(exc)
+            while self.queue.get() is not None:
+                pass
+
+    def put(self, rgb, frame: FrameResult) -> None:
+        self.queue.put((rgb, frame))
+
+    def close(self) -> None:
+        self.queue.put(None)
+        self.thread.join()
+
+
+def _plan_chunks(st: ServiceState, video_in, frame_count: int, stride: int) -> tuple[list[tuple[int, int | None]], list | None, int]:
+    """The chunks ``[(first frame, end or None)]`` to pose in parallel, every frame's time stamp
+    (``None`` when one chunk does it all), and the number of frames to analyse."""
+    workers = 1 if st.backend.multi_person else max(1, st.settings.job_pose_workers)
     pts = frame_times(video_in) if workers > 1 else None
-    n_frames = len(pts) if pts else int(src["frame_count"])
+    n_frames = len(pts) if pts else frame_count
     total = max(1, -(-n_frames // stride))
     chunks: list[tuple[int, int | None]] = [(0, None)]
     if pts and len(pts) >= workers * MIN_CHUNK_FRAMES:
         bounds = [round(len(pts) * c / workers / stride) * stride for c in range(workers + 1)]
         bounds[-1] = len(pts)
         chunks = [(a, b) for a, b in zip(bounds, bounds[1:]) if b > a]
-    origin = pts[0] if pts else None
+    return chunks, pts, total
 
-    # -- the annotated video, drawn and encoded in its own thread ------------------------------
-    render_q: queue.Queue = queue.Queue(maxsize=8)
-    render_err: list[BaseException] = []
 
-    def render_loop(writer: AnnotatedWriter) -> None:
-        try:
-            while True:
-                item = render_q.get()
-                if item is None:
-                    break
-                if render_err:
-                    continue
-                rgb, frame = item
-                writer.write(draw(rgb, frame), frame.timestamp_ms)
-            writer.close()
-        except BaseException as exc:  # noqa: BLE001
-            render_err.append(exc)
-            while render_q.get() is not None:
-                pass
+class _VideoJob:
+    """The state of one job's run: options, the label driver, the frames and segments so far."""
 
-    frames: list[FrameResult] = []
-    segments = []
-    state = {"last_t": -1.0}
-    posed = _Counter()
+    def __init__(self, st: ServiceState, job: JobRecord, ctx: JobContext):
+        self.st, self.job, self.ctx, self.m = st, job, ctx, st.metrics
+        opts, self.src = job.options, job.source
+        self.stride, self.raw = int(opts.get("stride", 1)), bool(opts.get("raw", False))
+        self.fps = float(self.src["fps"])
+        self.render = bool(opts.get("render", st.settings.render_video))
+        self.actions = SyncActions(st.classifier, st.config, enabled=bool(opts.get("actions", True)), model=opts.get("model"))
+        self.video_in, self.tmp_video = ctx.dir / "input", ctx.dir / ".annotated.tmp.mp4"
+        self.frames: list[FrameResult] = []
+        self.segments: list = []
+        self.last_t = -1.0
+        self.posed = _Counter()
+        self.renderer: _Renderer | None = None
+        self.total = 1
 
-    def emit(index: int, t_ms: float, dets, rgb, height: int, width: int) -> None:
-        t = max(t_ms, state["last_t"] + 0.001)
-        state["last_t"] = t
-        labels = actions.process(t, dets)
+    def emit(self, index: int, t_ms: float, dets, rgb, height: int, width: int) -> None:
+        """One posed frame, in video order, through the frames-to-actions pipeline (and the renderer)."""
+        t = max(t_ms, self.last_t + 0.001)
+        self.last_t = t
+        labels = self.actions.process(t, dets)
         frame = FrameResult(frame_index=index, timestamp_ms=round(t, 3), width=width, height=height,
                             persons=[d.to_schema(a) for d, a in zip(dets, labels)])
-        frames.append(frame)
-        segments.extend(actions.drain_segments())
-        if rgb is not None and renderer is not None:
-            render_q.put((rgb, frame))
-        m.frames.labels("job").inc()
-        done = posed.n + len(frames)
-        ctx.progress(99.0 * done / (2 * total), len(frames))
+        self.frames.append(frame)
+        self.segments.extend(self.actions.drain_segments())
+        if rgb is not None and self.renderer is not None:
+            self.renderer.put(rgb, frame)
+        self.m.frames.labels("job").inc()
+        self.ctx.progress(99.0 * (self.posed.n + len(self.frames)) / (2 * self.total), len(self.frames))
 
-    renderer = None
-    if render:
-        writer = AnnotatedWriter(tmp_video, src["width"], src["height"], fps / stride)
-        renderer = threading.Thread(target=render_loop, args=(writer,), name=f"render-{job.id[:8]}", daemon=True)
-        renderer.start()
-    background = [
-        _ChunkPoser(st, video_in, stride, fps, a, b, pts[a], origin, raw, posed) for a, b in chunks[1:]
-    ]
-    m.jobs_running.inc()
-    t_start = time.perf_counter()
-    ok = False
-    try:
-        for w in background:
-            w.start()
-        a0, b0 = chunks[0]
-        with st.backend.session(raw=raw) as session:
-            for f in prefetch(iter_frames(video_in, stride, fps, a0, b0, None, origin)):
-                ctx.check()
+    def pose_in_line(self, start: int, end: int | None, origin) -> None:
+        """The first chunk: posed here, frame by frame, each emitted at once."""
+        with self.st.backend.session(raw=self.raw) as session:
+            for f in prefetch(iter_frames(self.video_in, self.stride, self.fps, start, end, None, origin)):
+                self.ctx.check()
                 t0 = time.perf_counter()
                 dets = session.process(f.rgb, f.timestamp_ms)
-                m.inference.observe(time.perf_counter() - t0)
-                posed.add()
-                emit(f.index, f.timestamp_ms, dets, f.rgb, *f.rgb.shape[:2])
-        for w in background:
-            while w.is_alive():
-                ctx.check()
-                w.join(0.1)
-            if w.error is not None:
-                raise w.error
-            if renderer is not None:                 # decode the chunk again, for drawing
-                for f in prefetch(iter_frames(video_in, stride, fps, w.start_i, w.end_i, w.start_pts, origin)):
-                    ctx.check()
-                    dets = w.results.pop(f.index, (0.0, []))[1]
-                    emit(f.index, f.timestamp_ms, dets, f.rgb, *f.rgb.shape[:2])
-            else:
-                for index in sorted(w.results):
-                    t_ms, dets = w.results.pop(index)
-                    emit(index, t_ms, dets, None, src["height"], src["width"])
-        ok = True
-    finally:
-        for w in background:
-            w.stop.set()
-        for w in background:
-            w.join(10)
-        if renderer is not None:
-            render_q.put(None)
-            renderer.join()
-        m.jobs_running.dec()
-        if not ok:
-            tmp_video.unlink(missing_ok=True)
-    if not frames:
-        raise MediaError("the video has no decodable frames")
-    segments.extend(actions.finish(state["last_t"]))
-    elapsed = time.perf_counter() - t_start
-    if render_err:
-        tmp_video.unlink(missing_ok=True)
-        raise RuntimeError(f"writing the annotated video failed: {render_err[0]}")
-    if renderer is not None:
-        os.replace(tmp_video, job_dir / "annotated.mp4")
-    result = J.analysis(frames, segments, src, st.backend.name, actions.model_name)
-    J.write_results(job_dir, result)
-    if not s.keep_uploads:
-        video_in.unlink(missing_ok=True)
-    duration_s = src["duration_ms"] / 1000.0
-    ctx.finish({
-        **({"restarts": job.stats["restarts"]} if job.stats.get("restarts") else {}),
-        "frames": len(frames), "seconds": round(elapsed, 3),
-        "realtime_factor": round(duration_s / elapsed, 3) if elapsed > 0 else None,
-        "frame_stride": stride, "pose_chunks": len(chunks), "classifier": actions.status,
-        "segments": len(segments),
-    })
+                self.m.inference.observe(time.perf_counter() - t0)
+                self.posed.add()
+                self.emit(f.index, f.timestamp_ms, dets, f.rgb, *f.rgb.shape[:2])
 
+    def take_chunk(self, w: _ChunkPoser, origin) -> None:
+        """A background chunk once posed, emitted in order (decoded again when frames are drawn)."""
+        while w.is_alive():
+            self.ctx.check()
+            w.join(0.1)
+        if w.error is not None:
+            raise w.error
+        if self.renderer is not None:
+            for f in prefetch(iter_frames(self.video_in, self.stride, self.fps, w.start_i, w.end_i, w.start_pts, origin)):
+                self.ctx.check()
+                self.emit(f.index, f.timestamp_ms, w.results.pop(f.index, (0.0, []))[1], f.rgb, *f.rgb.shape[:2])
+        else:
+            for index in sorted(w.results):
+                t_ms, dets = w.results.pop(index)
+                self.emit(index, t_ms, dets, None, self.src["height"], self.src["width"])
+
+    def pose_all(self) -> int:
+        """Every chunk posed and emitted; returns the number of chunks. On any failure the helper
+        threads stop and the half-written annotated video goes."""
+        chunks, pts, self.total = _plan_chunks(self.st, self.video_in, int(self.src["frame_count"]), self.stride)
+        origin = pts[0] if pts else None
+        if self.render:
+            self.renderer = _Renderer(self.tmp_video, self.src["width"], self.src["height"], self.fps / self.stride,
+                                      name=f"render-{self.job.id[:8]}")
+        background = [_ChunkPoser(self.st, self.video_in, self.stride, self.fps, a, b, pts[a], origin, self.raw, self.posed)
+                      for a, b in chunks[1:]]
+        self.m.jobs_running.inc()
+        ok = False
+        try:
+            for w in background:
+                w.start()
+            self.pose_in_line(*chunks[0], origin)
+            for w in background:
+                self.take_chunk(w, origin)
+            ok = True
+        finally:
+            for w in background:
+                w.stop.set()
+            for w in background:
+                w.join(10)
+            if self.renderer is not None:
+                self.renderer.close()
+            self.m.jobs_running.dec()
+            if not ok:
+                self.tmp_video.unlink(missing_ok=True)
+        return len(chunks)
+
+    def write(self, elapsed: float, chunks: int) -> None:
+        """result.json, keypoints.csv and annotated.mp4 in place; the job done with its figures."""
+        if not self.frames:
+            raise MediaError("the video has no decodable frames")
+        self.segments.extend(self.actions.finish(self.last_t))
+        if self.renderer is not None and self.renderer.errors:
+            self.tmp_video.unlink(missing_ok=True)
+            raise RuntimeError(f"writing the annotated video failed: {self.renderer.errors[0]}")
+        if self.renderer is not None:
+            os.replace(self.tmp_video, self.ctx.dir / "annotated.mp4")
+        write_results(self.ctx.dir, analysis(self.frames, self.segments, self.src, self.st.backend.name,
+                                             self.actions.model_name))
+        if not self.st.settings.keep_uploads:
+            self.video_in.unlink(missing_ok=True)
+        duration_s = self.src["duration_ms"] / 1000.0
+        restarts = self.job.stats.get("restarts")
+        self.ctx.finish({
+            **({"restarts": restarts} if restarts else {}),
+            "frames": len(self.frames), "seconds": round(elapsed, 3),
+            "realtime_factor": round(duration_s / elapsed, 3) if elapsed > 0 else None,
+            "frame_stride": self.stride, "pose_chunks": chunks, "classifier": self.actions.status,
+            "segments": len(self.segments),
+        })
+
+
+def run_video_job(st: ServiceState, job: JobRecord, ctx: JobContext) -> None:
+    """Pose, label and write one job (the job runner's ``process``); raises on a bad video, a
+    cancellation (:class:`~.runner.Cancelled`) or a failed write, which the runner records."""
+    run = _VideoJob(st, job, ctx)
+    t_start = time.perf_counter()
+    chunks = run.pose_all()
+    run.write(time.perf_counter() - t_start, chunks)

@@ -27,30 +27,25 @@ class _Buffer(bytearray):
 @router.post("/v1/frames", tags=["frames"], response_model=FrameResult, dependencies=AUTH,
              openapi_extra=UPLOAD_BODY)
 async def frames(st: State, request: Request, raw: bool = Query(False, description="Add MediaPipe's raw landmarks.")):
-    """One JPEG or PNG (multipart field ``file``, or the raw body) in; every person found out."""
+    """One JPEG or PNG (multipart field ``file``, or the raw body) in; every person found out.
+    At most ``max_inflight`` at once (the admission middleware refuses more with 503)."""
     settings = st.settings
     ready_backend(st)
-    if st.inflight >= settings.max_inflight:
-        raise error(503, "busy: too many frames in flight", {"Retry-After": "1"})
-    st.inflight += 1
+    sink = _Buffer()
     try:
-        sink = _Buffer()
-        try:
-            await receive_file(request, sink, settings.max_message_bytes)
-        except TooLarge:
-            raise error(413, f"image over the limit of {settings.max_message_bytes} bytes") from None
-        except BadUpload as exc:
-            raise error(422, str(exc)) from None
+        await receive_file(request, sink, settings.max_message_bytes)
+    except TooLarge:
+        raise error(413, f"image over the limit of {settings.max_message_bytes} bytes") from None
+    except BadUpload as exc:
+        raise error(422, str(exc)) from None
 
-        def work():
-            rgb = decode_image(sink.getbuffer(), settings.max_image_pixels)
-            return rgb.shape, st.static_frame(rgb, raw)
+    def work():
+        rgb = decode_image(sink.getbuffer(), settings.max_image_pixels)
+        return rgb.shape, st.static_frame(rgb, raw)
 
-        try:
-            shape, dets = await asyncio.get_running_loop().run_in_executor(st.executor, work)
-        except MediaError as exc:
-            raise error(422, str(exc)) from None
-        return FrameResult(frame_index=0, timestamp_ms=0.0, width=shape[1], height=shape[0],
-                           persons=[d.to_schema() for d in dets])
-    finally:
-        st.inflight -= 1
+    try:
+        shape, dets = await asyncio.get_running_loop().run_in_executor(st.executor, work)
+    except MediaError as exc:
+        raise error(422, str(exc)) from None
+    return FrameResult(frame_index=0, timestamp_ms=0.0, width=shape[1], height=shape[0],
+                       persons=[d.to_schema() for d in dets])

@@ -13,11 +13,11 @@ from fastapi import APIRouter, Query, Request, WebSocket
 from fastapi.responses import FileResponse, JSONResponse, Response
 from starlette.websockets import WebSocketDisconnect
 
-from har_common.schemas import Job, JobEvent, JobList, Problem, VideoAnalysis
-from .. import jobs as J
+from har_common.schemas import Job, JobEvent, JobList, JobOptions, Problem, SourceInfo, VideoAnalysis
+from ..store import DONE, QUEUED, RUNNING, TERMINAL, JobRecord
 from ..access import open_socket
 from ..deps import AUTH, UPLOAD_BODY, JobId, State, error, job_or_404
-from ..media import MediaError, TooLong, probe_video
+from ..media import MediaError, probe_video
 from ..state import ServiceState
 from ..upload import BadUpload, TooLarge, receive_file
 
@@ -38,73 +38,87 @@ async def upload_video(
     model: str | None = Query(None, min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.-]+$",
                               description="Classifier model for this job (default: the service's setting)."),
 ):
-    """Upload a video (multipart field ``file``, or the raw body); a job starts at once."""
+    """Upload a video (multipart field ``file``, or the raw body); a job starts at once. At most
+    ``max_inflight`` uploads at once (the admission middleware refuses more with 503)."""
     settings = st.settings
-    if st.store.count(J.QUEUED) >= settings.max_queued_jobs:
+    if st.store.count(QUEUED) >= settings.max_queued_jobs:
         raise error(503, "busy: too many jobs waiting", {"Retry-After": "10"})
-    if st.uploads >= settings.max_inflight:
-        raise error(503, "busy: too many uploads in progress", {"Retry-After": "2"})
     model = model if actions and settings.actions else None      # no labels asked for: no model to choose
     if model:
-        # checked before the upload is read, so a wrong name costs nothing
-        if not st.classifier.enabled:
-            raise error(422, "model: this service has no classifier configured, so no model can be chosen")
-        try:
-            await asyncio.get_running_loop().run_in_executor(None, st.classifier.spec_for, model, True)
-        except LookupError as exc:
-            raise error(422, f"model: {exc}") from None
-        except ConnectionError as exc:
-            raise error(503, f"cannot check the model: {exc}", {"Retry-After": "5"}) from None
-    st.uploads += 1
+        await _check_model(st, model)      # before the upload is read, so a wrong name costs nothing
     part = st.store.uploads_dir / f"{uuid.uuid4().hex}.part"
-    keep = False
     try:
-        try:
-            with open(part, "wb") as fh:
-                name = await receive_file(request, fh, settings.max_upload_bytes)
-        except TooLarge:
-            raise error(413, f"upload over the limit of {settings.max_upload_bytes} bytes") from None
-        except BadUpload as exc:
-            raise error(422, str(exc)) from None
-        except OSError as exc:
-            raise error(507, f"could not store the upload: {exc.strerror or exc}") from None
-        try:
-            probe = await asyncio.get_running_loop().run_in_executor(
-                None, probe_video, part, settings.max_video_duration_s, settings.max_video_pixels)
-        except TooLong as exc:
-            raise error(422, str(exc)) from None
-        except MediaError as exc:
-            raise error(422, str(exc)) from None
-        display = (name or filename or None)
-        if display:
-            display = os.path.basename(display.replace("\\", "/"))[:255] or None
-        source = {"filename": display, "width": probe.width, "height": probe.height, "fps": probe.fps,
-                  "frame_count": probe.frame_count, "duration_ms": probe.duration_ms}
-        options = {"stride": stride or settings.job_frame_stride, "raw": raw,
-                   "actions": bool(actions and settings.actions),
-                   "render": settings.render_video if render is None else render,
-                   **({"model": model} if model else {})}
-        try:
-            job = st.store.create(display, options, source)
-        except sqlite3.Error as exc:
-            raise error(507, f"could not record the job: the data folder is full or read-only ({exc})") from None
-        try:
-            st.store.dir(job.id).mkdir(parents=True, exist_ok=True)
-            os.replace(part, st.store.dir(job.id) / "input")
-        except OSError as exc:
-            st.store.delete(job.id)
-            raise error(507, f"could not store the upload: {exc.strerror or exc}") from None
-        keep = True
-        st.runner.submit(job.id)
-        body = job.public(links=True).model_dump(mode="json")
-        return JSONResponse(body, status_code=202, headers={"Location": f"/v1/jobs/{job.id}"})
+        name = await _receive(st, request, part)
+        source = await _probe(st, part, _display_name(name or filename))
+        options = JobOptions(stride=stride or settings.job_frame_stride, raw=raw, actions=bool(actions and settings.actions),
+                             render=settings.render_video if render is None else render, model=model)
+        job = _create_job(st, part, source, options)
     finally:
-        st.uploads -= 1
-        if not keep:
-            try:
-                part.unlink(missing_ok=True)
-            except OSError:                   # a read-only folder: nothing was written there
-                pass
+        try:
+            part.unlink(missing_ok=True)      # gone already when the job took it
+        except OSError:                       # a read-only folder: nothing was written there
+            pass
+    st.runner.submit(job.id)
+    body = job.public(links=True).model_dump(mode="json")
+    return JSONResponse(body, status_code=202, headers={"Location": f"/v1/jobs/{job.id}"})
+
+
+async def _check_model(st: ServiceState, model: str) -> None:
+    if not st.classifier.enabled:
+        raise error(422, "model: this service has no classifier configured, so no model can be chosen")
+    try:
+        await asyncio.get_running_loop().run_in_executor(None, st.classifier.spec_for, model, True)
+    except LookupError as exc:
+        raise error(422, f"model: {exc}") from None
+    except ConnectionError as exc:
+        raise error(503, f"cannot check the model: {exc}", {"Retry-After": "5"}) from None
+
+
+async def _receive(st: ServiceState, request: Request, part: Path) -> str | None:
+    """The upload into ``part``; the client's file name, if it gave one."""
+    limit = st.settings.max_upload_bytes
+    try:
+        with open(part, "wb") as fh:
+            return await receive_file(request, fh, limit)
+    except TooLarge:
+        raise error(413, f"upload over the limit of {limit} bytes") from None
+    except BadUpload as exc:
+        raise error(422, str(exc)) from None
+    except OSError as exc:
+        raise error(507, f"could not store the upload: {exc.strerror or exc}") from None
+
+
+def _display_name(name: str | None) -> str | None:
+    """The base name of a client's file name (kept for display only), at most 255 characters."""
+    if not name:
+        return None
+    return os.path.basename(name.replace("\\", "/"))[:255] or None
+
+
+async def _probe(st: ServiceState, part: Path, display: str | None) -> SourceInfo:
+    s = st.settings
+    try:
+        probe = await asyncio.get_running_loop().run_in_executor(
+            None, probe_video, part, s.max_video_duration_s, s.max_video_pixels)
+    except MediaError as exc:          # TooLong included
+        raise error(422, str(exc)) from None
+    return SourceInfo(filename=display, width=probe.width, height=probe.height, fps=probe.fps,
+                      frame_count=probe.frame_count, duration_ms=probe.duration_ms)
+
+
+def _create_job(st: ServiceState, part: Path, source: SourceInfo, options: JobOptions) -> JobRecord:
+    """The job's row, then its folder with the upload moved in (the row goes again if that fails)."""
+    try:
+        job = st.store.create(source.filename, options.model_dump(exclude_none=True), source.model_dump())
+    except sqlite3.Error as exc:
+        raise error(507, f"could not record the job: the data folder is full or read-only ({exc})") from None
+    try:
+        st.store.dir(job.id).mkdir(parents=True, exist_ok=True)
+        os.replace(part, st.store.dir(job.id) / "input")
+    except OSError as exc:
+        st.store.delete(job.id)
+        raise error(507, f"could not store the upload: {exc.strerror or exc}") from None
+    return job
 
 
 @router.get("/v1/jobs", tags=["jobs"], dependencies=AUTH, response_model=JobList)
@@ -122,11 +136,11 @@ def get_job(st: State, job_id: JobId) -> Job:
 @router.delete("/v1/jobs/{job_id}", tags=["jobs"], status_code=204, dependencies=AUTH)
 async def delete_job(st: State, job_id: JobId):
     job = job_or_404(st, job_id)
-    if job.status in (J.QUEUED, J.RUNNING):
+    if job.status in (QUEUED, RUNNING):
         st.runner.cancel(job_id)
         for _ in range(100):                      # let a running job notice (it checks per frame)
             cur = st.store.get(job_id)
-            if cur is None or cur.status != J.RUNNING:
+            if cur is None or cur.status != RUNNING:
                 break
             await asyncio.sleep(0.05)
     st.store.delete(job_id)
@@ -135,7 +149,7 @@ async def delete_job(st: State, job_id: JobId):
 
 def _done_file(st: ServiceState, job_id: str, name: str) -> Path:
     job = job_or_404(st, job_id)
-    if job.status != J.DONE:
+    if job.status != DONE:
         raise error(409, f"the job is {job.status}" + (f": {job.error}" if job.error else ""))
     path = st.store.dir(job_id) / name
     if not path.exists():
@@ -188,7 +202,7 @@ async def job_events(ws: WebSocket, job_id: str, api_key: str | None = None):
             if snap != last:
                 await ws.send_json(JobEvent(type="progress", job=job.public()).model_dump(mode="json"))
                 last = snap
-            if job.status in J.TERMINAL:
+            if job.status in TERMINAL:
                 await ws.close(code=1000)
                 return
             await asyncio.sleep(0.25)

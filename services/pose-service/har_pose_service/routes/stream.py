@@ -42,15 +42,14 @@ async def _live(st: ServiceState, ws: WebSocket, url: str | None, raw: bool, act
     if not st.ready:
         await ws.close(code=1013, reason="the pose model is loading")
         return
-    if st.streams >= st.settings.max_streams:
+    if not st.stream_slots.try_enter():
         await ws.close(code=1013, reason="too many streams")
         return
-    st.streams += 1
     st.metrics.streams.inc()
     live = LiveStream(st, ws, raw, actions and st.settings.actions)
     try:
         await live.run(url)
     finally:
-        st.streams -= 1
+        st.stream_slots.leave()
         st.metrics.streams.dec()
         await live.close()
