@@ -9,7 +9,8 @@ import httpx
 import numpy as np
 
 from har_common.pose.backend import Detection
-from har_pose_service.classifier import ClassifierClient, LiveActions, SyncActions
+from har_pose_service.actions import LiveActions, SyncActions
+from har_pose_service.classifier import ClassifierClient
 from har_common.pose.pipeline import WindowRequest
 from har_common.schemas import ActionPrediction, ClassifyResponse, ModelList
 

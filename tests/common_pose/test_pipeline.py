@@ -8,7 +8,7 @@ import pytest
 from har_common.pose.backend import Detection
 from pydantic import ValidationError
 
-from har_common.pose.pipeline import UNCERTAIN, ActionTracker, PipelineConfig
+from har_common.pose.pipeline import UNCERTAIN, ActionRecognizer, PipelineConfig
 from har_common.schemas import ActionSegment, ModelDescription, ModelList, WindowSpec
 
 SPEC = ModelDescription(name="m", classes=["walking", "waving", "boxing"], window=WindowSpec(length=8, fps=10.0, stride=2))
@@ -43,7 +43,7 @@ def test_the_models_list_is_one_contract():
 
 
 def test_windows_come_due_once_per_stride_and_carry_real_fps():
-    tr = ActionTracker(SPEC)
+    tr = ActionRecognizer(SPEC)
     due_at = []
     for i in range(40):                        # 30 fps video, model window 800 ms, stride 200 ms
         t = i * 1000 / 30
@@ -59,7 +59,7 @@ def test_windows_come_due_once_per_stride_and_carry_real_fps():
 def test_window_json_is_a_valid_skeleton_sequence():
     from har_common.schemas import SkeletonSequence
 
-    tr = ActionTracker(SPEC)
+    tr = ActionRecognizer(SPEC)
     due = [r for i in range(10) for r in tr.observe(i * 100.0, [person()])]
     SkeletonSequence.model_validate(due[0].to_json())
 
@@ -67,7 +67,7 @@ def test_window_json_is_a_valid_skeleton_sequence():
 def test_smoothing_and_hysteresis_do_not_flicker():
     # at weight 0.4 the alternation keeps walking's smoothed probability above the exit threshold
     # (it settles at 0.37); at 0.5 it would sink to 1/3 and walking would rightly be dropped
-    tr = ActionTracker(SPEC, PipelineConfig(ema_alpha=0.4))
+    tr = ActionRecognizer(SPEC, PipelineConfig(ema_alpha=0.4))
     seq = ["walking"] * 6 + ["waving", "walking"] * 4 + ["waving"] * 8
     labels = []
     t = 0.0
@@ -91,13 +91,13 @@ def test_smoothing_and_hysteresis_do_not_flicker():
 
 
 def test_low_confidence_and_few_joints_are_uncertain():
-    tr = ActionTracker(SPEC)
+    tr = ActionRecognizer(SPEC)
     for i in range(10):
         due = tr.observe(i * 100.0, [person()])
         if due:
             tr.apply(due, [{"walking": 0.4, "waving": 0.35, "boxing": 0.25}])
     assert tr.frame_labels(900.0, [person()])[0].label == UNCERTAIN
-    tr2 = ActionTracker(SPEC)
+    tr2 = ActionRecognizer(SPEC)
     for i in range(10):
         due = tr2.observe(i * 100.0, [person()])
         if due:
@@ -105,7 +105,7 @@ def test_low_confidence_and_few_joints_are_uncertain():
     assert tr2.frame_labels(900.0, [person()])[0].label == "boxing"
     assert tr2.frame_labels(1000.0, [person(visible=5)])[0].label == UNCERTAIN   # this frame: too few joints
     # a window of mostly hidden people is never sent
-    tr3 = ActionTracker(SPEC)
+    tr3 = ActionRecognizer(SPEC)
     assert not [r for i in range(20) for r in tr3.observe(i * 100.0, [person(visible=4)])]
 
 
@@ -114,7 +114,7 @@ def test_a_label_is_never_shown_below_the_exit_threshold():
     its smoothed probability falls below ``exit_confidence``: every labelled frame's confidence is
     at or above it."""
     cfg = PipelineConfig(ema_alpha=0.9, switch_after=3)
-    tr = ActionTracker(SPEC, cfg)
+    tr = ActionRecognizer(SPEC, cfg)
     shown = []
     t = 0.0
     for target in ["walking"] * 6 + ["waving"] * 6:
@@ -130,7 +130,7 @@ def test_a_label_is_never_shown_below_the_exit_threshold():
 
 
 def test_tracks_are_independent_and_expire():
-    tr = ActionTracker(SPEC, PipelineConfig(track_timeout_ms=500))
+    tr = ActionRecognizer(SPEC, PipelineConfig(track_timeout_ms=500))
     for i in range(10):
         due = tr.observe(i * 100.0, [person(1), person(2)])
         if due:
@@ -147,7 +147,7 @@ def test_tracks_are_independent_and_expire():
 
 
 def test_stale_results_and_no_spec():
-    tr = ActionTracker(SPEC, PipelineConfig(stale_ms=500))
+    tr = ActionRecognizer(SPEC, PipelineConfig(stale_ms=500))
     for i in range(10):
         due = tr.observe(i * 100.0, [person()])
         if due:
@@ -157,14 +157,14 @@ def test_stale_results_and_no_spec():
         tr.observe(i * 100.0, [person()])                      # classifier down: nothing applied
     lab = tr.frame_labels(2000.0, [person()])[0]
     assert lab.label == UNCERTAIN and lab.confidence == 0.0
-    off = ActionTracker(None)
+    off = ActionRecognizer(None)
     assert off.observe(0.0, [person()]) == [] and off.frame_labels(0.0, [person()]) == [None]
     off.set_spec(SPEC)
     assert [r for i in range(10) for r in off.observe(i * 100.0, [person()])]
 
 
 def test_untracked_people_get_no_window_and_no_label():
-    tr = ActionTracker(SPEC)
+    tr = ActionRecognizer(SPEC)
     assert not [r for i in range(20) for r in tr.observe(i * 100.0, [person(None), person(None)])]
     assert tr.frame_labels(2000.0, [person(None)]) == [None] and tr.track_ids == []
 
@@ -172,7 +172,7 @@ def test_untracked_people_get_no_window_and_no_label():
 def test_a_failed_classifier_call_changes_nothing_and_labels_go_stale():
     """The classifier down or timing out mid-video (classify returns None for the batch) must not
     end the job: labels stay until stale, then become uncertain, and come back with the classifier."""
-    tr = ActionTracker(SPEC)
+    tr = ActionRecognizer(SPEC)
     up = True
     calls = []
 

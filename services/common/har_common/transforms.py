@@ -16,7 +16,8 @@ Example:
 
 from __future__ import annotations
 
-from typing import Any, Callable, Literal, Sequence
+from collections.abc import Callable, Sequence
+from typing import Any, Literal
 
 import numpy as np
 
@@ -37,12 +38,22 @@ def _valid(kp: np.ndarray) -> np.ndarray:
 
 
 def _mean_of(kp: np.ndarray, joints: Sequence[int]) -> tuple[np.ndarray, np.ndarray]:
-    """Per-frame mean position of the visible ``joints``, and whether any was visible."""
-    sub = kp[:, list(joints)]
+    """Per-frame mean position of the visible ``joints`` (``(..., T, 2)``), and whether any was visible."""
+    sub = kp[..., list(joints), :]
     w = _valid(sub).astype(np.float64)
-    n = w.sum(axis=1)
-    mean = (sub[..., :2] * w[..., None]).sum(axis=1) / np.maximum(n, 1)[:, None]
+    n = w.sum(axis=-1)
+    mean = (sub[..., :2] * w[..., None]).sum(axis=-2) / np.maximum(n, 1)[..., None]
     return mean, n > 0
+
+
+def _masked_median(values: np.ndarray, ok: np.ndarray) -> np.ndarray:
+    """Median over axis 1 of ``values`` ``(B, T, ...)`` where ``ok`` ``(B, T)`` (0 where none is ok), as ``np.median``."""
+    extra = (1,) * (values.ndim - 2)
+    s = np.sort(np.where(ok.reshape(ok.shape + extra), values, np.inf), axis=1)
+    n = ok.sum(1)
+    lo = np.take_along_axis(s, np.maximum(n - 1, 0).reshape((-1, 1, *extra)) // 2, 1)[:, 0]
+    hi = np.take_along_axis(s, (n // 2).reshape((-1, 1, *extra)), 1)[:, 0]
+    return np.where((n > 0).reshape((-1, *extra)), (lo + hi) / 2, 0.0)
 
 
 def _fill_gaps(values: np.ndarray, ok: np.ndarray) -> np.ndarray:
@@ -64,8 +75,8 @@ def body_center(kp: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """
     hips, has_hips = _mean_of(kp, (_L_HIP, _R_HIP))
     shoulders, has_shoulders = _mean_of(kp, (_L_SHOULDER, _R_SHOULDER))
-    every, has_any = _mean_of(kp, range(kp.shape[1]))
-    center = np.where(has_hips[:, None], hips, np.where(has_shoulders[:, None], shoulders, every))
+    every, has_any = _mean_of(kp, range(kp.shape[-2]))
+    center = np.where(has_hips[..., None], hips, np.where(has_shoulders[..., None], shoulders, every))
     return center, has_any
 
 
@@ -96,9 +107,12 @@ def normalize(kp: np.ndarray, center: Literal["frame", "sequence"] = "frame") ->
 
     Subtracts the hip midpoint (each frame's own with ``center="frame"``; the sequence's median with
     ``"sequence"``, which keeps the body's path) and divides by the median torso length. Missing
-    joints stay missing; frames without any joint stay empty.
+    joints stay missing; frames without any joint stay empty. A batch ``(B, T, J, 3)`` is normalised
+    sequence by sequence, vectorised.
     """
     kp = mask_missing(kp)
+    if kp.ndim == 4 and kp.shape[1] > 0:
+        return _normalize_batch(kp, center)
     if kp.ndim != 3 or kp.shape[0] == 0:
         raise ValueError(f"expected a non-empty (T, J, 3) sequence, got shape {kp.shape}")
     centres, has_any = body_center(kp)
@@ -113,16 +127,37 @@ def normalize(kp: np.ndarray, center: Literal["frame", "sequence"] = "frame") ->
     return mask_missing(out)
 
 
+def _normalize_batch(kp: np.ndarray, center: Literal["frame", "sequence"]) -> np.ndarray:
+    """:func:`normalize` of each sequence of a batch ``(B, T, J, 3)``, the medians taken for all at once."""
+    hips, has_hips = _mean_of(kp, (_L_HIP, _R_HIP))
+    shoulders, has_shoulders = _mean_of(kp, (_L_SHOULDER, _R_SHOULDER))
+    every, has_any = _mean_of(kp, range(kp.shape[-2]))
+    centres = np.where(has_hips[..., None], hips, np.where(has_shoulders[..., None], shoulders, every))  # body_center
+    if center == "sequence":
+        centres = _masked_median(centres, has_any)[:, None, :]
+    else:
+        centres = np.stack([_fill_gaps(c, ok) for c, ok in zip(centres, has_any)])
+    torso = np.linalg.norm(shoulders - hips, axis=-1)
+    ok = has_hips & has_shoulders & (torso > 1e-6)
+    scale = _masked_median(torso, ok)
+    for i in np.flatnonzero(~ok.any(1)):  # no torso anywhere: body_scale's fallback (the visible extent)
+        scale[i] = body_scale(kp[i])
+    out = kp.copy()
+    out[..., :2] = (kp[..., :2] - centres[:, :, None, :]) / scale[:, None, None, None]
+    return mask_missing(out)
+
+
 def resample(kp: np.ndarray, src_fps: float, fps: float) -> np.ndarray:
     """Resample a sequence in time from ``src_fps`` to ``fps`` by linear interpolation.
 
     A joint is interpolated only between frames where it is visible on both sides; where it is
-    visible on one side only, the nearer frame's value is taken.
+    visible on one side only, the nearer frame's value is taken. Time is the third axis from the
+    end, so a batch ``(B, T, J, 3)`` of equal-length sequences resamples in one call.
     """
     if src_fps <= 0 or fps <= 0:
         raise ValueError("frame rates must be positive")
     kp = np.asarray(kp, dtype=np.float32)
-    n_src = kp.shape[0]
+    n_src = kp.shape[-3] if kp.ndim >= 3 else kp.shape[0]
     if n_src == 0:
         raise ValueError("cannot resample an empty sequence")
     if abs(src_fps - fps) < 1e-9 or n_src == 1:
@@ -133,7 +168,7 @@ def resample(kp: np.ndarray, src_fps: float, fps: float) -> np.ndarray:
     i0 = np.clip(np.floor(t).astype(int), 0, n_src - 1)
     i1 = np.clip(i0 + 1, 0, n_src - 1)
     w = (t - i0).astype(np.float32)[:, None, None]
-    a, b = kp[i0], kp[i1]
+    a, b = kp[..., i0, :, :], kp[..., i1, :, :]
     va, vb = _valid(a)[..., None], _valid(b)[..., None]
     mixed = a * (1 - w) + b * w
     nearer_a = w < 0.5
@@ -142,16 +177,17 @@ def resample(kp: np.ndarray, src_fps: float, fps: float) -> np.ndarray:
 
 
 def fit_length(kp: np.ndarray, length: int, offset: int | None = None) -> np.ndarray:
-    """Crop (at ``offset``, centred by default) or pad (repeating the edge frames) to ``length``."""
-    n = kp.shape[0]
+    """Crop (at ``offset``, centred by default) or pad (repeating the edge frames) to ``length``
+    (time: the third axis from the end, so a batch ``(B, T, J, 3)`` works too)."""
+    n = kp.shape[-3]
     if n == length:
         return kp.copy()
     if n > length:
         start = (n - length) // 2 if offset is None else int(np.clip(offset, 0, n - length))
-        return kp[start : start + length].copy()
+        return kp[..., start : start + length, :, :].copy()
     before = (length - n) // 2
     index = np.clip(np.arange(length) - before, 0, n - 1)
-    return kp[index].copy()
+    return kp[..., index, :, :].copy()
 
 
 def flip(kp: np.ndarray, layout: Layout = COCO17, width: float | None = None) -> np.ndarray:
@@ -227,7 +263,8 @@ class Normalize(Transform):
 
 
 class Resample(Transform):
-    """Resample to ``fps`` and crop or pad to ``length`` frames (default 30 frames at 30 fps).
+    """Resample to ``fps`` and crop or pad to ``length`` frames (default 30 frames at 30 fps); with ``crop="center"``
+    a batch ``(B, T, J, 3)`` of sequences at one ``fps`` works too.
 
     Needs ``fps`` (the source rate) and sets it to the target rate. ``crop="random"`` picks the
     crop offset with the transform's own seeded generator (training); ``"center"`` is for inference.
@@ -236,7 +273,8 @@ class Resample(Transform):
     requires = ("keypoints", "fps")
     changes = ("keypoints", "fps")
 
-    def __init__(self, length: int = 30, fps: float = 30.0, crop: Literal["center", "random"] = "center", seed: int | None = None):
+    def __init__(self, length: int = 30, fps: float = 30.0, crop: Literal["center", "random"] = "center",
+                 seed: int | None = None):
         if length < 1:
             raise ValueError("length must be at least 1")
         self.length, self.fps, self.crop = length, fps, crop
@@ -248,6 +286,24 @@ class Resample(Transform):
         if self.crop == "random" and kp.shape[0] > self.length:
             offset = int(self._rng.integers(0, kp.shape[0] - self.length + 1))
         return {**sample, "keypoints": fit_length(kp, self.length, offset), "fps": self.fps}
+
+
+class FormatInput(Transform):
+    """The model's input format: the score becomes a 0/1 visibility flag, the joints in ``drop_joints`` are made
+    missing (e.g. eyes and ears, which some skeleton sources lack), coordinates are bounded to ``+-bound``
+    (normalised units) and missing joints are all zeros. Elementwise: a batch works too."""
+
+    def __init__(self, drop_joints: Sequence[int] = (), bound: float = 8.0):
+        self.drop_joints, self.bound = tuple(drop_joints), bound
+
+    def __call__(self, sample: Sample) -> Sample:
+        kp = np.array(sample["keypoints"], dtype=np.float32, copy=True)
+        visible = kp[..., 2] > 0
+        if self.drop_joints:
+            visible[..., list(self.drop_joints)] = False
+        kp[..., 2] = visible
+        kp[..., :2] = np.clip(kp[..., :2], -self.bound, self.bound) * visible[..., None]
+        return {**sample, "keypoints": kp}
 
 
 class _Random(Transform):
@@ -272,7 +328,8 @@ class RandomFlip(_Random):
 class RandomRotateScale(_Random):
     """Rotate by up to ``max_degrees`` and scale within ``scale``, about the origin. Apply after Normalize."""
 
-    def __init__(self, max_degrees: float = 10.0, scale: tuple[float, float] = (0.9, 1.1), p: float = 1.0, seed: int | None = None):
+    def __init__(self, max_degrees: float = 10.0, scale: tuple[float, float] = (0.9, 1.1), p: float = 1.0,
+                 seed: int | None = None):
         super().__init__(p, seed)
         self.max_degrees, self.scale = max_degrees, scale
 
@@ -372,6 +429,25 @@ class JointDropout(_Random):
             return sample
         kp = np.array(sample["keypoints"], dtype=np.float32, copy=True)
         kp[self._rng.random(kp.shape[:2]) < self.rate] = 0.0
+        return {**sample, "keypoints": kp}
+
+
+# COCO-17 limbs that go missing together: the left and right forearms, the left and right shins.
+OCCLUDED_LIMBS = ((7, 9), (8, 10), (13, 15), (14, 16))
+
+
+class LimbDropout(_Random):
+    """With probability ``p``, one of ``limbs`` (drawn evenly) is missing for the whole sequence: an occluded limb."""
+
+    def __init__(self, p: float = 0.1, limbs: Sequence[Sequence[int]] = OCCLUDED_LIMBS, seed: int | None = None):
+        super().__init__(p, seed)
+        self.limbs = tuple(tuple(limb) for limb in limbs)
+
+    def __call__(self, sample: Sample) -> Sample:
+        if not self._fires():
+            return sample
+        kp = np.array(sample["keypoints"], dtype=np.float32, copy=True)
+        kp[..., list(self.limbs[int(self._rng.integers(len(self.limbs)))]), :] = 0.0
         return {**sample, "keypoints": kp}
 
 

@@ -18,7 +18,7 @@ from starlette.websockets import WebSocketState
 
 from har_common.schemas import FrameResult
 from har_common.pose.backend import Detection
-from .classifier import LiveActions
+from .actions import LiveActions
 from .media import MediaError, decode_image
 from .state import ServiceState
 

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 
 from har_common.schemas import FrameResult
 
-from .classifier import SyncActions
+from .actions import SyncActions
 from .media import MediaError, frame_times, iter_frames, prefetch
 from .render import AnnotatedWriter, draw
 from .results import analysis, write_results

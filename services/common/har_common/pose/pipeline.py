@@ -1,6 +1,6 @@
 """From frames to actions, written once for both pose services (plain Python and numpy, no I/O).
 
-:class:`ActionTracker` keeps, per track, a sliding window of COCO-17 skeletons; says which windows
+:class:`ActionRecognizer` keeps, per track, a sliding window of COCO-17 skeletons; says which windows
 are due for classification (a window is due when it has advanced by the model's stride); folds the
 classifier's probabilities into a smoothed label (an exponential moving average of the
 probabilities plus hysteresis, so labels do not flicker); labels every person in every frame; and
@@ -11,8 +11,8 @@ whatever the video's frame rate or the job's frame stride, and each request carr
 rate of its frames (the classifier resamples any length).
 
 The tracker never calls the classifier itself. A driver does:
-:class:`har_pose_service.classifier.SyncActions` (video jobs) classifies due windows in line, and
-:class:`har_pose_service.classifier.LiveActions` (live streams) in the background, so that a slow or
+:class:`har_pose_service.actions.SyncActions` (video jobs) classifies due windows in line, and
+:class:`har_pose_service.actions.LiveActions` (live streams) in the background, so that a slow or
 absent classifier never holds a frame back.
 
 Example:
@@ -20,7 +20,7 @@ Example:
     >>> from har_common.pose.backend import Detection
     >>> from har_common.schemas import ModelDescription, WindowSpec
     >>> spec = ModelDescription(name="demo", classes=["walking", "waving"], window=WindowSpec(length=4, fps=10.0, stride=2))
-    >>> tracker = ActionTracker(spec)
+    >>> tracker = ActionRecognizer(spec)
     >>> person = Detection(keypoints=np.ones((17, 3), np.float32), track_id=0)
     >>> due = [r for i in range(4) for r in tracker.observe(i * 100.0, [person])]
     >>> [(r.track_id, len(r.keypoints)) for r in due]       # due once 75 % of the window is filled
@@ -108,7 +108,7 @@ class _Track:
     segment: _Segment | None = None
 
 
-class ActionTracker:
+class ActionRecognizer:
     """Per-track windows, smoothing and segments for one stream (a job or a live socket).
 
     Not thread-safe: one stream's frames go through it in time order from one place.
