@@ -63,6 +63,7 @@ export interface paths {
         /**
          * Frames
          * @description One JPEG or PNG (multipart field ``file``, or the raw body) in; every person found out.
+         *     At most ``max_inflight`` at once (the admission middleware refuses more with 503).
          */
         post: operations["frames_v1_frames_post"];
         delete?: never;
@@ -191,7 +192,8 @@ export interface paths {
         put?: never;
         /**
          * Upload Video
-         * @description Upload a video (multipart field ``file``, or the raw body); a job starts at once.
+         * @description Upload a video (multipart field ``file``, or the raw body); a job starts at once. At most
+         *     ``max_inflight`` uploads at once (the admission middleware refuses more with 503).
          */
         post: operations["upload_video_v1_videos_post"];
         delete?: never;
