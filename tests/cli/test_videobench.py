@@ -21,9 +21,9 @@ from har_cli.videobench.scoring import (
     is_correct,
     score_analysis,
     score_clip,
-    summarize,
     timelines,
 )
+from har_cli.videobench.summary import summarize
 
 KP = [[10.0, 10.0, 0.9]] * 17
 

@@ -106,36 +106,41 @@ def analyze(video: Path, out: Path, multi: bool, url: str | None, poll_s: float 
         if response.status_code >= 400:
             raise ValueError(f"the service rejected {video.name}: {_error_text(response)}")
         job_id = Job.model_validate_json(response.content).id
-        progress, deadline = Progress("analysis"), time.monotonic() + timeout_s
-        while True:
-            r = client.get(f"/v1/jobs/{job_id}")
-            if r.status_code == 404:
-                raise RuntimeError(f"job {job_id} is gone: it was deleted while it ran")
-            if r.status_code >= 400:
-                raise RuntimeError(f"job {job_id}: the service answered {_error_text(r)}")
-            job = Job.model_validate_json(r.content)
-            progress.update(job.progress)
-            if job.status == "done":
-                progress.update(100)
-                break
-            if job.status in ("failed", "cancelled"):
-                raise RuntimeError(f"job {job_id} {job.status}" + (f": {job.error}" if job.error else ""))
-            if time.monotonic() > deadline:
-                raise TimeoutError(f"job {job_id} still {job.status} after {timeout_s:.0f} s")
-            time.sleep(poll_s)
+        _wait_for(client, job_id, poll_s, timeout_s)
         out.mkdir(parents=True, exist_ok=True)
-        stem = video.stem
         result = client.get(f"/v1/jobs/{job_id}/result")
         result.raise_for_status()
         analysis = VideoAnalysis.model_validate_json(result.content)
-        (out / f"{stem}.analysis.json").write_bytes(result.content)
+        (out / f"{video.stem}.analysis.json").write_bytes(result.content)
         for suffix, route in ((".keypoints.csv", "keypoints.csv"), (".annotated.mp4", "video")) if downloads else ():
             with client.stream("GET", f"/v1/jobs/{job_id}/{route}") as r:
                 r.raise_for_status()
-                with (out / f"{stem}{suffix}").open("wb") as f:
+                with (out / f"{video.stem}{suffix}").open("wb") as f:
                     for data in r.iter_bytes():
                         f.write(data)
     return analysis
+
+
+def _wait_for(client, job_id: str, poll_s: float, timeout_s: float) -> Job:
+    """Poll the job, showing its progress, until it is done; raises when it fails, is cancelled or
+    deleted, or outlasts ``timeout_s``."""
+    progress, deadline = Progress("analysis"), time.monotonic() + timeout_s
+    while True:
+        r = client.get(f"/v1/jobs/{job_id}")
+        if r.status_code == 404:
+            raise RuntimeError(f"job {job_id} is gone: it was deleted while it ran")
+        if r.status_code >= 400:
+            raise RuntimeError(f"job {job_id}: the service answered {_error_text(r)}")
+        job = Job.model_validate_json(r.content)
+        progress.update(job.progress)
+        if job.status == "done":
+            progress.update(100)
+            return job
+        if job.status in ("failed", "cancelled"):
+            raise RuntimeError(f"job {job_id} {job.status}" + (f": {job.error}" if job.error else ""))
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"job {job_id} still {job.status} after {timeout_s:.0f} s")
+        time.sleep(poll_s)
 
 
 def count_tracks(analysis: VideoAnalysis) -> int:

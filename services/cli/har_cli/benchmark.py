@@ -25,7 +25,8 @@ def _run(args: argparse.Namespace) -> int:
     from .videobench.groundtruth import GroundTruth
     from .videobench.report import write_report
     from .videobench.runner import model_window_ms, run_clips
-    from .videobench.scoring import HEADLINE, score_clip, summarize, timelines
+    from .videobench.scoring import HEADLINE, score_clip, timelines
+    from .videobench.summary import summarize
 
     if args.lag is not None and args.lag < 0:
         raise ValueError("--lag must be >= 0 seconds")

@@ -108,9 +108,10 @@ def probe_video(path: Path, max_duration_s: float, max_pixels: int) -> VideoProb
     Order: container and video stream exist, the declared duration is within the limit (422 before
     decoding), dimensions are sane, every packet is demuxed (cheap, no decoding) to find files cut
     short, and the first frame decodes.
-    """
-    import av
 
+    Raises:
+        TooLong: over ``max_duration_s``.  MediaError: anything else wrong with the file.
+    """
     with _open(path) as container:
         if container.format.name not in CONTAINERS:
             raise MediaError(f"not an mp4, avi, mov, webm or mkv video (found {container.format.name})")
@@ -122,53 +123,69 @@ def probe_video(path: Path, max_duration_s: float, max_pixels: int) -> VideoProb
         fps = float(rate) if rate else 0.0
         if not (0 < fps <= 1000) or not math.isfinite(fps):
             fps = 30.0
-        duration_s = None
-        if stream.duration is not None and stream.time_base:
-            duration_s = float(stream.duration * stream.time_base)
-        elif container.duration is not None:
-            duration_s = container.duration / 1_000_000
-        elif stream.frames:
-            duration_s = stream.frames / fps
+        duration_s = _declared_duration(container, stream, fps)
         if duration_s is not None and duration_s > max_duration_s:
             raise TooLong(f"the video lasts {duration_s:.1f} s, over the limit of {max_duration_s:g} s")
         width, height = stream.codec_context.width, stream.codec_context.height
         if width <= 0 or height <= 0 or width * height > max_pixels:
             raise MediaError(f"unsupported frame size {width}x{height}")
         codec = stream.codec_context.name
-        size = path.stat().st_size
-        packets = 0
-        last_ts = 0.0
-        try:
-            for packet in container.demux(stream):
-                if packet.size == 0:
-                    continue
-                if packet.pos is not None and packet.pos >= 0 and packet.pos + packet.size > size:
-                    raise MediaError("the video is truncated")
-                packets += 1
-                if packet.pts is not None and packet.time_base:
-                    last_ts = max(last_ts, float(packet.pts * packet.time_base))
-                    if last_ts > max_duration_s:
-                        raise TooLong(f"the video lasts over the limit of {max_duration_s:g} s")
-        except av.FFmpegError as exc:
-            raise MediaError(f"the video is damaged ({exc.__class__.__name__})") from None
-        if packets == 0:
-            raise MediaError("the video has no frames")
+        packets = _count_packets(container, stream, path.stat().st_size, max_duration_s)
         declared = stream.frames or 0
         if declared and packets < 0.98 * declared:
             raise MediaError(f"the video is truncated ({packets} of {declared} frames present)")
-    # the first frame must decode
-    with _open(path) as container:
-        try:
-            first = next(container.decode(video=0), None)
-        except Exception as exc:  # noqa: BLE001
-            raise MediaError(f"the video could not be decoded ({type(exc).__name__})") from None
-        if first is None:
-            raise MediaError("the video could not be decoded")
-        width, height = first.width, first.height
+    width, height = _first_frame_size(path)
     if duration_s is None:
         duration_s = packets / fps
     return VideoProbe(width=width, height=height, fps=fps, frame_count=declared or packets,
                       duration_ms=duration_s * 1000.0, codec=codec)
+
+
+def _declared_duration(container, stream, fps: float) -> float | None:
+    """Seconds, from the stream's header, else the container's, else the declared frame count."""
+    if stream.duration is not None and stream.time_base:
+        return float(stream.duration * stream.time_base)
+    if container.duration is not None:
+        return container.duration / 1_000_000
+    if stream.frames:
+        return stream.frames / fps
+    return None
+
+
+def _count_packets(container, stream, file_size: int, max_duration_s: float) -> int:
+    """Demux every packet (no decoding): a packet past the end of the file means a truncated file,
+    a time stamp past the limit a video longer than its header says."""
+    import av
+
+    packets, last_ts = 0, 0.0
+    try:
+        for packet in container.demux(stream):
+            if packet.size == 0:
+                continue
+            if packet.pos is not None and packet.pos >= 0 and packet.pos + packet.size > file_size:
+                raise MediaError("the video is truncated")
+            packets += 1
+            if packet.pts is not None and packet.time_base:
+                last_ts = max(last_ts, float(packet.pts * packet.time_base))
+                if last_ts > max_duration_s:
+                    raise TooLong(f"the video lasts over the limit of {max_duration_s:g} s")
+    except av.FFmpegError as exc:
+        raise MediaError(f"the video is damaged ({exc.__class__.__name__})") from None
+    if packets == 0:
+        raise MediaError("the video has no frames")
+    return packets
+
+
+def _first_frame_size(path: Path) -> tuple[int, int]:
+    """The first frame decodes: its width and height."""
+    with _open(path) as container:
+        try:
+            first = next(container.decode(video=0), None)
+        except Exception as exc:  # noqa: BLE001 - any decoder failure is the file's fault
+            raise MediaError(f"the video could not be decoded ({type(exc).__name__})") from None
+        if first is None:
+            raise MediaError("the video could not be decoded")
+        return first.width, first.height
 
 
 @dataclass

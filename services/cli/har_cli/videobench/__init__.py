@@ -2,7 +2,8 @@
 
 - :mod:`.groundtruth` reads the ground-truth JSON (per clip, per person, labelled time spans);
 - :mod:`.scoring` turns one clip's :class:`~har_common.schemas.VideoAnalysis` and its ground truth
-  into span, class, false-alarm and detection figures (plain Python and numpy; no I/O);
+  into span, false-alarm and detection figures (plain Python and numpy; no I/O);
+- :mod:`.summary` pools the clips: accuracy per reading, per-class recall and precision, confusion;
 - :mod:`.report` writes ``report.md``, ``report.json`` and one timeline PNG per clip;
 - :mod:`.runner` sends the clips to the pose services and collects their analyses.
 

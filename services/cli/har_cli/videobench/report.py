@@ -11,7 +11,8 @@ import numpy as np
 
 from .groundtruth import NO_PERSON, OTHER, GroundTruth
 from .runner import ClipRun
-from .scoring import HEADLINE, READINGS, UNCERTAIN, ClipScore, Timeline, clip_json
+from .scoring import HEADLINE, READINGS, UNCERTAIN, ClipScore, Timeline
+from .summary import clip_json
 
 MAX_TRACK_ROWS = 6
 
