@@ -4,8 +4,9 @@
 
 Frames are composed from a real photo, ../shared/data/photos/bus.jpg: "1 person" is its man on
 the right in a 640x480 frame; "5 people" puts its two people on the left, the man on the right and
-the two again mirrored side by side (the "found" column says how many YOLO found). A clip is made by panning a few pixels per frame, so
-consecutive frames differ the way video does and the tracker has real work.
+the two again mirrored side by side (the "found" column says how many YOLO found). A clip is made by
+panning a few pixels per frame, so consecutive frames differ the way video does and the tracker has
+real work.
 
 Printed per scene:
 * ``sequential``: ``session.process`` frame after frame (what one live socket does): fps and
@@ -52,15 +53,15 @@ def _fit(img: np.ndarray, w: int, h: int) -> np.ndarray:
     small = cv2.resize(img, (round(img.shape[1] * r), round(img.shape[0] * r)), interpolation=cv2.INTER_AREA)
     out = np.full((h, w, 3), 114, np.uint8)
     y, x = (h - small.shape[0]) // 2, (w - small.shape[1]) // 2
-    out[y:y + small.shape[0], x:x + small.shape[1]] = small
+    out[y : y + small.shape[0], x : x + small.shape[1]] = small
     return out
 
 
 def scenes() -> dict[str, np.ndarray]:
     """640x480 frames holding 1 and 5 people, cut from bus.jpg (its people are 400-500 px tall)."""
     bus = _rgb("bus.jpg")
-    pair = bus[380:930, 60:350]                              # two people (left and middle)
-    single = bus[380:930, 650:810]                           # the man on the right
+    pair = bus[380:930, 60:350]  # two people (left and middle)
+    single = bus[380:930, 650:810]  # the man on the right
     one = _fit(single, W, H)
     five = _fit(np.concatenate([pair, single, pair[:, ::-1]], axis=1), W, H)
     return {"1 person": one, "5 people": five}
@@ -71,8 +72,8 @@ def clip(canvas: np.ndarray, n: int) -> list[np.ndarray]:
     wide = cv2.copyMakeBorder(canvas, 0, 0, pad, pad, cv2.BORDER_REFLECT)
     frames = []
     for i in range(n):
-        x = int(pad + pad * np.sin(i / 15.0))              # pan back and forth, up to 40 px
-        window = wide[:, x:x + canvas.shape[1]]
+        x = int(pad + pad * np.sin(i / 15.0))  # pan back and forth, up to 40 px
+        window = wide[:, x : x + canvas.shape[1]]
         frames.append(np.ascontiguousarray(cv2.resize(window, (W, H)) if window.shape[1] != W else window))
     return frames
 
@@ -85,7 +86,7 @@ def cpu_s() -> float:
 def bench(backend: YoloPoseBackend, frames: list[np.ndarray]) -> dict:
     fps_in = 30.0
     out: dict = {}
-    with backend.session() as s:                              # warm-up (and the people count)
+    with backend.session() as s:  # warm-up (and the people count)
         for i, f in enumerate(frames[:5]):
             people = len(s.process(f, i * 1000 / fps_in))
     out["people"] = people
@@ -121,17 +122,23 @@ def main() -> None:
     kw = {k: v for k, v in {"provider": args.provider, "model": args.model}.items() if v}
     backend = YoloPoseBackend(YoloSettings(**kw))
     load0 = os.getloadavg()
-    print(f"model {backend.name} ({Path(backend.model.path).name}), providers {backend.model.providers}, "
-          f"input 640x480 -> {backend.model.prepare(np.zeros((H, W, 3), np.uint8))[0].shape[2:]}, "
-          f"{os.cpu_count()} CPUs, load average {load0[0]:.2f} at start")
+    print(
+        f"model {backend.name} ({Path(backend.model.path).name}), providers {backend.model.providers}, "
+        f"input 640x480 -> {backend.model.prepare(np.zeros((H, W, 3), np.uint8))[0].shape[2:]}, "
+        f"{os.cpu_count()} CPUs, load average {load0[0]:.2f} at start"
+    )
     print(f"{'scene':10} {'found':>5} {'seq fps':>8} {'p50 ms':>7} {'p95 ms':>7} {'cpu ms/f':>8} {'model ms':>8}")
     for name, canvas in scenes().items():
         r = bench(backend, clip(canvas, args.frames))
-        print(f"{name:10} {r['people']:>5} {r['seq_fps']:>8.1f} {r['p50']:>7.1f} {r['p95']:>7.1f} "
-              f"{r['seq_cpu_ms']:>8.1f} {r['model_ms']:>8.1f}")
+        print(
+            f"{name:10} {r['people']:>5} {r['seq_fps']:>8.1f} {r['p50']:>7.1f} {r['p95']:>7.1f} "
+            f"{r['seq_cpu_ms']:>8.1f} {r['model_ms']:>8.1f}"
+        )
     load1 = os.getloadavg()
-    print(f"load average {load1[0]:.2f} at the end (>{os.cpu_count()} means other work shared the CPUs: "
-          f"wall-clock figures are then lower bounds)")
+    print(
+        f"load average {load1[0]:.2f} at the end (>{os.cpu_count()} means other work shared the CPUs: "
+        f"wall-clock figures are then lower bounds)"
+    )
     backend.close()
 
 

@@ -78,7 +78,7 @@ def live(ws_url: str, jpegs: list[bytes], paced_fps: float | None, seconds: floa
     answered = 0
     statuses = set()
     labels = 0
-    with connect(ws_url, open_timeout=30, max_size=2 ** 24) as ws:
+    with connect(ws_url, open_timeout=30, max_size=2**24) as ws:
         # warm-up
         for i in range(10):
             ws.send(i.to_bytes(4, "big") + jpegs[i % len(jpegs)])
@@ -123,9 +123,16 @@ def live(ws_url: str, jpegs: list[bytes], paced_fps: float | None, seconds: floa
                 answered += 1
                 statuses.add(msg["classifier"])
         elapsed = time.perf_counter() - t_start
-    out = {"answered": answered, "fps": answered / elapsed, "rtt_p50_ms": pct(rtt, 50), "rtt_p95_ms": pct(rtt, 95),
-           "server_p50_ms": pct(server, 50), "server_p95_ms": pct(server, 95), "classifier": sorted(statuses),
-           "frames_with_label": labels}
+    out = {
+        "answered": answered,
+        "fps": answered / elapsed,
+        "rtt_p50_ms": pct(rtt, 50),
+        "rtt_p95_ms": pct(rtt, 95),
+        "server_p50_ms": pct(server, 50),
+        "server_p95_ms": pct(server, 95),
+        "classifier": sorted(statuses),
+        "frames_with_label": labels,
+    }
     if paced_fps is not None:
         out["sent"] = seq - 100
         out["dropped_share"] = 1 - answered / max(1, seq - 100)
@@ -147,8 +154,14 @@ def offline(url: str, video: Path, stride: int) -> dict:
     if job["status"] != "done":
         raise RuntimeError(job)
     dur = job["source"]["duration_ms"] / 1000
-    return {"stride": stride, "frames": job["stats"]["frames"], "analysis_x_realtime": job["stats"]["realtime_factor"],
-            "job_wall_s": round(wall, 2), "job_x_realtime": round(dur / wall, 2), "classifier": job["stats"]["classifier"]}
+    return {
+        "stride": stride,
+        "frames": job["stats"]["frames"],
+        "analysis_x_realtime": job["stats"]["realtime_factor"],
+        "job_wall_s": round(wall, 2),
+        "job_x_realtime": round(dur / wall, 2),
+        "classifier": job["stats"]["classifier"],
+    }
 
 
 def main() -> int:
@@ -163,14 +176,19 @@ def main() -> int:
     frames = frames_640(video, 150)
     jpegs = [cv2.imencode(".jpg", f, [cv2.IMWRITE_JPEG_QUALITY, 85])[1].tobytes() for f in frames]
     print(f"cpu cores: {os.cpu_count()}, load average before: {load()}")
-    print(f"input: {len(jpegs)} frames of ta_chi.mp4 resized to 640x480, JPEG q85, mean {np.mean([len(j) for j in jpegs]) / 1024:.1f} KiB")
+    print(
+        f"input: {len(jpegs)} frames of ta_chi.mp4 resized to 640x480, JPEG q85, "
+        f"mean {np.mean([len(j) for j in jpegs]) / 1024:.1f} KiB"
+    )
     print(f"mediapipe alone (complexity 1, video mode, in process): {mediapipe_alone(frames):.1f} ms/frame")
 
     services = []
     try:
         url = args.url
         if url is None:
-            from tests.service_process import VENVS, ServiceProcess as Service, classifier_missing as classifier_available
+            from tests.service_process import VENVS
+            from tests.service_process import ServiceProcess as Service
+            from tests.service_process import classifier_missing as classifier_available
 
             tmp = Path(tempfile.mkdtemp(prefix="pose-bench-"))
             why = "switched off" if args.no_classifier else classifier_available()
@@ -180,8 +198,7 @@ def main() -> int:
                 services.append(clf)
             else:
                 print(f"classifier: not started ({why}); actions are 'off'")
-            env = {"HAR_POSE_SINGLE_DATA_DIR": str(tmp / "data"),
-                   "HAR_POSE_SINGLE_CLASSIFIER_URL": clf.url if clf else ""}
+            env = {"HAR_POSE_SINGLE_DATA_DIR": str(tmp / "data"), "HAR_POSE_SINGLE_CLASSIFIER_URL": clf.url if clf else ""}
             svc = Service(Path(sys.executable), "har_pose_single.main:app", env, tmp / "pose.log", 120)
             services.append(svc)
             url = svc.url
@@ -199,25 +216,30 @@ def main() -> int:
 
 
 def run_live(ws: str, jpegs: list[bytes], seconds: float) -> None:
-    if True:  # noqa: SIM108 - kept flat for reading
-        r = live(ws, jpegs, None, seconds)
-        print(f"live closed loop ({seconds:.0f} s, actions on): {r['fps']:.1f} fps sustained; "
-              f"round trip p50 {r['rtt_p50_ms']:.1f} ms, p95 {r['rtt_p95_ms']:.1f} ms; "
-              f"server latency p50 {r['server_p50_ms']:.1f} ms, p95 {r['server_p95_ms']:.1f} ms; "
-              f"classifier {r['classifier']}, frames with a label {r['frames_with_label']}/{r['answered']}")
-        r = live(ws, jpegs, 30.0, seconds)
-        print(f"live paced at 30 fps ({seconds:.0f} s): {r['fps']:.1f} fps answered, {r['dropped_share']:.0%} of {r['sent']} dropped; "
-              f"round trip p50 {r['rtt_p50_ms']:.1f} ms, p95 {r['rtt_p95_ms']:.1f} ms; "
-              f"server latency p50 {r['server_p50_ms']:.1f} ms, p95 {r['server_p95_ms']:.1f} ms")
+    r = live(ws, jpegs, None, seconds)
+    print(
+        f"live closed loop ({seconds:.0f} s, actions on): {r['fps']:.1f} fps sustained; "
+        f"round trip p50 {r['rtt_p50_ms']:.1f} ms, p95 {r['rtt_p95_ms']:.1f} ms; "
+        f"server latency p50 {r['server_p50_ms']:.1f} ms, p95 {r['server_p95_ms']:.1f} ms; "
+        f"classifier {r['classifier']}, frames with a label {r['frames_with_label']}/{r['answered']}"
+    )
+    r = live(ws, jpegs, 30.0, seconds)
+    print(
+        f"live paced at 30 fps ({seconds:.0f} s): {r['fps']:.1f} fps answered, "
+        f"{r['dropped_share']:.0%} of {r['sent']} dropped; "
+        f"round trip p50 {r['rtt_p50_ms']:.1f} ms, p95 {r['rtt_p95_ms']:.1f} ms; "
+        f"server latency p50 {r['server_p50_ms']:.1f} ms, p95 {r['server_p95_ms']:.1f} ms"
+    )
 
 
 def run_offline(url: str, video: Path) -> None:
-    if True:
-        for stride in (1, 2, 3):
-            o = offline(url, video, stride)
-            print(f"offline ta_chi.mp4 stride {stride}: {o['frames']} frames, analysis {o['analysis_x_realtime']:.2f}x real time, "
-                  f"whole job {o['job_wall_s']:.2f} s = {o['job_x_realtime']:.2f}x real time (annotated video included); "
-                  f"classifier {o['classifier']}")
+    for stride in (1, 2, 3):
+        o = offline(url, video, stride)
+        print(
+            f"offline ta_chi.mp4 stride {stride}: {o['frames']} frames, analysis {o['analysis_x_realtime']:.2f}x real time, "
+            f"whole job {o['job_wall_s']:.2f} s = {o['job_x_realtime']:.2f}x real time (annotated video included); "
+            f"classifier {o['classifier']}"
+        )
 
 
 if __name__ == "__main__":

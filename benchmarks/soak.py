@@ -24,7 +24,6 @@ import json
 import os
 import signal
 import socket
-import statistics
 import subprocess
 import sys
 import time
@@ -33,8 +32,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 VENVS = Path(os.environ.get("HAR_VENVS", ROOT / ".venvs"))
 SHARED = Path(os.environ.get("HAR_SHARED_DIR", ROOT.parent / "shared"))
-APPS = {"classifier": "har_classifier.main:app", "pose-single": "har_pose_single.main:app",
-        "pose-multi": "har_pose_multi.main:app"}
+APPS = {
+    "classifier": "har_classifier.main:app",
+    "pose-single": "har_pose_single.main:app",
+    "pose-multi": "har_pose_multi.main:app",
+}
 DEFAULT_CLIENTS = {"pose-single": 8, "pose-multi": 2}
 
 
@@ -71,9 +73,13 @@ def start(kind: str, env: dict, log: Path) -> tuple[subprocess.Popen, str]:
     python = VENVS / kind / "bin/python"
     if not python.exists():
         sys.exit(f"no {kind} environment: run scripts/setup {kind}")
-    proc = subprocess.Popen([str(python), "-m", "uvicorn", APPS[kind], "--host", "127.0.0.1", "--port", str(port),
-                             "--no-access-log"], cwd=ROOT, env={**os.environ, **env},
-                            stdout=open(log, "wb"), stderr=subprocess.STDOUT)
+    proc = subprocess.Popen(
+        [str(python), "-m", "uvicorn", APPS[kind], "--host", "127.0.0.1", "--port", str(port), "--no-access-log"],
+        cwd=ROOT,
+        env={**os.environ, **env},
+        stdout=open(log, "wb"),
+        stderr=subprocess.STDOUT,
+    )
     url = f"http://127.0.0.1:{port}"
     t0 = time.time()
     while time.time() - t0 < 180:
@@ -124,10 +130,10 @@ class Client:
         self.ident, self.url, self.frames, self.fps = ident, url, frames, fps
         self.until, self.warm_until = until, warm_until
         self.sent: dict[int, float] = {}
-        self.latencies: list[float] = []      # client side, s, after warm-up
+        self.latencies: list[float] = []  # client side, s, after warm-up
         self.server_ms: list[float] = []
         self.answered = 0
-        self.counted_sent = 0                  # sent after warm-up
+        self.counted_sent = 0  # sent after warm-up
         self.counted_answered = 0
         self.errors: list[str] = []
         self.classifier: dict[str, int] = {}
@@ -140,7 +146,7 @@ class Client:
             async with websockets.connect(self.url, max_size=2**24, open_timeout=20) as ws:
                 receiver = asyncio.create_task(self._receive(ws))
                 period = 1.0 / self.fps
-                nxt = time.perf_counter() + (self.ident * period / 8)     # spread the clients' phases
+                nxt = time.perf_counter() + (self.ident * period / 8)  # spread the clients' phases
                 seq = 0
                 while time.time() < self.until:
                     now = time.perf_counter()
@@ -152,7 +158,7 @@ class Client:
                         self.counted_sent += 1
                     await ws.send(seq.to_bytes(4, "big") + self.frames[(seq + self.ident * 37) % len(self.frames)])
                     seq += 1
-                await asyncio.sleep(1.0)         # the last answers
+                await asyncio.sleep(1.0)  # the last answers
                 receiver.cancel()
         except Exception as exc:  # noqa: BLE001
             self.errors.append(f"{type(exc).__name__}: {exc}")
@@ -180,8 +186,9 @@ def pct(values: list[float], q: float) -> float:
     return values[min(len(values) - 1, int(round(q / 100 * (len(values) - 1))))]
 
 
-async def soak(url: str, pid: int, clients: int, fps: float, duration: float, warmup: float, frames: list[bytes],
-               path: str) -> dict:
+async def soak(
+    url: str, pid: int, clients: int, fps: float, duration: float, warmup: float, frames: list[bytes], path: str
+) -> dict:
     t0 = time.time()
     warm_until, until = t0 + warmup, t0 + warmup + duration
     ws_url = url.replace("http://", "ws://") + path
@@ -207,20 +214,35 @@ async def soak(url: str, pid: int, clients: int, fps: float, duration: float, wa
             classifier[k] = classifier.get(k, 0) + v
     fds = [f for _, _, f in after]
     return {
-        "clients": clients, "fps_per_client": fps, "seconds": duration, "warmup_s": warmup,
-        "sent": sent, "answered": answered,
+        "clients": clients,
+        "fps_per_client": fps,
+        "seconds": duration,
+        "warmup_s": warmup,
+        "sent": sent,
+        "answered": answered,
         "answered_fps": round(answered / duration, 1),
         "dropped_share": round(1 - answered / sent, 3) if sent else None,
-        "latency_ms": {"p50": round(pct(lat, 50) * 1000, 1), "p95": round(pct(lat, 95) * 1000, 1),
-                       "p99": round(pct(lat, 99) * 1000, 1), "max": round(max(lat, default=0) * 1000, 1)},
+        "latency_ms": {
+            "p50": round(pct(lat, 50) * 1000, 1),
+            "p95": round(pct(lat, 95) * 1000, 1),
+            "p99": round(pct(lat, 99) * 1000, 1),
+            "max": round(max(lat, default=0) * 1000, 1),
+        },
         "server_latency_ms": {"p50": round(pct(srv, 50), 1), "p95": round(pct(srv, 95), 1)},
-        "rss_mib": {"start": round(samples[0][1] / 1024, 1) if samples else None,
-                    "after_warmup": round(after[0][1] / 1024, 1) if after else None,
-                    "end": round(after[-1][1] / 1024, 1) if after else None,
-                    "max": round(max(r for _, r, _ in after) / 1024, 1) if after else None},
+        "rss_mib": {
+            "start": round(samples[0][1] / 1024, 1) if samples else None,
+            "after_warmup": round(after[0][1] / 1024, 1) if after else None,
+            "end": round(after[-1][1] / 1024, 1) if after else None,
+            "max": round(max(r for _, r, _ in after) / 1024, 1) if after else None,
+        },
         "rss_growth_after_warmup": round(after[-1][1] / after[0][1] - 1, 4) if after else None,
-        "fds": {"start": samples[0][2] if samples else None, "after_warmup": fds[0] if fds else None,
-                "end": fds[-1] if fds else None, "min": min(fds, default=None), "max": max(fds, default=None)},
+        "fds": {
+            "start": samples[0][2] if samples else None,
+            "after_warmup": fds[0] if fds else None,
+            "end": fds[-1] if fds else None,
+            "min": min(fds, default=None),
+            "max": max(fds, default=None),
+        },
         "classifier_status": classifier,
         "client_errors": [e for c in cs for e in c.errors][:5],
         "alive": alive(pid),
@@ -276,16 +298,22 @@ def main() -> None:
             proc = None
             if not args.url:
                 prefix = "HAR_" + kind.upper().replace("-", "_") + "_"
-                env = {prefix + "DATA_DIR": str(logs / f"{kind}-data"), prefix + "CLASSIFIER_URL": clf_url,
-                       prefix + "MAX_STREAMS": "32"}
+                env = {
+                    prefix + "DATA_DIR": str(logs / f"{kind}-data"),
+                    prefix + "CLASSIFIER_URL": clf_url,
+                    prefix + "MAX_STREAMS": "32",
+                }
                 proc, url = start(kind, env, logs / f"{kind}.log")
                 pid = proc.pid
             else:
                 _, url, pid, _ = targets[0]
             n = args.clients or DEFAULT_CLIENTS[kind]
-            print(f"[soak] {kind}: {n} clients x {args.fps:g} fps, {args.warmup:g} s warm-up + {args.duration:g} s, "
-                  f"{len(frames)} real frames ({len(frames[0]) // 1024} KiB JPEG), pid {pid}, load "
-                  f"{os.getloadavg()[0]:.2f}", flush=True)
+            print(
+                f"[soak] {kind}: {n} clients x {args.fps:g} fps, {args.warmup:g} s warm-up + {args.duration:g} s, "
+                f"{len(frames)} real frames ({len(frames[0]) // 1024} KiB JPEG), pid {pid}, load "
+                f"{os.getloadavg()[0]:.2f}",
+                flush=True,
+            )
             path = "/v1/stream" + ("?actions=false" if args.no_classifier else "")
             r = asyncio.run(soak(url, pid, n, args.fps, args.duration, args.warmup, frames, path))
             r["load_avg_1m_end"] = round(os.getloadavg()[0], 2)
@@ -302,12 +330,14 @@ def main() -> None:
             stop(clf)
     print("\n[soak] summary")
     for kind, r in results.items():
-        print(f"  {kind}: {r['clients']} clients x {r['fps_per_client']:g} fps for {r['seconds']:g} s: "
-              f"answered {r['answered_fps']} fps, dropped {r['dropped_share']:.1%}, latency p50 "
-              f"{r['latency_ms']['p50']} ms p95 {r['latency_ms']['p95']} ms, RSS {r['rss_mib']['after_warmup']} -> "
-              f"{r['rss_mib']['end']} MiB ({r['rss_growth_after_warmup']:+.1%}), fds {r['fds']['after_warmup']} -> "
-              f"{r['fds']['end']} (max {r['fds']['max']}), alive {r['alive']}, load {r['load_avg_1m_end']} on "
-              f"{r['cpus']} CPUs: {r['verdict']}")
+        print(
+            f"  {kind}: {r['clients']} clients x {r['fps_per_client']:g} fps for {r['seconds']:g} s: "
+            f"answered {r['answered_fps']} fps, dropped {r['dropped_share']:.1%}, latency p50 "
+            f"{r['latency_ms']['p50']} ms p95 {r['latency_ms']['p95']} ms, RSS {r['rss_mib']['after_warmup']} -> "
+            f"{r['rss_mib']['end']} MiB ({r['rss_growth_after_warmup']:+.1%}), fds {r['fds']['after_warmup']} -> "
+            f"{r['fds']['end']} (max {r['fds']['max']}), alive {r['alive']}, load {r['load_avg_1m_end']} on "
+            f"{r['cpus']} CPUs: {r['verdict']}"
+        )
     if args.json:
         Path(args.json).write_text(json.dumps(results, indent=2))
     sys.exit(1 if failed else 0)

@@ -33,8 +33,19 @@ class ServiceProcess:
 
     Subclasses decide the environment by overriding :meth:`environment` (read at every start)."""
 
-    def __init__(self, python: Path, app: str, env: dict, log: Path, ready_timeout: float = 180.0, *,
-                 port: int | None = None, start: bool = True, wait_ready: bool = True, access_log: bool = True):
+    def __init__(
+        self,
+        python: Path,
+        app: str,
+        env: dict,
+        log: Path,
+        ready_timeout: float = 180.0,
+        *,
+        port: int | None = None,
+        start: bool = True,
+        wait_ready: bool = True,
+        access_log: bool = True,
+    ):
         self.python, self.app, self.extra_env, self.log = python, app, env, log
         self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
@@ -50,8 +61,13 @@ class ServiceProcess:
     def start(self, wait_ready: bool = True) -> None:
         self._fh = open(self.log, "ab")
         cmd = [str(self.python), "-m", "uvicorn", self.app, "--host", "127.0.0.1", "--port", str(self.port)]
-        self.proc = subprocess.Popen(cmd + ([] if self.access_log else ["--no-access-log"]), cwd=ROOT,
-                                     env=self.environment(), stdout=self._fh, stderr=subprocess.STDOUT)
+        self.proc = subprocess.Popen(
+            cmd + ([] if self.access_log else ["--no-access-log"]),
+            cwd=ROOT,
+            env=self.environment(),
+            stdout=self._fh,
+            stderr=subprocess.STDOUT,
+        )
         if wait_ready:
             self.wait_ready()
 
@@ -111,7 +127,7 @@ def classifier_missing() -> str | None:
         return "the classifier service (services/classifier) is not in this checkout"
     if not (VENVS / "classifier/bin/python").exists():
         return "no classifier environment (scripts/setup classifier)"
-    models = os.environ.get("HAR_CLASSIFIER_MODEL_DIR")       # the classifier's own setting, if set
+    models = os.environ.get("HAR_CLASSIFIER_MODEL_DIR")  # the classifier's own setting, if set
     if not list(Path(models).rglob("model.json") if models else (ROOT / "services/classifier").rglob("model.json")):
         return "the classifier ships no trained model yet"
     return None

@@ -40,8 +40,10 @@ def main() -> None:
     analysis.frames = analysis.frames[:3] + labelled[:3]
     (HERE / "analysis.json").write_text(analysis.model_dump_json(indent=1) + "\n")
     labels = sorted({p.action.label for f in analysis.frames for p in f.persons if p.action})
-    print(f"wrote {HERE / 'analysis.json'}: frames {[f.frame_index for f in analysis.frames]}, labels {labels}, "
-          f"{len(analysis.segments)} segment(s), classifier {analysis.models.classifier}")
+    print(
+        f"wrote {HERE / 'analysis.json'}: frames {[f.frame_index for f in analysis.frames]}, labels {labels}, "
+        f"{len(analysis.segments)} segment(s), classifier {analysis.models.classifier}"
+    )
 
 
 if __name__ == "__main__":

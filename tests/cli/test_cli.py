@@ -1,4 +1,5 @@
 import json
+
 import pytest
 
 from har_cli import cli
@@ -19,8 +20,9 @@ def test_train_hands_every_argument_to_the_classifier_environment(recorded, tmp_
     (tmp_path / "classifier" / "bin" / "python").write_text("")
     monkeypatch.setattr(delegate_cli, "VENVS", tmp_path)
     assert cli.main(["train", "--model", "stgcn", "--epochs", "3", "--help"]) == 0
-    assert recorded == [[str(tmp_path / "classifier/bin/python"), "-m", "har_classifier", "train",
-                         "--model", "stgcn", "--epochs", "3", "--help"]]
+    assert recorded == [
+        [str(tmp_path / "classifier/bin/python"), "-m", "har_classifier", "train", "--model", "stgcn", "--epochs", "3", "--help"]
+    ]
 
 
 def test_missing_environment_is_a_clear_error(tmp_path, monkeypatch, capsys):
@@ -43,9 +45,14 @@ def test_bench_runs_each_script_with_its_service_python(recorded, tmp_path, monk
 
 def test_segments_table():
     analysis = VideoAnalysis(
-        source=SourceInfo(width=1, height=1, fps=30, frame_count=0, duration_ms=0), models=ModelInfo(pose="p"), frames=[],
-        segments=[ActionSegment(track_id=2, label="walking", start_ms=500, end_ms=2000, mean_confidence=0.91),
-                  ActionSegment(track_id=1, label="standing", start_ms=0, end_ms=1000, mean_confidence=0.8)])
+        source=SourceInfo(width=1, height=1, fps=30, frame_count=0, duration_ms=0),
+        models=ModelInfo(pose="p"),
+        frames=[],
+        segments=[
+            ActionSegment(track_id=2, label="walking", start_ms=500, end_ms=2000, mean_confidence=0.91),
+            ActionSegment(track_id=1, label="standing", start_ms=0, end_ms=1000, mean_confidence=0.8),
+        ],
+    )
     lines = format_segments(analysis).splitlines()
     assert lines[0].split() == ["track", "action", "start", "s", "end", "s", "duration", "s", "confidence"]
     assert lines[1].split() == ["1", "standing", "0.00", "1.00", "1.00", "0.80"]
@@ -54,6 +61,7 @@ def test_segments_table():
 
 def test_progress_bar_text(capsys):
     import io
+
     out = io.StringIO()
     bar = Progress("upload", out)
     for p in (0, 5, 50, 100):

@@ -30,7 +30,9 @@ def _analysis(n_frames=20, stride=2):
         frames.append(FrameResult(frame_index=i, timestamp_ms=i * 1000 / 30, width=640, height=480, persons=persons))
     return VideoAnalysis(
         source=SourceInfo(width=640, height=480, fps=30, frame_count=n_frames * stride, duration_ms=n_frames * stride * 33.3),
-        models=ModelInfo(pose="test"), frames=frames)
+        models=ModelInfo(pose="test"),
+        frames=frames,
+    )
 
 
 def test_analysis_json_with_labels_csv(tmp_path, capsys):
@@ -39,8 +41,10 @@ def test_analysis_json_with_labels_csv(tmp_path, capsys):
     (tmp_path / "labels.csv").write_text("file,label,subject\nclips/one.json,waving,alice\n")
     records = load_analysis_labels(tmp_path / "labels.csv")
     assert [(r.label, r.subject, r.meta["track_id"], r.keypoints.shape) for r in records] == [
-        ("waving", "alice", 1, (20, 17, 3)), ("waving", "alice", 2, (20, 17, 3))]
-    assert records[0].fps == 15.0                  # every second frame of a 30 fps video
+        ("waving", "alice", 1, (20, 17, 3)),
+        ("waving", "alice", 2, (20, 17, 3)),
+    ]
+    assert records[0].fps == 15.0  # every second frame of a 30 fps video
 
     assert har(["dataset", "import", "analysis", str(tmp_path / "labels.csv"), "--out", str(tmp_path / "ds")]) == 0
     assert SkeletonDataset.load(tmp_path / "ds").classes == ["waving"]

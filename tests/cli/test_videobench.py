@@ -11,7 +11,6 @@ import pytest
 pytest.importorskip("sklearn", reason="the benchmark's metrics need scikit-learn (common environment)")
 pytest.importorskip("matplotlib", reason="the benchmark's pictures need matplotlib (common environment)")
 
-from har_common.schemas import ActionLabel, FrameResult, ModelInfo, PersonPose, SourceInfo, VideoAnalysis
 from har_cli.videobench.groundtruth import GroundTruth, VideoTruth
 from har_cli.videobench.report import write_report
 from har_cli.videobench.runner import ClipRun
@@ -24,13 +23,20 @@ from har_cli.videobench.scoring import (
     timelines,
 )
 from har_cli.videobench.summary import summarize
+from har_common.schemas import ActionLabel, FrameResult, ModelInfo, PersonPose, SourceInfo, VideoAnalysis
 
 KP = [[10.0, 10.0, 0.9]] * 17
 
 
 def truth(*spans, person="main", mode="single", people=1) -> VideoTruth:
-    return VideoTruth.model_validate({"file": "x.mp4", "mode": mode, "people": people, "persons": [
-        {"id": person, "spans": [{"start": a, "end": b, "label": lab} for a, b, lab in spans]}]})
+    return VideoTruth.model_validate(
+        {
+            "file": "x.mp4",
+            "mode": mode,
+            "people": people,
+            "persons": [{"id": person, "spans": [{"start": a, "end": b, "label": lab} for a, b, lab in spans]}],
+        }
+    )
 
 
 def line(labels, step_ms=100.0, key="main") -> Timeline:
@@ -38,9 +44,22 @@ def line(labels, step_ms=100.0, key="main") -> Timeline:
 
 
 def test_ground_truth_rejects_labels_outside_the_vocabulary_and_bad_spans(tmp_path):
-    good = {"vocabulary": ["walking", "other"], "videos": {"a": {"file": "a.mp4", "mode": "single", "people": 1,
-            "persons": [{"id": "main", "spans": [{"start": 0, "end": 1, "label": "walking"},
-                                                  {"start": 1, "end": 2, "label": "no_person"}]}]}}}
+    good = {
+        "vocabulary": ["walking", "other"],
+        "videos": {
+            "a": {
+                "file": "a.mp4",
+                "mode": "single",
+                "people": 1,
+                "persons": [
+                    {
+                        "id": "main",
+                        "spans": [{"start": 0, "end": 1, "label": "walking"}, {"start": 1, "end": 2, "label": "no_person"}],
+                    }
+                ],
+            }
+        },
+    }
     path = tmp_path / "gt.json"
     path.write_text(json.dumps(good))
     assert GroundTruth.load(path).videos["a"].persons[0].spans[1].label == "no_person"
@@ -96,8 +115,7 @@ def test_a_person_never_found_is_a_miss_and_counts_in_detection():
     assert s.spans[0].predicted["lag"] == "no_person" and not s.spans[0].correct["lag"]
     assert (s.detection.person_frames, s.detection.person_frames_found) == (20, 0)
     # in an 'all' span nobody tracked is one miss, not zero items
-    s = score_clip("c", truth((0, 2, "other"), person="all", mode="multi", people=3), line(["no_person"] * 20), {},
-                   lag_ms=0.0)
+    s = score_clip("c", truth((0, 2, "other"), person="all", mode="multi", people=3), line(["no_person"] * 20), {}, lag_ms=0.0)
     assert [(x.person, x.predicted["lag"], x.correct["lag"]) for x in s.spans] == [("all", "no_person", False)]
 
 
@@ -113,7 +131,7 @@ def test_no_person_spans_are_not_shifted_and_false_alarms_count_falls_apart():
     labels = ["no_person"] * 10 + ["falling"] * 5 + ["walking"] * 5 + ["other"] * 20
     s = score_clip("c", truth((0, 1, "no_person"), (1, 3, "other")), line(labels), {}, lag_ms=400.0)
     empty, _other = s.spans
-    assert empty.predicted["lag"] == "no_person" and empty.correct["lag"]     # read unshifted
+    assert empty.predicted["lag"] == "no_person" and empty.correct["lag"]  # read unshifted
     fa = s.false_alarms
     # 'other' read over 1.4-3.4 s (clipped at the end): falling 1.4-1.5 (1 frame), walking 1.5-2.0 (5 frames)
     assert (fa.events, fa.fall_events) == (2, 1)
@@ -124,10 +142,11 @@ def test_no_person_spans_are_not_shifted_and_false_alarms_count_falls_apart():
 
 def test_false_falls_are_counted_in_every_span_but_a_fall():
     labels = ["standing"] * 10 + ["falling"] * 20 + ["falling"] * 10 + ["sitting"] * 10
-    s = score_clip("c", truth((0, 1, "standing"), (1, 3, "sitting"), (3, 4, "falling"), (4, 5, "sitting")),
-                   line(labels), {}, lag_ms=0.0)
+    s = score_clip(
+        "c", truth((0, 1, "standing"), (1, 3, "sitting"), (3, 4, "falling"), (4, 5, "sitting")), line(labels), {}, lag_ms=0.0
+    )
     assert (s.false_falls.events, s.false_falls.seconds) == (1, pytest.approx(2.0))
-    assert s.false_alarms.events == 0                     # no other/no_person span here
+    assert s.false_alarms.events == 0  # no other/no_person span here
     assert summarize([s])["false_falls"]["events"] == 1
 
 
@@ -143,39 +162,55 @@ def test_lag_reading_ignores_frames_after_the_person_left_but_not_a_person_never
 def test_all_spans_score_each_track_seen_long_enough():
     t = truth((0, 3, "handclapping"), person="all", mode="multi", people=2)
     a = line(["handclapping"] * 30, key="track 1")
-    b = line([None] * 27 + ["boxing"] * 3, key="track 2")           # in view for 0.3 s only
+    b = line([None] * 27 + ["boxing"] * 3, key="track 2")  # in view for 0.3 s only
     c = line([None] * 10 + ["boxing"] * 20, key="track 3")
     main = line(["handclapping"] * 30)
     s = score_clip("c", t, main, {1: a, 2: b, 3: c}, lag_ms=0.0)
     assert [(x.person, x.predicted["strict"], x.correct["strict"]) for x in s.spans] == [
-        ("track 1", "handclapping", True), ("track 3", "boxing", False)]
+        ("track 1", "handclapping", True),
+        ("track 3", "boxing", False),
+    ]
     assert s.detection.tracks == 3 and s.detection.people == 2
 
 
 def test_summary_per_class_recall_and_precision():
-    clips = [score_clip("a", truth((0, 2, "walking")), line(["walking"] * 20), {}, lag_ms=0.0),
-             score_clip("b", truth((0, 2, "walking")), line(["boxing"] * 20), {}, lag_ms=0.0),
-             score_clip("c", truth((0, 2, "other")), line(["uncertain"] * 20), {}, lag_ms=0.0)]
+    clips = [
+        score_clip("a", truth((0, 2, "walking")), line(["walking"] * 20), {}, lag_ms=0.0),
+        score_clip("b", truth((0, 2, "walking")), line(["boxing"] * 20), {}, lag_ms=0.0),
+        score_clip("c", truth((0, 2, "other")), line(["uncertain"] * 20), {}, lag_ms=0.0),
+    ]
     summary = summarize(clips)
     for reading in READINGS:
         r = summary["readings"][reading]
         assert (r["correct"], r["scored"], r["accuracy"]) == (2, 3, pytest.approx(0.6667, abs=1e-4))
         assert r["per_class"]["walking"] == {"spans": 2, "predicted": 1, "recall": 0.5, "precision": 1.0}
         assert r["per_class"]["boxing"]["precision"] == 0.0 and r["per_class"]["boxing"]["recall"] is None
-        assert r["per_class"]["other"]["recall"] == 1.0       # uncertain is a rejection
+        assert r["per_class"]["other"]["recall"] == 1.0  # uncertain is a rejection
         assert r["macro_recall"] == pytest.approx(0.75)
         assert sum(map(sum, r["confusion"]["matrix"])) == 3
 
 
 def _analysis(frames_persons, fps=10.0) -> VideoAnalysis:
-    frames = [FrameResult(frame_index=i, timestamp_ms=i * 1000 / fps, width=100, height=100,
-                          persons=[PersonPose(track_id=tid, keypoints=KP, bbox=box,
-                                              action=None if lab is None else ActionLabel(label=lab, confidence=0.9))
-                                   for tid, lab, box in persons])
-              for i, persons in enumerate(frames_persons)]
-    return VideoAnalysis(source=SourceInfo(width=100, height=100, fps=fps, frame_count=len(frames),
-                                           duration_ms=len(frames) * 1000 / fps),
-                         models=ModelInfo(pose="test", classifier="m"), frames=frames)
+    frames = [
+        FrameResult(
+            frame_index=i,
+            timestamp_ms=i * 1000 / fps,
+            width=100,
+            height=100,
+            persons=[
+                PersonPose(
+                    track_id=tid, keypoints=KP, bbox=box, action=None if lab is None else ActionLabel(label=lab, confidence=0.9)
+                )
+                for tid, lab, box in persons
+            ],
+        )
+        for i, persons in enumerate(frames_persons)
+    ]
+    return VideoAnalysis(
+        source=SourceInfo(width=100, height=100, fps=fps, frame_count=len(frames), duration_ms=len(frames) * 1000 / fps),
+        models=ModelInfo(pose="test", classifier="m"),
+        frames=frames,
+    )
 
 
 def test_timelines_from_an_analysis_main_is_the_largest_person_untracked_not_a_track():
@@ -190,16 +225,44 @@ def test_timelines_from_an_analysis_main_is_the_largest_person_untracked_not_a_t
 
 
 def test_report_is_complete_and_consistent(tmp_path):
-    gt = GroundTruth.model_validate({"vocabulary": ["walking", "boxing", "other"], "videos": {
-        "a": {"file": "a.mp4", "mode": "single", "people": 1, "persons": [{"id": "main", "spans": [
-            {"start": 0, "end": 0.5, "label": "no_person"}, {"start": 0.5, "end": 2, "label": "walking"}]}]},
-        "b": {"file": "b.mp4", "mode": "multi", "people": 2, "persons": [{"id": "all", "spans": [
-            {"start": 0, "end": 2, "label": "other"}]}]},
-        "c": {"file": "c.mp4", "mode": "single", "people": 1, "persons": [{"id": "main", "spans": [
-            {"start": 0, "end": 2, "label": "walking"}]}]}}})
+    gt = GroundTruth.model_validate(
+        {
+            "vocabulary": ["walking", "boxing", "other"],
+            "videos": {
+                "a": {
+                    "file": "a.mp4",
+                    "mode": "single",
+                    "people": 1,
+                    "persons": [
+                        {
+                            "id": "main",
+                            "spans": [
+                                {"start": 0, "end": 0.5, "label": "no_person"},
+                                {"start": 0.5, "end": 2, "label": "walking"},
+                            ],
+                        }
+                    ],
+                },
+                "b": {
+                    "file": "b.mp4",
+                    "mode": "multi",
+                    "people": 2,
+                    "persons": [{"id": "all", "spans": [{"start": 0, "end": 2, "label": "other"}]}],
+                },
+                "c": {
+                    "file": "c.mp4",
+                    "mode": "single",
+                    "people": 1,
+                    "persons": [{"id": "main", "spans": [{"start": 0, "end": 2, "label": "walking"}]}],
+                },
+            },
+        }
+    )
     box = (0, 0, 20, 40)
-    analyses = {"a": _analysis([[]] * 5 + [[(0, "walking", box)]] * 15),
-                "b": _analysis([[(1, "boxing", box), (2, "other", box)]] * 20)}
+    analyses = {
+        "a": _analysis([[]] * 5 + [[(0, "walking", box)]] * 15),
+        "b": _analysis([[(1, "boxing", box), (2, "other", box)]] * 20),
+    }
     runs = [ClipRun("a", analyses["a"]), ClipRun("b", analyses["b"]), ClipRun("c", None, error="no such video")]
     scores, lines = {}, {}
     for name, analysis in analyses.items():
@@ -207,11 +270,19 @@ def test_report_is_complete_and_consistent(tmp_path):
         lines[name] = (main, tracks)
         scores[name] = score_clip(name, gt.videos[name], main, tracks, 0.0, len(tracks), untracked)
     summary = summarize(list(scores.values()))
-    meta = {"model": "m", "groundtruth": "gt.json", "videos": ".", "lag_s": 0.0, "lag_source": "--lag",
-            "min_span_s": 0.5, "created": "now", "command": "har benchmark videos gt.json"}
+    meta = {
+        "model": "m",
+        "groundtruth": "gt.json",
+        "videos": ".",
+        "lag_s": 0.0,
+        "lag_source": "--lag",
+        "min_span_s": 0.5,
+        "created": "now",
+        "command": "har benchmark videos gt.json",
+    }
     md = write_report(tmp_path, meta, gt, runs, scores, lines, summary)
     body = json.loads((tmp_path / "report.json").read_text())
-    assert body["headline"]["scored"] == 4 and body["headline"]["correct"] == 3   # a: 2 right; b: track 2 right
+    assert body["headline"]["scored"] == 4 and body["headline"]["correct"] == 3  # a: 2 right; b: track 2 right
     assert [c["clip"] for c in body["clips"]] == ["a", "b"] and body["failed"] == [{"clip": "c", "error": "no such video"}]
     assert body["false_alarms"]["events"] == 1 and body["false_alarms"]["labels"] == {"boxing": 1}
     for name in ("a", "b"):
@@ -224,8 +295,7 @@ def test_report_is_complete_and_consistent(tmp_path):
 def test_model_figures_go_into_a_model_folder_only(tmp_path):
     from har_cli.videobench.report import model_figures
 
-    clip = score_clip("c", truth((0, 2, "walking"), (2, 4, "other")), line(["walking"] * 20 + ["falling"] * 20), {},
-                      lag_ms=0.0)
+    clip = score_clip("c", truth((0, 2, "walking"), (2, 4, "other")), line(["walking"] * 20 + ["falling"] * 20), {}, lag_ms=0.0)
     summary = summarize([clip])
     meta = {"command": "har benchmark videos gt.json", "created": "now", "groundtruth": "gt.json", "lag_s": 0.0}
     with pytest.raises(FileNotFoundError, match="not a classifier model folder"):
@@ -244,9 +314,24 @@ def test_a_partial_run_is_never_saved_into_a_model_folder(shared, tmp_path, caps
     model_dir = tmp_path / "model"
     model_dir.mkdir()
     (model_dir / "model.json").write_text("{}")
-    dead = "http://127.0.0.1:9"                       # nothing listens there: every clip fails
-    code = har(["benchmark", "videos", str(gt), "--clips", "kth_style_boxing", "--lag", "1", "--single-url", dead,
-                "--out", str(tmp_path / "out"), "--save-to", str(model_dir)])
+    dead = "http://127.0.0.1:9"  # nothing listens there: every clip fails
+    code = har(
+        [
+            "benchmark",
+            "videos",
+            str(gt),
+            "--clips",
+            "kth_style_boxing",
+            "--lag",
+            "1",
+            "--single-url",
+            dead,
+            "--out",
+            str(tmp_path / "out"),
+            "--save-to",
+            str(model_dir),
+        ]
+    )
     assert code == 1 and not (model_dir / "real_video.json").exists()
     err = capsys.readouterr().err
     assert "not saved to the model folder" in err and "no pose service" in err

@@ -2,7 +2,13 @@ import numpy as np
 import pytest
 
 from har_common.convert import (
-    from_kinect20, from_mediapipe33, from_openpose18, from_openpose18_normalized, mask_missing, project_kinect, turn_kinect,
+    from_kinect20,
+    from_mediapipe33,
+    from_openpose18,
+    from_openpose18_normalized,
+    mask_missing,
+    project_kinect,
+    turn_kinect,
 )
 from har_common.layouts import COCO17, KINECT20, MEDIAPIPE33, OPENPOSE18
 
@@ -14,7 +20,7 @@ def test_coco17_order_matches_yolo_pose():
 
 def test_flip_permutation_swaps_left_and_right():
     perm = COCO17.flip_permutation
-    assert perm[0] == 0                       # nose stays
+    assert perm[0] == 0  # nose stays
     assert perm[COCO17.index("left_wrist")] == COCO17.index("right_wrist")
     assert perm[COCO17.index("right_hip")] == COCO17.index("left_hip")
     assert sorted(perm) == list(range(17))
@@ -23,10 +29,10 @@ def test_flip_permutation_swaps_left_and_right():
 def test_mediapipe_landmarks_to_coco_pixels():
     lm = np.zeros((33, 4), np.float32)
     lm[:, 3] = 0.5
-    lm[0] = (0.5, 0.25, -0.1, 0.99)           # nose
-    lm[2] = (0.45, 0.2, 0.0, 0.9)             # left eye (not the inner or outer corner)
-    lm[15] = (0.1, 0.6, 0.0, 0.8)             # left wrist
-    lm[28] = (0.7, 0.95, 0.0, 0.7)            # right ankle
+    lm[0] = (0.5, 0.25, -0.1, 0.99)  # nose
+    lm[2] = (0.45, 0.2, 0.0, 0.9)  # left eye (not the inner or outer corner)
+    lm[15] = (0.1, 0.6, 0.0, 0.8)  # left wrist
+    lm[28] = (0.7, 0.95, 0.0, 0.7)  # right ankle
     out = from_mediapipe33(lm, width=640, height=480)
     assert out.shape == (17, 3)
     np.testing.assert_allclose(out[0], (320, 120, 0.99), rtol=1e-6)
@@ -82,7 +88,7 @@ def test_turn_kinect_changes_the_viewpoint_only():
     assert (tracked[:, 1, 2] > 2.0).all() and (tracked[:, 0, 2] < 2.0).all()
     width = lambda j: abs(project_kinect(j)[0, 0, 0] - project_kinect(j)[0, 1, 0])  # noqa: E731
     assert width(turned) < width(xyz)
-    assert (turned[:, 2] == 0).all()                             # untracked stays untracked
+    assert (turned[:, 2] == 0).all()  # untracked stays untracked
     np.testing.assert_allclose(turn_kinect(turn_kinect(xyz, 30.0), -30.0), xyz, atol=1e-12)
     with pytest.raises(ValueError, match="T, J, 3"):
         turn_kinect(np.zeros((20, 3)), 10.0)
@@ -91,7 +97,7 @@ def test_turn_kinect_changes_the_viewpoint_only():
 def test_kinect20_to_coco_missing_face_and_head_as_nose():
     xyz = np.tile(np.array([0.0, 0.0, 2.0]), (20, 1))
     xyz[KINECT20.index("head")] = (0.0, 0.5, 2.0)
-    xyz[KINECT20.index("left_shoulder")] = (-0.2, 0.3, 2.0)   # subject's left is the sensor's right
+    xyz[KINECT20.index("left_shoulder")] = (-0.2, 0.3, 2.0)  # subject's left is the sensor's right
     out = from_kinect20(xyz)
     for face in ("left_eye", "right_eye", "left_ear", "right_ear"):
         assert out[COCO17.index(face)].tolist() == [0.0, 0.0, 0.0]

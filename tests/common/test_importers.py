@@ -2,6 +2,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+
 from har_common.importers.analysis import load_analysis_labels
 from har_common.importers.openpose_csv import load_openpose_csv
 
@@ -18,7 +19,7 @@ def test_utd_mhad_loads_all_861(shared):
     wave = next(r for r in records if r.source.endswith("a3_s1_t3_skeleton.mat"))
     assert wave.label == "right_hand_wave" and wave.fps == 30.0 and wave.keypoints.shape == (69, 17, 3)
     kp = wave.keypoints
-    assert (kp[:, 1:5, 2] == 0).all()             # no eyes or ears on a Kinect
+    assert (kp[:, 1:5, 2] == 0).all()  # no eyes or ears on a Kinect
     assert (kp[:, 5:, 2] == 1).all()
     # Facing the camera, unmirrored: left shoulder right of right shoulder, head above the ankles.
     assert (kp[:, 5, 0] > kp[:, 6, 0]).all() and (kp[:, 0, 1] < kp[:, 15, 1]).all()
@@ -45,12 +46,18 @@ def test_utd_mhad_extra_viewpoints(shared):
     assert len(records) == 3 * len(plain) == 96
     trial = [r for r in records if r.source.split("#")[0].endswith("a3_s1_t3_skeleton.mat")]
     assert [r.source.rsplit("/", 1)[1] for r in trial] == [
-        "a3_s1_t3_skeleton.mat", "a3_s1_t3_skeleton.mat#yaw=-30", "a3_s1_t3_skeleton.mat#yaw=30"]
+        "a3_s1_t3_skeleton.mat",
+        "a3_s1_t3_skeleton.mat#yaw=-30",
+        "a3_s1_t3_skeleton.mat#yaw=30",
+    ]
     assert [r.meta.get("yaw") for r in trial] == [None, -30.0, 30.0]
     assert {r.subject for r in trial} == {"s1"} and {r.meta["trial"] for r in trial} == {3}
     assert np.array_equal(trial[0].keypoints, plain[2].keypoints)  # the camera's own view is unchanged
+
     # Turned 30 degrees either way, the shoulders are closer together in the image, and the heights barely move.
-    width = lambda r: np.median(np.abs(r.keypoints[:, 5, 0] - r.keypoints[:, 6, 0]))
+    def width(r):
+        return np.median(np.abs(r.keypoints[:, 5, 0] - r.keypoints[:, 6, 0]))
+
     assert width(trial[1]) < 0.95 * width(trial[0]) and width(trial[2]) < 0.95 * width(trial[0])
     assert np.abs(np.median(trial[1].keypoints[:, 0, 1]) - np.median(trial[0].keypoints[:, 0, 1])) < 15
 
@@ -66,7 +73,7 @@ def test_lzq_rows_cut_into_labelled_sequences(shared):
         assert r.keypoints.shape[0] >= 10 and r.subject is None
         assert r.meta["end_row"] - r.meta["start_row"] + 1 >= r.keypoints.shape[0]
         steps = np.abs(np.diff(r.keypoints[..., :2], axis=0)).max()
-        assert steps < 640                         # no jump from one recording to the next inside
+        assert steps < 640  # no jump from one recording to the next inside
 
 
 def test_openpose_csv_cuts_on_jump_and_label(tmp_path):
@@ -75,12 +82,12 @@ def test_openpose_csv_cuts_on_jump_and_label(tmp_path):
     moved = [0.9] * 36
     rows = [still] * 12 + [moved] * 12 + [moved] * 11
     labels = ["a"] * 24 + ["b"] * 11
-    (tmp_path / "x.csv").write_text(header + "".join(
-        ",".join(map(str, r)) + f",{lab}\n" for r, lab in zip(rows, labels)))
+    (tmp_path / "x.csv").write_text(header + "".join(",".join(map(str, r)) + f",{lab}\n" for r, lab in zip(rows, labels)))
     # duplicates are skipped, so identical rows give one frame each: make rows unique
     text = header
     for i, (r, lab) in enumerate(zip(rows, labels)):
-        r = list(r); r[0] += i * 1e-4
+        r = list(r)
+        r[0] += i * 1e-4
         text += ",".join(f"{v:.4f}" for v in r) + f",{lab}\n"
     (tmp_path / "x.csv").write_text(text)
     records = load_openpose_csv([tmp_path / "x.csv"])
@@ -104,7 +111,7 @@ def test_analysis_labels_errors(tmp_path):
 
 # ----------------------------------------------------------------------------- motion capture (BVH)
 
-MOCAP_FRAMES = {   # one clip of each skeleton
+MOCAP_FRAMES = {  # one clip of each skeleton
     "bandai_namco": ("bandai_namco", "dataset-1", "dataset-1_walk_normal_001.bvh"),
     "reactidle": ("reactidle", "genuine", "003_genuine.bvh"),
     "cmu_iclone": ("cmu_subset", "002_01.bvh"),
@@ -130,8 +137,12 @@ def test_each_skeleton_maps_to_a_plausible_coco17_body(shared, skeleton):
 
     assert j["nose"][1] > j["left_shoulder"][1] > j["left_hip"][1] > j["left_knee"][1] > j["left_ankle"][1] >= -1e-6
     assert 0.2 < dist("left_shoulder", "right_shoulder") < 0.5 and 0.15 < dist("left_hip", "right_hip") < 0.45
-    for a, b, lo, hi in (("left_shoulder", "left_elbow", 0.2, 0.4), ("left_elbow", "left_wrist", 0.18, 0.35),
-                         ("left_hip", "left_knee", 0.3, 0.55), ("left_knee", "left_ankle", 0.3, 0.55)):
+    for a, b, lo, hi in (
+        ("left_shoulder", "left_elbow", 0.2, 0.4),
+        ("left_elbow", "left_wrist", 0.18, 0.35),
+        ("left_hip", "left_knee", 0.3, 0.55),
+        ("left_knee", "left_ankle", 0.3, 0.55),
+    ):
         assert lo < dist(a, b) < hi, (a, b, dist(a, b))
         assert abs(dist(a, b) - dist(a.replace("left", "right"), b.replace("left", "right"))) < 0.05
     # the face looks the way the chest does: seen from in front, the person's left is on the image's right
@@ -140,8 +151,13 @@ def test_each_skeleton_maps_to_a_plausible_coco17_body(shared, skeleton):
     forward = j["nose"] - (j["left_ear"] + j["right_ear"]) / 2
     forward[1] = 0.0
     centre = (j["left_hip"] + j["right_hip"]) / 2
-    camera = PinholeCamera(position=centre + 4 * forward / np.linalg.norm(forward) + [0, 0.5, 0],
-                           target=centre + [0, 0.5, 0], focal_px=500.0, width=640, height=480)
+    camera = PinholeCamera(
+        position=centre + 4 * forward / np.linalg.norm(forward) + [0, 0.5, 0],
+        target=centre + [0, 0.5, 0],
+        focal_px=500.0,
+        width=640,
+        height=480,
+    )
     kp = camera.project(body[:1])[0]
     assert (kp[:, 2] == 1).all()
     assert kp[5, 0] > kp[6, 0] and kp[11, 0] > kp[12, 0] and kp[0, 1] < kp[15, 1]
@@ -158,7 +174,7 @@ def test_bandai_walks_go_where_the_face_looks(shared):
     travel = hips[-1] - hips[0]
     forward = (body[:, 0] - (body[:, 3] + body[:, 4]) / 2).mean(axis=0)
     travel[1] = forward[1] = 0.0
-    assert np.linalg.norm(travel) > 5.0      # Bandai Namco's walks cross the room
+    assert np.linalg.norm(travel) > 5.0  # Bandai Namco's walks cross the room
     assert np.dot(travel, forward) / np.linalg.norm(travel) / np.linalg.norm(forward) > 0.9
 
 
@@ -168,14 +184,14 @@ def test_random_cameras_see_people_from_everywhere_and_lose_them_at_the_edges():
     rng = np.random.default_rng(0)
     walk = np.zeros((60, 17, 3), np.float32)
     walk[..., 1] = np.linspace(0.05, 1.6, 17)[::-1]
-    walk[:, :, 0] = np.linspace(-5, 5, 60)[:, None]            # 10 m across the room
+    walk[:, :, 0] = np.linspace(-5, 5, 60)[:, None]  # 10 m across the room
     cams = [random_camera(rng, walk) for _ in range(200)]
     kps = [c.project(walk) for c in cams]
     downs = np.array([float(c.describe().split("down=")[1].split("deg")[0]) for c in cams])
-    assert downs.min() < 5 and downs.max() > 45                  # eye level to ceiling cameras
+    assert downs.min() < 5 and downs.max() > 45  # eye level to ceiling cameras
     assert {(c.width, c.height) for c in cams} >= {(320, 240), (1920, 1080)}
     left_frame = [((k[..., 2] == 0).all(axis=1)).any() for k in kps]
-    assert 0.1 < np.mean(left_frame) < 1.0                       # many views lose the walker at an edge
+    assert 0.1 < np.mean(left_frame) < 1.0  # many views lose the walker at an edge
     for k, c in zip(kps, cams):
         seen = k[..., 2] == 1
         assert (k[seen][:, 0] < c.width).all() and (k[seen][:, 1] < c.height).all() and (k[~seen][:, :2] == 0).all()
@@ -210,15 +226,15 @@ def test_utd_trials_seen_by_virtual_cameras_and_held_seated_postures(shared):
     recs = load_utd_mhad(folder, label_map={"squat": "squatting"}, views=2, seed=0, sitting_label="sitting")
     squats = [r for r in recs if r.label == "squatting"]
     seated = [r for r in recs if r.label == "sitting"]
-    trials = 32                                               # 8 subjects x 4 trials of each action
-    assert len(seated) == 2 * 3 * trials                      # two actions; the camera's view + 2 virtual ones
+    trials = 32  # 8 subjects x 4 trials of each action
+    assert len(seated) == 2 * 3 * trials  # two actions; the camera's view + 2 virtual ones
     own_squats = [r for r in squats if "view" not in r.meta]
-    assert trials - 1 <= len(own_squats) <= trials             # UTD-MHAD lacks a few files
+    assert trials - 1 <= len(own_squats) <= trials  # UTD-MHAD lacks a few files
     # a trial with an untracked joint keeps only the camera's view (a turned skeleton would be bent)
     assert 2 * len(own_squats) - 4 <= len(squats) - len(own_squats) <= 2 * len(own_squats)
     assert {len(r.keypoints) for r in seated} == {int(HELD_SECONDS * 30)}
     assert all(r.meta["derived"].startswith("seated frames of") for r in seated)
-    assert not any(r.label in ("standing_up", "sitting_down") for r in recs)   # not asked for
+    assert not any(r.label in ("standing_up", "sitting_down") for r in recs)  # not asked for
     # seated: the knees come up towards the hips, against the same people standing at the start of a squat
 
     def thigh_drop(kp):
@@ -245,7 +261,7 @@ def test_lying_is_built_from_a_real_idle_clip(shared):
     for _ in range(8):
         lying = lie_down(idle, rng)
         assert lying.shape == idle.shape
-        assert np.ptp(lying[..., 1], axis=1).max() < 0.7 and lying[..., 1].min() >= -1e-6   # flat, not under the floor
-        assert np.ptp(lying[..., [0, 2]].reshape(-1, 2), axis=0).max() > 1.2                 # the body's length lies along the floor
+        assert np.ptp(lying[..., 1], axis=1).max() < 0.7 and lying[..., 1].min() >= -1e-6  # flat, not under the floor
+        assert np.ptp(lying[..., [0, 2]].reshape(-1, 2), axis=0).max() > 1.2  # the body's length lies along the floor
         moved = np.abs(np.diff(lying, axis=0)).max()
-        assert 0 < moved < 0.1                                                                 # the idle motion is kept
+        assert 0 < moved < 0.1  # the idle motion is kept

@@ -5,8 +5,16 @@ import pytest
 from pydantic import ValidationError
 
 from har_common.schemas import (
-    SCHEMA_VERSION, ActionLabel, ActionPrediction, ActionSegment, FrameResult, ModelInfo, PersonPose,
-    SkeletonSequence, SourceInfo, VideoAnalysis,
+    SCHEMA_VERSION,
+    ActionLabel,
+    ActionPrediction,
+    ActionSegment,
+    FrameResult,
+    ModelInfo,
+    PersonPose,
+    SkeletonSequence,
+    SourceInfo,
+    VideoAnalysis,
 )
 
 SKELETON = [[10.0 + i, 20.0 + i, 0.9] for i in range(17)]
@@ -53,9 +61,15 @@ def test_prediction_probabilities_are_scores():
 
 
 def test_video_analysis_round_trips_through_json():
-    frame = FrameResult(frame_index=0, timestamp_ms=0.0, width=640, height=480, persons=[
-        PersonPose(track_id=0, keypoints=SKELETON, bbox=(1, 2, 3, 4), action=ActionLabel(label="waving", confidence=0.7)),
-    ])
+    frame = FrameResult(
+        frame_index=0,
+        timestamp_ms=0.0,
+        width=640,
+        height=480,
+        persons=[
+            PersonPose(track_id=0, keypoints=SKELETON, bbox=(1, 2, 3, 4), action=ActionLabel(label="waving", confidence=0.7)),
+        ],
+    )
     analysis = VideoAnalysis(
         source=SourceInfo(filename="clip.mp4", width=640, height=480, fps=30, frame_count=1, duration_ms=33.3),
         models=ModelInfo(pose="mediapipe-pose-full", classifier="stgcn"),
@@ -70,5 +84,6 @@ def test_video_analysis_round_trips_through_json():
 
 def test_documented_example_is_valid():
     from pathlib import Path
+
     example = Path(__file__).resolve().parents[2] / "docs" / "examples" / "analysis.json"
     VideoAnalysis.model_validate_json(example.read_bytes())

@@ -25,7 +25,7 @@ class FakeSession:
         if self.backend.delay_s:
             time.sleep(self.backend.delay_s)
         h, w = image.shape[:2]
-        if image.mean() < 5:                       # a black frame: nobody there
+        if image.mean() < 5:  # a black frame: nobody there
             return []
         kp = np.zeros((17, 3), np.float32)
         kp[:, 0] = np.linspace(0.3, 0.7, 17) * w
@@ -83,9 +83,14 @@ class FakeClassifier:
         app = FastAPI()
 
         window = {"length": 8, "fps": 15.0, "stride": 2}
-        listed = ModelList(default_model="fake", max_batch=64, models=[
-            {"name": "fake", "classes": ["waving", "walking"], "window": window},
-            {"name": "fake-walker", "classes": ["waving", "walking"], "window": window}])
+        listed = ModelList(
+            default_model="fake",
+            max_batch=64,
+            models=[
+                {"name": "fake", "classes": ["waving", "walking"], "window": window},
+                {"name": "fake-walker", "classes": ["waving", "walking"], "window": window},
+            ],
+        )
 
         @app.get("/v1/models", response_model=ModelList)
         def models():
@@ -101,14 +106,18 @@ class FakeClassifier:
                 return JSONResponse({"detail": "down"}, status_code=503)
             if self.mode == "slow":
                 time.sleep(3)
-            if body.model == "fake-walker":        # the second model always says walking
+            if body.model == "fake-walker":  # the second model always says walking
                 label, probs = "walking", {"waving": 0.2, "walking": 0.8}
             else:
                 label, probs = "waving", {"waving": 0.9, "walking": 0.1}
             model = body.model or listed.default_model
-            return ClassifyResponse(model=model, predictions=[
-                ActionPrediction(model=model, label=label, confidence=probs[label], probabilities=probs)
-                for _ in body.sequences])
+            return ClassifyResponse(
+                model=model,
+                predictions=[
+                    ActionPrediction(model=model, label=label, confidence=probs[label], probabilities=probs)
+                    for _ in body.sequences
+                ],
+            )
 
         import uvicorn
 

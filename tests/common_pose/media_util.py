@@ -8,8 +8,7 @@ from pathlib import Path
 import numpy as np
 
 
-def make_video(path: Path, seconds: float = 2.0, fps: int = 15, size=(96, 64), faststart: bool = False,
-               fmt: str = "mp4") -> Path:
+def make_video(path: Path, seconds: float = 2.0, fps: int = 15, size=(96, 64), faststart: bool = False, fmt: str = "mp4") -> Path:
     import av
 
     w, h = size

@@ -9,13 +9,16 @@ import httpx
 import numpy as np
 
 from har_common.pose.backend import Detection
-from har_pose_service.actions import LiveActions, SyncActions
-from har_pose_service.classifier import ClassifierClient
 from har_common.pose.pipeline import WindowRequest
 from har_common.schemas import ActionPrediction, ClassifyResponse, ModelList
+from har_pose_service.actions import LiveActions, SyncActions
+from har_pose_service.classifier import ClassifierClient
 
-MODELS = ModelList(default_model="m", max_batch=64, models=[
-    {"name": "m", "classes": ["a", "b"], "window": {"length": 4, "fps": 10.0, "stride": 1}}]).model_dump(mode="json")
+MODELS = ModelList(
+    default_model="m",
+    max_batch=64,
+    models=[{"name": "m", "classes": ["a", "b"], "window": {"length": 4, "fps": 10.0, "stride": 1}}],
+).model_dump(mode="json")
 
 
 class Handler:
@@ -33,9 +36,16 @@ class Handler:
 
         body = json.loads(request.content)
         assert body["model"] == "m"
-        return httpx.Response(200, json=ClassifyResponse(model="m", predictions=[
-            ActionPrediction(model="m", label="b", confidence=0.8, probabilities={"a": 0.2, "b": 0.8})
-            for _ in body["sequences"]]).model_dump(mode="json"))
+        return httpx.Response(
+            200,
+            json=ClassifyResponse(
+                model="m",
+                predictions=[
+                    ActionPrediction(model="m", label="b", confidence=0.8, probabilities={"a": 0.2, "b": 0.8})
+                    for _ in body["sequences"]
+                ],
+            ).model_dump(mode="json"),
+        )
 
 
 def req(track=0):
@@ -50,7 +60,7 @@ def test_status_backoff_and_recovery():
     h.up = False
     assert c.classify([req()]) is None and c.status == "unavailable" and "ConnectError" in c.last_error
     n = len(h.calls)
-    assert c.classify([req()]) is None and len(h.calls) == n          # backing off: no network at all
+    assert c.classify([req()]) is None and len(h.calls) == n  # backing off: no network at all
     h.up = True
     time.sleep(0.25)
     assert c.classify([req()]) is not None and c.status == "ok"
@@ -61,12 +71,13 @@ def test_forced_spec_fetch_ignores_the_backoff():
     """The start-up watch (force=True) finds a classifier that came up while the client was backing off."""
     h = Handler()
     h.up = False
-    c = ClassifierClient("http://clf", transport=httpx.MockTransport(h), async_transport=httpx.MockTransport(h),
-                         backoff_s=(30.0, 60.0))
+    c = ClassifierClient(
+        "http://clf", transport=httpx.MockTransport(h), async_transport=httpx.MockTransport(h), backoff_s=(30.0, 60.0)
+    )
     assert asyncio.run(c.afetch_spec()) is None and c.status == "unavailable"
     h.up = True
     n = len(h.calls)
-    assert asyncio.run(c.afetch_spec()) is None and len(h.calls) == n   # backing off: not asked
+    assert asyncio.run(c.afetch_spec()) is None and len(h.calls) == n  # backing off: not asked
     assert asyncio.run(c.afetch_spec(force=True)).window.length == 4 and c.status == "ok"
     assert ClassifierClient(None).status == "off" and asyncio.run(ClassifierClient(None).afetch_spec(force=True)) is None
 
@@ -111,6 +122,6 @@ def test_live_actions_never_wait_for_the_classifier():
         return worst, labels
 
     worst, labels = asyncio.run(run())
-    assert worst < 0.05                                     # process() never awaited the 0.3 s calls
+    assert worst < 0.05  # process() never awaited the 0.3 s calls
     assert labels[0] is None or labels[0].label == "uncertain"
     assert labels[-1] is not None and labels[-1].label == "b"

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-
-from har_common.pose.backend import Detection
 from pydantic import ValidationError
 
+from har_common.pose.backend import Detection
 from har_common.pose.pipeline import UNCERTAIN, ActionRecognizer, PipelineConfig
 from har_common.schemas import ActionSegment, ModelDescription, ModelList, WindowSpec
 
@@ -27,16 +26,23 @@ def probs(label, p=0.9):
 
 def test_the_models_list_is_one_contract():
     """The classifier's ``GET /v1/models`` is parsed with its contract: one shape, and a wrong one fails loudly."""
-    listed = ModelList.model_validate({"default_model": "b", "max_batch": 8, "models": [
-        {"name": "a", "classes": ["x"], "window": {"length": 10, "fps": 10.0, "stride": 2}},
-        {"name": "b", "classes": ["x", "y"], "window": {"length": 32, "fps": 15.0, "stride": 8, "seconds": 2.133333}}]})
+    listed = ModelList.model_validate(
+        {
+            "default_model": "b",
+            "max_batch": 8,
+            "models": [
+                {"name": "a", "classes": ["x"], "window": {"length": 10, "fps": 10.0, "stride": 2}},
+                {"name": "b", "classes": ["x", "y"], "window": {"length": 32, "fps": 15.0, "stride": 8, "seconds": 2.133333}},
+            ],
+        }
+    )
     s = listed.choose()
     assert (s.name, s.classes, s.window.length, s.window.fps, s.window.stride) == ("b", ["x", "y"], 32, 15.0, 8)
     assert s.window.seconds * 1000 == pytest.approx(2133.33, abs=0.01)
     assert listed.choose("a").window.length == 10
     with pytest.raises(LookupError):
         listed.choose("missing")
-    with pytest.raises(ValidationError):           # the old guesses are gone: "default", a bare window length
+    with pytest.raises(ValidationError):  # the old guesses are gone: "default", a bare window length
         ModelList.model_validate({"default": "b", "models": [{"name": "z", "classes": ["q"], "window": 16}]})
     with pytest.raises(ValidationError):
         ModelList.model_validate({"default_model": "b", "max_batch": 8, "models": []})
@@ -45,15 +51,15 @@ def test_the_models_list_is_one_contract():
 def test_windows_come_due_once_per_stride_and_carry_real_fps():
     tr = ActionRecognizer(SPEC)
     due_at = []
-    for i in range(40):                        # 30 fps video, model window 800 ms, stride 200 ms
+    for i in range(40):  # 30 fps video, model window 800 ms, stride 200 ms
         t = i * 1000 / 30
         for r in tr.observe(t, [person()]):
             due_at.append(i)
-            assert r.fps == pytest.approx(10.0, rel=0.01)           # thinned to the model's 10 fps
+            assert r.fps == pytest.approx(10.0, rel=0.01)  # thinned to the model's 10 fps
             assert r.keypoints.shape[1:] == (17, 3)
             assert len(r.keypoints) <= 9
-    assert due_at[0] == 17                     # 75 % of the 24-frame window filled
-    assert np.diff(due_at).tolist() == [6] * (len(due_at) - 1)   # 200 ms at 30 fps
+    assert due_at[0] == 17  # 75 % of the 24-frame window filled
+    assert np.diff(due_at).tolist() == [6] * (len(due_at) - 1)  # 200 ms at 30 fps
 
 
 def test_window_json_is_a_valid_skeleton_sequence():
@@ -72,7 +78,7 @@ def test_smoothing_and_hysteresis_do_not_flicker():
     labels = []
     t = 0.0
     for target in seq:
-        for _ in range(2):                     # stride = 2 frames at 10 fps
+        for _ in range(2):  # stride = 2 frames at 10 fps
             due = tr.observe(t, [person()])
             if due:
                 tr.apply(due, [probs(target)] * len(due))
@@ -81,10 +87,10 @@ def test_smoothing_and_hysteresis_do_not_flicker():
     labelled = [x for x in labels if x != UNCERTAIN]
     assert labelled[0] == "walking"
     changes = sum(1 for a, b in zip(labelled, labelled[1:]) if a != b)
-    assert changes == 1 and labelled[-1] == "waving"        # alternation did not flip the label
+    assert changes == 1 and labelled[-1] == "waving"  # alternation did not flip the label
     segs = tr.finish(t)
     assert [s.label for s in segs] == ["walking", "waving"]
-    assert segs[0].end_ms == segs[1].start_ms                # segments meet at the change
+    assert segs[0].end_ms == segs[1].start_ms  # segments meet at the change
     for s in segs:
         ActionSegment.model_validate(s.model_dump())
         assert 0.5 < s.mean_confidence <= 1.0
@@ -103,7 +109,7 @@ def test_low_confidence_and_few_joints_are_uncertain():
         if due:
             tr2.apply(due, [probs("boxing")])
     assert tr2.frame_labels(900.0, [person()])[0].label == "boxing"
-    assert tr2.frame_labels(1000.0, [person(visible=5)])[0].label == UNCERTAIN   # this frame: too few joints
+    assert tr2.frame_labels(1000.0, [person(visible=5)])[0].label == UNCERTAIN  # this frame: too few joints
     # a window of mostly hidden people is never sent
     tr3 = ActionRecognizer(SPEC)
     assert not [r for i in range(20) for r in tr3.observe(i * 100.0, [person(visible=4)])]
@@ -154,7 +160,7 @@ def test_stale_results_and_no_spec():
             tr.apply(due, [probs("waving")])
     assert tr.frame_labels(950.0, [person()])[0].label == "waving"
     for i in range(10, 20):
-        tr.observe(i * 100.0, [person()])                      # classifier down: nothing applied
+        tr.observe(i * 100.0, [person()])  # classifier down: nothing applied
     lab = tr.frame_labels(2000.0, [person()])[0]
     assert lab.label == UNCERTAIN and lab.confidence == 0.0
     off = ActionRecognizer(None)
@@ -181,10 +187,10 @@ def test_a_failed_classifier_call_changes_nothing_and_labels_go_stale():
         return [probs("waving") for _ in due] if up else None
 
     labels = []
-    for i in range(200):                            # 10 fps, 20 s; the classifier is down from 5 s to 15 s
+    for i in range(200):  # 10 fps, 20 s; the classifier is down from 5 s to 15 s
         up = not (50 <= i < 150)
         labels.append(tr.step(i * 100.0, [person()], classify)[0].label)
     assert labels[40] == "waving"
-    assert labels[140] == UNCERTAIN                 # stale after the classifier went away
-    assert labels[-1] == "waving"                   # and back once it answers again
+    assert labels[140] == UNCERTAIN  # stale after the classifier went away
+    assert labels[-1] == "waving"  # and back once it answers again
     assert len(calls) > 20

@@ -104,7 +104,7 @@ def test_video_job_end_to_end(make_app, tmp_path):
         s = c.streams.video[0]
         assert s.codec_context.name == "h264" and s.codec_context.pix_fmt == "yuv420p"
         assert sum(1 for _ in c.decode(video=0)) == 30
-    assert vid.content.find(b"moov") < vid.content.find(b"mdat")          # faststart
+    assert vid.content.find(b"moov") < vid.content.find(b"mdat")  # faststart
     listed = client.get("/v1/jobs").json()
     assert [j["id"] for j in listed["jobs"]] == [job["id"]]
     assert client.delete(f"/v1/jobs/{job['id']}").status_code == 204
@@ -117,8 +117,9 @@ def test_video_job_end_to_end(make_app, tmp_path):
 def test_frame_stride_and_raw_body_upload(make_app, tmp_path):
     client, _ = make_app(render_video=False)
     video = make_video(tmp_path / "clip.mkv", seconds=2, fps=15, fmt="matroska")
-    r = client.post("/v1/videos?stride=3&filename=my%20clip.mkv", content=video.read_bytes(),
-                    headers={"content-type": "video/x-matroska"})
+    r = client.post(
+        "/v1/videos?stride=3&filename=my%20clip.mkv", content=video.read_bytes(), headers={"content-type": "video/x-matroska"}
+    )
     assert r.status_code == 202, r.text
     done = wait_job(client, r.json()["id"])
     assert done["status"] == "done" and done["stats"]["frames"] == 10 and done["filename"] == "my clip.mkv"
@@ -182,14 +183,14 @@ def test_jobs_survive_a_restart(make_app, tmp_path):
     store.update(a.id, status="running", progress=40.0)
     b = store.create("b.mp4", {"stride": 1}, src)
     store.update(b.id, status="running", progress=10.0)
-    c = store.create("c.mp4", {"stride": 1}, src)                      # killed the process twice already
+    c = store.create("c.mp4", {"stride": 1}, src)  # killed the process twice already
     store.dir(c.id).mkdir(parents=True)
     (store.dir(c.id) / "input").write_bytes(video.read_bytes())
     store.update(c.id, status="running", stats={"restarts": 2})
     store.close()
     client2, _ = make_app()
-    assert client2.get(f"/v1/jobs/{done['id']}/result").status_code == 200      # finished results kept
-    assert wait_job(client2, a.id)["status"] == "done"                           # resumed
+    assert client2.get(f"/v1/jobs/{done['id']}/result").status_code == 200  # finished results kept
+    assert wait_job(client2, a.id)["status"] == "done"  # resumed
     failed = client2.get(f"/v1/jobs/{b.id}").json()
     assert failed["status"] == "failed" and "restart" in failed["error"]
     poison = client2.get(f"/v1/jobs/{c.id}").json()
@@ -236,7 +237,7 @@ def test_job_with_actions(make_app, tmp_path, fake_classifier):
 
 def test_job_with_a_chosen_classifier_model(make_app, tmp_path, fake_classifier):
     fake_classifier.mode = "ok"
-    bare, _ = make_app(data_dir=tmp_path / "bare")                  # no classifier configured at all
+    bare, _ = make_app(data_dir=tmp_path / "bare")  # no classifier configured at all
     video = make_video(tmp_path / "clip.mp4", seconds=2, fps=15)
     r = bare.post("/v1/videos?model=fake", files={"file": ("a.mp4", video.read_bytes(), "video/mp4")})
     assert r.status_code == 422 and "no classifier configured" in r.json()["detail"]
@@ -254,7 +255,7 @@ def test_job_with_a_chosen_classifier_model(make_app, tmp_path, fake_classifier)
     fake_classifier.mode = "down"
     try:
         r = client.post("/v1/videos?model=fake-walker", files={"file": ("a.mp4", video.read_bytes(), "video/mp4")})
-        assert r.status_code == 202        # known already: no need to ask the classifier again
+        assert r.status_code == 202  # known already: no need to ask the classifier again
         client2, _ = make_app(classifier_url=fake_classifier.url, data_dir=tmp_path / "data2")
         r = client2.post("/v1/videos?model=fake-walker", files={"file": ("a.mp4", video.read_bytes(), "video/mp4")})
         assert r.status_code == 503 and "Retry-After" in r.headers
@@ -286,7 +287,7 @@ def test_stream_protocol(make_app):
         assert recv_frame(ws)["type"] == "error"
         ws.send_text(json.dumps({"type": "config", "raw": True}))
         ws.send_bytes((9).to_bytes(4, "big") + png())
-        msg = recv_frame(ws)                                     # the socket stayed open
+        msg = recv_frame(ws)  # the socket stayed open
         assert msg["seq"] == 9 and len(msg["frame"]["persons"][0]["raw_keypoints"]) == 33
         assert msg["frame"]["frame_index"] == 1
         ws.send_bytes((10).to_bytes(4, "big") + os.urandom(200_000))
@@ -305,7 +306,7 @@ def test_stream_newest_frame_wins(make_app):
             got.append(recv_frame(ws))
     assert len(got) < 10 and got[-1]["dropped"] == 10 - len(got)
     assert [m["seq"] for m in got] == sorted(m["seq"] for m in got)
-    for _ in range(100):                                          # the socket's session is closed
+    for _ in range(100):  # the socket's session is closed
         if all(s.closed for s in backend.sessions if not s.static):
             break
         time.sleep(0.02)
@@ -323,7 +324,7 @@ def test_stream_actions_degrade_and_recover(make_app, fake_classifier):
                 fake_classifier.mode = "ok"
             ws.send_bytes(seq.to_bytes(4, "big") + jpeg())
             msg = recv_frame(ws)
-            assert len(msg["frame"]["persons"]) == 1             # poses keep flowing
+            assert len(msg["frame"]["persons"]) == 1  # poses keep flowing
             statuses.append(msg["classifier"])
             action = msg["frame"]["persons"][0]["action"]
             labels.append(action and action["label"])
@@ -366,8 +367,9 @@ def test_chunked_job_equals_one_piece(make_app, tmp_path, fake_classifier, rende
     video = make_video(tmp_path / "clip.mp4", seconds=10, fps=15)
     results = {}
     for workers in (1, 2):
-        client, _ = make_app(job_pose_workers=workers, classifier_url=fake_classifier.url, render_video=render,
-                             data_dir=tmp_path / f"d{workers}")
+        client, _ = make_app(
+            job_pose_workers=workers, classifier_url=fake_classifier.url, render_video=render, data_dir=tmp_path / f"d{workers}"
+        )
         for _ in range(100):
             if client.get("/v1/info").json()["classifier"]["status"] == "ok":
                 break

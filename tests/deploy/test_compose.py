@@ -15,8 +15,9 @@ COMPOSE = shutil.which("docker-compose")
 def _config(*args: str) -> str:
     if COMPOSE is None:
         pytest.skip("docker-compose is not installed (scripts/test installs it from Debian's packages)")
-    done = subprocess.run([COMPOSE, *args, "config", *([] if "--services" in args else [])], cwd=ROOT,
-                          capture_output=True, text=True, timeout=60)
+    done = subprocess.run(
+        [COMPOSE, *args, "config", *([] if "--services" in args else [])], cwd=ROOT, capture_output=True, text=True, timeout=60
+    )
     assert done.returncode == 0, done.stderr
     return done.stdout
 

@@ -55,9 +55,12 @@ def nginx(tmp_path, request):
     upstream = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Echo)
     threading.Thread(target=upstream.serve_forever, daemon=True).start()
     port, dead = _free_port(), _free_port()
-    env = {"HAR_CLASSIFIER_UPSTREAM": f"127.0.0.1:{upstream.server_port}",
-           "HAR_POSE_SINGLE_UPSTREAM": f"127.0.0.1:{dead}", "HAR_POSE_MULTI_UPSTREAM": f"127.0.0.1:{dead}",
-           "HAR_API_KEY": request.param}
+    env = {
+        "HAR_CLASSIFIER_UPSTREAM": f"127.0.0.1:{upstream.server_port}",
+        "HAR_POSE_SINGLE_UPSTREAM": f"127.0.0.1:{dead}",
+        "HAR_POSE_MULTI_UPSTREAM": f"127.0.0.1:{dead}",
+        "HAR_API_KEY": request.param,
+    }
     server = _render((ROOT / "deploy/nginx.conf").read_text(), env)
     proxy = tmp_path / "har-proxy.conf"
     proxy.write_text(_render((ROOT / "deploy/har-proxy.conf").read_text(), env))
@@ -99,7 +102,7 @@ def test_static_app_and_clean_urls(nginx):
     nginx, _ = nginx
     assert "HAR app" in httpx.get(nginx + "/").text
     assert "live page" in httpx.get(nginx + "/live").text
-    assert "HAR app" in httpx.get(nginx + "/analysis/whatever").text      # unknown paths: the app
+    assert "HAR app" in httpx.get(nginx + "/analysis/whatever").text  # unknown paths: the app
 
 
 def test_api_prefix_is_stripped_and_the_key_added(nginx):

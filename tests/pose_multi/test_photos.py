@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from pose_multi_helpers import read_rgb
 
 from har_common.schemas import PersonPose
-from pose_multi_helpers import read_rgb
 
 
 @pytest.mark.parametrize("name, people", [("bus.jpg", 4), ("zidane.jpg", 2)])

@@ -8,7 +8,6 @@ import hashlib
 
 import numpy as np
 import pytest
-
 from pose_multi_helpers import read_rgb
 
 

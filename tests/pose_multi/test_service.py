@@ -14,9 +14,9 @@ from pathlib import Path
 
 import httpx
 import pytest
-
 from pose_multi_helpers import shared_path
-from service_process import VENVS, ServiceProcess as Service, classifier_missing
+from service_process import VENVS, classifier_missing
+from service_process import ServiceProcess as Service
 
 
 @pytest.fixture(scope="session")
@@ -26,8 +26,9 @@ def classifier(tmp_path_factory):
     svc = None
     if not why:
         try:
-            svc = Service(VENVS / "classifier/bin/python", "har_classifier.main:app", {},
-                          tmp_path_factory.mktemp("logs") / "classifier.log")
+            svc = Service(
+                VENVS / "classifier/bin/python", "har_classifier.main:app", {}, tmp_path_factory.mktemp("logs") / "classifier.log"
+            )
         except RuntimeError as exc:
             why = f"the classifier did not start: {str(exc)[-400:]}"
     yield svc, why
@@ -39,10 +40,12 @@ def classifier(tmp_path_factory):
 def service(classifier, tmp_path_factory):
     clf, _ = classifier
     data = tmp_path_factory.mktemp("pose-multi-data")
-    svc = Service(VENVS / "pose-multi/bin/python", "har_pose_multi.main:app",
-                  {"HAR_POSE_MULTI_DATA_DIR": str(data),
-                   "HAR_POSE_MULTI_CLASSIFIER_URL": clf.url if clf else ""},
-                  data / "service.log")
+    svc = Service(
+        VENVS / "pose-multi/bin/python",
+        "har_pose_multi.main:app",
+        {"HAR_POSE_MULTI_DATA_DIR": str(data), "HAR_POSE_MULTI_CLASSIFIER_URL": clf.url if clf else ""},
+        data / "service.log",
+    )
     yield svc
     svc.stop()
 
@@ -55,11 +58,19 @@ def hugging(service):
     frames = result["frames"]
     per_track = Counter(p["track_id"] for f in frames for p in f["persons"] if p["track_id"] is not None)
     main = [t for t, n in per_track.items() if n >= 0.5 * len(frames)]
-    labels = {t: Counter(p["action"]["label"] for f in frames for p in f["persons"]
-                         if p["track_id"] == t and p.get("action")) for t in per_track}
+    labels = {
+        t: Counter(p["action"]["label"] for f in frames for p in f["persons"] if p["track_id"] == t and p.get("action"))
+        for t in per_track
+    }
     print("labels per track:", labels)
-    print("tracks (id: frames):", dict(per_track), "of", len(frames), "frames; segments:",
-          [(s["track_id"], s["label"], round(s["start_ms"]), round(s["end_ms"])) for s in result["segments"]])
+    print(
+        "tracks (id: frames):",
+        dict(per_track),
+        "of",
+        len(frames),
+        "frames; segments:",
+        [(s["track_id"], s["label"], round(s["start_ms"]), round(s["end_ms"])) for s in result["segments"]],
+    )
     return job, result, per_track, main
 
 
@@ -135,10 +146,18 @@ def test_hugging_played_back_and_forth_gets_classified(service, classifier, tmp_
     frames_out = result["frames"]
     per_track = Counter(p["track_id"] for f in frames_out for p in f["persons"] if p["track_id"] is not None)
     main = [t for t, n in per_track.items() if n >= 0.5 * len(frames_out)]
-    labels = {t: Counter(p["action"]["label"] for f in frames_out for p in f["persons"]
-                         if p["track_id"] == t and p.get("action")) for t in main}
-    print("ping-pong tracks:", dict(per_track), "labels:", labels, "segments:",
-          [(s["track_id"], s["label"], round(s["start_ms"]), round(s["end_ms"])) for s in result["segments"]])
+    labels = {
+        t: Counter(p["action"]["label"] for f in frames_out for p in f["persons"] if p["track_id"] == t and p.get("action"))
+        for t in main
+    }
+    print(
+        "ping-pong tracks:",
+        dict(per_track),
+        "labels:",
+        labels,
+        "segments:",
+        [(s["track_id"], s["label"], round(s["start_ms"]), round(s["end_ms"])) for s in result["segments"]],
+    )
     assert len(main) == 2, per_track
     for t in main:
         assert set(labels[t]) - {"uncertain"}, f"track {t} was never classified: {labels[t]}"
@@ -164,7 +183,7 @@ def test_live_stream_tracks_people(service, shared):
     frames = [a for a in answers if a["type"] == "frame"]
     assert len(frames) == 4 and all(len(a["frame"]["persons"]) == 2 for a in frames)
     ids = [sorted(p["track_id"] for p in a["frame"]["persons"] if p["track_id"] is not None) for a in frames]
-    assert ids[-1] == ids[-2] and len(ids[-1]) == 2, ids     # the same two ids frame after frame
+    assert ids[-1] == ids[-2] and len(ids[-1]) == 2, ids  # the same two ids frame after frame
     assert answers[-1]["type"] == "error" and answers[-1]["seq"] == 9
 
 

@@ -19,15 +19,16 @@ from collections import Counter
 
 import numpy as np
 import pytest
-
 from pose_multi_helpers import read_video, shared_path
 
 
 def _iou_matrix(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     if not len(a) or not len(b):
         return np.zeros((len(a), len(b)))
-    x1 = np.maximum(a[:, None, 0], b[None, :, 0]); y1 = np.maximum(a[:, None, 1], b[None, :, 1])
-    x2 = np.minimum(a[:, None, 2], b[None, :, 2]); y2 = np.minimum(a[:, None, 3], b[None, :, 3])
+    x1 = np.maximum(a[:, None, 0], b[None, :, 0])
+    y1 = np.maximum(a[:, None, 1], b[None, :, 1])
+    x2 = np.minimum(a[:, None, 2], b[None, :, 2])
+    y2 = np.minimum(a[:, None, 3], b[None, :, 3])
     inter = (x2 - x1).clip(0) * (y2 - y1).clip(0)
     area = lambda x: (x[:, 2] - x[:, 0]) * (x[:, 3] - x[:, 1])  # noqa: E731
     return inter / (area(a)[:, None] + area(b)[None, :] - inter)
@@ -36,7 +37,7 @@ def _iou_matrix(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 def reference_identities(boxes: list[np.ndarray], fps: float) -> list[dict[int, int]]:
     """Offline, hindsight linking (see the module docstring). Returns persons as {frame: det index}."""
     chains: list[dict[int, int]] = []
-    open_chain: dict[int, int] = {}                        # det index in the previous frame -> chain
+    open_chain: dict[int, int] = {}  # det index in the previous frame -> chain
     for t, cur in enumerate(boxes):
         nxt_open: dict[int, int] = {}
         if t > 0 and open_chain:
@@ -49,8 +50,12 @@ def reference_identities(boxes: list[np.ndarray], fps: float) -> list[dict[int, 
                 best = m[r, j]
                 others_row = np.delete(m[r], j)
                 others_col = np.delete(m[:, j], r)
-                if (best >= 0.5 and int(m[:, j].argmax()) == r
-                        and (others_row.max(initial=0) < 0.3) and (others_col.max(initial=0) < 0.3)):
+                if (
+                    best >= 0.5
+                    and int(m[:, j].argmax()) == r
+                    and (others_row.max(initial=0) < 0.3)
+                    and (others_col.max(initial=0) < 0.3)
+                ):
                     c = open_chain[i]
                     chains[c][t] = j
                     nxt_open[j] = c
@@ -132,7 +137,7 @@ def test_hidden_person_keeps_id(street, backend):
     frames, fps, dets = street
     # the walker tracked longest, with no other box touching theirs around the occlusion
     counts = Counter(d.track_id for ds in dets for d in ds if d.track_id is not None)
-    hide = max(round(0.12 * fps), 4)                        # 6 frames at 50 fps
+    hide = max(round(0.12 * fps), 4)  # 6 frames at 50 fps
     start = len(frames) // 2
     for tid, _ in counts.most_common():
         boxes = {}
@@ -160,7 +165,7 @@ def test_hidden_person_keeps_id(street, backend):
             f[y1:y2, x1:x2] = 114
         occluded.append(f)
     with backend.session() as s:
-        out = [s.process(f, i * 1000.0 / fps) for i, f in enumerate(occluded[:start + hide + 15])]
+        out = [s.process(f, i * 1000.0 / fps) for i, f in enumerate(occluded[: start + hide + 15])]
 
     def id_at(t):
         b = boxes.get(t, boxes[max(boxes)])
@@ -172,6 +177,13 @@ def test_hidden_person_keeps_id(street, backend):
     assert before is not None
     hidden = [id_at(t) for t in range(start, start + hide)]
     assert hidden.count(None) >= hide - 1, f"the grey box did not hide the walker: {hidden}"
-    after = next((d.track_id for t in range(start + hide, start + hide + 15) for d in out[t]
-                  if _iou_matrix(np.array([d.bbox]), boxes[max(boxes)][None])[0, 0] > 0.2), None)
+    after = next(
+        (
+            d.track_id
+            for t in range(start + hide, start + hide + 15)
+            for d in out[t]
+            if _iou_matrix(np.array([d.bbox]), boxes[max(boxes)][None])[0, 0] > 0.2
+        ),
+        None,
+    )
     assert after == before, f"id {before} before {hide} hidden frames, {after} after"

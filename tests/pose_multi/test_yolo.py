@@ -4,17 +4,22 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from hypothesis import given, settings as hsettings, strategies as st
+from hypothesis import given
+from hypothesis import settings as hsettings
+from hypothesis import strategies as st
 
 from har_pose_multi import yolo
 from har_pose_multi.settings import YoloSettings
 
 
-@pytest.mark.parametrize("hw, shape, gain, pad", [
-    ((480, 640), (480, 640), 1.0, (0, 0)),          # 4:3 frames run at 480x640, not 640x640
-    ((1080, 810), (640, 480), 640 / 1080, (0, 0)),  # bus.jpg
-    ((720, 1280), (384, 640), 0.5, (0, 12)),        # 16:9: 360 rows + 24 rows of padding
-])
+@pytest.mark.parametrize(
+    "hw, shape, gain, pad",
+    [
+        ((480, 640), (480, 640), 1.0, (0, 0)),  # 4:3 frames run at 480x640, not 640x640
+        ((1080, 810), (640, 480), 640 / 1080, (0, 0)),  # bus.jpg
+        ((720, 1280), (384, 640), 0.5, (0, 12)),  # 16:9: 360 rows + 24 rows of padding
+    ],
+)
 def test_letterbox_params_match_ultralytics(hw, shape, gain, pad):
     lb = yolo.letterbox_params(hw, 640, 32, auto=True)
     assert lb.input_shape == shape

@@ -7,8 +7,8 @@ import sys
 from pathlib import Path
 
 import pytest
-
-from service_process import VENVS, ServiceProcess as Service, classifier_missing
+from service_process import VENVS, classifier_missing
+from service_process import ServiceProcess as Service
 
 
 @pytest.fixture(scope="session")
@@ -17,8 +17,13 @@ def classifier(tmp_path_factory):
     why = classifier_missing()
     if why:
         pytest.skip(why)
-    svc = Service(VENVS / "classifier/bin/python", "har_classifier.main:app", {},
-                  tmp_path_factory.mktemp("logs") / "classifier.log", ready_timeout=180)
+    svc = Service(
+        VENVS / "classifier/bin/python",
+        "har_classifier.main:app",
+        {},
+        tmp_path_factory.mktemp("logs") / "classifier.log",
+        ready_timeout=180,
+    )
     yield svc
     svc.stop()
 

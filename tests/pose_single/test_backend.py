@@ -25,7 +25,7 @@ def inside(kp: np.ndarray, w: int, h: int) -> bool:
 def test_astronaut(backend):
     from skimage import data
 
-    img = data.astronaut()                       # 512x512 RGB, one person, upper body
+    img = data.astronaut()  # 512x512 RGB, one person, upper body
     with backend.session(raw=True, static=True) as s:
         people = s.process(img, 0.0)
     assert len(people) == 1
@@ -34,9 +34,9 @@ def test_astronaut(backend):
     assert inside(p.keypoints, 512, 512)
     nose, ls, rs = (p.keypoints[COCO17.index(n)] for n in ("nose", "left_shoulder", "right_shoulder"))
     assert min(nose[2], ls[2], rs[2]) > 0.5
-    assert nose[1] < ls[1] and nose[1] < rs[1]                     # head above the shoulders
-    assert rs[0] < nose[0] < ls[0]                                 # facing the camera: her right on the left
-    assert 150 < nose[0] < 260 and 60 < nose[1] < 200              # her face, in pixels
+    assert nose[1] < ls[1] and nose[1] < rs[1]  # head above the shoulders
+    assert rs[0] < nose[0] < ls[0]  # facing the camera: her right on the left
+    assert 150 < nose[0] < 260 and 60 < nose[1] < 200  # her face, in pixels
     assert p.bbox is not None and 0 <= p.bbox[0] < p.bbox[2] <= 512
 
 

@@ -128,14 +128,14 @@ def test_video_job_full_path(pose_service, shared, tmp_path):
 def test_live_stream(pose_service, shared):
     frames = ta_chi_frames(shared, 150)
     answers, errors = [], []
-    with connect(ws_url(pose_service, "/v1/stream"), open_timeout=10, max_size=2 ** 22) as ws:
+    with connect(ws_url(pose_service, "/v1/stream"), open_timeout=10, max_size=2**22) as ws:
         for seq, bgr in enumerate(frames):
             ok, jpg = cv2.imencode(".jpg", bgr)
             ws.send(seq.to_bytes(4, "big") + jpg.tobytes())
             time.sleep(1 / 30)
-            if seq == 10:                                   # a bad frame: error, socket stays open
+            if seq == 10:  # a bad frame: error, socket stays open
                 ws.send((10_000).to_bytes(4, "big") + b"not an image at all")
-                while not errors:                           # (a newer frame would replace it: wait)
+                while not errors:  # (a newer frame would replace it: wait)
                     msg = json.loads(ws.recv(timeout=30))
                     (errors if msg["type"] == "error" else answers).append(msg)
         deadline = time.time() + 30
@@ -166,9 +166,11 @@ def test_bad_inputs(pose_service, shared, tmp_path):
     r = httpx.post(url + "/v1/videos", files={"file": ("big.mp4", os.urandom(1_200_000), "video/mp4")})
     assert r.status_code == 413
     # 422: not a video; a photo renamed; truncated
-    for name, body in [("notes.mp4", b"hello " * 1000),
-                       ("bus.mp4", shared("data", "photos", "bus.jpg").read_bytes()),
-                       ("cut.mp4", shared("data", "videos", "ta_chi.mp4").read_bytes()[:70_000])]:
+    for name, body in [
+        ("notes.mp4", b"hello " * 1000),
+        ("bus.mp4", shared("data", "photos", "bus.jpg").read_bytes()),
+        ("cut.mp4", shared("data", "videos", "ta_chi.mp4").read_bytes()[:70_000]),
+    ]:
         r = httpx.post(url + "/v1/videos", files={"file": (name, body, "video/mp4")})
         assert r.status_code == 422, (name, r.text)
         assert r.json()["detail"]

@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
 from harness import Service, why_missing
 
 
@@ -27,9 +26,18 @@ def pose_single(logs, tmp_path_factory, request):
     when there is one."""
     data = tmp_path_factory.mktemp("pose-single-data")
     clf = None if why_missing("classifier") else request.getfixturevalue("classifier")
-    svc = Service("pose-single", logs, data_dir=data, classifier_url=clf.url if clf else "", max_inflight=2,
-                  max_upload_bytes=2_000_000, max_message_bytes=1_000_000, max_video_duration_s=20,
-                  render_video="false", max_streams=4)
+    svc = Service(
+        "pose-single",
+        logs,
+        data_dir=data,
+        classifier_url=clf.url if clf else "",
+        max_inflight=2,
+        max_upload_bytes=2_000_000,
+        max_message_bytes=1_000_000,
+        max_video_duration_s=20,
+        render_video="false",
+        max_streams=4,
+    )
     svc.data = data
     yield svc
     svc.stop()
@@ -38,9 +46,18 @@ def pose_single(logs, tmp_path_factory, request):
 @pytest.fixture(scope="session")
 def pose_multi(logs, tmp_path_factory):
     data = tmp_path_factory.mktemp("pose-multi-data")
-    svc = Service("pose-multi", logs, data_dir=data, classifier_url="", max_inflight=2,
-                  max_upload_bytes=2_000_000, max_message_bytes=1_000_000, max_video_duration_s=20,
-                  render_video="false", intra_op_threads=1)
+    svc = Service(
+        "pose-multi",
+        logs,
+        data_dir=data,
+        classifier_url="",
+        max_inflight=2,
+        max_upload_bytes=2_000_000,
+        max_message_bytes=1_000_000,
+        max_video_duration_s=20,
+        render_video="false",
+        intra_op_threads=1,
+    )
     svc.data = data
     yield svc
     svc.stop()

@@ -23,8 +23,9 @@ def _frames(n: int, w: int, h: int):
         yield np.roll(base, i * 2, axis=1)
 
 
-def small_video(path: Path, n: int = 30, w: int = 64, h: int = 48, codec: str = "libx264", fmt: str | None = None,
-                fps: int = 15) -> Path:
+def small_video(
+    path: Path, n: int = 30, w: int = 64, h: int = 48, codec: str = "libx264", fmt: str | None = None, fps: int = 15
+) -> Path:
     """A valid short video (PyAV writes the MP4 index, moov, at the end of the file)."""
     with av.open(str(path), "w", format=fmt) as out:
         stream = out.add_stream(codec, rate=fps)
@@ -54,7 +55,7 @@ def huge_png(w: int, h: int) -> bytes:
     """A valid greyscale PNG of ``w`` x ``h`` black pixels: tiny on the wire (deflate packs the
     zeros about 1000:1), gigabytes once decoded."""
     comp = zlib.compressobj(9)
-    rows = b"\x00" * ((w + 1) * 256)               # per row: filter byte 0, then w zero pixels
+    rows = b"\x00" * ((w + 1) * 256)  # per row: filter byte 0, then w zero pixels
     parts = [comp.compress(rows) for _ in range(h // 256)]
     parts.append(comp.compress(b"\x00" * ((w + 1) * (h % 256))))
     parts.append(comp.flush())
@@ -72,11 +73,11 @@ def _find_box(data: bytes, name: bytes) -> int:
     """Offset of a top-level MP4 box."""
     pos = 0
     while pos + 8 <= len(data):
-        size, kind = struct.unpack(">I4s", data[pos:pos + 8])
+        size, kind = struct.unpack(">I4s", data[pos : pos + 8])
         if kind == name:
             return pos
         if size == 1:
-            size = struct.unpack(">Q", data[pos + 8:pos + 16])[0]
+            size = struct.unpack(">Q", data[pos + 8 : pos + 16])[0]
         if size < 8:
             break
         pos += size
@@ -85,11 +86,11 @@ def _find_box(data: bytes, name: bytes) -> int:
 
 def _patch_avi_size(data: bytearray, w: int, h: int) -> bytearray:
     """Set the frame size an AVI declares (main header avih, stream header strh, format strf)."""
-    i = data.index(b"avih") + 8                    # MainAVIHeader: dwWidth, dwHeight at +32, +36
+    i = data.index(b"avih") + 8  # MainAVIHeader: dwWidth, dwHeight at +32, +36
     struct.pack_into("<II", data, i + 32, w, h)
-    i = data.index(b"strf") + 8                    # BITMAPINFOHEADER: biWidth, biHeight at +4, +8
+    i = data.index(b"strf") + 8  # BITMAPINFOHEADER: biWidth, biHeight at +4, +8
     struct.pack_into("<ii", data, i + 4, w, h)
-    i = data.index(b"strh") + 8                    # AVIStreamHeader.rcFrame (4 x int16) at +48
+    i = data.index(b"strh") + 8  # AVIStreamHeader.rcFrame (4 x int16) at +48
     struct.pack_into("<hhhh", data, i + 48, 0, 0, min(w, 32767), min(h, 32767))
     return data
 

@@ -10,7 +10,6 @@ import os
 from pathlib import Path
 
 import pytest
-
 from service_process import ROOT, VENVS, ServiceProcess, free_port
 
 SHARED = Path(os.environ.get("HAR_SHARED_DIR", ROOT.parent / "shared"))
@@ -35,8 +34,9 @@ class Service(ServiceProcess):
     """One service process of ``kind``. ``settings`` are given without the env prefix (``max_inflight=2``)
     and read again at every :meth:`start`; the caller's own HAR_* service settings are left out."""
 
-    def __init__(self, kind: str, log_dir: Path, port: int | None = None, ready_timeout: float = 180.0,
-                 wait_ready: bool = True, **settings):
+    def __init__(
+        self, kind: str, log_dir: Path, port: int | None = None, ready_timeout: float = 180.0, wait_ready: bool = True, **settings
+    ):
         why = why_missing(kind)
         if why:
             pytest.skip(why)
@@ -45,8 +45,16 @@ class Service(ServiceProcess):
         self.settings = {k: str(v) for k, v in settings.items()}
         port = port or free_port()
         self.ws = f"ws://127.0.0.1:{port}"
-        super().__init__(VENVS / env_name / "bin/python", app, {}, log_dir / f"{kind}-{port}.log", ready_timeout,
-                         port=port, wait_ready=wait_ready, access_log=False)
+        super().__init__(
+            VENVS / env_name / "bin/python",
+            app,
+            {},
+            log_dir / f"{kind}-{port}.log",
+            ready_timeout,
+            port=port,
+            wait_ready=wait_ready,
+            access_log=False,
+        )
 
     def environment(self) -> dict:
         env = {k: v for k, v in os.environ.items() if not k.startswith(("HAR_POSE", "HAR_CLASSIFIER"))}

@@ -9,16 +9,15 @@ import shutil
 import subprocess
 import time
 
+import corpus
 import httpx
 import pytest
+from harness import ROOT, Service, free_port, ta_chi_jpegs
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 from websockets.sync.client import connect
 
-import corpus
-from harness import ROOT, Service, free_port, ta_chi_jpegs
-
 KEY = "k3y-for-tests"
-FRONTEND = "http://localhost:3000"        # the default allowed origin
+FRONTEND = "http://localhost:3000"  # the default allowed origin
 
 
 @pytest.fixture(scope="module")
@@ -36,8 +35,7 @@ def keyed(logs, tmp_path_factory, request):
     clf = None if why_missing("classifier") else request.getfixturevalue("keyed_classifier")
     data = tmp_path_factory.mktemp("keyed-data")
     # no classifier_api_key: the service's own key goes to the classifier (one key for the stack)
-    svc = Service("pose-single", logs, data_dir=data, api_key=KEY, classifier_url=clf.url if clf else "",
-                  render_video="false")
+    svc = Service("pose-single", logs, data_dir=data, api_key=KEY, classifier_url=clf.url if clf else "", render_video="false")
     svc.classifier = clf
     yield svc
     svc.stop()
@@ -49,8 +47,14 @@ def _frame(seq: int = 1) -> bytes:
 
 def test_rest_needs_the_key(keyed):
     jpeg = ta_chi_jpegs(1)[0]
-    for method, path in [("GET", "/v1/info"), ("GET", "/v1/jobs"), ("POST", "/v1/frames"), ("POST", "/v1/videos"),
-                         ("GET", "/v1/jobs/" + "0" * 32), ("DELETE", "/v1/jobs/" + "0" * 32)]:
+    for method, path in [
+        ("GET", "/v1/info"),
+        ("GET", "/v1/jobs"),
+        ("POST", "/v1/frames"),
+        ("POST", "/v1/videos"),
+        ("GET", "/v1/jobs/" + "0" * 32),
+        ("DELETE", "/v1/jobs/" + "0" * 32),
+    ]:
         r = httpx.request(method, keyed.url + path, content=jpeg if method == "POST" else None, timeout=10)
         assert r.status_code == 401, (path, r.status_code)
         assert "X-API-Key" in r.json()["detail"]
@@ -97,13 +101,17 @@ def test_websocket_key(keyed):
 
 def test_job_events_need_the_key(keyed, tmp_path):
     video = corpus.small_video(tmp_path / "v.mp4")
-    r = httpx.post(keyed.url + "/v1/videos?actions=false", content=video.read_bytes(),
-                   headers={"X-API-Key": KEY, "content-type": "video/mp4"}, timeout=30)
+    r = httpx.post(
+        keyed.url + "/v1/videos?actions=false",
+        content=video.read_bytes(),
+        headers={"X-API-Key": KEY, "content-type": "video/mp4"},
+        timeout=30,
+    )
     assert r.status_code == 202, r.text
     job = r.json()["id"]
     with pytest.raises((InvalidStatus, ConnectionClosed)):
         with connect(keyed.ws + f"/v1/jobs/{job}/events", open_timeout=10) as ws:
-            msg = json.loads(ws.recv(timeout=10))        # a first message that is not auth: closed
+            msg = json.loads(ws.recv(timeout=10))  # a first message that is not auth: closed
             assert msg.get("type") != "progress", "job progress leaked without the key"
             ws.recv(timeout=10)
     with connect(keyed.ws + f"/v1/jobs/{job}/events?api_key={KEY}", open_timeout=10) as ws:
@@ -134,10 +142,16 @@ def test_pose_service_reaches_the_keyed_classifier(keyed):
 
 # -- CORS and Origin ----------------------------------------------------------------------------
 
+
 def _preflight(url: str, origin: str) -> httpx.Response:
-    return httpx.options(url + "/v1/frames", headers={
-        "Origin": origin, "Access-Control-Request-Method": "POST",
-        "Access-Control-Request-Headers": "x-api-key,content-type"})
+    return httpx.options(
+        url + "/v1/frames",
+        headers={
+            "Origin": origin,
+            "Access-Control-Request-Method": "POST",
+            "Access-Control-Request-Headers": "x-api-key,content-type",
+        },
+    )
 
 
 @pytest.mark.parametrize("kind", ["keyed", "keyed_classifier"])
@@ -158,13 +172,14 @@ def test_websocket_origin(keyed):
     with pytest.raises(InvalidStatus) as e:
         connect(url, origin="http://evil.example", open_timeout=10)
     assert e.value.response.status_code == 403
-    for origin in (FRONTEND, None, keyed.url):       # the frontend, no browser, the service's own origin
+    for origin in (FRONTEND, None, keyed.url):  # the frontend, no browser, the service's own origin
         with connect(url, origin=origin, open_timeout=10) as ws:
             ws.send(_frame(5))
             assert json.loads(ws.recv(timeout=20))["seq"] == 5
     # a proxy in front says which host the browser talked to (same origin through the proxy)
-    with connect(url, origin="http://har.example:8080", open_timeout=10,
-                 additional_headers={"X-Forwarded-Host": "har.example:8080"}) as ws:
+    with connect(
+        url, origin="http://har.example:8080", open_timeout=10, additional_headers={"X-Forwarded-Host": "har.example:8080"}
+    ) as ws:
         ws.send(_frame(6))
         assert json.loads(ws.recv(timeout=20))["seq"] == 6
 
@@ -176,9 +191,18 @@ def test_same_origin_through_the_frontend_proxy(keyed, tmp_path):
         pytest.skip("node is not installed")
     (tmp_path / "index.html").write_text("<!doctype html><title>t</title>")
     port = free_port()
-    proc = subprocess.Popen([node, str(ROOT / "frontend/server.mjs")], cwd=ROOT, env={
-        "PATH": "/usr/bin:/bin", "HAR_FRONTEND_PORT": str(port), "HAR_FRONTEND_DIR": str(tmp_path),
-        "HAR_POSE_SINGLE_URL": keyed.url}, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    proc = subprocess.Popen(
+        [node, str(ROOT / "frontend/server.mjs")],
+        cwd=ROOT,
+        env={
+            "PATH": "/usr/bin:/bin",
+            "HAR_FRONTEND_PORT": str(port),
+            "HAR_FRONTEND_DIR": str(tmp_path),
+            "HAR_POSE_SINGLE_URL": keyed.url,
+        },
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
     try:
         for _ in range(50):
             try:
@@ -187,8 +211,9 @@ def test_same_origin_through_the_frontend_proxy(keyed, tmp_path):
             except httpx.HTTPError:
                 time.sleep(0.1)
         origin = f"http://127.0.0.1:{port}"
-        with connect(f"ws://127.0.0.1:{port}/api/pose-single/v1/stream?actions=false&api_key={KEY}",
-                     origin=origin, open_timeout=10) as ws:
+        with connect(
+            f"ws://127.0.0.1:{port}/api/pose-single/v1/stream?actions=false&api_key={KEY}", origin=origin, open_timeout=10
+        ) as ws:
             ws.send(_frame(7))
             assert json.loads(ws.recv(timeout=20))["seq"] == 7
         r = httpx.get(f"http://127.0.0.1:{port}/api/pose-single/v1/info", headers={"Origin": origin, "X-API-Key": KEY})
@@ -199,6 +224,7 @@ def test_same_origin_through_the_frontend_proxy(keyed, tmp_path):
 
 
 # -- stream URLs --------------------------------------------------------------------------------
+
 
 def test_stream_urls_off_by_default(keyed):
     with pytest.raises(InvalidStatus) as e:
@@ -224,12 +250,23 @@ def test_empty_api_key_means_no_key(urls_on):
 
 def test_stream_url_schemes(urls_on, tmp_path):
     video = corpus.small_video(tmp_path / "v.mp4")
-    for bad in (str(video), f"file://{video}", "/etc/passwd", "file:///etc/passwd", "ftp://127.0.0.1/x",
-                "concat:/etc/passwd", "subfile:,,start,0,end,0,,:/etc/passwd", "rtsp:", "http://",
-                "data:video/mp4;base64,AAAA", "", "../../x.mp4", "pipe:0"):
+    for bad in (
+        str(video),
+        f"file://{video}",
+        "/etc/passwd",
+        "file:///etc/passwd",
+        "ftp://127.0.0.1/x",
+        "concat:/etc/passwd",
+        "subfile:,,start,0,end,0,,:/etc/passwd",
+        "rtsp:",
+        "http://",
+        "data:video/mp4;base64,AAAA",
+        "",
+        "../../x.mp4",
+        "pipe:0",
+    ):
         with pytest.raises(InvalidStatus) as e:
-            connect(urls_on.ws + "/v1/stream/url?url=" + httpx.QueryParams({"u": bad})["u"].replace("&", "%26"),
-                    open_timeout=10)
+            connect(urls_on.ws + "/v1/stream/url?url=" + httpx.QueryParams({"u": bad})["u"].replace("&", "%26"), open_timeout=10)
         assert e.value.response.status_code == 403, bad
     # an allowed scheme that does not answer: accepted, then an error message, never a hang
     with connect(urls_on.ws + "/v1/stream/url?url=http://127.0.0.1:1/cam.mjpg", open_timeout=10) as ws:

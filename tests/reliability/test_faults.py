@@ -11,12 +11,11 @@ import threading
 import time
 from pathlib import Path
 
+import corpus
 import httpx
 import pytest
-from websockets.sync.client import connect
-
-import corpus
 from harness import SHARED, Service, leftovers, ta_chi_jpegs, why_missing
+from websockets.sync.client import connect
 
 
 class _Streamer:
@@ -29,8 +28,7 @@ class _Streamer:
         self.log: list[tuple[float, dict]] = []
         self.stop = threading.Event()
         self.errors: list[BaseException] = []
-        self.threads = [threading.Thread(target=self._send, daemon=True),
-                        threading.Thread(target=self._recv, daemon=True)]
+        self.threads = [threading.Thread(target=self._send, daemon=True), threading.Thread(target=self._recv, daemon=True)]
         for t in self.threads:
             t.start()
 
@@ -160,7 +158,7 @@ def test_jobs_interrupted_by_a_restart(logs, tmp_path):
         # a running job and a queued one, then a crash (SIGKILL: no shutdown handler runs)
         a, b = _upload(pose, video), _upload(pose, video)
         _kill_while_running(pose, a)
-        pose.start()                              # resume_interrupted_jobs=true (the default)
+        pose.start()  # resume_interrupted_jobs=true (the default)
         for job_id in (a, b):
             job = _wait_terminal(pose, job_id)
             assert job["status"] == "done", job
@@ -195,8 +193,7 @@ def test_disk_full_and_read_only_data_folder(logs, small_disk, tmp_path):
     try:
         before = httpx.get(pose.url + "/v1/jobs").json()["jobs"]
         # full: an upload larger than the free space
-        r = httpx.post(pose.url + "/v1/videos", content=os.urandom(6_000_000), headers={"content-type": "video/mp4"},
-                       timeout=60)
+        r = httpx.post(pose.url + "/v1/videos", content=os.urandom(6_000_000), headers={"content-type": "video/mp4"}, timeout=60)
         assert r.status_code == 507, r.text
         assert "space" in r.json()["detail"].lower()
         assert leftovers(small_disk) == []
@@ -218,8 +215,7 @@ def test_disk_full_and_read_only_data_folder(logs, small_disk, tmp_path):
         for d in ro:
             subprocess.run(["mount", "--bind", str(d), str(d)], check=True)
             subprocess.run(["mount", "-o", "remount,bind,ro", str(d)], check=True)
-        r = httpx.post(pose.url + "/v1/videos", content=video.read_bytes(), headers={"content-type": "video/mp4"},
-                       timeout=60)
+        r = httpx.post(pose.url + "/v1/videos", content=video.read_bytes(), headers={"content-type": "video/mp4"}, timeout=60)
         assert r.status_code == 507, r.text
         assert "read-only" in r.json()["detail"].lower()
         assert httpx.get(pose.url + "/v1/jobs").status_code == 200

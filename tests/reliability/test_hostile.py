@@ -7,12 +7,11 @@ import json
 import subprocess
 import time
 
+import corpus
 import httpx
 import pytest
-from websockets.sync.client import connect
-
-import corpus
 from harness import VENVS, leftovers
+from websockets.sync.client import connect
 
 
 @pytest.fixture(scope="module")
@@ -40,8 +39,7 @@ def test_broken_videos_refused_and_cleaned(kind, request, broken):
         r = httpx.post(svc.url + "/v1/videos", files={"file": (name, data, "video/mp4")}, timeout=60)
         _assert_4xx_with_message(r, name)
         # raw body
-        r = httpx.post(svc.url + f"/v1/videos?filename={name}", content=data,
-                       headers={"content-type": "video/mp4"}, timeout=60)
+        r = httpx.post(svc.url + f"/v1/videos?filename={name}", content=data, headers={"content-type": "video/mp4"}, timeout=60)
         _assert_4xx_with_message(r, name + " (raw)")
     assert _jobs(svc) == before, "a refused upload left a job behind"
     assert leftovers(svc.data) == []
@@ -88,10 +86,14 @@ def test_stream_survives_bad_frames(pose_single):
     from harness import ta_chi_jpegs
 
     good = ta_chi_jpegs(1)[0]
-    bad = [b"\x00\x00\x00\x01" + b"garbage", b"\x00\x00\x00\x02" + corpus.png_header_only(100000, 100000),
-           b"\x00\x00\x00\x03" + corpus.png_bytes()[:40], b"\x00\x00"]
+    bad = [
+        b"\x00\x00\x00\x01" + b"garbage",
+        b"\x00\x00\x00\x02" + corpus.png_header_only(100000, 100000),
+        b"\x00\x00\x00\x03" + corpus.png_bytes()[:40],
+        b"\x00\x00",
+    ]
     with connect(pose_single.ws + "/v1/stream?actions=false", open_timeout=10) as ws:
-        for i, msg in enumerate(bad):
+        for msg in bad:
             ws.send(msg)
             reply = json.loads(ws.recv(timeout=20))
             assert reply["type"] == "error" and reply["message"], reply
@@ -119,29 +121,28 @@ def test_chunked_upload_over_the_limit(kind, request):
     """No Content-Length (chunked): the limit still holds, 413, nothing left on disk."""
     svc = request.getfixturevalue(kind)
     before = _jobs(svc)
-    r = httpx.post(svc.url + "/v1/videos", content=_chunks(3_000_000), headers={"content-type": "video/mp4"},
-                   timeout=60)
+    r = httpx.post(svc.url + "/v1/videos", content=_chunks(3_000_000), headers={"content-type": "video/mp4"}, timeout=60)
     assert "content-length" not in r.request.headers
     assert r.status_code == 413, r.text
     assert "limit" in r.json()["detail"]
-    r = httpx.post(svc.url + "/v1/frames", content=_chunks(1_500_000), headers={"content-type": "image/jpeg"},
-                   timeout=60)
+    r = httpx.post(svc.url + "/v1/frames", content=_chunks(1_500_000), headers={"content-type": "image/jpeg"}, timeout=60)
     assert r.status_code == 413, r.text
     # multipart, chunked
     boundary = "b0undary"
 
     def form():
-        yield (f"--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.mp4\"\r\n"
-               f"Content-Type: video/mp4\r\n\r\n").encode()
+        yield (
+            f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="a.mp4"\r\nContent-Type: video/mp4\r\n\r\n'
+        ).encode()
         yield from _chunks(3_000_000)
         yield f"\r\n--{boundary}--\r\n".encode()
 
-    r = httpx.post(svc.url + "/v1/videos", content=form(),
-                   headers={"content-type": f"multipart/form-data; boundary={boundary}"}, timeout=60)
+    r = httpx.post(
+        svc.url + "/v1/videos", content=form(), headers={"content-type": f"multipart/form-data; boundary={boundary}"}, timeout=60
+    )
     assert r.status_code == 413, r.text
     # a declared Content-Length over the limit is refused before the body is read
-    r = httpx.post(svc.url + "/v1/videos", content=b"\x00" * 3_000_000, headers={"content-type": "video/mp4"},
-                   timeout=60)
+    r = httpx.post(svc.url + "/v1/videos", content=b"\x00" * 3_000_000, headers={"content-type": "video/mp4"}, timeout=60)
     assert r.status_code == 413
     assert _jobs(svc) == before
     assert leftovers(svc.data) == []
@@ -149,18 +150,19 @@ def test_chunked_upload_over_the_limit(kind, request):
 
 def test_classifier_body_limit(classifier):
     """The classifier caps its JSON bodies too, chunked or declared (max_body_bytes=5 MB here)."""
+
     def body():
         yield b'{"sequences": ['
         for _ in range(200):
             yield b'{"keypoints": [' + b",".join([b"[[1.0, 2.0, 0.9]" + b", [1.0, 2.0, 0.9]" * 16 + b"]"] * 100) + b"]},"
         yield b'{"keypoints": [[[1,2,0.9]]]}]}'
 
-    r = httpx.post(classifier.url + "/v1/classify", content=body(), headers={"content-type": "application/json"},
-                   timeout=60)
+    r = httpx.post(classifier.url + "/v1/classify", content=body(), headers={"content-type": "application/json"}, timeout=60)
     assert "content-length" not in r.request.headers
     assert r.status_code == 413, r.text[:300]
-    r = httpx.post(classifier.url + "/v1/classify", content=b"".join(body()), headers={"content-type": "application/json"},
-                   timeout=60)
+    r = httpx.post(
+        classifier.url + "/v1/classify", content=b"".join(body()), headers={"content-type": "application/json"}, timeout=60
+    )
     assert r.status_code == 413, r.text[:300]
     assert httpx.get(classifier.url + "/readyz").status_code == 200
 
@@ -169,15 +171,23 @@ def test_upload_names_are_never_paths(pose_single, tmp_path):
     """Hostile file names are display-only; files live under generated names in the job folder."""
     video = corpus.small_video(tmp_path / "v.mp4")
     for name in ("../../../../tmp/evil.mp4", "/etc/passwd", "..\\..\\win.mp4", "a\x00b.mp4", "x" * 1000 + ".mp4"):
-        r = httpx.post(pose_single.url + "/v1/videos?actions=false",
-                       files={"file": (name, video.read_bytes(), "video/mp4")}, timeout=30)
+        r = httpx.post(
+            pose_single.url + "/v1/videos?actions=false", files={"file": (name, video.read_bytes(), "video/mp4")}, timeout=30
+        )
         assert r.status_code == 202, (name, r.text)
         job = r.json()
         assert "/" not in (job["filename"] or "") and "\\" not in (job["filename"] or "")
         assert len(job["filename"] or "") <= 255
         files = sorted(p.name for p in (pose_single.data / "jobs" / job["id"]).iterdir())
-        assert set(files) <= {"input", "result.json", "keypoints.csv", "annotated.mp4",
-                              ".result.json.tmp", ".keypoints.csv.tmp", ".annotated.tmp.mp4"}, files
+        assert set(files) <= {
+            "input",
+            "result.json",
+            "keypoints.csv",
+            "annotated.mp4",
+            ".result.json.tmp",
+            ".keypoints.csv.tmp",
+            ".annotated.tmp.mp4",
+        }, files
     assert not (tmp_path.parent / "evil.mp4").exists()
     names = {p.name for p in pose_single.data.rglob("*")}
     assert not names & {"evil.mp4", "passwd", "win.mp4"}
@@ -185,13 +195,39 @@ def test_upload_names_are_never_paths(pose_single, tmp_path):
 
 # -- schemathesis -------------------------------------------------------------------------------
 
+
 def _schemathesis(url: str, tmp_path, extra: list[str] = ()) -> None:
     for seed in ("1", "2"):
-        cmd = [str(VENVS / "reliability/bin/schemathesis"), "run", url + "/openapi.json",
-               "--checks", "not_a_server_error", "--max-examples", "8", "--workers", "2", "--seed", seed,
-               "--phases", "examples,coverage,fuzzing", "--no-shrink", "--generation-database", "none",
-               "--request-timeout", "30", "--max-time", "35", "--suppress-health-check", "all", "--no-color",
-               "--report", "junit", "--report-dir", str(tmp_path / seed), *extra]
+        cmd = [
+            str(VENVS / "reliability/bin/schemathesis"),
+            "run",
+            url + "/openapi.json",
+            "--checks",
+            "not_a_server_error",
+            "--max-examples",
+            "8",
+            "--workers",
+            "2",
+            "--seed",
+            seed,
+            "--phases",
+            "examples,coverage,fuzzing",
+            "--no-shrink",
+            "--generation-database",
+            "none",
+            "--request-timeout",
+            "30",
+            "--max-time",
+            "35",
+            "--suppress-health-check",
+            "all",
+            "--no-color",
+            "--report",
+            "junit",
+            "--report-dir",
+            str(tmp_path / seed),
+            *extra,
+        ]
         p = subprocess.run(cmd, capture_output=True, text=True, timeout=240)
         out = p.stdout + p.stderr
         server_error = "ST101" in out or "Server error" in out

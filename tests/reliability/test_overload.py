@@ -9,10 +9,9 @@ from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 import pytest
-
 from harness import ta_chi_jpegs
 
-BOUND = 2          # max_inflight of the fixtures' services
+BOUND = 2  # max_inflight of the fixtures' services
 
 
 def _burst(url: str, n: int, **kwargs) -> list[httpx.Response]:
@@ -65,10 +64,11 @@ def test_four_times_the_bound_gives_only_200_and_503(kind, request):
     jpeg = ta_chi_jpegs(1)[0]
     ok = busy = 0
     for _ in range(3):
-        a, b = _check_only_200_503(_burst(svc.url + "/v1/frames", 4 * BOUND,
-                                          content=jpeg, headers={"content-type": "image/jpeg"}))
+        a, b = _check_only_200_503(
+            _burst(svc.url + "/v1/frames", 4 * BOUND, content=jpeg, headers={"content-type": "image/jpeg"})
+        )
         ok, busy = ok + a, busy + b
-    assert ok >= BOUND          # the bound's worth always gets through
+    assert ok >= BOUND  # the bound's worth always gets through
     assert busy >= 1, "4x the bound at once never hit the bound"
 
 
@@ -89,8 +89,8 @@ def test_slots_held_then_503_and_health_answers(kind, request):
     for t in holders:
         t.start()
     try:
-        time.sleep(2.0)                            # both slow requests admitted (no probing: a probe
-        assert not results, results                # would take a slot itself)
+        time.sleep(2.0)  # both slow requests admitted (no probing: a probe
+        assert not results, results  # would take a slot itself)
         rs = _burst(svc.url + "/v1/frames", 3 * BOUND, content=jpeg, headers={"content-type": "image/jpeg"})
         assert [r.status_code for r in rs] == [503] * len(rs), [r.text for r in rs]
         assert all(r.headers.get("retry-after") for r in rs)
@@ -121,8 +121,7 @@ def test_upload_slots(pose_single):
     try:
         time.sleep(2.0)
         assert not results, results
-        rs = _burst(pose_single.url + "/v1/videos", 2 * BOUND, content=b"\x00" * 1000,
-                    headers={"content-type": "video/mp4"})
+        rs = _burst(pose_single.url + "/v1/videos", 2 * BOUND, content=b"\x00" * 1000, headers={"content-type": "video/mp4"})
         assert [r.status_code for r in rs] == [503] * len(rs), [r.text for r in rs]
         assert all(r.headers.get("retry-after") for r in rs)
         _health_ok(pose_single.url)
@@ -131,7 +130,7 @@ def test_upload_slots(pose_single):
             b.release.set()
         for t in holders:
             t.join(30)
-    assert [r.status_code for r in results] == [422] * BOUND      # zeros are not a video
+    assert [r.status_code for r in results] == [422] * BOUND  # zeros are not a video
 
 
 def _sequence(n_frames: int = 60) -> dict:

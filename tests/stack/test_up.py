@@ -41,13 +41,27 @@ def _port_open(port: int) -> bool:
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory):
     data = tmp_path_factory.mktemp("stack-data")
-    env = {**os.environ, "HAR_SKIP_SETUP": "1", "HAR_DATA_DIR": str(data), "HAR_READY_TIMEOUT": "300",
-           "HAR_CLASSIFIER_PORT": str(PORTS["classifier"]), "HAR_POSE_SINGLE_PORT": str(PORTS["pose-single"]),
-           "HAR_POSE_MULTI_PORT": str(PORTS["pose-multi"]), "HAR_FRONTEND_PORT": str(PORTS["frontend"])}
+    env = {
+        **os.environ,
+        "HAR_SKIP_SETUP": "1",
+        "HAR_DATA_DIR": str(data),
+        "HAR_READY_TIMEOUT": "300",
+        "HAR_CLASSIFIER_PORT": str(PORTS["classifier"]),
+        "HAR_POSE_SINGLE_PORT": str(PORTS["pose-single"]),
+        "HAR_POSE_MULTI_PORT": str(PORTS["pose-multi"]),
+        "HAR_FRONTEND_PORT": str(PORTS["frontend"]),
+    }
     for key in ("HAR_CLASSIFIER_URL", "HAR_POSE_SINGLE_URL", "HAR_POSE_MULTI_URL"):
         env.pop(key, None)
-    proc = subprocess.Popen([str(ROOT / "scripts" / "up")], cwd=ROOT, env=env, stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT, text=True, start_new_session=True)
+    proc = subprocess.Popen(
+        [str(ROOT / "scripts" / "up")],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+    )
     lines, deadline = [], time.monotonic() + 420
     while time.monotonic() < deadline:
         line = proc.stdout.readline()
@@ -68,7 +82,7 @@ def stack(tmp_path_factory):
 def _kill_group(proc: subprocess.Popen) -> None:
     try:
         os.killpg(proc.pid, signal.SIGKILL)
-    except ProcessLookupError:           # already gone, with everything it started
+    except ProcessLookupError:  # already gone, with everything it started
         pass
     proc.wait(timeout=30)
 
@@ -98,15 +112,21 @@ def test_har_analyze_against_the_stack(stack, shared, tmp_path):
     _, _, _, env = stack
     video = shared("data", "videos", "ta_chi.mp4")
     env = {**env, "HAR_POSE_SINGLE_URL": f"http://127.0.0.1:{PORTS['pose-single']}"}
-    done = subprocess.run([str(ROOT / "har"), "analyze", str(video), "--out", str(tmp_path)], cwd=ROOT, env=env,
-                          capture_output=True, text=True, timeout=600)
+    done = subprocess.run(
+        [str(ROOT / "har"), "analyze", str(video), "--out", str(tmp_path)],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert done.returncode == 0, done.stderr + done.stdout
     analysis = json.loads((tmp_path / "ta_chi.analysis.json").read_text())
     assert analysis["source"]["frame_count"] > 250 and len(analysis["frames"]) > 0
     assert (tmp_path / "ta_chi.keypoints.csv").read_text().count("\n") > 100
     assert (tmp_path / "ta_chi.annotated.mp4").stat().st_size > 10_000
-    assert "track" in done.stdout and "action" in done.stdout       # the segments table
-    assert "100%" in done.stderr                                      # progress was shown
+    assert "track" in done.stdout and "action" in done.stdout  # the segments table
+    assert "100%" in done.stderr  # progress was shown
 
 
 def test_analyze_rejects_a_non_video_with_the_servers_message(stack, tmp_path):
@@ -114,8 +134,14 @@ def test_analyze_rejects_a_non_video_with_the_servers_message(stack, tmp_path):
     bogus = tmp_path / "notes.mp4"
     bogus.write_text("this is not a video")
     env = {**env, "HAR_POSE_SINGLE_URL": f"http://127.0.0.1:{PORTS['pose-single']}"}
-    done = subprocess.run([str(ROOT / "har"), "analyze", str(bogus), "--out", str(tmp_path)], cwd=ROOT, env=env,
-                          capture_output=True, text=True, timeout=120)
+    done = subprocess.run(
+        [str(ROOT / "har"), "analyze", str(bogus), "--out", str(tmp_path)],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert done.returncode != 0
     assert "422" in done.stderr
 
@@ -125,9 +151,12 @@ def test_har_benchmark_videos_against_the_stack(stack, shared, tmp_path):
     complete and its figures agree with each other. Not a target: the figures are the benchmark's job."""
     _, _, _, env = stack
     gt = shared("data", "videos", "real", "groundtruth.json")
-    env = {**env, "HAR_POSE_SINGLE_URL": f"http://127.0.0.1:{PORTS['pose-single']}",
-           "HAR_POSE_MULTI_URL": f"http://127.0.0.1:{PORTS['pose-multi']}",
-           "HAR_CLASSIFIER_URL": f"http://127.0.0.1:{PORTS['classifier']}"}
+    env = {
+        **env,
+        "HAR_POSE_SINGLE_URL": f"http://127.0.0.1:{PORTS['pose-single']}",
+        "HAR_POSE_MULTI_URL": f"http://127.0.0.1:{PORTS['pose-multi']}",
+        "HAR_CLASSIFIER_URL": f"http://127.0.0.1:{PORTS['classifier']}",
+    }
     out = tmp_path / "report"
     cmd = [str(ROOT / "har"), "benchmark", "videos", str(gt), "--clips", "kth_style_boxing,apple_dance_2p", "--out", str(out)]
     done = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=900)
@@ -157,13 +186,25 @@ def test_har_benchmark_videos_against_the_stack(stack, shared, tmp_path):
     assert again.returncode == 0, again.stderr
     assert json.loads((out / "report.json").read_text())["readings"] == report["readings"]
     # a chosen classifier model is used for the clip, and an unknown one is refused by the service
-    other = subprocess.run(cmd[:4] + ["--clips", "kth_style_boxing", "--model", "stgcn", "--out", str(tmp_path / "stgcn")],
-                           cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
+    other = subprocess.run(
+        cmd[:4] + ["--clips", "kth_style_boxing", "--model", "stgcn", "--out", str(tmp_path / "stgcn")],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert other.returncode == 0, other.stderr
     analysis = json.loads((tmp_path / "stgcn" / "analyses" / "kth_style_boxing.analysis.json").read_text())
     assert analysis["models"]["classifier"] == "stgcn"
-    bad = subprocess.run(cmd[:4] + ["--clips", "kth_style_boxing", "--model", "nope", "--lag", "1", "--out",
-                                    str(tmp_path / "nope")], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+    bad = subprocess.run(
+        cmd[:4] + ["--clips", "kth_style_boxing", "--model", "nope", "--lag", "1", "--out", str(tmp_path / "nope")],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert bad.returncode == 1 and "422" in bad.stderr and "nope" in bad.stderr
 
 

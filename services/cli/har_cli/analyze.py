@@ -62,15 +62,27 @@ def _error_text(response) -> str:
 
 def _multipart(path: Path, progress: Progress, boundary: str):
     name = path.name.replace('"', "%22").replace("\r", "").replace("\n", "")
-    head = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{name}\"\r\n"
-            "Content-Type: application/octet-stream\r\n\r\n").encode()
+    head = (
+        f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="{name}"\r\n'
+        "Content-Type: application/octet-stream\r\n\r\n"
+    ).encode()
     yield head
     yield from _upload_chunks(path, progress)
     yield f"\r\n--{boundary}--\r\n".encode()
 
 
-def analyze(video: Path, out: Path, multi: bool, url: str | None, poll_s: float = 0.5, timeout_s: float = 3600, *,
-            model: str | None = None, render: bool | None = None, downloads: bool = True) -> VideoAnalysis:
+def analyze(
+    video: Path,
+    out: Path,
+    multi: bool,
+    url: str | None,
+    poll_s: float = 0.5,
+    timeout_s: float = 3600,
+    *,
+    model: str | None = None,
+    render: bool | None = None,
+    downloads: bool = True,
+) -> VideoAnalysis:
     """Send ``video`` to the pose service, follow the job, save ``<stem>.analysis.json`` into ``out``
     (and, with ``downloads``, the keypoints CSV and the annotated MP4).
 
@@ -99,8 +111,12 @@ def analyze(video: Path, out: Path, multi: bool, url: str | None, poll_s: float 
     boundary = f"har{os.urandom(8).hex()}"
     with httpx.Client(base_url=base, timeout=httpx.Timeout(60.0, connect=5.0), headers=headers) as client:
         try:
-            response = client.post("/v1/videos", content=_multipart(video, Progress("upload"), boundary), params=params,
-                                   headers={"Content-Type": f"multipart/form-data; boundary={boundary}"})
+            response = client.post(
+                "/v1/videos",
+                content=_multipart(video, Progress("upload"), boundary),
+                params=params,
+                headers={"Content-Type": f"multipart/form-data; boundary={boundary}"},
+            )
         except httpx.ConnectError as exc:
             raise ConnectionError(f"no pose service at {base} ({exc}); start the stack with scripts/up") from exc
         if response.status_code >= 400:
@@ -162,8 +178,16 @@ def count_tracks(analysis: VideoAnalysis) -> int:
 def format_segments(analysis: VideoAnalysis) -> str:
     rows = [("track", "action", "start s", "end s", "duration s", "confidence")]
     for s in sorted(analysis.segments, key=lambda s: (s.track_id if s.track_id is not None else -1, s.start_ms)):
-        rows.append((str(s.track_id if s.track_id is not None else "-"), s.label, f"{s.start_ms / 1000:.2f}",
-                     f"{s.end_ms / 1000:.2f}", f"{(s.duration_ms or 0) / 1000:.2f}", f"{s.mean_confidence:.2f}"))
+        rows.append(
+            (
+                str(s.track_id if s.track_id is not None else "-"),
+                s.label,
+                f"{s.start_ms / 1000:.2f}",
+                f"{s.end_ms / 1000:.2f}",
+                f"{(s.duration_ms or 0) / 1000:.2f}",
+                f"{s.mean_confidence:.2f}",
+            )
+        )
     if len(rows) == 1:
         return "no action segments"
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
@@ -177,8 +201,7 @@ def _run(args: argparse.Namespace) -> int:
     except (ConnectionError, RuntimeError, TimeoutError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
-    print(f"\n{analysis.source.frame_count} frames, {count_tracks(analysis)} track(s); "
-          f"wrote {out}/{Path(args.video).stem}.*\n")
+    print(f"\n{analysis.source.frame_count} frames, {count_tracks(analysis)} track(s); wrote {out}/{Path(args.video).stem}.*\n")
     print(format_segments(analysis))
     return 0
 

@@ -43,27 +43,39 @@ def _run(args: argparse.Namespace) -> int:
         lag_ms, lag_source = window_ms / 2, f"half of {model}'s {window_ms / 1000:.2f} s window"
     else:
         model, lag_ms, lag_source = args.model, args.lag * 1000.0, "--lag"
-    runs = run_clips(truth, videos_dir, out, model=args.model, single_url=args.single_url, multi_url=args.multi_url,
-                     clips=clips, reuse=args.reuse)
+    runs = run_clips(
+        truth,
+        videos_dir,
+        out,
+        model=args.model,
+        single_url=args.single_url,
+        multi_url=args.multi_url,
+        clips=clips,
+        reuse=args.reuse,
+    )
     scores, lines = {}, {}
     for r in runs:
         if r.analysis is None:
             continue
         main, tracks, untracked = timelines(r.analysis)
         lines[r.clip] = (main, tracks)
-        scores[r.clip] = score_clip(r.clip, truth.videos[r.clip], main, tracks, lag_ms, len(tracks), untracked,
-                                    args.min_span)
+        scores[r.clip] = score_clip(r.clip, truth.videos[r.clip], main, tracks, lag_ms, len(tracks), untracked, args.min_span)
     used = sorted({r.analysis.models.classifier or "none" for r in runs if r.analysis is not None})
     summary = summarize(list(scores.values()))
-    meta = {"model": ", ".join(used) or (model or "unknown"), "groundtruth": str(args.groundtruth),
-            "videos": str(videos_dir), "lag_s": round(lag_ms / 1000.0, 3), "lag_source": lag_source,
-            "min_span_s": args.min_span, "created": time.strftime("%Y-%m-%d %H:%M:%S"),
-            "command": "har " + shlex.join(getattr(args, "argv", None) or ["benchmark", "videos", str(args.groundtruth)])}
+    meta = {
+        "model": ", ".join(used) or (model or "unknown"),
+        "groundtruth": str(args.groundtruth),
+        "videos": str(videos_dir),
+        "lag_s": round(lag_ms / 1000.0, 3),
+        "lag_source": lag_source,
+        "min_span_s": args.min_span,
+        "created": time.strftime("%Y-%m-%d %H:%M:%S"),
+        "command": "har " + shlex.join(getattr(args, "argv", None) or ["benchmark", "videos", str(args.groundtruth)]),
+    }
     report = write_report(out, meta, truth, runs, scores, lines, summary)
     failed = [r for r in runs if r.analysis is None]
     if args.save_to and (failed or clips):
-        print("not saved to the model folder: a model's figures come from every clip of the ground truth",
-              file=sys.stderr)
+        print("not saved to the model folder: a model's figures come from every clip of the ground truth", file=sys.stderr)
     elif args.save_to:
         from .videobench.report import model_figures
 
@@ -75,19 +87,27 @@ def _run(args: argparse.Namespace) -> int:
         acc = "n/a" if fig["accuracy"] is None else f"{100 * fig['accuracy']:.1f} %"
         print(f"  {reading:<20} {fig['correct']:>3} / {fig['scored']:<3} spans right  {acc}")
     fa = summary["false_alarms"]
-    print(f"  false alarms in other/no_person spans: {fa['events']} ({fa['seconds']:.1f} s); "
-          f"false falls anywhere: {summary['false_falls']['events']} ({summary['false_falls']['seconds']:.1f} s)")
+    print(
+        f"  false alarms in other/no_person spans: {fa['events']} ({fa['seconds']:.1f} s); "
+        f"false falls anywhere: {summary['false_falls']['events']} ({summary['false_falls']['seconds']:.1f} s)"
+    )
     acc = "n/a" if h["accuracy"] is None else f"{100 * h['accuracy']:.1f} %"
-    print(f"headline ({HEADLINE}): {h['correct']} of {h['scored']} spans right, {acc}"
-          + (f"; {len(failed)} clip(s) failed: {', '.join(r.clip for r in failed)}" if failed else ""))
+    print(
+        f"headline ({HEADLINE}): {h['correct']} of {h['scored']} spans right, {acc}"
+        + (f"; {len(failed)} clip(s) failed: {', '.join(r.clip for r in failed)}" if failed else "")
+    )
     return EXIT_FAILED_CLIPS if failed else 0
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser("benchmark", help="measure recognition on annotated real videos (see: har benchmark videos --help)")
     sub = p.add_subparsers(dest="benchmark", required=True)
-    v = sub.add_parser("videos", help="send annotated clips through the running stack and score them",
-                       description=__doc__.split("\n\n")[1], formatter_class=argparse.RawDescriptionHelpFormatter)
+    v = sub.add_parser(
+        "videos",
+        help="send annotated clips through the running stack and score them",
+        description=__doc__.split("\n\n")[1],
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     v.add_argument("groundtruth", help="ground-truth JSON (format: docs/benchmark.md)")
     v.add_argument("--videos", help="folder of the clips (default: the ground truth's folder)")
     v.add_argument("--out", default="benchmark-report", help="report folder (default: ./benchmark-report)")
@@ -95,12 +115,18 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     v.add_argument("--clips", help="comma-separated clip names to run (default: all)")
     v.add_argument("--single-url", help="pose-single URL (default: HAR_POSE_SINGLE_URL or localhost:8002)")
     v.add_argument("--multi-url", help="pose-multi URL (default: HAR_POSE_MULTI_URL or localhost:8003)")
-    v.add_argument("--classifier-url", default=None,
-                   help="classifier URL, asked for the model's window (default: HAR_CLASSIFIER_URL or localhost:8001)")
+    v.add_argument(
+        "--classifier-url",
+        default=None,
+        help="classifier URL, asked for the model's window (default: HAR_CLASSIFIER_URL or localhost:8001)",
+    )
     v.add_argument("--lag", type=float, help="latency allowed for, in seconds (default: half the model's window)")
     v.add_argument("--min-span", type=float, default=0.5, help="spans shorter than this (s) are not scored (default 0.5)")
-    v.add_argument("--save-to", metavar="MODEL_DIR",
-                   help="also write the figures into a classifier model folder (real_video.json, shown in its model card)")
+    v.add_argument(
+        "--save-to",
+        metavar="MODEL_DIR",
+        help="also write the figures into a classifier model folder (real_video.json, shown in its model card)",
+    )
     v.add_argument("--reuse", action="store_true", help="score analyses already in OUT/analyses instead of re-running them")
     v.set_defaults(func=_main)
 

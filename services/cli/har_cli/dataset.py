@@ -4,7 +4,8 @@ Example:
     har dataset import utd-mhad ../shared/data/skeletons/utd_mhad --out data/datasets/utd
     har dataset import openpose-csv data_under_scene.csv data.csv --out data/datasets/lzq --map fall_down=falling
     har dataset import analysis labels.csv --out data/datasets/mine
-    har dataset import mocap ../shared/data/mocap --labels services/classifier/har_classifier/mocap_labels.json --out data/datasets/mocap
+    har dataset import mocap ../shared/data/mocap \\
+        --labels services/classifier/har_classifier/mocap_labels.json --out data/datasets/mocap
     har dataset info data/datasets/utd
 """
 
@@ -36,17 +37,23 @@ def _import(args: argparse.Namespace) -> int:
     mapping = _label_map(args.map, args.label_map)
     if args.source == "utd-mhad":
         from har_common.importers.utd_mhad import load_utd_mhad
+
         records = load_utd_mhad(args.inputs[0], mapping)
     elif args.source == "openpose-csv":
         from har_common.importers.openpose_csv import load_openpose_csv
+
         records = load_openpose_csv(args.inputs, mapping, jump=args.jump, min_length=args.min_length, fps=args.fps)
     elif args.source == "mocap":
         from har_common.importers.mocap import load_mocap
+
         if not args.labels:
-            raise SystemExit("mocap needs --labels RULES.json (the classifier's: services/classifier/har_classifier/mocap_labels.json)")
+            raise SystemExit(
+                "mocap needs --labels RULES.json (the classifier's: services/classifier/har_classifier/mocap_labels.json)"
+            )
         records = load_mocap(args.inputs[0], args.labels, views=args.views, seed=args.seed)
     else:
         from har_common.importers.analysis import load_analysis_labels
+
         records = load_analysis_labels(args.inputs[0], min_length=args.min_length)
     if not records:
         print("no sequences imported (check the inputs and --map)", file=sys.stderr)
@@ -70,14 +77,24 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     sub = ds.add_subparsers(dest="dataset_command", required=True)
 
     imp = sub.add_parser("import", help="import outside data into a dataset folder")
-    imp.add_argument("source", choices=["utd-mhad", "openpose-csv", "analysis", "mocap"],
-                     help="utd-mhad: a folder of .mat files; openpose-csv: CSV files in time order; analysis: a labels CSV "
-                          "(file,label,subject); mocap: a folder of BVH motion capture seen by random virtual cameras")
+    imp.add_argument(
+        "source",
+        choices=["utd-mhad", "openpose-csv", "analysis", "mocap"],
+        help="utd-mhad: a folder of .mat files; openpose-csv: CSV files in time order; analysis: a labels CSV "
+        "(file,label,subject); mocap: a folder of BVH motion capture seen by random virtual cameras",
+    )
     imp.add_argument("inputs", nargs="+", help="input folder or files")
     imp.add_argument("--out", required=True, help="dataset folder to write")
-    imp.add_argument("--map", action="append", metavar="SOURCE=CLASS", help="rename a source label; when any is given, unmapped labels are dropped")
+    imp.add_argument(
+        "--map",
+        action="append",
+        metavar="SOURCE=CLASS",
+        help="rename a source label; when any is given, unmapped labels are dropped",
+    )
     imp.add_argument("--label-map", metavar="JSON", help="a JSON object of SOURCE: CLASS renames")
-    imp.add_argument("--jump", type=float, default=0.05, help="openpose-csv: cut where the mean joint step exceeds this (image fractions)")
+    imp.add_argument(
+        "--jump", type=float, default=0.05, help="openpose-csv: cut where the mean joint step exceeds this (image fractions)"
+    )
     imp.add_argument("--min-length", type=int, default=10, help="shortest sequence kept, in frames")
     imp.add_argument("--fps", type=float, default=10.0, help="openpose-csv: frame rate of the rows")
     imp.add_argument("--labels", metavar="JSON", help="mocap: label rules (source, regex, class)")

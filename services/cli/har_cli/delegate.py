@@ -38,8 +38,9 @@ def repository_root() -> Path:
     """
     root = Path(os.environ.get("HAR_ROOT") or Path.cwd())
     if not (root / "benchmarks").is_dir():
-        raise FileNotFoundError(f"{root} is not the repository root (no benchmarks/ folder); "
-                                "run har from the repository root or set HAR_ROOT")
+        raise FileNotFoundError(
+            f"{root} is not the repository root (no benchmarks/ folder); run har from the repository root or set HAR_ROOT"
+        )
     return root
 
 

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 class Slots:
     """At most ``limit`` holders at once. Used from one event loop, so a plain counter suffices."""
 
-    name: str                   # what is counted, for the refusal message ("frames in flight")
+    name: str  # what is counted, for the refusal message ("frames in flight")
     limit: int
     inflight: int = 0
 
@@ -43,7 +43,7 @@ class Route:
 
     prefix: str
     slots: Slots
-    setting: str = "max_inflight"   # named in the refusal, so the operator knows what to raise
+    setting: str = "max_inflight"  # named in the refusal, so the operator knows what to raise
     retry_after_s: int = 1
 
 
@@ -69,12 +69,20 @@ class InflightLimit:
             if self.on_reject is not None:
                 self.on_reject()
             s = route.slots
-            body = json.dumps({"detail": f"busy: {s.inflight} {s.name} ({route.setting}={s.limit}); "
-                                         f"retry after {route.retry_after_s} s"}).encode()
-            await send({"type": "http.response.start", "status": 503,
-                        "headers": [(b"content-type", b"application/json"),
-                                    (b"retry-after", str(route.retry_after_s).encode()),
-                                    (b"content-length", str(len(body)).encode())]})
+            body = json.dumps(
+                {"detail": f"busy: {s.inflight} {s.name} ({route.setting}={s.limit}); retry after {route.retry_after_s} s"}
+            ).encode()
+            await send(
+                {
+                    "type": "http.response.start",
+                    "status": 503,
+                    "headers": [
+                        (b"content-type", b"application/json"),
+                        (b"retry-after", str(route.retry_after_s).encode()),
+                        (b"content-length", str(len(body)).encode()),
+                    ],
+                }
+            )
             await send({"type": "http.response.body", "body": body})
             return
         try:

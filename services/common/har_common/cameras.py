@@ -47,7 +47,7 @@ class PinholeCamera:
         z = self.target - self.position
         z = z / np.linalg.norm(z)
         x = np.cross(z, UP)
-        if np.linalg.norm(x) < 1e-6:               # looking straight down or up
+        if np.linalg.norm(x) < 1e-6:  # looking straight down or up
             x = np.array([1.0, 0.0, 0.0])
         x = x / np.linalg.norm(x)
         y = np.cross(z, x)
@@ -70,8 +70,10 @@ class PinholeCamera:
         d = self.target - self.position
         elevation = np.degrees(np.arctan2(-d[1], np.hypot(d[0], d[2])))
         azimuth = np.degrees(np.arctan2(-d[0], -d[2])) % 360
-        return (f"{self.width}x{self.height} f={self.focal_px:.0f}px az={azimuth:.0f} down={elevation:.0f}deg "
-                f"dist={np.linalg.norm(d):.1f}m")
+        return (
+            f"{self.width}x{self.height} f={self.focal_px:.0f}px az={azimuth:.0f} down={elevation:.0f}deg "
+            f"dist={np.linalg.norm(d):.1f}m"
+        )
 
 
 def random_camera(rng: np.random.Generator, joints3d: np.ndarray) -> PinholeCamera:
@@ -81,11 +83,17 @@ def random_camera(rng: np.random.Generator, joints3d: np.ndarray) -> PinholeCame
     width, height = SIZES[rng.integers(len(SIZES))]
     hfov = np.radians(rng.uniform(50.0, 90.0))
     focal = width / 2.0 / np.tan(hfov / 2.0)
-    fill = rng.uniform(0.25, 0.9)                      # an upright person's share of the image height
+    fill = rng.uniform(0.25, 0.9)  # an upright person's share of the image height
     distance = focal * 1.7 / (fill * height)
     down = np.radians(rng.uniform(-5.0, 25.0) if rng.random() < 0.7 else rng.uniform(25.0, 60.0))
     azimuth = rng.uniform(0.0, 2 * np.pi)
     target = np.array([centre[0], 1.0, centre[2]]) + rng.normal(0.0, 0.15, 3)
     direction = np.array([np.cos(down) * np.sin(azimuth), np.sin(down), np.cos(down) * np.cos(azimuth)])
-    return PinholeCamera(position=target + distance * direction, target=target, focal_px=float(focal),
-                         width=int(width), height=int(height), roll_deg=float(rng.normal(0.0, 2.0)))
+    return PinholeCamera(
+        position=target + distance * direction,
+        target=target,
+        focal_px=float(focal),
+        width=int(width),
+        height=int(height),
+        roll_deg=float(rng.normal(0.0, 2.0)),
+    )

@@ -21,9 +21,9 @@ import json
 import os
 import tempfile
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable, Union
 
 import numpy as np
 
@@ -31,7 +31,7 @@ from .layouts import COCO17
 
 FORMAT_NAME = "har-skeleton-dataset"
 FORMAT_VERSION = 1
-MetaValue = Union[str, int, float, None]
+MetaValue = str | int | float | None
 
 
 @dataclass
@@ -76,7 +76,7 @@ class SkeletonDataset:
     def __iter__(self):
         return iter(self.records)
 
-    def __add__(self, other: "SkeletonDataset") -> "SkeletonDataset":
+    def __add__(self, other: SkeletonDataset) -> SkeletonDataset:
         classes = list(dict.fromkeys(self.classes + other.classes))
         return SkeletonDataset(self.records + other.records, classes)
 
@@ -89,16 +89,27 @@ class SkeletonDataset:
         offsets, entries = 0, []
         for r in self.records:
             n = int(r.keypoints.shape[0])
-            entries.append({
-                "label": r.label, "subject": r.subject, "source": r.source, "fps": float(r.fps),
-                "start": offsets, "length": n, "meta": r.meta,
-            })
+            entries.append(
+                {
+                    "label": r.label,
+                    "subject": r.subject,
+                    "source": r.source,
+                    "fps": float(r.fps),
+                    "start": offsets,
+                    "length": n,
+                    "meta": r.meta,
+                }
+            )
             offsets += n
-        arrays = (np.concatenate([r.keypoints for r in self.records])
-                  if self.records else np.zeros((0, len(COCO17), 3), np.float32))
+        arrays = (
+            np.concatenate([r.keypoints for r in self.records]) if self.records else np.zeros((0, len(COCO17), 3), np.float32)
+        )
         index = {
-            "format": FORMAT_NAME, "version": FORMAT_VERSION, "layout": COCO17.name,
-            "classes": self.classes, "sequences": entries,
+            "format": FORMAT_NAME,
+            "version": FORMAT_VERSION,
+            "layout": COCO17.name,
+            "classes": self.classes,
+            "sequences": entries,
         }
         with tempfile.NamedTemporaryFile(dir=folder, suffix=".npz", delete=False) as tmp:
             np.savez_compressed(tmp, keypoints=arrays)
@@ -109,7 +120,7 @@ class SkeletonDataset:
         return folder
 
     @classmethod
-    def load(cls, folder: str | os.PathLike) -> "SkeletonDataset":
+    def load(cls, folder: str | os.PathLike) -> SkeletonDataset:
         folder = Path(folder)
         index_path, arrays_path = folder / "dataset.json", folder / "keypoints.npz"
         if not index_path.is_file() or not arrays_path.is_file():
@@ -124,10 +135,16 @@ class SkeletonDataset:
             start, n = int(e["start"]), int(e["length"])
             if start < 0 or start + n > len(arrays):
                 raise DatasetError(f"{folder}: sequence {e.get('source')!r} points outside the keypoint array")
-            records.append(SequenceRecord(
-                e["label"], arrays[start:start + n], subject=e.get("subject"), source=e.get("source", ""),
-                fps=float(e.get("fps", 30.0)), meta=dict(e.get("meta") or {}),
-            ))
+            records.append(
+                SequenceRecord(
+                    e["label"],
+                    arrays[start : start + n],
+                    subject=e.get("subject"),
+                    source=e.get("source", ""),
+                    fps=float(e.get("fps", 30.0)),
+                    meta=dict(e.get("meta") or {}),
+                )
+            )
         return cls(records, index["classes"])
 
     # -- inspection -----------------------------------------------------------------------------
@@ -149,8 +166,7 @@ class SkeletonDataset:
     def format_summary(self) -> str:
         s = self.summary()
         width = max([len(c) for c in self.classes] + [5])
-        lines = [f"{s['sequences']} sequences, {len(self.classes)} classes", "",
-                 f"{'class':<{width}}  sequences   frames"]
+        lines = [f"{s['sequences']} sequences, {len(self.classes)} classes", "", f"{'class':<{width}}  sequences   frames"]
         for c, v in s["classes"].items():
             lines.append(f"{c:<{width}}  {v['sequences']:>9}  {v['frames']:>7}")
         subjects = ", ".join(s["subjects"]) if s["subjects"] else "none"

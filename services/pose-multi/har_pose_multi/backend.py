@@ -44,25 +44,38 @@ class YoloPoseBackend:
         path = s.model_path()
         if not path.is_file():
             have = ", ".join(s.available_models()) or "none"
-            raise ModelMissing(f"{path} not found (exported models in {s.models_dir}: {have}); "
-                               "run scripts/setup pose-multi (or scripts/fetch-yolo)")
-        self.model = YoloPoseModel(path, device=s.provider, imgsz=s.imgsz, intra_op_threads=s.intra_op_threads,
-                                   conf=s.conf, iou=s.iou, max_det=s.max_det)
+            raise ModelMissing(
+                f"{path} not found (exported models in {s.models_dir}: {have}); "
+                "run scripts/setup pose-multi (or scripts/fetch-yolo)"
+            )
+        self.model = YoloPoseModel(
+            path, device=s.provider, imgsz=s.imgsz, intra_op_threads=s.intra_op_threads, conf=s.conf, iou=s.iou, max_det=s.max_det
+        )
         self.name = Path(path).stem  # e.g. "yolo11n-pose": goes into results as models.pose
         log.info("loaded %s with %s", path, self.model.providers)
 
     def info(self) -> dict:
         s, m = self.settings, self.model
         return {
-            "model": self.name, "file": Path(m.path).name, "providers": m.providers, "device": m.device,
-            "provider_setting": s.provider, "imgsz": m.imgsz, "dynamic_input": m.dynamic,
-            "conf": s.conf, "iou": s.iou, "available_models": s.available_models(),
-            "tracker": {"library": "trackers.ByteTrackTracker", "lost_seconds": s.track_lost_seconds,
-                        "activation_threshold": s.track_activation_threshold},
+            "model": self.name,
+            "file": Path(m.path).name,
+            "providers": m.providers,
+            "device": m.device,
+            "provider_setting": s.provider,
+            "imgsz": m.imgsz,
+            "dynamic_input": m.dynamic,
+            "conf": s.conf,
+            "iou": s.iou,
+            "available_models": s.available_models(),
+            "tracker": {
+                "library": "trackers.ByteTrackTracker",
+                "lost_seconds": s.track_lost_seconds,
+                "activation_threshold": s.track_activation_threshold,
+            },
             "licence": "YOLO11 weights: AGPL-3.0 (Ultralytics)",
         }
 
-    def session(self, raw: bool = False, static: bool = False) -> "YoloPoseSession":
+    def session(self, raw: bool = False, static: bool = False) -> YoloPoseSession:
         return YoloPoseSession(self, raw=raw, static=static)
 
     def close(self) -> None:
@@ -77,9 +90,17 @@ class YoloPoseSession:
         self.model = backend.model
         self.raw = raw
         self.static = static
-        self.tracker = None if static else PersonTracker(
-            activation_threshold=s.track_activation_threshold, high_threshold=s.track_high_threshold,
-            min_iou=s.track_min_iou, lost_seconds=s.track_lost_seconds, min_frames=s.track_min_frames)
+        self.tracker = (
+            None
+            if static
+            else PersonTracker(
+                activation_threshold=s.track_activation_threshold,
+                high_threshold=s.track_high_threshold,
+                min_iou=s.track_min_iou,
+                lost_seconds=s.track_lost_seconds,
+                min_frames=s.track_min_frames,
+            )
+        )
 
     # -- the interface -------------------------------------------------------------------------
     def process(self, image: np.ndarray, timestamp_ms: float) -> list[Detection]:
@@ -89,7 +110,7 @@ class YoloPoseSession:
     def close(self) -> None:
         self.tracker = None
 
-    def __enter__(self) -> "YoloPoseSession":
+    def __enter__(self) -> YoloPoseSession:
         return self
 
     def __exit__(self, *exc) -> None:
@@ -103,14 +124,15 @@ class YoloPoseSession:
         people = []
         for i in range(len(poses)):
             kp = poses.keypoints[i]
-            people.append(Detection(
-                keypoints=kp,
-                score=float(poses.scores[i]),
-                bbox=tuple(float(v) for v in poses.boxes[i]),
-                track_id=ids[i],
-                # YOLO's own layout is COCO-17 already: the raw landmarks are the keypoints with
-                # z = 0, in the raw layout's (x, y, z, visibility) form.
-                raw=np.concatenate([kp[:, :2], np.zeros((len(kp), 1), np.float32), kp[:, 2:]], axis=1)
-                if self.raw else None,
-            ))
+            people.append(
+                Detection(
+                    keypoints=kp,
+                    score=float(poses.scores[i]),
+                    bbox=tuple(float(v) for v in poses.boxes[i]),
+                    track_id=ids[i],
+                    # YOLO's own layout is COCO-17 already: the raw landmarks are the keypoints with
+                    # z = 0, in the raw layout's (x, y, z, visibility) form.
+                    raw=np.concatenate([kp[:, :2], np.zeros((len(kp), 1), np.float32), kp[:, 2:]], axis=1) if self.raw else None,
+                )
+            )
         return people

@@ -29,8 +29,7 @@ def load_backend(settings: Settings) -> YoloPoseBackend:
 
 
 def build(settings: Settings | None = None):
-    return create_app(load_backend, settings or Settings(), title="HAR multi-person pose service",
-                      version=__version__)
+    return create_app(load_backend, settings or Settings(), title="HAR multi-person pose service", version=__version__)
 
 
 app = build()

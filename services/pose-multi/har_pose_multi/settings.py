@@ -25,11 +25,14 @@ def default_models_dir() -> Path:
 class YoloSettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="HAR_POSE_MULTI_", extra="ignore")
 
-    model: str = Field("yolo11n-pose", description=(
-        "yolo11{n,s,m,l,x}-pose (an exported file in models_dir) or a path to a YOLO pose .onnx file."))
+    model: str = Field(
+        "yolo11n-pose",
+        description=("yolo11{n,s,m,l,x}-pose (an exported file in models_dir) or a path to a YOLO pose .onnx file."),
+    )
     models_dir: Path = Field(default_factory=default_models_dir)
     provider: Literal["cpu", "cuda", "auto"] = Field(
-        "cpu", description="ONNX Runtime provider: cuda/auto use CUDAExecutionProvider when present, else CPU.")
+        "cpu", description="ONNX Runtime provider: cuda/auto use CUDAExecutionProvider when present, else CPU."
+    )
     imgsz: int = Field(640, ge=160, le=1920, multiple_of=32, description="Network input size (long side).")
     conf: float = Field(0.25, gt=0, lt=1, description="Minimum person score.")
     iou: float = Field(0.7, gt=0, le=1, description="NMS IoU threshold.")

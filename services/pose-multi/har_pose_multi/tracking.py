@@ -25,8 +25,14 @@ from trackers import ByteTrackTracker
 class PersonTracker:
     """ByteTrack over person boxes. ``update`` returns one id per input box (``None``: not tracked yet)."""
 
-    def __init__(self, activation_threshold: float = 0.4, high_threshold: float = 0.4,
-                 min_iou: float = 0.1, lost_seconds: float = 1.5, min_frames: int = 1):
+    def __init__(
+        self,
+        activation_threshold: float = 0.4,
+        high_threshold: float = 0.4,
+        min_iou: float = 0.1,
+        lost_seconds: float = 1.5,
+        min_frames: int = 1,
+    ):
         # trackers counts the lost-track buffer in 30 fps frames and, given timestamps, in seconds:
         # lost_track_buffer / 30 seconds.
         self._tracker = ByteTrackTracker(

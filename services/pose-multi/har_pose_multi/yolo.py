@@ -37,8 +37,8 @@ PAD_VALUE = 114  # Ultralytics' letterbox grey
 class Letterbox:
     """How an original image was fitted into the network input: ``input = original * gain + pad``."""
 
-    orig_shape: tuple[int, int]            # (h, w) of the original image
-    input_shape: tuple[int, int]           # (h, w) of the network input
+    orig_shape: tuple[int, int]  # (h, w) of the original image
+    input_shape: tuple[int, int]  # (h, w) of the network input
     gain_x: float
     gain_y: float
     pad_x: int
@@ -56,16 +56,15 @@ class Letterbox:
 class Poses:
     """The people found in one image, in original pixels, best score first."""
 
-    boxes: np.ndarray       # (n, 4) float32 x1, y1, x2, y2
-    scores: np.ndarray      # (n,) float32
-    keypoints: np.ndarray   # (n, 17, 3) float32 x, y, visibility
+    boxes: np.ndarray  # (n, 4) float32 x1, y1, x2, y2
+    scores: np.ndarray  # (n,) float32
+    keypoints: np.ndarray  # (n, 17, 3) float32 x, y, visibility
 
     def __len__(self) -> int:
         return len(self.scores)
 
 
-def letterbox_params(orig_hw: tuple[int, int], target: int | tuple[int, int], stride: int = 32,
-                     auto: bool = True) -> Letterbox:
+def letterbox_params(orig_hw: tuple[int, int], target: int | tuple[int, int], stride: int = 32, auto: bool = True) -> Letterbox:
     """Ultralytics' ``LetterBox.get_params`` (``center=True``, ``scaleup=True``).
 
     ``auto``: pad only to the next multiple of ``stride`` (a model with dynamic height and width);
@@ -100,8 +99,7 @@ def letterbox(image: np.ndarray, lb: Letterbox) -> np.ndarray:
     ih, iw = lb.input_shape
     bottom, right = ih - new_h - lb.pad_y, iw - new_w - lb.pad_x
     if lb.pad_y or bottom or lb.pad_x or right:
-        image = cv2.copyMakeBorder(image, lb.pad_y, bottom, lb.pad_x, right, cv2.BORDER_CONSTANT,
-                                   value=(PAD_VALUE,) * 3)
+        image = cv2.copyMakeBorder(image, lb.pad_y, bottom, lb.pad_x, right, cv2.BORDER_CONSTANT, value=(PAD_VALUE,) * 3)
     return image
 
 
@@ -140,23 +138,23 @@ def nms(boxes: np.ndarray, scores: np.ndarray, iou_threshold: float) -> np.ndarr
     return np.asarray(keep, dtype=np.int64)
 
 
-def decode(output: np.ndarray, lb: Letterbox, conf: float = 0.25, iou: float = 0.7,
-           max_det: int = 300, max_nms: int = 30000) -> Poses:
+def decode(
+    output: np.ndarray, lb: Letterbox, conf: float = 0.25, iou: float = 0.7, max_det: int = 300, max_nms: int = 30000
+) -> Poses:
     """Turn the raw ``(1, 56, N)`` output into people in original pixels (Ultralytics' order of steps)."""
-    pred = output[0]                                   # (56, N)
+    pred = output[0]  # (56, N)
     scores = pred[4]
     cand = np.nonzero(scores > conf)[0]
     if cand.size == 0:
-        return Poses(np.zeros((0, 4), np.float32), np.zeros(0, np.float32),
-                     np.zeros((0, NUM_KEYPOINTS, 3), np.float32))
-    x = pred[:, cand].T.astype(np.float32)             # (k, 56), copies: the output stays untouched
+        return Poses(np.zeros((0, 4), np.float32), np.zeros(0, np.float32), np.zeros((0, NUM_KEYPOINTS, 3), np.float32))
+    x = pred[:, cand].T.astype(np.float32)  # (k, 56), copies: the output stays untouched
     if len(x) > max_nms:
         x = x[np.argsort(-x[:, 4], kind="stable")[:max_nms]]
     cx, cy, w, h = x[:, 0], x[:, 1], x[:, 2], x[:, 3]
     boxes = np.stack([cx - w / 2, cy - h / 2, cx + w / 2, cy + h / 2], axis=1)
     keep = nms(boxes, x[:, 4], iou)[:max_det]
     boxes, x = boxes[keep], x[keep]
-    kpts = x[:, 5:5 + NUM_KEYPOINTS * 3].reshape(-1, NUM_KEYPOINTS, 3).copy()
+    kpts = x[:, 5 : 5 + NUM_KEYPOINTS * 3].reshape(-1, NUM_KEYPOINTS, 3).copy()
     lb.to_original(boxes.reshape(-1, 2, 2))
     lb.to_original(kpts)
     return Poses(boxes.astype(np.float32), x[:, 4].astype(np.float32), kpts.astype(np.float32))
@@ -191,8 +189,16 @@ def choose_providers(device: str) -> list[str]:
 class YoloPoseModel:
     """An ONNX YOLO-pose model in an onnxruntime session. ``run`` is thread-safe (onnxruntime's)."""
 
-    def __init__(self, path: str | os.PathLike, device: str = "cpu", imgsz: int = 640,
-                 intra_op_threads: int = 0, conf: float = 0.25, iou: float = 0.7, max_det: int = 300):
+    def __init__(
+        self,
+        path: str | os.PathLike,
+        device: str = "cpu",
+        imgsz: int = 640,
+        intra_op_threads: int = 0,
+        conf: float = 0.25,
+        iou: float = 0.7,
+        max_det: int = 300,
+    ):
         import onnxruntime as ort
 
         self.path = str(path)

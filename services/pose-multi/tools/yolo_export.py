@@ -65,8 +65,12 @@ def reference(pt: str, out: str, images: list[str]) -> None:
     from ultralytics import YOLO
 
     model = YOLO(str(Path(pt).resolve()))
-    result = {"ultralytics": ultralytics.__version__, "model": Path(pt).name,
-              "settings": {"imgsz": 640, "conf": 0.25, "iou": 0.7}, "images": {}}
+    result = {
+        "ultralytics": ultralytics.__version__,
+        "model": Path(pt).name,
+        "settings": {"imgsz": 640, "conf": 0.25, "iou": 0.7},
+        "images": {},
+    }
     for image in images:
         r = model.predict(str(Path(image).resolve()), imgsz=640, conf=0.25, iou=0.7, verbose=False)[0]
         result["images"][Path(image).name] = {

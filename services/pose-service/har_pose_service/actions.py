@@ -27,8 +27,13 @@ class SyncActions:
     other than the service's (checked at upload: see :meth:`ClassifierClient.spec_for`).
     """
 
-    def __init__(self, client: ClassifierClient | None, config: PipelineConfig | None = None, enabled: bool = True,
-                 model: str | None = None):
+    def __init__(
+        self,
+        client: ClassifierClient | None,
+        config: PipelineConfig | None = None,
+        enabled: bool = True,
+        model: str | None = None,
+    ):
         self.client = client if (enabled and client is not None and client.enabled) else None
         self.model = model if self.client else None
         self._classify = None if self.client is None else functools.partial(self.client.classify, model=self.model)
@@ -43,7 +48,7 @@ class SyncActions:
         try:
             return self.client.spec_for(self.model)
         except (ConnectionError, LookupError):
-            return None                 # asked again at the next frame, like the service's own model
+            return None  # asked again at the next frame, like the service's own model
 
     @property
     def status(self) -> str:
@@ -104,7 +109,7 @@ class LiveActions:
                 self._pending.clear()
                 results = await self.client.aclassify(batch)
                 if results is None:
-                    return                      # unavailable: drop these windows, newer ones retry
+                    return  # unavailable: drop these windows, newer ones retry
                 self.tracker.apply(batch, results)
         finally:
             self._task = None

@@ -27,8 +27,14 @@ from .store import JobStore
 log = logging.getLogger(__name__)
 
 
-def create_app(backend_factory: BackendFactory, settings: PoseServiceSettings, *, title: str = "HAR pose service",
-               version: str = "0.1.0", pipeline_config: PipelineConfig | None = None) -> FastAPI:
+def create_app(
+    backend_factory: BackendFactory,
+    settings: PoseServiceSettings,
+    *,
+    title: str = "HAR pose service",
+    version: str = "0.1.0",
+    pipeline_config: PipelineConfig | None = None,
+) -> FastAPI:
     """The whole service around one back end. ``backend_factory(settings)`` loads the model; it
     runs in a thread after start-up, and ``/readyz`` answers 503 until it has loaded and warmed up."""
     st = ServiceState(settings, backend_factory, pipeline_config or PipelineConfig(), version)
@@ -41,7 +47,7 @@ def create_app(backend_factory: BackendFactory, settings: PoseServiceSettings, *
             st.ready = True
             m.ready.set(1)
             log.info("%s ready: %s", settings.service_name, st.backend.name)
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:  # reported by /readyz
             st.load_error = f"{type(exc).__name__}: {exc}"
             log.exception("loading the pose model failed")
 
@@ -68,8 +74,12 @@ def create_app(backend_factory: BackendFactory, settings: PoseServiceSettings, *
                 st.backend.close()
             st.store.close()
 
-    app = FastAPI(title=title, version=version, lifespan=lifespan,
-                  description="Poses, action labels and action segments from images, videos and live streams.")
+    app = FastAPI(
+        title=title,
+        version=version,
+        lifespan=lifespan,
+        description="Poses, action labels and action segments from images, videos and live streams.",
+    )
     app.state.har = st
 
     # innermost, so that CORS headers reach a refused request's answer too
@@ -77,12 +87,10 @@ def create_app(backend_factory: BackendFactory, settings: PoseServiceSettings, *
     if settings.cors_origins:
         from fastapi.middleware.cors import CORSMiddleware
 
-        app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["*"],
-                           allow_headers=["*"])
+        app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["*"], allow_headers=["*"])
 
     app.add_middleware(MetricsMiddleware, metrics=m)
 
     for router in ROUTERS:
         app.include_router(router)
     return app
-

@@ -13,13 +13,14 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Callable, Mapping, Sequence
 from contextlib import contextmanager
-from typing import Any, Callable, Mapping, Sequence
+from typing import Any
 
 import httpx
 
-from har_common.schemas import ClassifyResponse, ModelDescription, ModelList
 from har_common.pose.pipeline import WindowRequest
+from har_common.schemas import ClassifyResponse, ModelDescription, ModelList
 
 log = logging.getLogger(__name__)
 
@@ -29,9 +30,17 @@ Probabilities = Mapping[str, float]
 class ClassifierClient:
     """One per process; safe to share between threads (jobs) and the event loop (streams)."""
 
-    def __init__(self, base_url: str | None, model: str | None = None, timeout_s: float = 2.0,
-                 backoff_s: tuple[float, float] = (0.5, 10.0), transport=None, async_transport=None,
-                 on_call: Callable[[float, bool], None] | None = None, api_key: str | None = None):
+    def __init__(
+        self,
+        base_url: str | None,
+        model: str | None = None,
+        timeout_s: float = 2.0,
+        backoff_s: tuple[float, float] = (0.5, 10.0),
+        transport=None,
+        async_transport=None,
+        on_call: Callable[[float, bool], None] | None = None,
+        api_key: str | None = None,
+    ):
         self.base_url = (base_url or "").rstrip("/") or None
         self._headers = {"X-API-Key": api_key} if api_key else {}
         self.model = model or None
@@ -41,7 +50,7 @@ class ClassifierClient:
         self._retry_at = 0.0
         self._failed = False
         self.spec: ModelDescription | None = None
-        self._specs: dict[str, ModelDescription] = {}      # other models asked for by name (per-job choice)
+        self._specs: dict[str, ModelDescription] = {}  # other models asked for by name (per-job choice)
         self.last_error: str | None = None
         self._on_call = on_call
         self._lock = threading.Lock()
@@ -91,14 +100,16 @@ class ClassifierClient:
     def _client(self) -> httpx.Client:
         with self._lock:
             if self._sync is None:
-                self._sync = httpx.Client(base_url=self.base_url, timeout=self.timeout_s, transport=self._transport,
-                                          headers=self._headers)
+                self._sync = httpx.Client(
+                    base_url=self.base_url, timeout=self.timeout_s, transport=self._transport, headers=self._headers
+                )
             return self._sync
 
     def _aclient(self) -> httpx.AsyncClient:
         if self._async is None:
-            self._async = httpx.AsyncClient(base_url=self.base_url, timeout=self.timeout_s,
-                                            transport=self._async_transport, headers=self._headers)
+            self._async = httpx.AsyncClient(
+                base_url=self.base_url, timeout=self.timeout_s, transport=self._async_transport, headers=self._headers
+            )
         return self._async
 
     @contextmanager
@@ -118,7 +129,7 @@ class ClassifierClient:
         return ModelList.model_validate_json(r.content).choose(self.model)
 
     def _probabilities_from(self, requests: Sequence[WindowRequest], r: httpx.Response) -> list[dict[str, float]]:
-        if r.status_code == 422:          # a window the classifier refuses: say why, not only the status
+        if r.status_code == 422:  # a window the classifier refuses: say why, not only the status
             raise ValueError(f"the classifier refused the windows: {r.text[:300]}")
         r.raise_for_status()
         preds = ClassifyResponse.model_validate_json(r.content).predictions

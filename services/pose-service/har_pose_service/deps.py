@@ -1,8 +1,8 @@
 """Typed dependencies of the pose routes, and the request parameters several of them share.
 
-    >>> @router.get("/v1/jobs/{job_id}", dependencies=AUTH)               # doctest: +SKIP
-    ... def get_job(st: State, job_id: JobId):
-    ...     return job_or_404(st, job_id).public()
+>>> @router.get("/v1/jobs/{job_id}", dependencies=AUTH)               # doctest: +SKIP
+... def get_job(st: State, job_id: JobId):
+...     return job_or_404(st, job_id).public()
 """
 
 from __future__ import annotations
@@ -13,15 +13,17 @@ from typing import Annotated
 from fastapi import Depends, Header, HTTPException, Path, Request
 
 from har_common.pose.backend import PoseBackend
-from .store import JobRecord
+
 from .state import ServiceState
+from .store import JobRecord
 
 UPLOAD_BODY = {
     "requestBody": {
         "required": True,
         "content": {
-            "multipart/form-data": {"schema": {"type": "object", "required": ["file"],
-                                               "properties": {"file": {"type": "string", "format": "binary"}}}},
+            "multipart/form-data": {
+                "schema": {"type": "object", "required": ["file"], "properties": {"file": {"type": "string", "format": "binary"}}}
+            },
             "application/octet-stream": {"schema": {"type": "string", "format": "binary"}},
         },
     }

@@ -16,8 +16,9 @@ import numpy as np
 from fastapi import WebSocket
 from starlette.websockets import WebSocketState
 
-from har_common.schemas import FrameResult
 from har_common.pose.backend import Detection
+from har_common.schemas import FrameResult
+
 from .actions import LiveActions
 from .media import MediaError, decode_image
 from .state import ServiceState
@@ -56,7 +57,8 @@ class LiveStream:
                 old.cancel()
         if isinstance(payload, (bytes, bytearray)):
             payload = asyncio.get_running_loop().run_in_executor(
-                self.st.executor, decode_image, memoryview(payload)[4:], self.st.settings.max_image_pixels)
+                self.st.executor, decode_image, memoryview(payload)[4:], self.st.settings.max_image_pixels
+            )
         self.pending = (seq, payload, t_recv)
         self.event.set()
 
@@ -89,8 +91,13 @@ class LiveStream:
                     await self.ws.close(code=1009, reason="message too big")
                     return
                 if len(data) < 5:
-                    await self._send({"type": "error", "seq": None,
-                                      "message": "a frame is a 4-byte sequence number followed by JPEG or PNG bytes"})
+                    await self._send(
+                        {
+                            "type": "error",
+                            "seq": None,
+                            "message": "a frame is a 4-byte sequence number followed by JPEG or PNG bytes",
+                        }
+                    )
                     continue
                 self._offer(int.from_bytes(data[:4], "big"), data)
             elif msg.get("text") is not None:
@@ -119,7 +126,7 @@ class LiveStream:
             if "raw" in msg:
                 self.raw = bool(msg["raw"])
         elif msg.get("type") == "auth":
-            pass                                      # already checked at the start
+            pass  # already checked at the start
         else:
             await self._send({"type": "error", "seq": None, "message": f"unknown message type {msg.get('type')!r}"})
 
@@ -129,8 +136,9 @@ class LiveStream:
 
             seq = 0
             try:
-                with av.open(url, options={"rtsp_transport": "tcp", "timeout": "5000000", "rw_timeout": "5000000"},
-                             timeout=(10.0, 10.0)) as container:
+                with av.open(
+                    url, options={"rtsp_transport": "tcp", "timeout": "5000000", "rw_timeout": "5000000"}, timeout=(10.0, 10.0)
+                ) as container:
                     for frame in container.decode(video=0):
                         if self._stop_reader.is_set():
                             return
@@ -187,25 +195,37 @@ class LiveStream:
             except MediaError as exc:
                 await self._send({"type": "error", "seq": seq, "message": str(exc)})
                 continue
-            except Exception as exc:  # noqa: BLE001 - one bad frame never ends the stream
+            except Exception as exc:  # one bad frame never ends the stream
                 log.exception("stream frame %s failed", seq)
-                await self._send({"type": "error", "seq": seq,
-                                  "message": f"the frame could not be processed ({type(exc).__name__})"})
+                await self._send(
+                    {"type": "error", "seq": seq, "message": f"the frame could not be processed ({type(exc).__name__})"}
+                )
                 continue
             m.inference.observe(infer_s)
             m.frames.labels("stream").inc()
             labels = self.actions.process(t_ms, dets)
-            frame = FrameResult(frame_index=self.index, timestamp_ms=round(t_ms, 3), width=shape[1], height=shape[0],
-                                persons=[d.to_schema(a) for d, a in zip(dets, labels)])
+            frame = FrameResult(
+                frame_index=self.index,
+                timestamp_ms=round(t_ms, 3),
+                width=shape[1],
+                height=shape[0],
+                persons=[d.to_schema(a) for d, a in zip(dets, labels)],
+            )
             self.index += 1
             segments = self.actions.drain_segments()
             latency = time.perf_counter() - t_recv
             m.stream_latency.observe(latency)
-            await self._send({
-                "type": "frame", "seq": seq, "frame": frame.model_dump(mode="json"),
-                "segments": [s.model_dump(mode="json") for s in segments], "dropped": dropped_before,
-                "classifier": self.actions.status, "latency_ms": round(latency * 1000.0, 2),
-            })
+            await self._send(
+                {
+                    "type": "frame",
+                    "seq": seq,
+                    "frame": frame.model_dump(mode="json"),
+                    "segments": [s.model_dump(mode="json") for s in segments],
+                    "dropped": dropped_before,
+                    "classifier": self.actions.status,
+                    "latency_ms": round(latency * 1000.0, 2),
+                }
+            )
 
     async def _send(self, msg: dict) -> None:
         if self.closed or self.ws.application_state != WebSocketState.CONNECTED:
@@ -227,7 +247,7 @@ class LiveStream:
 
     def _release(self, busy: Future | None) -> None:
         if busy is not None:
-            wait([busy])                              # never close a session a frame is still using
+            wait([busy])  # never close a session a frame is still using
         session, self.session = self.session, None
         if session is not None:
             session.close()

@@ -6,10 +6,10 @@ Decoding never trusts the upload's name or extension: the container is probed by
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
-from typing import Iterator
 
 import cv2
 import numpy as np
@@ -41,7 +41,7 @@ def image_size(data: bytes | bytearray | memoryview) -> tuple[int, int] | None:
         if mv[i] != 0xFF:
             return None
         marker = mv[i + 1]
-        if marker == 0xFF:                      # fill byte
+        if marker == 0xFF:  # fill byte
             i += 1
             continue
         if marker in (0x01, 0xD8) or 0xD0 <= marker <= 0xD7:
@@ -74,7 +74,7 @@ def decode_image(data: bytes | bytearray | memoryview, max_pixels: int | None = 
             raise MediaError(f"the image is {w}x{h} pixels, over the limit of {max_pixels} pixels")
     try:
         img = cv2.imdecode(buf, cv2.IMREAD_COLOR)
-    except cv2.error:                           # e.g. OpenCV's own size cap
+    except cv2.error:  # e.g. OpenCV's own size cap
         raise MediaError("the image could not be decoded") from None
     if img is None or img.ndim != 3 or img.shape[0] < 1 or img.shape[1] < 1:
         raise MediaError("the image could not be decoded")
@@ -137,8 +137,9 @@ def probe_video(path: Path, max_duration_s: float, max_pixels: int) -> VideoProb
     width, height = _first_frame_size(path)
     if duration_s is None:
         duration_s = packets / fps
-    return VideoProbe(width=width, height=height, fps=fps, frame_count=declared or packets,
-                      duration_ms=duration_s * 1000.0, codec=codec)
+    return VideoProbe(
+        width=width, height=height, fps=fps, frame_count=declared or packets, duration_ms=duration_s * 1000.0, codec=codec
+    )
 
 
 def _declared_duration(container, stream, fps: float) -> float | None:
@@ -195,8 +196,15 @@ class DecodedFrame:
     rgb: np.ndarray
 
 
-def iter_frames(path: Path, stride: int = 1, fps: float = 30.0, start: int = 0, end: int | None = None,
-                start_pts: int | None = None, origin_pts: int | None = None) -> Iterator[DecodedFrame]:
+def iter_frames(
+    path: Path,
+    stride: int = 1,
+    fps: float = 30.0,
+    start: int = 0,
+    end: int | None = None,
+    start_pts: int | None = None,
+    origin_pts: int | None = None,
+) -> Iterator[DecodedFrame]:
     """Decode every ``stride``-th frame as RGB (frame indices count from the first frame of the
     video); frames the decoder cannot read end the iteration with :class:`MediaError`.
 

@@ -13,18 +13,19 @@ class Metrics:
     def __init__(self, service: str):
         r = self.registry = CollectorRegistry()
         self.requests = Counter("har_http_requests_total", "HTTP requests", ["method", "route", "status"], registry=r)
-        self.latency = Histogram("har_http_request_seconds", "HTTP request latency", ["method", "route"],
-                                 buckets=_LAT, registry=r)
+        self.latency = Histogram(
+            "har_http_request_seconds", "HTTP request latency", ["method", "route"], buckets=_LAT, registry=r
+        )
         self.frames = Counter("har_frames_processed_total", "Frames through the pose model", ["source"], registry=r)
         self.dropped = Counter("har_frames_dropped_total", "Live frames dropped (newest frame wins)", registry=r)
         self.inference = Histogram("har_pose_inference_seconds", "Pose model time per frame", buckets=_LAT, registry=r)
-        self.classifier = Histogram("har_classifier_call_seconds", "Classifier calls", ["outcome"], buckets=_LAT,
-                                    registry=r)
+        self.classifier = Histogram("har_classifier_call_seconds", "Classifier calls", ["outcome"], buckets=_LAT, registry=r)
         self.queue_depth = Gauge("har_job_queue_depth", "Video jobs waiting", registry=r)
         self.jobs_running = Gauge("har_jobs_running", "Video jobs running", registry=r)
         self.streams = Gauge("har_streams_open", "Live sockets open", registry=r)
-        self.stream_latency = Histogram("har_stream_frame_seconds", "Live frame latency, receipt to answer",
-                                        buckets=_LAT, registry=r)
+        self.stream_latency = Histogram(
+            "har_stream_frame_seconds", "Live frame latency, receipt to answer", buckets=_LAT, registry=r
+        )
         self.ready = Gauge("har_ready", "1 once the model is loaded and warmed up", registry=r)
         self.info = Gauge("har_service_info", "Service and model", ["service", "pose_model"], registry=r)
         self.service = service

@@ -12,8 +12,16 @@ import numpy as np
 from har_common.layouts import COCO17
 from har_common.schemas import FrameResult
 
-_COLORS = [(255, 99, 71), (30, 144, 255), (50, 205, 50), (255, 215, 0), (186, 85, 211),
-           (0, 206, 209), (255, 140, 0), (199, 21, 133)]
+_COLORS = [
+    (255, 99, 71),
+    (30, 144, 255),
+    (50, 205, 50),
+    (255, 215, 0),
+    (186, 85, 211),
+    (0, 206, 209),
+    (255, 140, 0),
+    (199, 21, 133),
+]
 
 
 def draw(rgb: np.ndarray, frame: FrameResult, min_score: float = 0.3) -> np.ndarray:
@@ -57,8 +65,7 @@ class AnnotatedWriter:
         self.path = Path(path)
         self.width, self.height = width + (width % 2), height + (height % 2)
         self._pad = (self.width != width) or (self.height != height)
-        self._container = av.open(str(self.path), mode="w", format="mp4",
-                                  options={"movflags": "+faststart"})
+        self._container = av.open(str(self.path), mode="w", format="mp4", options={"movflags": "+faststart"})
         rate = Fraction(fps).limit_denominator(1001) if fps > 0 else Fraction(30)
         self._stream = self._container.add_stream("libx264", rate=rate)
         self._stream.width, self._stream.height = self.width, self.height
@@ -72,8 +79,7 @@ class AnnotatedWriter:
         import av
 
         if self._pad:
-            rgb = cv2.copyMakeBorder(rgb, 0, self.height - rgb.shape[0], 0, self.width - rgb.shape[1],
-                                     cv2.BORDER_CONSTANT)
+            rgb = cv2.copyMakeBorder(rgb, 0, self.height - rgb.shape[0], 0, self.width - rgb.shape[1], cv2.BORDER_CONSTANT)
         frame = av.VideoFrame.from_ndarray(np.ascontiguousarray(rgb), format="rgb24")
         pts = max(int(round(timestamp_ms)), self._last_pts + 1)
         frame.pts, frame.time_base = pts, Fraction(1, 1000)

@@ -31,8 +31,14 @@ def write_csv(path: Path, frames: list[FrameResult]) -> None:
         w.writerow(header)
         for fr in frames:
             for p in fr.persons:
-                row = [fr.frame_index, round(fr.timestamp_ms, 3), "" if p.track_id is None else p.track_id,
-                       p.action.label if p.action else "", p.action.confidence if p.action else "", p.score]
+                row = [
+                    fr.frame_index,
+                    round(fr.timestamp_ms, 3),
+                    "" if p.track_id is None else p.track_id,
+                    p.action.label if p.action else "",
+                    p.action.confidence if p.action else "",
+                    p.score,
+                ]
                 for x, y, s in p.keypoints:
                     row += [x, y, s]
                 w.writerow(row)
@@ -40,8 +46,10 @@ def write_csv(path: Path, frames: list[FrameResult]) -> None:
 
 def analysis(frames: list[FrameResult], segments, source: dict, pose_model: str, classifier: str | None) -> VideoAnalysis:
     return VideoAnalysis(
-        source=SourceInfo(**source), models=ModelInfo(pose=pose_model, classifier=classifier),
-        frames=frames, segments=segments,
+        source=SourceInfo(**source),
+        models=ModelInfo(pose=pose_model, classifier=classifier),
+        frames=frames,
+        segments=segments,
     )
 
 

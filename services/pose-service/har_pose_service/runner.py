@@ -20,7 +20,7 @@ from .store import CANCELLED, DONE, FAILED, QUEUED, RUNNING, JobRecord, JobStore
 
 log = logging.getLogger(__name__)
 
-MAX_RESTARTS = 2        # a job that keeps dying with the process is failed, not retried for ever
+MAX_RESTARTS = 2  # a job that keeps dying with the process is failed, not retried for ever
 
 
 class Cancelled(Exception):
@@ -30,30 +30,33 @@ class Cancelled(Exception):
 class JobRunner:
     """Worker threads taking job ids from a queue; ``process(job, ctx)`` does the work."""
 
-    def __init__(self, store: JobStore, process: Callable[[JobRecord, "JobContext"], None], workers: int = 1,
-                 on_depth: Callable[[int], None] | None = None):
+    def __init__(
+        self,
+        store: JobStore,
+        process: Callable[[JobRecord, JobContext], None],
+        workers: int = 1,
+        on_depth: Callable[[int], None] | None = None,
+    ):
         self.store = store
         self._process = process
         self._queue: queue.Queue[str | None] = queue.Queue()
         self._cancel: set[str] = set()
         self._on_depth = on_depth
-        self._threads = [threading.Thread(target=self._loop, name=f"job-worker-{i}", daemon=True)
-                         for i in range(workers)]
+        self._threads = [threading.Thread(target=self._loop, name=f"job-worker-{i}", daemon=True) for i in range(workers)]
         self._stopping = False
 
     def start(self, resume: bool) -> None:
         for job in self.store.interrupted():
             restarts = int(job.stats.get("restarts", 0)) + (job.status == RUNNING)
             if resume and restarts <= MAX_RESTARTS and (self.store.dir(job.id) / "input").exists():
-                self.store.update(job.id, status=QUEUED, progress=0.0, frames_done=0, error=None,
-                                  stats={"restarts": restarts})
+                self.store.update(job.id, status=QUEUED, progress=0.0, frames_done=0, error=None, stats={"restarts": restarts})
                 self._queue.put(job.id)
             else:
                 why = "interrupted by a restart of the service"
                 if restarts > MAX_RESTARTS:
                     why += f" {restarts} times"
                 self.store.update(job.id, status=FAILED, error=why)
-                for tmp in self.store.dir(job.id).glob(".*tmp*"):      # half-written outputs
+                for tmp in self.store.dir(job.id).glob(".*tmp*"):  # half-written outputs
                     tmp.unlink(missing_ok=True)
         for t in self._threads:
             t.start()
@@ -85,7 +88,7 @@ class JobRunner:
             try:
                 if not self._one():
                     return
-            except Exception:  # noqa: BLE001 - the worker outlives any one job's trouble
+            except Exception:  # the worker outlives any one job's trouble
                 log.exception("job worker error")
 
     def _one(self) -> bool:
@@ -105,14 +108,14 @@ class JobRunner:
         try:
             self._process(job, ctx)
             if self._stopping:
-                return False        # left "running": the next start resumes or fails it
+                return False  # left "running": the next start resumes or fails it
         except Cancelled:
             if self._stopping:
-                return False        # shutting down: left "running" for the next start
+                return False  # shutting down: left "running" for the next start
             self._cancel.discard(job_id)
             if self.store.get(job_id) is not None:
                 self.store.update(job_id, status=CANCELLED, error="cancelled")
-        except Exception as exc:  # noqa: BLE001 - a job's failure is recorded, never raised
+        except Exception as exc:  # a job's failure is recorded, never raised
             if self._stopping:
                 return False
             log.exception("job %s failed", job_id)
@@ -122,7 +125,7 @@ class JobRunner:
             elif isinstance(exc, sqlite3.Error):
                 msg = f"the job database could not be written ({exc})"
             elif not isinstance(exc, ValueError):
-                trouble = _disk_trouble(ctx.dir)          # e.g. the video writer failing on a full disk
+                trouble = _disk_trouble(ctx.dir)  # e.g. the video writer failing on a full disk
                 if trouble:
                     msg = f"could not write the job's files: {trouble}"
             if self.store.get(job_id) is not None:

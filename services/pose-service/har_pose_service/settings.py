@@ -27,8 +27,11 @@ class PoseServiceSettings(BaseSettings):
     classifier_url: str | None = Field("http://127.0.0.1:8001", description="Empty: actions off.")
     classifier_model: str | None = Field(None, description="Model name; empty: the classifier's default.")
     classifier_timeout_s: float = 2.0
-    classifier_api_key: str | None = Field(None, description="Sent as X-API-Key to the classifier; unset: this "
-                                           "service's own api_key (one key for the whole stack, as HAR_API_KEY sets).")
+    classifier_api_key: str | None = Field(
+        None,
+        description="Sent as X-API-Key to the classifier; unset: this "
+        "service's own api_key (one key for the whole stack, as HAR_API_KEY sets).",
+    )
     actions: bool = Field(True, description="Label actions at all (live streams can also switch per socket).")
 
     # uploads and jobs
@@ -37,26 +40,43 @@ class PoseServiceSettings(BaseSettings):
     max_video_pixels: int = Field(3840 * 2160, gt=0, description="Larger frames are refused (422).")
     job_frame_stride: int = Field(1, ge=1, description="Default: analyse every Nth frame of a video job.")
     job_workers: int = Field(1, ge=1)
-    job_pose_workers: int = Field(2, ge=1, description="Sessions posing one job in parallel, in contiguous chunks "
-                                  "(single-person back ends only; multi-person ones track, so run in one piece).")
+    job_pose_workers: int = Field(
+        2,
+        ge=1,
+        description="Sessions posing one job in parallel, in contiguous chunks "
+        "(single-person back ends only; multi-person ones track, so run in one piece).",
+    )
     max_queued_jobs: int = Field(16, ge=1, description="Past this many waiting jobs uploads get 503.")
     render_video: bool = Field(True, description="Write the annotated MP4 while a job runs.")
     keep_uploads: bool = Field(False, description="Keep the uploaded file after a job finished.")
     resume_interrupted_jobs: bool = Field(True, description="Restart jobs a restart interrupted (else failed).")
 
     # live and single frames
-    max_inflight: int = Field(4, ge=1, description="Concurrent POST /v1/frames, and separately concurrent "
-                              "POST /v1/videos uploads; more get 503 + Retry-After at once (no queue).")
+    max_inflight: int = Field(
+        4,
+        ge=1,
+        description="Concurrent POST /v1/frames, and separately concurrent "
+        "POST /v1/videos uploads; more get 503 + Retry-After at once (no queue).",
+    )
     max_streams: int = Field(16, ge=1, description="Concurrent live sockets; more are closed with 1013.")
     max_message_bytes: int = Field(8 * 1024 * 1024, gt=0, description="Largest stream message / image upload.")
-    max_image_pixels: int = Field(4096 * 4096, gt=0, description="Larger images (frames, stream messages) are "
-                                  "refused from their header, before decoding (422).")
+    max_image_pixels: int = Field(
+        4096 * 4096,
+        gt=0,
+        description="Larger images (frames, stream messages) are refused from their header, before decoding (422).",
+    )
     inference_threads: int = Field(2, ge=1, description="Threads running pose models.")
     allow_stream_urls: bool = Field(False, description="Enable WS /v1/stream/url (server reads a camera URL).")
 
     # access
-    api_key: str | None = Field(None, description="When set: X-API-Key header (REST), api_key query or a first "
-                                "message {\"type\": \"auth\", \"api_key\": ...} (WebSockets). Health and /docs stay open.")
-    cors_origins: list[str] = Field(["http://localhost:3000"], description="Browser origins allowed (CORS and the "
-                                    "WebSocket Origin check; JSON list). Same-origin requests (Origin matching Host "
-                                    "or X-Forwarded-Host, as through the frontend's proxy) are always allowed.")
+    api_key: str | None = Field(
+        None,
+        description="When set: X-API-Key header (REST), api_key query or a first "
+        'message {"type": "auth", "api_key": ...} (WebSockets). Health and /docs stay open.',
+    )
+    cors_origins: list[str] = Field(
+        ["http://localhost:3000"],
+        description="Browser origins allowed (CORS and the "
+        "WebSocket Origin check; JSON list). Same-origin requests (Origin matching Host "
+        "or X-Forwarded-Host, as through the frontend's proxy) are always allowed.",
+    )

@@ -6,26 +6,26 @@ from __future__ import annotations
 import asyncio
 import queue
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from typing import Callable
 
 import numpy as np
 
-from har_common.pose.backend import Detection, PoseBackend
-from .classifier import ClassifierClient
 from har_common.admission import Slots
+from har_common.pose.backend import Detection, PoseBackend
 from har_common.pose.pipeline import PipelineConfig
-from .runner import JobContext, JobRunner
-from .store import JobRecord, JobStore
+
+from .classifier import ClassifierClient
 from .metrics import Metrics
+from .runner import JobContext, JobRunner
 from .settings import PoseServiceSettings
+from .store import JobRecord, JobStore
 
 BackendFactory = Callable[[PoseServiceSettings], PoseBackend]
 
 
 class ServiceState:
-    def __init__(self, settings: PoseServiceSettings, factory: BackendFactory, config: PipelineConfig,
-                 version: str = "0.1.0"):
+    def __init__(self, settings: PoseServiceSettings, factory: BackendFactory, config: PipelineConfig, version: str = "0.1.0"):
         self.settings = settings
         self.version = version
         self.factory = factory
@@ -36,9 +36,13 @@ class ServiceState:
         self.load_error: str | None = None
         self.executor = ThreadPoolExecutor(settings.inference_threads, thread_name_prefix="pose")
         url = (settings.classifier_url or "").strip() or None
-        self.classifier = ClassifierClient(url if settings.actions else None, settings.classifier_model,
-                                           settings.classifier_timeout_s, on_call=self.metrics.classifier_call,
-                                           api_key=settings.classifier_api_key or settings.api_key or None)
+        self.classifier = ClassifierClient(
+            url if settings.actions else None,
+            settings.classifier_model,
+            settings.classifier_timeout_s,
+            on_call=self.metrics.classifier_call,
+            api_key=settings.classifier_api_key or settings.api_key or None,
+        )
         self.store: JobStore | None = None
         self.runner: JobRunner | None = None
         # admission: at most this many of each at once, the rest refused at once (no queue)

@@ -30,8 +30,19 @@ log = logging.getLogger(__name__)
 QUEUED, RUNNING, DONE, FAILED, CANCELLED = "queued", "running", "done", "failed", "cancelled"
 TERMINAL = {DONE, FAILED, CANCELLED}
 
-_COLUMNS = ("id", "status", "progress", "created_at", "updated_at", "filename", "error", "options",
-            "source", "frames_done", "stats")
+_COLUMNS = (
+    "id",
+    "status",
+    "progress",
+    "created_at",
+    "updated_at",
+    "filename",
+    "error",
+    "options",
+    "source",
+    "frames_done",
+    "stats",
+)
 
 
 @dataclass
@@ -52,12 +63,27 @@ class JobRecord:
         """The job as the API shows it; ``links`` on the single-job answers."""
         base = f"/v1/jobs/{self.id}"
         return Job(
-            id=self.id, status=self.status, progress=round(self.progress, 1), created_at=self.created_at,
-            updated_at=self.updated_at, filename=self.filename, error=self.error, options=self.options,
-            source=self.source, frames_done=self.frames_done, stats=self.stats,
+            id=self.id,
+            status=self.status,
+            progress=round(self.progress, 1),
+            created_at=self.created_at,
+            updated_at=self.updated_at,
+            filename=self.filename,
+            error=self.error,
+            options=self.options,
+            source=self.source,
+            frames_done=self.frames_done,
+            stats=self.stats,
             result_url=f"{base}/result" if self.status == DONE else None,
-            links=JobLinks(self=base, events=f"{base}/events", result=f"{base}/result",
-                           keypoints_csv=f"{base}/keypoints.csv", video=f"{base}/video") if links else None,
+            links=JobLinks(
+                self=base,
+                events=f"{base}/events",
+                result=f"{base}/result",
+                keypoints_csv=f"{base}/keypoints.csv",
+                video=f"{base}/video",
+            )
+            if links
+            else None,
         )
 
 
@@ -75,8 +101,9 @@ class JobStore:
             probe.write_bytes(b"ok")
             probe.unlink()
         except OSError as exc:
-            raise RuntimeError(f"data folder {self.root} is not writable: {exc.strerror or exc} "
-                               f"(set the data_dir setting to a writable folder)") from None
+            raise RuntimeError(
+                f"data folder {self.root} is not writable: {exc.strerror or exc} (set the data_dir setting to a writable folder)"
+            ) from None
         self._lock = threading.Lock()
         # updates the database could not take (disk full, read-only): served from memory and
         # written as soon as it takes writes again; a restart turns their jobs "interrupted"
@@ -87,7 +114,8 @@ class JobStore:
         self._db.execute(
             "CREATE TABLE IF NOT EXISTS jobs (id TEXT PRIMARY KEY, status TEXT NOT NULL, progress REAL NOT NULL,"
             " created_at REAL NOT NULL, updated_at REAL NOT NULL, filename TEXT, error TEXT, options TEXT,"
-            " source TEXT, frames_done INTEGER NOT NULL DEFAULT 0, stats TEXT)")
+            " source TEXT, frames_done INTEGER NOT NULL DEFAULT 0, stats TEXT)"
+        )
         # stale uploads from a crash mid-upload
         for part in self.uploads_dir.glob("*.part"):
             part.unlink(missing_ok=True)
@@ -104,13 +132,33 @@ class JobStore:
 
     def create(self, filename: str | None, options: dict, source: dict) -> JobRecord:
         now = time.time()
-        job = JobRecord(id=uuid.uuid4().hex, status=QUEUED, progress=0.0, created_at=now, updated_at=now,
-                  filename=filename, options=options, source=source)
+        job = JobRecord(
+            id=uuid.uuid4().hex,
+            status=QUEUED,
+            progress=0.0,
+            created_at=now,
+            updated_at=now,
+            filename=filename,
+            options=options,
+            source=source,
+        )
         with self._lock:
             self._db.execute(
                 f"INSERT INTO jobs ({','.join(_COLUMNS)}) VALUES ({','.join('?' * len(_COLUMNS))})",
-                (job.id, job.status, job.progress, job.created_at, job.updated_at, job.filename, job.error,
-                 json.dumps(job.options), json.dumps(job.source), 0, json.dumps({})))
+                (
+                    job.id,
+                    job.status,
+                    job.progress,
+                    job.created_at,
+                    job.updated_at,
+                    job.filename,
+                    job.error,
+                    json.dumps(job.options),
+                    json.dumps(job.source),
+                    0,
+                    json.dumps({}),
+                ),
+            )
         return job
 
     def _overlay(self, row) -> JobRecord:
@@ -128,8 +176,9 @@ class JobStore:
 
     def list(self, limit: int = 100, offset: int = 0) -> list[JobRecord]:
         with self._lock:
-            rows = self._db.execute(f"SELECT {','.join(_COLUMNS)} FROM jobs ORDER BY created_at DESC LIMIT ? OFFSET ?",
-                                    (limit, offset)).fetchall()
+            rows = self._db.execute(
+                f"SELECT {','.join(_COLUMNS)} FROM jobs ORDER BY created_at DESC LIMIT ? OFFSET ?", (limit, offset)
+            ).fetchall()
             return [self._overlay(r) for r in rows]
 
     def update(self, job_id: str, **fields: Any) -> None:
@@ -142,7 +191,7 @@ class JobStore:
         with self._lock:
             pending = {**self._unsaved.pop(job_id, {}), **fields}
             try:
-                for other in list(self._unsaved):          # older changes first, now that it may work
+                for other in list(self._unsaved):  # older changes first, now that it may work
                     self._write(other, self._unsaved[other])
                     del self._unsaved[other]
                 self._write(job_id, pending)
@@ -169,11 +218,11 @@ class JobStore:
 
     def interrupted(self) -> list[JobRecord]:
         with self._lock:
-            rows = self._db.execute(f"SELECT {','.join(_COLUMNS)} FROM jobs WHERE status IN (?, ?) ORDER BY created_at",
-                                    (QUEUED, RUNNING)).fetchall()
+            rows = self._db.execute(
+                f"SELECT {','.join(_COLUMNS)} FROM jobs WHERE status IN (?, ?) ORDER BY created_at", (QUEUED, RUNNING)
+            ).fetchall()
         return [self._row(r) for r in rows]
 
     def close(self) -> None:
         with self._lock:
             self._db.close()
-

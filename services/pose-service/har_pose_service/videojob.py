@@ -28,7 +28,7 @@ from .results import analysis, write_results
 from .runner import JobContext
 from .store import JobRecord
 
-if TYPE_CHECKING:                      # pragma: no cover
+if TYPE_CHECKING:  # pragma: no cover
     from .state import ServiceState
 
 MIN_CHUNK_FRAMES = 60
@@ -37,11 +37,11 @@ MIN_CHUNK_FRAMES = 60
 class _ChunkPoser(threading.Thread):
     """Poses frames ``[start, end)`` with its own session, keeping only the detections."""
 
-    def __init__(self, st: "ServiceState", path, stride, fps, start, end, start_pts, origin_pts, raw, counter):
+    def __init__(self, st: ServiceState, path, stride, fps, start, end, start_pts, origin_pts, raw, counter):
         super().__init__(name=f"pose-chunk-{start}", daemon=True)
         self.st, self.path, self.stride, self.fps = st, path, stride, fps
         self.start_i, self.end_i, self.start_pts, self.origin_pts, self.raw = start, end, start_pts, origin_pts, raw
-        self.results: dict[int, tuple[float, list]] = {}      # frame index -> (timestamp_ms, detections)
+        self.results: dict[int, tuple[float, list]] = {}  # frame index -> (timestamp_ms, detections)
         self.error: BaseException | None = None
         self.stop = threading.Event()
         self.counter = counter
@@ -49,8 +49,7 @@ class _ChunkPoser(threading.Thread):
     def run(self) -> None:
         try:
             with self.st.backend.session(raw=self.raw) as session:
-                for f in iter_frames(self.path, self.stride, self.fps, self.start_i, self.end_i, self.start_pts,
-                                     self.origin_pts):
+                for f in iter_frames(self.path, self.stride, self.fps, self.start_i, self.end_i, self.start_pts, self.origin_pts):
                     if self.stop.is_set():
                         return
                     t0 = time.perf_counter()
@@ -78,8 +77,9 @@ class _Renderer:
     def __init__(self, path, width: int, height: int, fps: float, name: str):
         self.queue: queue.Queue = queue.Queue(maxsize=8)
         self.errors: list[BaseException] = []
-        self.thread = threading.Thread(target=self._loop, args=(AnnotatedWriter(path, width, height, fps),),
-                                       name=name, daemon=True)
+        self.thread = threading.Thread(
+            target=self._loop, args=(AnnotatedWriter(path, width, height, fps),), name=name, daemon=True
+        )
         self.thread.start()
 
     def _loop(self, writer: AnnotatedWriter) -> None:
@@ -106,7 +106,9 @@ class _Renderer:
         self.thread.join()
 
 
-def _plan_chunks(st: ServiceState, video_in, frame_count: int, stride: int) -> tuple[list[tuple[int, int | None]], list | None, int]:
+def _plan_chunks(
+    st: ServiceState, video_in, frame_count: int, stride: int
+) -> tuple[list[tuple[int, int | None]], list | None, int]:
     """The chunks ``[(first frame, end or None)]`` to pose in parallel, every frame's time stamp
     (``None`` when one chunk does it all), and the number of frames to analyse."""
     workers = 1 if st.backend.multi_person else max(1, st.settings.job_pose_workers)
@@ -144,8 +146,13 @@ class _VideoJob:
         t = max(t_ms, self.last_t + 0.001)
         self.last_t = t
         labels = self.actions.process(t, dets)
-        frame = FrameResult(frame_index=index, timestamp_ms=round(t, 3), width=width, height=height,
-                            persons=[d.to_schema(a) for d, a in zip(dets, labels)])
+        frame = FrameResult(
+            frame_index=index,
+            timestamp_ms=round(t, 3),
+            width=width,
+            height=height,
+            persons=[d.to_schema(a) for d, a in zip(dets, labels)],
+        )
         self.frames.append(frame)
         self.segments.extend(self.actions.drain_segments())
         if rgb is not None and self.renderer is not None:
@@ -186,10 +193,13 @@ class _VideoJob:
         chunks, pts, self.total = _plan_chunks(self.st, self.video_in, int(self.src["frame_count"]), self.stride)
         origin = pts[0] if pts else None
         if self.render:
-            self.renderer = _Renderer(self.tmp_video, self.src["width"], self.src["height"], self.fps / self.stride,
-                                      name=f"render-{self.job.id[:8]}")
-        background = [_ChunkPoser(self.st, self.video_in, self.stride, self.fps, a, b, pts[a], origin, self.raw, self.posed)
-                      for a, b in chunks[1:]]
+            self.renderer = _Renderer(
+                self.tmp_video, self.src["width"], self.src["height"], self.fps / self.stride, name=f"render-{self.job.id[:8]}"
+            )
+        background = [
+            _ChunkPoser(self.st, self.video_in, self.stride, self.fps, a, b, pts[a], origin, self.raw, self.posed)
+            for a, b in chunks[1:]
+        ]
         self.m.jobs_running.inc()
         ok = False
         try:
@@ -221,19 +231,23 @@ class _VideoJob:
             raise RuntimeError(f"writing the annotated video failed: {self.renderer.errors[0]}")
         if self.renderer is not None:
             os.replace(self.tmp_video, self.ctx.dir / "annotated.mp4")
-        write_results(self.ctx.dir, analysis(self.frames, self.segments, self.src, self.st.backend.name,
-                                             self.actions.model_name))
+        write_results(self.ctx.dir, analysis(self.frames, self.segments, self.src, self.st.backend.name, self.actions.model_name))
         if not self.st.settings.keep_uploads:
             self.video_in.unlink(missing_ok=True)
         duration_s = self.src["duration_ms"] / 1000.0
         restarts = self.job.stats.get("restarts")
-        self.ctx.finish({
-            **({"restarts": restarts} if restarts else {}),
-            "frames": len(self.frames), "seconds": round(elapsed, 3),
-            "realtime_factor": round(duration_s / elapsed, 3) if elapsed > 0 else None,
-            "frame_stride": self.stride, "pose_chunks": chunks, "classifier": self.actions.status,
-            "segments": len(self.segments),
-        })
+        self.ctx.finish(
+            {
+                **({"restarts": restarts} if restarts else {}),
+                "frames": len(self.frames),
+                "seconds": round(elapsed, 3),
+                "realtime_factor": round(duration_s / elapsed, 3) if elapsed > 0 else None,
+                "frame_stride": self.stride,
+                "pose_chunks": chunks,
+                "classifier": self.actions.status,
+                "segments": len(self.segments),
+            }
+        )
 
 
 def run_video_job(st: ServiceState, job: JobRecord, ctx: JobContext) -> None:

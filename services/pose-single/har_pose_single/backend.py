@@ -67,8 +67,11 @@ class MediaPipeSession:
 
         self.raw = raw
         self._pose = mp.solutions.pose.Pose(
-            static_image_mode=static, model_complexity=complexity, smooth_landmarks=not static,
-            enable_segmentation=False, min_detection_confidence=min_detection,
+            static_image_mode=static,
+            model_complexity=complexity,
+            smooth_landmarks=not static,
+            enable_segmentation=False,
+            min_detection_confidence=min_detection,
             min_tracking_confidence=min_tracking,
         )
 
@@ -88,7 +91,7 @@ class MediaPipeSession:
             self._pose.close()
             self._pose = None
 
-    def __enter__(self) -> "MediaPipeSession":
+    def __enter__(self) -> MediaPipeSession:
         return self
 
     def __exit__(self, *exc) -> None:
@@ -98,14 +101,14 @@ class MediaPipeSession:
 class MediaPipeBackend:
     multi_person = False
 
-    def __init__(self, model_complexity: int = 1, min_detection_confidence: float = 0.5,
-                 min_tracking_confidence: float = 0.5):
+    def __init__(self, model_complexity: int = 1, min_detection_confidence: float = 0.5, min_tracking_confidence: float = 0.5):
         if model_complexity not in _FILES:
             raise ValueError(f"model complexity must be 0, 1 or 2, not {model_complexity}")
         if model_complexity not in available_complexities():
             raise RuntimeError(
                 f"model complexity {model_complexity} needs {_FILES[model_complexity]} in {model_dir()}; "
-                "it is not bundled with mediapipe (see docs/pose-api.md for where to get it)")
+                "it is not bundled with mediapipe (see docs/pose-api.md for where to get it)"
+            )
         self.complexity = model_complexity
         self.name = NAMES[model_complexity]
         self._min_det, self._min_track = min_detection_confidence, min_tracking_confidence
@@ -116,9 +119,13 @@ class MediaPipeBackend:
     def info(self) -> dict:
         import mediapipe
 
-        return {"engine": f"mediapipe {mediapipe.__version__} solutions.pose", "model_complexity": self.complexity,
-                "available_complexities": available_complexities(), "max_persons": 1,
-                "raw_layout": "mediapipe33 [x_px, y_px, z, visibility]"}
+        return {
+            "engine": f"mediapipe {mediapipe.__version__} solutions.pose",
+            "model_complexity": self.complexity,
+            "available_complexities": available_complexities(),
+            "max_persons": 1,
+            "raw_layout": "mediapipe33 [x_px, y_px, z, visibility]",
+        }
 
     def close(self) -> None:
         pass

@@ -24,13 +24,11 @@ class Settings(PoseServiceSettings):
 
 
 def load_backend(settings: Settings) -> MediaPipeBackend:
-    return MediaPipeBackend(settings.model_complexity, settings.min_detection_confidence,
-                            settings.min_tracking_confidence)
+    return MediaPipeBackend(settings.model_complexity, settings.min_detection_confidence, settings.min_tracking_confidence)
 
 
 def build(settings: Settings | None = None):
-    return create_app(load_backend, settings or Settings(), title="HAR single-person pose service",
-                      version=__version__)
+    return create_app(load_backend, settings or Settings(), title="HAR single-person pose service", version=__version__)
 
 
 app = build()

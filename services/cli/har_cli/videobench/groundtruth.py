@@ -88,8 +88,10 @@ class GroundTruth(_Lenient):
             for person in video.persons:
                 for span in person.spans:
                     if span.label not in known:
-                        raise ValueError(f"clip {name!r}, person {person.id!r}: label {span.label!r} at "
-                                         f"{span.start}-{span.end} s is not in the vocabulary ({', '.join(known)})")
+                        raise ValueError(
+                            f"clip {name!r}, person {person.id!r}: label {span.label!r} at "
+                            f"{span.start}-{span.end} s is not in the vocabulary ({', '.join(known)})"
+                        )
         return self
 
     @classmethod

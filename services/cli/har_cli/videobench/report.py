@@ -42,7 +42,7 @@ def _colours(vocabulary: Sequence[str], labels: Sequence[str]) -> dict[str, obje
     import matplotlib
 
     cmap = matplotlib.colormaps["tab20"]
-    order = [i for i in (*range(0, 20, 2), *range(1, 20, 2)) if i not in (14, 15)]   # no greys: they mean other/uncertain
+    order = [i for i in (*range(0, 20, 2), *range(1, 20, 2)) if i not in (14, 15)]  # no greys: they mean other/uncertain
     special = {UNCERTAIN, NO_PERSON, OTHER}
     known = [x for x in vocabulary if x not in special]
     known += sorted(set(labels) - set(known) - special)
@@ -51,8 +51,16 @@ def _colours(vocabulary: Sequence[str], labels: Sequence[str]) -> dict[str, obje
     return colours
 
 
-def draw_clip(path: Path, clip: str, truth, main: Timeline, tracks: Mapping[int, Timeline], duration_s: float,
-              score: ClipScore, vocabulary: Sequence[str] = ()) -> None:
+def draw_clip(
+    path: Path,
+    clip: str,
+    truth,
+    main: Timeline,
+    tracks: Mapping[int, Timeline],
+    duration_s: float,
+    score: ClipScore,
+    vocabulary: Sequence[str] = (),
+) -> None:
     """One PNG: for ``main`` two rows (truth, prediction); for ``all`` two rows per track (the
     ``MAX_TRACK_ROWS`` longest-seen tracks), truth drawn where that track is in view."""
     import matplotlib
@@ -75,17 +83,23 @@ def draw_clip(path: Path, clip: str, truth, main: Timeline, tracks: Mapping[int,
             rows += [("all: truth", spans), ("nobody tracked", [])]
         for line in ranked[:MAX_TRACK_ROWS]:
             present = _runs(line.times_ms, [("in" if p else None) for p in line.present()], end_ms)
-            seen_truth = [(max(a, p0), min(b, p1), lab) for a, b, lab in spans for p0, p1, _ in present
-                          if min(b, p1) > max(a, p0)]
-            rows += [(f"{line.key}: truth", seen_truth), (f"{line.key}: predicted",
-                                                          _runs(line.times_ms, line.labels, end_ms))]
+            seen_truth = [
+                (max(a, p0), min(b, p1), lab) for a, b, lab in spans for p0, p1, _ in present if min(b, p1) > max(a, p0)
+            ]
+            rows += [(f"{line.key}: truth", seen_truth), (f"{line.key}: predicted", _runs(line.times_ms, line.labels, end_ms))]
     labels = {lab for _, runs in rows for _, _, lab in runs}
     colours = _colours(vocabulary, sorted(labels))
     fig, ax = plt.subplots(figsize=(12, 1.3 + 0.45 * len(rows)), dpi=100)
     for y, (_, runs) in enumerate(rows):
         for a, b, lab in runs:
-            ax.broken_barh([(a, max(b - a, 1e-3))], (y - 0.38, 0.76), facecolors=colours[lab], edgecolors="0.3",
-                           linewidth=0.4, hatch="//" if lab == UNCERTAIN else None)
+            ax.broken_barh(
+                [(a, max(b - a, 1e-3))],
+                (y - 0.38, 0.76),
+                facecolors=colours[lab],
+                edgecolors="0.3",
+                linewidth=0.4,
+                hatch="//" if lab == UNCERTAIN else None,
+            )
     ax.set_yticks(range(len(rows)), [r[0] for r in rows], fontsize=8)
     ax.set_ylim(len(rows) - 0.5, -0.5)
     ax.set_xlim(0, duration_s)
@@ -93,9 +107,15 @@ def draw_clip(path: Path, clip: str, truth, main: Timeline, tracks: Mapping[int,
     acc = clip_json(score)["accuracy"][HEADLINE]
     title = f"{clip}: {_pct(acc)} of spans right ({HEADLINE} reading, lag {score.lag_ms / 1000:.2f} s)"
     ax.set_title(title + (f"; {omitted} shorter tracks not drawn" if omitted else ""), fontsize=9)
-    ax.legend(handles=[Patch(facecolor=colours[x], edgecolor="0.3", hatch="//" if x == UNCERTAIN else None, label=x)
-                       for x in sorted(labels)], fontsize=7, loc="center left",
-              bbox_to_anchor=(1.01, 0.5), frameon=False)
+    ax.legend(
+        handles=[
+            Patch(facecolor=colours[x], edgecolor="0.3", hatch="//" if x == UNCERTAIN else None, label=x) for x in sorted(labels)
+        ],
+        fontsize=7,
+        loc="center left",
+        bbox_to_anchor=(1.01, 0.5),
+        frameon=False,
+    )
     fig.tight_layout()
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path)
@@ -111,54 +131,112 @@ def _table(header: Sequence[str], rows: Sequence[Sequence[object]]) -> list[str]
 def markdown(meta: dict, summary: dict, clips: Sequence[dict], failed: Sequence[ClipRun]) -> str:
     """The report as Markdown (everything in it is also in ``report.json``)."""
     h = summary["headline"]
-    out = [f"# Real-video benchmark: {meta['model']}", "",
-           f"Ground truth `{meta['groundtruth']}`, {len(clips)} clip(s) analysed"
-           + (f", {len(failed)} failed" if failed else "") + f"; latency allowed {meta['lag_s']:.2f} s "
-           f"({meta['lag_source']}); spans under {meta['min_span_s']:g} s not scored.", "",
-           f"Command: `{meta['command']}`", "",
-           f"**Headline ({HEADLINE} reading): {h['correct']} of {h['scored']} spans right ({_pct(h['accuracy'])}).**", ""]
+    out = [
+        f"# Real-video benchmark: {meta['model']}",
+        "",
+        f"Ground truth `{meta['groundtruth']}`, {len(clips)} clip(s) analysed"
+        + (f", {len(failed)} failed" if failed else "")
+        + f"; latency allowed {meta['lag_s']:.2f} s "
+        f"({meta['lag_source']}); spans under {meta['min_span_s']:g} s not scored.",
+        "",
+        f"Command: `{meta['command']}`",
+        "",
+        f"**Headline ({HEADLINE} reading): {h['correct']} of {h['scored']} spans right ({_pct(h['accuracy'])}).**",
+        "",
+    ]
     if failed:
         out += ["## Failed clips", ""] + [f"- {r.clip}: {r.error}" for r in failed] + [""]
     out += ["## Readings", ""] + _table(
         ["reading", "spans right", "accuracy", "macro recall"],
-        [(r, f"{summary['readings'][r]['correct']} / {summary['readings'][r]['scored']}",
-          _pct(summary["readings"][r]["accuracy"]), _pct(summary["readings"][r]["macro_recall"])) for r in READINGS])
+        [
+            (
+                r,
+                f"{summary['readings'][r]['correct']} / {summary['readings'][r]['scored']}",
+                _pct(summary["readings"][r]["accuracy"]),
+                _pct(summary["readings"][r]["macro_recall"]),
+            )
+            for r in READINGS
+        ],
+    )
     head = summary["readings"][HEADLINE]
     out += ["", f"## Per class ({HEADLINE} reading; `uncertain` counts as `other`)", ""] + _table(
         ["class", "spans", "recall", "predicted", "precision"],
-        [(c, v["spans"], _pct(v["recall"]), v["predicted"], _pct(v["precision"])) for c, v in head["per_class"].items()])
+        [(c, v["spans"], _pct(v["recall"]), v["predicted"], _pct(v["precision"])) for c, v in head["per_class"].items()],
+    )
     conf = head["confusion"]
     out += ["", f"## Confusion ({HEADLINE} reading): truth by prediction", ""] + _table(
-        ["truth \\ predicted", *conf["predicted"]], [(t, *row) for t, row in zip(conf["truth"], conf["matrix"])])
+        ["truth \\ predicted", *conf["predicted"]], [(t, *row) for t, row in zip(conf["truth"], conf["matrix"])]
+    )
     fa = summary["false_alarms"]
-    out += ["", "## False alarms (known actions shown in `other` and `no_person` spans)", "",
-            f"{fa['events']} event(s), {fa['seconds']:.1f} s in {fa['reject_seconds']:.1f} s of such spans "
-            f"({fa['per_minute'] if fa['per_minute'] is not None else 'n/a'} a minute), of them falling: "
-            f"{fa['fall_events']}"
-            + (f"; by label: {', '.join(f'{k} {v}' for k, v in sorted(fa['labels'].items()))}" if fa["labels"] else ""), ""]
+    out += [
+        "",
+        "## False alarms (known actions shown in `other` and `no_person` spans)",
+        "",
+        f"{fa['events']} event(s), {fa['seconds']:.1f} s in {fa['reject_seconds']:.1f} s of such spans "
+        f"({fa['per_minute'] if fa['per_minute'] is not None else 'n/a'} a minute), of them falling: "
+        f"{fa['fall_events']}"
+        + (f"; by label: {', '.join(f'{k} {v}' for k, v in sorted(fa['labels'].items()))}" if fa["labels"] else ""),
+        "",
+    ]
     ff = summary["false_falls"]
-    out += [(f"**False falls (`falling` shown in any span that is not a fall): {ff['events']} event(s), "
-            f"{ff['seconds']:.1f} s** in {ff['watched_seconds']:.1f} s watched."), ""]
+    out += [
+        (
+            f"**False falls (`falling` shown in any span that is not a fall): {ff['events']} event(s), "
+            f"{ff['seconds']:.1f} s** in {ff['watched_seconds']:.1f} s watched."
+        ),
+        "",
+    ]
     d = summary["detection"]
-    out += [(f"People found in {_pct(d['found_rate'])} of the frames of spans with someone in view; "
-            f"someone found in {d['empty_frames_found']} of {d['empty_frames']} frames of empty spans."), "",
-            "## Per clip", ""]
-    out += _table(["clip", *[f"{r}" for r in READINGS], "person found", "tracks / people", "false alarms / false falls",
-                   "timeline"],
-                  [(c["clip"], *[_pct(c["accuracy"][r]) for r in READINGS], _pct(c["detection"]["found_rate"]),
-                    f"{c['detection']['tracks']} / {c['detection']['people']}",
-                    f"{c['false_alarms']['events']} / {c['false_falls']['events']}",
-                    f"![{c['clip']}](timelines/{c['clip']}.png)") for c in clips])
+    out += [
+        (
+            f"People found in {_pct(d['found_rate'])} of the frames of spans with someone in view; "
+            f"someone found in {d['empty_frames_found']} of {d['empty_frames']} frames of empty spans."
+        ),
+        "",
+        "## Per clip",
+        "",
+    ]
+    out += _table(
+        ["clip", *[f"{r}" for r in READINGS], "person found", "tracks / people", "false alarms / false falls", "timeline"],
+        [
+            (
+                c["clip"],
+                *[_pct(c["accuracy"][r]) for r in READINGS],
+                _pct(c["detection"]["found_rate"]),
+                f"{c['detection']['tracks']} / {c['detection']['people']}",
+                f"{c['false_alarms']['events']} / {c['false_falls']['events']}",
+                f"![{c['clip']}](timelines/{c['clip']}.png)",
+            )
+            for c in clips
+        ],
+    )
     out += ["", "## Spans", ""] + _table(
         ["clip", "person", "truth", "seconds", *READINGS, "note"],
-        [(s["clip"], s["person"], s["truth"], f"{s['start_s']:.1f}-{s['end_s']:.1f}",
-          *[(s["predicted"].get(r) or "-") + (" ✓" if s["correct"].get(r) else "") for r in READINGS],
-          s["reason"] or "") for c in clips for s in c["spans"]])
+        [
+            (
+                s["clip"],
+                s["person"],
+                s["truth"],
+                f"{s['start_s']:.1f}-{s['end_s']:.1f}",
+                *[(s["predicted"].get(r) or "-") + (" ✓" if s["correct"].get(r) else "") for r in READINGS],
+                s["reason"] or "",
+            )
+            for c in clips
+            for s in c["spans"]
+        ],
+    )
     return "\n".join(out) + "\n"
 
 
-def write_report(out: Path, meta: dict, truth: GroundTruth, runs: Sequence[ClipRun], scores: Mapping[str, ClipScore],
-                 lines: Mapping[str, tuple[Timeline, Mapping[int, Timeline]]], summary: dict) -> Path:
+def write_report(
+    out: Path,
+    meta: dict,
+    truth: GroundTruth,
+    runs: Sequence[ClipRun],
+    scores: Mapping[str, ClipScore],
+    lines: Mapping[str, tuple[Timeline, Mapping[int, Timeline]]],
+    summary: dict,
+) -> Path:
     """Write report.json, report.md and the timeline PNGs into ``out``; returns the Markdown path."""
     out.mkdir(parents=True, exist_ok=True)
     clips = [clip_json(scores[r.clip]) for r in runs if r.clip in scores]
@@ -168,8 +246,16 @@ def write_report(out: Path, meta: dict, truth: GroundTruth, runs: Sequence[ClipR
             continue
         main, tracks = lines[r.clip]
         duration = r.analysis.source.duration_ms / 1000.0 or truth.videos[r.clip].duration_s or 1.0
-        draw_clip(out / "timelines" / f"{r.clip}.png", r.clip, truth.videos[r.clip], main, tracks, duration,
-                  scores[r.clip], truth.vocabulary)
+        draw_clip(
+            out / "timelines" / f"{r.clip}.png",
+            r.clip,
+            truth.videos[r.clip],
+            main,
+            tracks,
+            duration,
+            scores[r.clip],
+            truth.vocabulary,
+        )
     body = {**meta, **summary, "failed": [{"clip": r.clip, "error": r.error} for r in failed], "clips": clips}
     (out / "report.json").write_text(json.dumps(body, indent=1))
     path = out / "report.md"
@@ -187,11 +273,16 @@ def model_figures(model_dir: Path, meta: dict, summary: dict) -> Path:
         raise FileNotFoundError(f"{model_dir} is not a classifier model folder (no model.json)")
     readings = summary["readings"]
     body = {
-        "command": meta["command"], "created": meta["created"], "groundtruth": meta["groundtruth"],
-        "lag_s": meta["lag_s"], "headline_reading": HEADLINE,
+        "command": meta["command"],
+        "created": meta["created"],
+        "groundtruth": meta["groundtruth"],
+        "lag_s": meta["lag_s"],
+        "headline_reading": HEADLINE,
         "spans": summary["headline"]["scored"],
-        "readings": {r: {"correct": v["correct"], "accuracy": v["accuracy"], "macro_recall": v["macro_recall"]}
-                     for r, v in readings.items()},
+        "readings": {
+            r: {"correct": v["correct"], "accuracy": v["accuracy"], "macro_recall": v["macro_recall"]}
+            for r, v in readings.items()
+        },
         "recall": {c: v["recall"] for c, v in readings[HEADLINE]["per_class"].items() if v["spans"]},
         "false_alarms": {k: summary["false_alarms"][k] for k in ("events", "seconds", "reject_seconds", "labels")},
         "false_falls": summary["false_falls"],

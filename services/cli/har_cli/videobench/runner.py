@@ -8,8 +8,9 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..analyze import DEFAULT_URLS, analyze
 from har_common.schemas import VideoAnalysis
+
+from ..analyze import DEFAULT_URLS, analyze
 from .groundtruth import GroundTruth
 
 DEFAULT_CLASSIFIER_URL = os.environ.get("HAR_CLASSIFIER_URL", "http://127.0.0.1:8001")
@@ -40,15 +41,25 @@ def model_window_ms(classifier_url: str, model: str | None) -> tuple[str, float]
         r = httpx.get(classifier_url.rstrip("/") + "/v1/models", headers=headers, timeout=10)
         r.raise_for_status()
     except httpx.HTTPError as exc:
-        raise ConnectionError(f"cannot ask the classifier at {classifier_url} for its models ({exc}); "
-                              "give --classifier-url, or --lag in seconds") from exc
+        raise ConnectionError(
+            f"cannot ask the classifier at {classifier_url} for its models ({exc}); give --classifier-url, or --lag in seconds"
+        ) from exc
     spec = ModelList.model_validate_json(r.content).choose(model)
     return spec.name, spec.window.seconds * 1000.0
 
 
-def run_clips(truth: GroundTruth, videos_dir: Path, out: Path, *, model: str | None = None,
-              single_url: str | None = None, multi_url: str | None = None, clips: list[str] | None = None,
-              reuse: bool = False, log=None) -> list[ClipRun]:
+def run_clips(
+    truth: GroundTruth,
+    videos_dir: Path,
+    out: Path,
+    *,
+    model: str | None = None,
+    single_url: str | None = None,
+    multi_url: str | None = None,
+    clips: list[str] | None = None,
+    reuse: bool = False,
+    log=None,
+) -> list[ClipRun]:
     """Analyse each clip (all, or the named ``clips``) with the running services, without the annotated video.
 
     A clip that fails (missing file, rejected upload, failed job) is reported in its :class:`ClipRun`
@@ -58,7 +69,7 @@ def run_clips(truth: GroundTruth, videos_dir: Path, out: Path, *, model: str | N
     Raises:
         ValueError: a name in ``clips`` is not in the ground truth.
     """
-    log = log or sys.stderr          # looked up now, so a redirected stderr is honoured
+    log = log or sys.stderr  # looked up now, so a redirected stderr is honoured
     names = list(truth.videos) if not clips else clips
     unknown = [n for n in names if n not in truth.videos]
     if unknown:

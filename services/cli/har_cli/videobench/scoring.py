@@ -47,6 +47,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from har_common.schemas import VideoAnalysis
+
 from .groundtruth import NO_PERSON, OTHER, VideoTruth
 
 UNCERTAIN = "uncertain"
@@ -62,8 +63,8 @@ class Timeline:
     """Per-frame labels of one row: ``main`` or one track. ``labels[i]`` is None where the track is absent."""
 
     key: str
-    times_ms: np.ndarray                # (N,) frame times in ms, increasing
-    labels: Sequence[str | None]        # (N,)
+    times_ms: np.ndarray  # (N,) frame times in ms, increasing
+    labels: Sequence[str | None]  # (N,)
 
     def present(self) -> np.ndarray:
         return np.array([x is not None and x != NO_PERSON for x in self.labels], dtype=bool)
@@ -110,8 +111,11 @@ def timelines(analysis: VideoAnalysis) -> tuple[Timeline, dict[int, Timeline], i
                 untracked += 1
                 continue
             tracks.setdefault(p.track_id, [None] * len(analysis.frames))[i] = _label_of(p)
-    return (Timeline("main", times, main),
-            {tid: Timeline(f"track {tid}", times, labels) for tid, labels in sorted(tracks.items())}, untracked)
+    return (
+        Timeline("main", times, main),
+        {tid: Timeline(f"track {tid}", times, labels) for tid, labels in sorted(tracks.items())},
+        untracked,
+    )
 
 
 def _window(truth: str, start_s: float, end_s: float, lag_ms: float, clip_end_ms: float) -> tuple[float, float]:
@@ -123,8 +127,9 @@ def _window(truth: str, start_s: float, end_s: float, lag_ms: float, clip_end_ms
     return lo + shift, hi + shift
 
 
-def read_span(line: Timeline, lo_ms: float, hi_ms: float, skip_uncertain: bool = False,
-              skip_absent: bool = False) -> tuple[str | None, int]:
+def read_span(
+    line: Timeline, lo_ms: float, hi_ms: float, skip_uncertain: bool = False, skip_absent: bool = False
+) -> tuple[str | None, int]:
     """The dominant label of ``line`` over ``[lo_ms, hi_ms)`` and how many frames it saw.
 
     Frames where a track is absent (None) never vote; with ``skip_absent`` neither do ``no_person``
@@ -147,13 +152,13 @@ class SpanScore:
     """One scored (or skipped) item: a ground-truth span, for ``main`` or for one track of an ``all`` span."""
 
     clip: str
-    person: str                          # "main", "track N", or "all" (nobody was tracked)
+    person: str  # "main", "track N", or "all" (nobody was tracked)
     truth: str
     start_s: float
     end_s: float
     scored: bool
-    reason: str | None = None            # why it was not scored
-    frames: int = 0                      # frames read (headline reading)
+    reason: str | None = None  # why it was not scored
+    frames: int = 0  # frames read (headline reading)
     predicted: dict[str, str | None] = field(default_factory=dict)
     correct: dict[str, bool] = field(default_factory=dict)
 
@@ -166,8 +171,8 @@ class FalseAlarms:
     seconds: float = 0.0
     fall_events: int = 0
     fall_seconds: float = 0.0
-    reject_seconds: float = 0.0          # time looked at: span length (main), or each track's time in view (all)
-    labels: dict[str, int] = field(default_factory=dict)   # events per shown label
+    reject_seconds: float = 0.0  # time looked at: span length (main), or each track's time in view (all)
+    labels: dict[str, int] = field(default_factory=dict)  # events per shown label
 
     def add(self, other: FalseAlarms) -> None:
         self.events += other.events
@@ -191,9 +196,9 @@ class PeopleFound:
     person_frames_found: int = 0
     empty_frames: int = 0
     empty_frames_found: int = 0
-    tracks: int = 0                      # distinct real track ids
-    untracked: int = 0                   # detections without a track id
-    people: int = 0                      # people in the ground truth
+    tracks: int = 0  # distinct real track ids
+    untracked: int = 0  # detections without a track id
+    people: int = 0  # people in the ground truth
 
     @property
     def found_rate(self) -> float | None:
@@ -209,7 +214,7 @@ class ClipScore:
     false_alarms: FalseAlarms
     detection: PeopleFound
     lag_ms: float
-    false_falls: FalseAlarms = field(default_factory=FalseAlarms)   # `falling` shown in any span but a fall
+    false_falls: FalseAlarms = field(default_factory=FalseAlarms)  # `falling` shown in any span but a fall
 
 
 def _false_alarms(line: Timeline, lo_ms: float, hi_ms: float, step_s: float, only: str | None = None) -> FalseAlarms:
@@ -241,8 +246,9 @@ def _read_all(clip: str, person: str, truth: str, span, line: Timeline, lag_ms: 
         lo, hi = _window(truth, span.start, span.end, lag, clip_end_ms)
         # the shift is for the label's latency, not for finding the person: frames of nobody in the
         # shifted span (a person who has just left) do not vote unless nobody is found at all
-        label, n = read_span(line, lo, hi, skip_uncertain=reading == "lag_skip_uncertain",
-                             skip_absent=reading != "strict" and truth != NO_PERSON)
+        label, n = read_span(
+            line, lo, hi, skip_uncertain=reading == "lag_skip_uncertain", skip_absent=reading != "strict" and truth != NO_PERSON
+        )
         item.predicted[reading] = label
         item.correct[reading] = is_correct(truth, label)
         if reading == HEADLINE:
@@ -253,9 +259,16 @@ def _read_all(clip: str, person: str, truth: str, span, line: Timeline, lag_ms: 
     return item
 
 
-def score_clip(clip: str, truth: VideoTruth, main: Timeline, tracks: Mapping[int, Timeline],
-               lag_ms: float, people_found: int | None = None, untracked: int = 0,
-               min_span_s: float = 0.5) -> ClipScore:
+def score_clip(
+    clip: str,
+    truth: VideoTruth,
+    main: Timeline,
+    tracks: Mapping[int, Timeline],
+    lag_ms: float,
+    people_found: int | None = None,
+    untracked: int = 0,
+    min_span_s: float = 0.5,
+) -> ClipScore:
     """Score one clip from its ``main`` timeline and its per-track ones (see :func:`timelines`).
 
     Args:
@@ -272,8 +285,7 @@ def score_clip(clip: str, truth: VideoTruth, main: Timeline, tracks: Mapping[int
     clip_end_ms = float(t[-1]) + 1000.0 * step_s if len(t) else 0.0
     spans: list[SpanScore] = []
     fa, falls = FalseAlarms(), FalseAlarms()
-    det = PeopleFound(tracks=len(tracks) if people_found is None else people_found, untracked=untracked,
-                    people=truth.people)
+    det = PeopleFound(tracks=len(tracks) if people_found is None else people_found, untracked=untracked, people=truth.people)
     someone = main_line.present()
     for person in truth.persons:
         for span in person.spans:
@@ -292,23 +304,24 @@ def score_clip(clip: str, truth: VideoTruth, main: Timeline, tracks: Mapping[int
             for line in watched:
                 if span.label in (OTHER, NO_PERSON):
                     one = _false_alarms(line, lo, hi, step_s)
-                    if not by_main:      # every track is watched: the time looked at is person-seconds
+                    if not by_main:  # every track is watched: the time looked at is person-seconds
                         one.reject_seconds = round(float((line.present() & in_window).sum()) * step_s, 3)
                     fa.add(one)
                 if span.label != FALLING:
                     falls.add(_false_alarms(line, lo, hi, step_s, only=FALLING))
             if span.duration_s < min_span_s:
-                spans.append(SpanScore(clip, person.id, span.label, span.start, span.end, scored=False,
-                                       reason=f"shorter than {min_span_s:g} s"))
+                spans.append(
+                    SpanScore(
+                        clip, person.id, span.label, span.start, span.end, scored=False, reason=f"shorter than {min_span_s:g} s"
+                    )
+                )
                 continue
             if by_main:
                 spans.append(_read_all(clip, person.id, span.label, span, main_line, lag_ms, clip_end_ms))
                 continue
-            seen = [line for line in tracks.values()
-                    if (line.present() & in_span).sum() * step_s >= min_span_s]
-            if not seen:                 # a person is there, nobody was tracked: one miss
-                item = SpanScore(clip, "all", span.label, span.start, span.end, scored=True,
-                                 frames=int(in_span.sum()))
+            seen = [line for line in tracks.values() if (line.present() & in_span).sum() * step_s >= min_span_s]
+            if not seen:  # a person is there, nobody was tracked: one miss
+                item = SpanScore(clip, "all", span.label, span.start, span.end, scored=True, frames=int(in_span.sum()))
                 item.predicted = {r: NO_PERSON for r in READINGS}
                 item.correct = {r: False for r in READINGS}
                 spans.append(item)
@@ -317,8 +330,7 @@ def score_clip(clip: str, truth: VideoTruth, main: Timeline, tracks: Mapping[int
     return ClipScore(clip, spans, fa, det, lag_ms, falls)
 
 
-def score_analysis(clip: str, truth: VideoTruth, analysis: VideoAnalysis, lag_ms: float,
-                   min_span_s: float = 0.5) -> ClipScore:
+def score_analysis(clip: str, truth: VideoTruth, analysis: VideoAnalysis, lag_ms: float, min_span_s: float = 0.5) -> ClipScore:
     """:func:`score_clip` on a service's analysis of the clip."""
     main, tracks, untracked = timelines(analysis)
     return score_clip(clip, truth, main, tracks, lag_ms, len(tracks), untracked, min_span_s)

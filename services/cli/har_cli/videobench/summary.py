@@ -23,9 +23,12 @@ def _class_table(y_true: list[str], y_pred: list[str]) -> dict[str, dict[str, fl
     predicted = Counter(y_pred)
     table = {}
     for c, pc, rc, n in zip(classes, p, r, support):
-        table[c] = {"spans": int(n), "predicted": int(predicted[c]),
-                    "recall": None if n == 0 else round(float(rc), 4),
-                    "precision": None if predicted[c] == 0 else round(float(pc), 4)}
+        table[c] = {
+            "spans": int(n),
+            "predicted": int(predicted[c]),
+            "recall": None if n == 0 else round(float(rc), 4),
+            "precision": None if predicted[c] == 0 else round(float(pc), 4),
+        }
     return table
 
 
@@ -49,15 +52,17 @@ def summarize(clips: Sequence[ClipScore]) -> dict:
         matrix = []
         if items:
             labels = sorted(set(truth_labels) | set(pred_labels))
-            with warnings.catch_warnings():     # one label alone is a fine answer here
+            with warnings.catch_warnings():  # one label alone is a fine answer here
                 warnings.simplefilter("ignore", UserWarning)
                 full = confusion_matrix(y_true, y_raw, labels=labels)
             rows = [labels.index(x) for x in truth_labels]
             cols = [labels.index(x) for x in pred_labels]
             matrix = full[np.ix_(rows, cols)].tolist()
         readings[reading] = {
-            "accuracy": round(correct / len(items), 4) if items else None, "correct": int(correct),
-            "scored": len(items), "macro_recall": round(float(np.mean(recalls)), 4) if recalls else None,
+            "accuracy": round(correct / len(items), 4) if items else None,
+            "correct": int(correct),
+            "scored": len(items),
+            "macro_recall": round(float(np.mean(recalls)), 4) if recalls else None,
             "per_class": per_class,
             "confusion": {"truth": truth_labels, "predicted": pred_labels, "matrix": matrix},
         }
@@ -69,8 +74,12 @@ def summarize(clips: Sequence[ClipScore]) -> dict:
         for k, v in asdict(c.detection).items():
             setattr(det, k, getattr(det, k) + v)
     return {
-        "headline": {"reading": HEADLINE, "accuracy": readings[HEADLINE]["accuracy"],
-                     "correct": readings[HEADLINE]["correct"], "scored": len(items)},
+        "headline": {
+            "reading": HEADLINE,
+            "accuracy": readings[HEADLINE]["accuracy"],
+            "correct": readings[HEADLINE]["correct"],
+            "scored": len(items),
+        },
         "readings": readings,
         "skipped": sum(1 for c in clips for s in c.spans if not s.scored),
         "false_alarms": {**asdict(fa), "per_minute": fa.per_minute},
@@ -81,11 +90,15 @@ def summarize(clips: Sequence[ClipScore]) -> dict:
 
 def clip_json(c: ClipScore) -> dict:
     """One clip's figures, JSON-ready."""
-    return {"clip": c.clip, "lag_ms": c.lag_ms, "spans": [asdict(s) for s in c.spans],
-            "accuracy": {r: _acc(c.spans, r) for r in READINGS},
-            "false_alarms": {**asdict(c.false_alarms), "per_minute": c.false_alarms.per_minute},
-            "false_falls": {"events": c.false_falls.events, "seconds": c.false_falls.seconds},
-            "detection": {**asdict(c.detection), "found_rate": c.detection.found_rate}}
+    return {
+        "clip": c.clip,
+        "lag_ms": c.lag_ms,
+        "spans": [asdict(s) for s in c.spans],
+        "accuracy": {r: _acc(c.spans, r) for r in READINGS},
+        "false_alarms": {**asdict(c.false_alarms), "per_minute": c.false_alarms.per_minute},
+        "false_falls": {"events": c.false_falls.events, "seconds": c.false_falls.seconds},
+        "detection": {**asdict(c.detection), "found_rate": c.detection.found_rate},
+    }
 
 
 def _acc(spans: Sequence[SpanScore], reading: str) -> float | None:

@@ -53,7 +53,10 @@ def _tracks(analysis: VideoAnalysis, label: str, subject: str | None, name: str,
         stride = float(np.median(np.diff(indices))) if len(indices) > 1 else 1.0
         keypoints = np.asarray([kp for _, kp in items], dtype=np.float32)
         yield SequenceRecord(
-            label, keypoints, subject=subject, source=f"{name}#track={track_id}",
+            label,
+            keypoints,
+            subject=subject,
+            source=f"{name}#track={track_id}",
             fps=analysis.source.fps / max(stride, 1.0),
             meta={"file": name, "track_id": track_id, "first_frame": int(indices[0]), "last_frame": int(indices[-1])},
         )

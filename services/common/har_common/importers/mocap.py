@@ -38,40 +38,84 @@ from ..dataset import SequenceRecord
 from .bvh import read_bvh
 
 # The project's 3D body joints: COCO-17 without the face, plus the head the face is placed from.
-BODY = ("head", "left_shoulder", "right_shoulder", "left_elbow", "right_elbow", "left_wrist", "right_wrist",
-        "left_hip", "right_hip", "left_knee", "right_knee", "left_ankle", "right_ankle")
+BODY = (
+    "head",
+    "left_shoulder",
+    "right_shoulder",
+    "left_elbow",
+    "right_elbow",
+    "left_wrist",
+    "right_wrist",
+    "left_hip",
+    "right_hip",
+    "left_knee",
+    "right_knee",
+    "left_ankle",
+    "right_ankle",
+)
 
 # One table per skeleton: body joint -> BVH joint (``_end``: that joint's end site). A BVH joint's
 # position is where it starts, so the upper arm gives the shoulder, the forearm the elbow, and so on.
 SKELETONS: dict[str, dict[str, str]] = {
     "bandai_namco": {
-        "head": "Head", "left_shoulder": "UpperArm_L", "right_shoulder": "UpperArm_R",
-        "left_elbow": "LowerArm_L", "right_elbow": "LowerArm_R", "left_wrist": "Hand_L", "right_wrist": "Hand_R",
-        "left_hip": "UpperLeg_L", "right_hip": "UpperLeg_R", "left_knee": "LowerLeg_L", "right_knee": "LowerLeg_R",
-        "left_ankle": "Foot_L", "right_ankle": "Foot_R",
+        "head": "Head",
+        "left_shoulder": "UpperArm_L",
+        "right_shoulder": "UpperArm_R",
+        "left_elbow": "LowerArm_L",
+        "right_elbow": "LowerArm_R",
+        "left_wrist": "Hand_L",
+        "right_wrist": "Hand_R",
+        "left_hip": "UpperLeg_L",
+        "right_hip": "UpperLeg_R",
+        "left_knee": "LowerLeg_L",
+        "right_knee": "LowerLeg_R",
+        "left_ankle": "Foot_L",
+        "right_ankle": "Foot_R",
     },
-    "reactidle": {   # Blender names; no hands: the wrist is the forearm's end site
-        "head": "face", "left_shoulder": "upper_arm.L", "right_shoulder": "upper_arm.R",
-        "left_elbow": "forearm.L", "right_elbow": "forearm.R", "left_wrist": "forearm.L_end",
-        "right_wrist": "forearm.R_end", "left_hip": "thigh.L", "right_hip": "thigh.R", "left_knee": "shin.L",
-        "right_knee": "shin.R", "left_ankle": "foot.L", "right_ankle": "foot.R",
+    "reactidle": {  # Blender names; no hands: the wrist is the forearm's end site
+        "head": "face",
+        "left_shoulder": "upper_arm.L",
+        "right_shoulder": "upper_arm.R",
+        "left_elbow": "forearm.L",
+        "right_elbow": "forearm.R",
+        "left_wrist": "forearm.L_end",
+        "right_wrist": "forearm.R_end",
+        "left_hip": "thigh.L",
+        "right_hip": "thigh.R",
+        "left_knee": "shin.L",
+        "right_knee": "shin.R",
+        "left_ankle": "foot.L",
+        "right_ankle": "foot.R",
     },
     "cmu_iclone": {  # iClone Character Creator names of the CMU conversion
-        "head": "CC_Base_Head", "left_shoulder": "CC_Base_L_Upperarm", "right_shoulder": "CC_Base_R_Upperarm",
-        "left_elbow": "CC_Base_L_Forearm", "right_elbow": "CC_Base_R_Forearm", "left_wrist": "CC_Base_L_Hand",
-        "right_wrist": "CC_Base_R_Hand", "left_hip": "CC_Base_L_Thigh", "right_hip": "CC_Base_R_Thigh",
-        "left_knee": "CC_Base_L_Calf", "right_knee": "CC_Base_R_Calf", "left_ankle": "CC_Base_L_Foot",
+        "head": "CC_Base_Head",
+        "left_shoulder": "CC_Base_L_Upperarm",
+        "right_shoulder": "CC_Base_R_Upperarm",
+        "left_elbow": "CC_Base_L_Forearm",
+        "right_elbow": "CC_Base_R_Forearm",
+        "left_wrist": "CC_Base_L_Hand",
+        "right_wrist": "CC_Base_R_Hand",
+        "left_hip": "CC_Base_L_Thigh",
+        "right_hip": "CC_Base_R_Thigh",
+        "left_knee": "CC_Base_L_Calf",
+        "right_knee": "CC_Base_R_Calf",
+        "left_ankle": "CC_Base_L_Foot",
         "right_ankle": "CC_Base_R_Foot",
     },
 }
 # The folder each source lives in under ../shared/data/mocap, and its skeleton.
 SOURCES = {"bandai_namco": "bandai_namco", "reactidle": "reactidle", "cmu_subset": "cmu_iclone"}
 
-POSTURES = ("lie_down",)   # har_common.postures functions a rule may apply
-HEIGHT_M = 1.5          # head joint to the ankles' midpoint of an upright adult
+POSTURES = ("lie_down",)  # har_common.postures functions a rule may apply
+HEIGHT_M = 1.5  # head joint to the ankles' midpoint of an upright adult
 # Face points from the head joint, in metres at that height: (forward, up, sideways to the left).
-FACE = {"nose": (0.10, 0.06, 0.0), "left_eye": (0.085, 0.09, 0.032), "right_eye": (0.085, 0.09, -0.032),
-        "left_ear": (0.0, 0.07, 0.075), "right_ear": (0.0, 0.07, -0.075)}
+FACE = {
+    "nose": (0.10, 0.06, 0.0),
+    "left_eye": (0.085, 0.09, 0.032),
+    "right_eye": (0.085, 0.09, -0.032),
+    "left_ear": (0.0, 0.07, 0.075),
+    "right_ear": (0.0, 0.07, -0.075),
+}
 
 
 def skeleton_of(names: list[str] | set[str]) -> str:
@@ -150,15 +194,18 @@ def label_for(rules: Mapping, source: str, text: str) -> str | None:
 def postures_for(rules: Mapping, source: str, text: str) -> list[tuple[str, str]]:
     """``(label, posture)`` of every matching rule with a ``posture`` (:data:`POSTURES`): extra records built
     from the clip, such as ``lying`` from a standing idle clip turned to lie down."""
-    return [(r["label"], r["posture"]) for r in rules.get("rules", [])
-            if r["source"] == source and r.get("posture") and re.search(r["match"], text, re.IGNORECASE)]
+    return [
+        (r["label"], r["posture"])
+        for r in rules.get("rules", [])
+        if r["source"] == source and r.get("posture") and re.search(r["match"], text, re.IGNORECASE)
+    ]
 
 
 @dataclass
 class Clip:
     path: Path
-    source: str         # SOURCES key
-    text: str           # what the label rules read
+    source: str  # SOURCES key
+    text: str  # what the label rules read
     subject: str
 
 
@@ -179,20 +226,21 @@ def find_clips(root: str | Path) -> list[Clip]:
         if source not in SOURCES:
             continue
         stem = path.stem
-        if source == "bandai_namco":           # dataset-N_{content}_{style}_{id}
+        if source == "bandai_namco":  # dataset-N_{content}_{style}_{id}
             parts = stem.split("_")
             text, subject = parts[1], f"bandai-{parts[2]}"
-        elif source == "reactidle":            # NNN_{acted|genuine}: NNN is the person
+        elif source == "reactidle":  # NNN_{acted|genuine}: NNN is the person
             text, subject = "idle", f"reactidle-{stem.split('_')[0]}"
-        else:                                  # SSS_TT: CMU subject and trial
+        else:  # SSS_TT: CMU subject and trial
             s, t = (int(x) for x in stem.split("_")[:2])
             text, subject = index.get((s, t), ""), f"cmu-{s:03d}"
         clips.append(Clip(path, source, text, subject))
     return clips
 
 
-def load_mocap(root: str | Path, rules: Mapping | str | Path, views: int = 4, seed: int = 0, fps: float = 30.0,
-               log=None) -> list[SequenceRecord]:
+def load_mocap(
+    root: str | Path, rules: Mapping | str | Path, views: int = 4, seed: int = 0, fps: float = 30.0, log=None
+) -> list[SequenceRecord]:
     """Every labelled clip under ``root``, each seen by ``views`` random cameras (deterministic for a ``seed``).
 
     Raises:
@@ -225,13 +273,26 @@ def load_mocap(root: str | Path, rules: Mapping | str | Path, views: int = 4, se
         for lab, points, tag in versions:
             for k in range(views):
                 camera = random_camera(rng, points)
-                records.append(SequenceRecord(
-                    lab, camera.project(points), subject=clip.subject, source=f"mocap/{rel}#view={k}{tag}",
-                    fps=round(motion.fps, 3),
-                    meta={"train_only": True, "view": k, "camera": camera.describe(), "mocap_text": clip.text,
-                          **({"derived": tag[1:]} if tag else {})},
-                ))
+                records.append(
+                    SequenceRecord(
+                        lab,
+                        camera.project(points),
+                        subject=clip.subject,
+                        source=f"mocap/{rel}#view={k}{tag}",
+                        fps=round(motion.fps, 3),
+                        meta={
+                            "train_only": True,
+                            "view": k,
+                            "camera": camera.describe(),
+                            "mocap_text": clip.text,
+                            **({"derived": tag[1:]} if tag else {}),
+                        },
+                    )
+                )
     if skipped:
-        print(f"mocap: {len(skipped)} clip(s) match no label rule and were skipped: {', '.join(skipped[:8])}"
-              + (" ..." if len(skipped) > 8 else ""), file=log)
+        print(
+            f"mocap: {len(skipped)} clip(s) match no label rule and were skipped: {', '.join(skipped[:8])}"
+            + (" ..." if len(skipped) > 8 else ""),
+            file=log,
+        )
     return records

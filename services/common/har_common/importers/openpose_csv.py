@@ -45,6 +45,24 @@ def load_openpose_csv(
     """Read CSV files in the given order into labelled sequences of at least ``min_length`` rows."""
     seen: set[tuple] = set()
     records: list[SequenceRecord] = []
+
+    def close(path: Path, run: list[np.ndarray], run_label: str | None, run_start: int, end_row: int) -> None:
+        if run and len(run) >= min_length:
+            label = run_label if label_map is None else label_map.get(run_label)
+            if label is not None:
+                xy = np.stack(run).reshape(-1, 18, 2)
+                records.append(
+                    SequenceRecord(
+                        label,
+                        from_openpose18_normalized(xy, *size),
+                        subject=None,
+                        source=f"{path.parent.name}/{path.name}#rows={run_start}-{end_row - 1}",
+                        fps=fps,
+                        meta={"file": path.name, "start_row": run_start, "end_row": end_row - 1, "source_label": run_label},
+                    )
+                )
+        run.clear()
+
     for path in paths:
         path = Path(path)
         with path.open(newline="") as f:
@@ -58,18 +76,6 @@ def load_openpose_csv(
         run: list[np.ndarray] = []
         run_label, run_start = None, 0
 
-        def close(end_row: int) -> None:
-            if run and len(run) >= min_length:
-                label = run_label if label_map is None else label_map.get(run_label)
-                if label is not None:
-                    xy = np.stack(run).reshape(-1, 18, 2)
-                    records.append(SequenceRecord(
-                        label, from_openpose18_normalized(xy, *size), subject=None,
-                        source=f"{path.parent.name}/{path.name}#rows={run_start}-{end_row - 1}", fps=fps,
-                        meta={"file": path.name, "start_row": run_start, "end_row": end_row - 1, "source_label": run_label},
-                    ))
-            run.clear()
-
         for i, row in enumerate(body):
             if len(row) != 37:
                 raise ValueError(f"{path.name} row {i + 2}: expected 37 fields, got {len(row)}")
@@ -81,11 +87,11 @@ def load_openpose_csv(
             seen.add(key)
             cut = duplicate or label != run_label or (run and _mean_step(run[-1].reshape(18, 2), xy.reshape(18, 2)) > jump)
             if cut:
-                close(i)
+                close(path, run, run_label, run_start, i)
                 run_label, run_start = label, i
             if not duplicate:
                 run.append(xy)
             else:
                 run_start = i + 1
-        close(len(body))
+        close(path, run, run_label, run_start, len(body))
     return records

@@ -27,19 +27,38 @@ FILE_PATTERN = re.compile(r"^a(\d+)_s(\d+)_t(\d+)_skeleton\.mat$")
 
 # The 27 actions in the data set's own order (Chen, Jafari, Kehtarnavaz, ICIP 2015).
 ACTIONS = {
-    1: "right_arm_swipe_left", 2: "right_arm_swipe_right", 3: "right_hand_wave",
-    4: "two_hand_front_clap", 5: "right_arm_throw", 6: "cross_arms_in_chest",
-    7: "basketball_shoot", 8: "right_hand_draw_x", 9: "right_hand_draw_circle_cw",
-    10: "right_hand_draw_circle_ccw", 11: "draw_triangle", 12: "bowling", 13: "front_boxing",
-    14: "baseball_swing", 15: "tennis_forehand", 16: "arm_curl", 17: "tennis_serve",
-    18: "two_hand_push", 19: "knock_on_door", 20: "catch_object", 21: "pick_up_and_throw",
-    22: "jogging_in_place", 23: "walking_in_place", 24: "sit_to_stand", 25: "stand_to_sit",
-    26: "forward_lunge", 27: "squat",
+    1: "right_arm_swipe_left",
+    2: "right_arm_swipe_right",
+    3: "right_hand_wave",
+    4: "two_hand_front_clap",
+    5: "right_arm_throw",
+    6: "cross_arms_in_chest",
+    7: "basketball_shoot",
+    8: "right_hand_draw_x",
+    9: "right_hand_draw_circle_cw",
+    10: "right_hand_draw_circle_ccw",
+    11: "draw_triangle",
+    12: "bowling",
+    13: "front_boxing",
+    14: "baseball_swing",
+    15: "tennis_forehand",
+    16: "arm_curl",
+    17: "tennis_serve",
+    18: "two_hand_push",
+    19: "knock_on_door",
+    20: "catch_object",
+    21: "pick_up_and_throw",
+    22: "jogging_in_place",
+    23: "walking_in_place",
+    24: "sit_to_stand",
+    25: "stand_to_sit",
+    26: "forward_lunge",
+    27: "squat",
 }
 
 
-SEATED_FRAMES = 10      # the seated stretch at the start of sit-to-stand and the end of stand-to-sit (0.33 s)
-HELD_SECONDS = 4.0      # how long a held seated posture lasts (longer than the classifier's window)
+SEATED_FRAMES = 10  # the seated stretch at the start of sit-to-stand and the end of stand-to-sit (0.33 s)
+HELD_SECONDS = 4.0  # how long a held seated posture lasts (longer than the classifier's window)
 
 
 def _virtual_views(label: str, xyz: np.ndarray, views: int, rng, base: dict, subject: str, source: str) -> list:
@@ -49,19 +68,31 @@ def _virtual_views(label: str, xyz: np.ndarray, views: int, rng, base: dict, sub
     from .mocap import BODY, to_coco17_3d, upright
 
     if views <= 0 or not (np.isfinite(xyz).all() and (xyz[..., 2] > 1e-6).all()):
-        return []                          # an untracked joint would bend the turned skeleton: camera's view only
+        return []  # an untracked joint would bend the turned skeleton: camera's view only
     body = to_coco17_3d(upright(xyz[:, [KINECT20.index(j) for j in BODY]]), head_drop_m=0.07)
     out = []
     for k in range(views):
         camera = random_camera(rng, body)
-        out.append(SequenceRecord(label, camera.project(body), subject=subject, source=f"{source}#view={k}", fps=FPS,
-                                  meta={**base, "view": k, "camera": camera.describe()}))
+        out.append(
+            SequenceRecord(
+                label,
+                camera.project(body),
+                subject=subject,
+                source=f"{source}#view={k}",
+                fps=FPS,
+                meta={**base, "view": k, "camera": camera.describe()},
+            )
+        )
     return out
 
 
 def load_utd_mhad(
-    folder: str | Path, label_map: dict[str, str] | None = None, yaws: tuple[float, ...] = (),
-    views: int = 0, seed: int = 0, sitting_label: str | None = None,
+    folder: str | Path,
+    label_map: dict[str, str] | None = None,
+    yaws: tuple[float, ...] = (),
+    views: int = 0,
+    seed: int = 0,
+    sitting_label: str | None = None,
 ) -> list[SequenceRecord]:
     """Read every skeleton file of a UTD-MHAD folder, sorted by action, subject and trial.
 
@@ -99,17 +130,28 @@ def load_utd_mhad(
             raise ValueError(f"{path.name}: d_skel has shape {skel.shape}, expected (20, 3, T)")
         xyz = np.transpose(skel, (2, 0, 1))
         if label is not None:
-            records.append(SequenceRecord(
-                label, from_kinect20(xyz), subject=f"s{subject}", source=f"utd_mhad/{path.name}", fps=FPS,
-                meta={"action": name, "trial": trial},
-            ))
+            records.append(
+                SequenceRecord(
+                    label,
+                    from_kinect20(xyz),
+                    subject=f"s{subject}",
+                    source=f"utd_mhad/{path.name}",
+                    fps=FPS,
+                    meta={"action": name, "trial": trial},
+                )
+            )
             for yaw in yaws:
                 if yaw:
-                    records.append(SequenceRecord(
-                        label, from_kinect20(turn_kinect(xyz, yaw)), subject=f"s{subject}",
-                        source=f"utd_mhad/{path.name}#yaw={yaw:g}", fps=FPS,
-                        meta={"action": name, "trial": trial, "yaw": float(yaw)},
-                    ))
+                    records.append(
+                        SequenceRecord(
+                            label,
+                            from_kinect20(turn_kinect(xyz, yaw)),
+                            subject=f"s{subject}",
+                            source=f"utd_mhad/{path.name}#yaw={yaw:g}",
+                            fps=FPS,
+                            meta={"action": name, "trial": trial, "yaw": float(yaw)},
+                        )
+                    )
             base = {"action": name, "trial": trial}
             records += _virtual_views(label, xyz, views, rng, base, f"s{subject}", f"utd_mhad/{path.name}")
         if sitting_label and name in ("sit_to_stand", "stand_to_sit"):
@@ -119,7 +161,8 @@ def load_utd_mhad(
             held = hold(seated, int(HELD_SECONDS * FPS))
             meta = {"action": name, "trial": trial, "derived": f"seated frames of {name} held {HELD_SECONDS:g} s"}
             source = f"utd_mhad_seated/{path.name}"
-            records.append(SequenceRecord(sitting_label, from_kinect20(held), subject=f"s{subject}", source=source,
-                                          fps=FPS, meta=meta))
+            records.append(
+                SequenceRecord(sitting_label, from_kinect20(held), subject=f"s{subject}", source=source, fps=FPS, meta=meta)
+            )
             records += _virtual_views(sitting_label, held, views, rng, meta, f"s{subject}", source)
     return records

@@ -26,11 +26,11 @@ from ..schemas import PersonPose
 class Detection:
     """One person found in one frame, in COCO-17 pixels (see docs/keypoints.md)."""
 
-    keypoints: np.ndarray                    # (17, 3) float32: x, y, score; score 0 = missing
+    keypoints: np.ndarray  # (17, 3) float32: x, y, score; score 0 = missing
     score: float = 1.0
     bbox: tuple[float, float, float, float] | None = None
     track_id: int | None = None
-    raw: np.ndarray | None = None            # the estimator's own landmarks, when asked for
+    raw: np.ndarray | None = None  # the estimator's own landmarks, when asked for
 
     def visible_joints(self, threshold: float = 0.3) -> int:
         """How many of the 17 joints have a score of at least ``threshold``."""
@@ -59,7 +59,7 @@ class PoseSession(Protocol):
 
     def close(self) -> None: ...
 
-    def __enter__(self) -> "PoseSession": ...
+    def __enter__(self) -> PoseSession: ...
 
     def __exit__(self, *exc) -> None: ...
 

@@ -34,8 +34,8 @@ from __future__ import annotations
 
 import math
 from collections import deque
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Mapping, Sequence
 
 import numpy as np
 
@@ -49,18 +49,18 @@ UNCERTAIN = "uncertain"
 class PipelineConfig:
     """Smoothing and gating of labels. The defaults suit the shipped model at 30 fps."""
 
-    ema_alpha: float = 0.5             # weight of the newest window in the moving average
-    enter_confidence: float = 0.5      # smoothed probability a label needs to be adopted
-    exit_confidence: float = 0.35      # the current label is dropped below this (see apply)
-    switch_margin: float = 0.1         # a new label must beat the current one by this much
-    switch_after: int = 2              # ... in this many windows in a row
-    visible_threshold: float = 0.3     # a joint counts as visible at this score or above
-    min_visible_joints: int = 8        # fewer visible joints: `uncertain` (frame and window)
-    min_window_fill: float = 0.75      # share of the window span needed before the first request
-    max_gap_ms: float = 1000.0         # a track unseen for longer starts a new window
-    track_timeout_ms: float = 2000.0   # a track unseen for longer is closed (its segment ends)
-    stale_ms: float = 3000.0           # no classification for this long: labels go `uncertain`
-    min_segment_ms: float = 0.0        # shorter segments are not reported
+    ema_alpha: float = 0.5  # weight of the newest window in the moving average
+    enter_confidence: float = 0.5  # smoothed probability a label needs to be adopted
+    exit_confidence: float = 0.35  # the current label is dropped below this (see apply)
+    switch_margin: float = 0.1  # a new label must beat the current one by this much
+    switch_after: int = 2  # ... in this many windows in a row
+    visible_threshold: float = 0.3  # a joint counts as visible at this score or above
+    min_visible_joints: int = 8  # fewer visible joints: `uncertain` (frame and window)
+    min_window_fill: float = 0.75  # share of the window span needed before the first request
+    max_gap_ms: float = 1000.0  # a track unseen for longer starts a new window
+    track_timeout_ms: float = 2000.0  # a track unseen for longer is closed (its segment ends)
+    stale_ms: float = 3000.0  # no classification for this long: labels go `uncertain`
+    min_segment_ms: float = 0.0  # shorter segments are not reported
 
 
 @dataclass
@@ -68,9 +68,9 @@ class WindowRequest:
     """One window due for classification."""
 
     track_id: int | None
-    t_ms: float                        # time of the window's last frame
-    fps: float                         # the frames' real rate
-    keypoints: np.ndarray              # (T, 17, 3) float32
+    t_ms: float  # time of the window's last frame
+    fps: float  # the frames' real rate
+    keypoints: np.ndarray  # (T, 17, 3) float32
 
     def to_json(self) -> dict:
         """The ``SkeletonSequence`` JSON the classifier takes (built directly: no validation cost)."""
@@ -130,7 +130,7 @@ class ActionRecognizer:
             return
         self.spec = spec
         self._index = {c: i for i, c in enumerate(spec.classes)} if spec else {}
-        for track in self._tracks.values():        # a new model: its probabilities start afresh
+        for track in self._tracks.values():  # a new model: its probabilities start afresh
             track.probs, track.last_request, track.last_result = None, None, None
             track.label, track.confidence = UNCERTAIN, 0.0
 
@@ -153,7 +153,9 @@ class ActionRecognizer:
             if track is None:
                 track = self._tracks[det.track_id] = _Track()
             if t_ms - track.last_seen > cfg.max_gap_ms:
-                track.times.clear(); track.points.clear(); track.visible.clear()
+                track.times.clear()
+                track.points.clear()
+                track.visible.clear()
                 track.last_request = None
             track.last_seen = t_ms
             if spec is None:
@@ -163,7 +165,9 @@ class ActionRecognizer:
             track.visible.append(det.visible_joints(cfg.visible_threshold))
             # keep frames within the window span (plus the frame that starts it)
             while len(track.times) > 2 and t_ms - track.times[1] >= span_ms:
-                track.times.popleft(); track.points.popleft(); track.visible.popleft()
+                track.times.popleft()
+                track.points.popleft()
+                track.visible.popleft()
             n = len(track.times)
             if n < 2:
                 continue
@@ -181,12 +185,16 @@ class ActionRecognizer:
             fps = 1000.0 / step if step > 0 else spec.window.fps
             points = list(track.points)
             k = int(fps / spec.window.fps + 0.05)
-            if k >= 2:                     # thin to about the model's rate (ending on the newest frame)
+            if k >= 2:  # thin to about the model's rate (ending on the newest frame)
                 points, fps = points[::-1][::k][::-1], fps / k
-            due.append(WindowRequest(
-                track_id=det.track_id, t_ms=t_ms, fps=fps,
-                keypoints=np.stack(points).astype(np.float32, copy=False),
-            ))
+            due.append(
+                WindowRequest(
+                    track_id=det.track_id,
+                    t_ms=t_ms,
+                    fps=fps,
+                    keypoints=np.stack(points).astype(np.float32, copy=False),
+                )
+            )
         self._expire(t_ms)
         return due
 
@@ -234,8 +242,7 @@ class ActionRecognizer:
                         track.label, track.candidate, track.candidate_n = classes[top], None, 0
                 else:
                     track.candidate, track.candidate_n = None, 0
-            track.confidence = (float(track.probs[self._index[track.label]])
-                                if track.label in self._index else p_top)
+            track.confidence = float(track.probs[self._index[track.label]]) if track.label in self._index else p_top
 
     def frame_labels(self, t_ms: float, detections: Sequence[Detection]) -> list[ActionLabel | None]:
         """Each person's label at this frame (None without a classifier); extends the segments."""
@@ -249,8 +256,11 @@ class ActionRecognizer:
                 out.append(None)
                 continue
             label, conf = track.label, track.confidence
-            if track.last_result is None or t_ms - track.last_result > cfg.stale_ms \
-                    or det.visible_joints(cfg.visible_threshold) < cfg.min_visible_joints:
+            if (
+                track.last_result is None
+                or t_ms - track.last_result > cfg.stale_ms
+                or det.visible_joints(cfg.visible_threshold) < cfg.min_visible_joints
+            ):
                 label = UNCERTAIN
                 if track.last_result is None or t_ms - track.last_result > cfg.stale_ms:
                     conf = 0.0
@@ -261,7 +271,7 @@ class ActionRecognizer:
                 seg.end_ms, seg.conf_sum, seg.n = t_ms, seg.conf_sum + conf, seg.n + 1
             else:
                 if seg is not None:
-                    seg.end_ms = max(seg.end_ms, t_ms)     # segments meet at the change
+                    seg.end_ms = max(seg.end_ms, t_ms)  # segments meet at the change
                     self._close(det.track_id, seg)
                 track.segment = _Segment(label, t_ms, t_ms, conf, 1)
         return out
@@ -293,10 +303,16 @@ class ActionRecognizer:
         if seg.label == UNCERTAIN or seg.end_ms - seg.start_ms < self.config.min_segment_ms:
             return
         start, end = round(seg.start_ms, 3), round(seg.end_ms, 3)
-        self._closed.append(ActionSegment(
-            track_id=track_id, label=seg.label, start_ms=start, end_ms=end, duration_ms=round(end - start, 3),
-            mean_confidence=round(min(max(seg.conf_sum / max(seg.n, 1), 0.0), 1.0), 4),
-        ))
+        self._closed.append(
+            ActionSegment(
+                track_id=track_id,
+                label=seg.label,
+                start_ms=start,
+                end_ms=end,
+                duration_ms=round(end - start, 3),
+                mean_confidence=round(min(max(seg.conf_sum / max(seg.n, 1), 0.0), 1.0), 4),
+            )
+        )
 
     def _expire(self, t_ms: float) -> None:
         for tid in [k for k, tr in self._tracks.items() if t_ms - tr.last_seen > self.config.track_timeout_ms]:

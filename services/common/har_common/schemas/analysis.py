@@ -65,9 +65,7 @@ class PersonPose(Contract):
     track_id: int | None = Field(None, ge=0, description="Stable id across frames; null when untracked.")
     keypoints: Skeleton = Field(description="17 COCO keypoints, each [x_px, y_px, score].")
     score: Score = Field(1.0, description="Detection confidence of the person.")
-    bbox: tuple[Finite, Finite, Finite, Finite] | None = Field(
-        None, description="[x1, y1, x2, y2] in pixels."
-    )
+    bbox: tuple[Finite, Finite, Finite, Finite] | None = Field(None, description="[x1, y1, x2, y2] in pixels.")
     raw_keypoints: list[tuple[Finite, Finite, Finite, Score]] | None = Field(
         None, description="The estimator's own landmarks (MediaPipe: 33 x [x_px, y_px, z, visibility]), on request."
     )
@@ -117,7 +115,7 @@ class ActionSegment(Contract):
     mean_confidence: Score
 
     @model_validator(mode="after")
-    def _ordered(self) -> "ActionSegment":
+    def _ordered(self) -> ActionSegment:
         if self.end_ms < self.start_ms:
             raise ValueError("end_ms must not be before start_ms")
         duration = self.end_ms - self.start_ms

@@ -72,7 +72,9 @@ class ModelMetrics(Contract):
     utd_classes_accuracy: float | None = None
     utd_other_recall: float | None = Field(None, description="share of UTD-MHAD's unmapped actions answered `other`")
     test_windows: int | None = None
-    confusion_matrix: list[list[int]] | None = Field(None, description="rows: true class, columns: predicted, both in `classes` order")
+    confusion_matrix: list[list[int]] | None = Field(
+        None, description="rows: true class, columns: predicted, both in `classes` order"
+    )
     per_class: dict[str, ClassMetrics] | None = None
     calibration: dict[str, float | int | str | None] | None = Field(None, description="temperature, expected calibration error")
     kfold: dict[str, Any] | None = Field(None, description="5-fold-by-subject summary (mean and std), where run")

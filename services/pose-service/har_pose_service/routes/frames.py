@@ -7,6 +7,7 @@ import asyncio
 from fastapi import APIRouter, Query, Request
 
 from har_common.schemas import FrameResult
+
 from ..deps import AUTH, UPLOAD_BODY, State, error, ready_backend
 from ..media import MediaError, decode_image
 from ..upload import BadUpload, TooLarge, receive_file
@@ -24,8 +25,7 @@ class _Buffer(bytearray):
         return memoryview(self)
 
 
-@router.post("/v1/frames", tags=["frames"], response_model=FrameResult, dependencies=AUTH,
-             openapi_extra=UPLOAD_BODY)
+@router.post("/v1/frames", tags=["frames"], response_model=FrameResult, dependencies=AUTH, openapi_extra=UPLOAD_BODY)
 async def frames(st: State, request: Request, raw: bool = Query(False, description="Add MediaPipe's raw landmarks.")):
     """One JPEG or PNG (multipart field ``file``, or the raw body) in; every person found out.
     At most ``max_inflight`` at once (the admission middleware refuses more with 503)."""
@@ -47,5 +47,4 @@ async def frames(st: State, request: Request, raw: bool = Query(False, descripti
         shape, dets = await asyncio.get_running_loop().run_in_executor(st.executor, work)
     except MediaError as exc:
         raise error(422, str(exc)) from None
-    return FrameResult(frame_index=0, timestamp_ms=0.0, width=shape[1], height=shape[0],
-                       persons=[d.to_schema() for d in dets])
+    return FrameResult(frame_index=0, timestamp_ms=0.0, width=shape[1], height=shape[0], persons=[d.to_schema() for d in dets])

@@ -14,19 +14,26 @@ from fastapi.responses import FileResponse, JSONResponse, Response
 from starlette.websockets import WebSocketDisconnect
 
 from har_common.schemas import Job, JobEvent, JobList, JobOptions, Problem, SourceInfo, VideoAnalysis
-from ..store import DONE, QUEUED, RUNNING, TERMINAL, JobRecord
+
 from ..access import open_socket
 from ..deps import AUTH, UPLOAD_BODY, JobId, State, error, job_or_404
 from ..media import MediaError, probe_video
 from ..state import ServiceState
+from ..store import DONE, QUEUED, RUNNING, TERMINAL, JobRecord
 from ..upload import BadUpload, TooLarge, receive_file
 
 router = APIRouter()
 
 
-@router.post("/v1/videos", tags=["jobs"], status_code=202, dependencies=AUTH, openapi_extra=UPLOAD_BODY,
-             response_model=Job, responses={413: {"model": Problem}, 422: {"model": Problem}, 503: {"model": Problem},
-                                            507: {"model": Problem}})
+@router.post(
+    "/v1/videos",
+    tags=["jobs"],
+    status_code=202,
+    dependencies=AUTH,
+    openapi_extra=UPLOAD_BODY,
+    response_model=Job,
+    responses={413: {"model": Problem}, 422: {"model": Problem}, 503: {"model": Problem}, 507: {"model": Problem}},
+)
 async def upload_video(
     st: State,
     request: Request,
@@ -35,28 +42,38 @@ async def upload_video(
     actions: bool = Query(True, description="Label actions (needs the classifier)."),
     render: bool | None = Query(None, description="Write the annotated video (default: setting)."),
     filename: str | None = Query(None, max_length=255, description="Display name for a raw-body upload."),
-    model: str | None = Query(None, min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.-]+$",
-                              description="Classifier model for this job (default: the service's setting)."),
+    model: str | None = Query(
+        None,
+        min_length=1,
+        max_length=64,
+        pattern=r"^[A-Za-z0-9_.-]+$",
+        description="Classifier model for this job (default: the service's setting).",
+    ),
 ):
     """Upload a video (multipart field ``file``, or the raw body); a job starts at once. At most
     ``max_inflight`` uploads at once (the admission middleware refuses more with 503)."""
     settings = st.settings
     if st.store.count(QUEUED) >= settings.max_queued_jobs:
         raise error(503, "busy: too many jobs waiting", {"Retry-After": "10"})
-    model = model if actions and settings.actions else None      # no labels asked for: no model to choose
+    model = model if actions and settings.actions else None  # no labels asked for: no model to choose
     if model:
-        await _check_model(st, model)      # before the upload is read, so a wrong name costs nothing
+        await _check_model(st, model)  # before the upload is read, so a wrong name costs nothing
     part = st.store.uploads_dir / f"{uuid.uuid4().hex}.part"
     try:
         name = await _receive(st, request, part)
         source = await _probe(st, part, _display_name(name or filename))
-        options = JobOptions(stride=stride or settings.job_frame_stride, raw=raw, actions=bool(actions and settings.actions),
-                             render=settings.render_video if render is None else render, model=model)
+        options = JobOptions(
+            stride=stride or settings.job_frame_stride,
+            raw=raw,
+            actions=bool(actions and settings.actions),
+            render=settings.render_video if render is None else render,
+            model=model,
+        )
         job = _create_job(st, part, source, options)
     finally:
         try:
-            part.unlink(missing_ok=True)      # gone already when the job took it
-        except OSError:                       # a read-only folder: nothing was written there
+            part.unlink(missing_ok=True)  # gone already when the job took it
+        except OSError:  # a read-only folder: nothing was written there
             pass
     st.runner.submit(job.id)
     body = job.public(links=True).model_dump(mode="json")
@@ -99,11 +116,18 @@ async def _probe(st: ServiceState, part: Path, display: str | None) -> SourceInf
     s = st.settings
     try:
         probe = await asyncio.get_running_loop().run_in_executor(
-            None, probe_video, part, s.max_video_duration_s, s.max_video_pixels)
-    except MediaError as exc:          # TooLong included
+            None, probe_video, part, s.max_video_duration_s, s.max_video_pixels
+        )
+    except MediaError as exc:  # TooLong included
         raise error(422, str(exc)) from None
-    return SourceInfo(filename=display, width=probe.width, height=probe.height, fps=probe.fps,
-                      frame_count=probe.frame_count, duration_ms=probe.duration_ms)
+    return SourceInfo(
+        filename=display,
+        width=probe.width,
+        height=probe.height,
+        fps=probe.fps,
+        frame_count=probe.frame_count,
+        duration_ms=probe.duration_ms,
+    )
 
 
 def _create_job(st: ServiceState, part: Path, source: SourceInfo, options: JobOptions) -> JobRecord:
@@ -127,8 +151,7 @@ def list_jobs(st: State, limit: int = Query(50, ge=1, le=500), offset: int = Que
     return JobList(jobs=[j.public() for j in st.store.list(limit, offset)], queue_depth=st.runner.depth())
 
 
-@router.get("/v1/jobs/{job_id}", tags=["jobs"], dependencies=AUTH, response_model=Job,
-            responses={404: {"model": Problem}})
+@router.get("/v1/jobs/{job_id}", tags=["jobs"], dependencies=AUTH, response_model=Job, responses={404: {"model": Problem}})
 def get_job(st: State, job_id: JobId) -> Job:
     return job_or_404(st, job_id).public(links=True)
 
@@ -138,7 +161,7 @@ async def delete_job(st: State, job_id: JobId):
     job = job_or_404(st, job_id)
     if job.status in (QUEUED, RUNNING):
         st.runner.cancel(job_id)
-        for _ in range(100):                      # let a running job notice (it checks per frame)
+        for _ in range(100):  # let a running job notice (it checks per frame)
             cur = st.store.get(job_id)
             if cur is None or cur.status != RUNNING:
                 break
@@ -157,30 +180,53 @@ def _done_file(st: ServiceState, job_id: str, name: str) -> Path:
     return path
 
 
-FILE_ERRORS = {404: {"model": Problem, "description": "no such job or file"},
-               409: {"model": Problem, "description": "the job is not done"}}
+FILE_ERRORS = {
+    404: {"model": Problem, "description": "no such job or file"},
+    409: {"model": Problem, "description": "the job is not done"},
+}
 
 
-@router.get("/v1/jobs/{job_id}/result", tags=["jobs"], dependencies=AUTH, response_class=FileResponse,
-            responses={200: {"model": VideoAnalysis, "description": "the analysis (written once, served as a file)"},
-                       **FILE_ERRORS})
+@router.get(
+    "/v1/jobs/{job_id}/result",
+    tags=["jobs"],
+    dependencies=AUTH,
+    response_class=FileResponse,
+    responses={200: {"model": VideoAnalysis, "description": "the analysis (written once, served as a file)"}, **FILE_ERRORS},
+)
 def job_result(st: State, job_id: JobId):
     return FileResponse(_done_file(st, job_id, "result.json"), media_type="application/json")
 
 
-@router.get("/v1/jobs/{job_id}/keypoints.csv", tags=["jobs"], dependencies=AUTH, response_class=FileResponse,
-            responses={200: {"content": {"text/csv": {"schema": {"type": "string"}}},
-                             "description": "one row per person and frame: frame, time, track, 17 x (x, y, score)"},
-                       **FILE_ERRORS})
+@router.get(
+    "/v1/jobs/{job_id}/keypoints.csv",
+    tags=["jobs"],
+    dependencies=AUTH,
+    response_class=FileResponse,
+    responses={
+        200: {
+            "content": {"text/csv": {"schema": {"type": "string"}}},
+            "description": "one row per person and frame: frame, time, track, 17 x (x, y, score)",
+        },
+        **FILE_ERRORS,
+    },
+)
 def job_csv(st: State, job_id: JobId):
-    return FileResponse(_done_file(st, job_id, "keypoints.csv"), media_type="text/csv",
-                        filename=f"keypoints-{job_id[:8]}.csv")
+    return FileResponse(_done_file(st, job_id, "keypoints.csv"), media_type="text/csv", filename=f"keypoints-{job_id[:8]}.csv")
 
 
-@router.get("/v1/jobs/{job_id}/video", tags=["jobs"], dependencies=AUTH, response_class=FileResponse,
-            responses={200: {"content": {"video/mp4": {"schema": {"type": "string", "format": "binary"}}},
-                             "description": "the annotated video (H.264)"},
-                       **FILE_ERRORS})
+@router.get(
+    "/v1/jobs/{job_id}/video",
+    tags=["jobs"],
+    dependencies=AUTH,
+    response_class=FileResponse,
+    responses={
+        200: {
+            "content": {"video/mp4": {"schema": {"type": "string", "format": "binary"}}},
+            "description": "the annotated video (H.264)",
+        },
+        **FILE_ERRORS,
+    },
+)
 def job_video(st: State, job_id: JobId):
     return FileResponse(_done_file(st, job_id, "annotated.mp4"), media_type="video/mp4")
 

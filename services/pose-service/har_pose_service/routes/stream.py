@@ -23,11 +23,10 @@ async def stream(ws: WebSocket, raw: bool = False, actions: bool = True, api_key
 
 
 @router.websocket("/v1/stream/url")
-async def stream_url(ws: WebSocket, url: str = "", raw: bool = False, actions: bool = True,
-                     api_key: str | None = None):
+async def stream_url(ws: WebSocket, url: str = "", raw: bool = False, actions: bool = True, api_key: str | None = None):
     st: ServiceState = ws.app.state.har
     if not st.settings.allow_stream_urls:
-        await ws.close(code=1008)                 # before accept: HTTP 403
+        await ws.close(code=1008)  # before accept: HTTP 403
         return
     parts = urlsplit(url)
     if parts.scheme.lower() not in ("rtsp", "http", "https") or not parts.netloc:
