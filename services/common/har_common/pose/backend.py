@@ -1,4 +1,5 @@
-"""The small interface every pose back end implements (chosen by configuration, as Frigate does).
+"""The small interface every pose estimator back end implements: each pose service is built around
+one (MediaPipe Pose in pose-single, YOLO11-pose in pose-multi) by ``create_app(backend_factory, ...)``.
 
 A *backend* holds the loaded model and is shared by the whole process. A *session* is one stream of
 frames (a video job or a live WebSocket): it owns whatever state spans frames, such as MediaPipe's
