@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import io
 import json
 import os
 import signal
@@ -106,23 +105,13 @@ def stop(proc: subprocess.Popen) -> None:
 
 
 def jpegs(n: int, width: int | None) -> list[bytes]:
-    import av
+    sys.path.insert(0, str(ROOT))
+    from tests.samples import jpeg_frames
 
-    video = SHARED / "data" / "videos" / "ta_chi.mp4"
-    if not video.exists():
-        sys.exit(f"{video} not found (set HAR_SHARED_DIR)")
-    out = []
-    with av.open(str(video)) as c:
-        for frame in c.decode(video=0):
-            img = frame.to_image()
-            if width and img.width != width:
-                img = img.resize((width, round(img.height * width / img.width)))
-            buf = io.BytesIO()
-            img.save(buf, format="JPEG", quality=85)
-            out.append(buf.getvalue())
-            if len(out) >= n:
-                break
-    return out
+    try:
+        return jpeg_frames(SHARED / "data" / "videos" / "ta_chi.mp4", n, width)
+    except FileNotFoundError as exc:
+        sys.exit(str(exc))
 
 
 class Client:

@@ -10,6 +10,7 @@ import os
 from pathlib import Path
 
 import pytest
+from samples import jpeg_frames
 from service_process import ROOT, VENVS, ServiceProcess, free_port
 
 SHARED = Path(os.environ.get("HAR_SHARED_DIR", ROOT.parent / "shared"))
@@ -71,22 +72,7 @@ def leftovers(data: Path) -> list[str]:
 
 def ta_chi_jpegs(n: int = 60, width: int = 640) -> list[bytes]:
     """Real frames: the first ``n`` of shared/data/videos/ta_chi.mp4 as JPEGs."""
-    import av
-
-    video = SHARED / "data" / "videos" / "ta_chi.mp4"
-    if not video.exists():
-        pytest.skip(f"shared data not found at {video} (set HAR_SHARED_DIR)")
-    out = []
-    import io
-
-    with av.open(str(video)) as c:
-        for frame in c.decode(video=0):
-            img = frame.to_image()
-            if img.width > width:
-                img = img.resize((width, round(img.height * width / img.width)))
-            buf = io.BytesIO()
-            img.save(buf, format="JPEG", quality=85)
-            out.append(buf.getvalue())
-            if len(out) >= n:
-                break
-    return out
+    try:
+        return jpeg_frames(SHARED / "data" / "videos" / "ta_chi.mp4", n, width)
+    except FileNotFoundError as exc:
+        pytest.skip(f"shared data missing: {exc}")

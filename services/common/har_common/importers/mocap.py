@@ -35,24 +35,11 @@ import numpy as np
 
 from ..cameras import random_camera
 from ..dataset import SequenceRecord
+from ..layouts import COCO17
 from .bvh import read_bvh
 
 # The project's 3D body joints: COCO-17 without the face, plus the head the face is placed from.
-BODY = (
-    "head",
-    "left_shoulder",
-    "right_shoulder",
-    "left_elbow",
-    "right_elbow",
-    "left_wrist",
-    "right_wrist",
-    "left_hip",
-    "right_hip",
-    "left_knee",
-    "right_knee",
-    "left_ankle",
-    "right_ankle",
-)
+BODY = ("head", *COCO17.joints[5:])
 
 # One table per skeleton: body joint -> BVH joint (``_end``: that joint's end site). A BVH joint's
 # position is where it starts, so the upper arm gives the shoulder, the forearm the elbow, and so on.
@@ -153,8 +140,6 @@ def to_coco17_3d(body: np.ndarray, head_drop_m: float = 0.0) -> np.ndarray:
     the head: forward is perpendicular to the shoulders and up, towards where the chest faces.
     ``head_drop_m``: how far the face sits lower than :data:`FACE` assumes, for a head joint at the
     head's centre (Kinect, 0.07) rather than at the skull's base (the motion capture skeletons)."""
-    from ..layouts import COCO17
-
     up = np.array([0.0, 1.0, 0.0])
     left = body[:, BODY.index("left_shoulder")] - body[:, BODY.index("right_shoulder")]
     left = left + body[:, BODY.index("left_hip")] - body[:, BODY.index("right_hip")]
