@@ -97,3 +97,36 @@ def random_camera(rng: np.random.Generator, joints3d: np.ndarray) -> PinholeCame
         height=int(height),
         roll_deg=float(rng.normal(0.0, 2.0)),
     )
+
+
+def virtual_views(
+    label: str,
+    joints3d: np.ndarray,
+    rng: np.random.Generator,
+    views: int,
+    *,
+    subject: str | None,
+    source: str,
+    fps: float,
+    meta: dict,
+    tag: str = "",
+) -> list:
+    """``views`` training records of one 3D motion ``(T, 17, 3)``, each seen by its own random camera
+    (:func:`random_camera`). The records' ``source`` is ``SOURCE#view=K`` plus ``tag``; their meta adds
+    ``view`` (which keeps them on the training side of a split) and the camera's description."""
+    from .dataset import SequenceRecord
+
+    records = []
+    for k in range(views):
+        camera = random_camera(rng, joints3d)
+        records.append(
+            SequenceRecord(
+                label,
+                camera.project(joints3d),
+                subject=subject,
+                source=f"{source}#view={k}{tag}",
+                fps=fps,
+                meta={**meta, "view": k, "camera": camera.describe()},
+            )
+        )
+    return records

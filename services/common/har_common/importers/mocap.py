@@ -33,7 +33,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..cameras import random_camera
+from ..cameras import virtual_views
 from ..dataset import SequenceRecord
 from ..layouts import COCO17
 from .bvh import read_bvh
@@ -256,24 +256,10 @@ def load_mocap(
         versions = [(label, joints3d, "")] if label is not None else []
         versions += [(lab, lie_down(joints3d, rng), f"&{posture}") for lab, posture in derived]
         for lab, points, tag in versions:
-            for k in range(views):
-                camera = random_camera(rng, points)
-                records.append(
-                    SequenceRecord(
-                        lab,
-                        camera.project(points),
-                        subject=clip.subject,
-                        source=f"mocap/{rel}#view={k}{tag}",
-                        fps=round(motion.fps, 3),
-                        meta={
-                            "train_only": True,
-                            "view": k,
-                            "camera": camera.describe(),
-                            "mocap_text": clip.text,
-                            **({"derived": tag[1:]} if tag else {}),
-                        },
-                    )
-                )
+            meta = {"train_only": True, "mocap_text": clip.text, **({"derived": tag[1:]} if tag else {})}
+            records += virtual_views(
+                lab, points, rng, views, subject=clip.subject, source=f"mocap/{rel}", fps=round(motion.fps, 3), meta=meta, tag=tag
+            )
     if skipped:
         print(
             f"mocap: {len(skipped)} clip(s) match no label rule and were skipped: {', '.join(skipped[:8])}"

@@ -63,27 +63,14 @@ HELD_SECONDS = 4.0  # how long a held seated posture lasts (longer than the clas
 
 def _virtual_views(label: str, xyz: np.ndarray, views: int, rng, base: dict, subject: str, source: str) -> list:
     """``views`` records of one Kinect trial seen by random virtual cameras (meta ``view``: train side only)."""
-    from ..cameras import random_camera
+    from ..cameras import virtual_views
     from ..layouts import KINECT20
     from .mocap import BODY, to_coco17_3d, upright
 
     if views <= 0 or not (np.isfinite(xyz).all() and (xyz[..., 2] > 1e-6).all()):
         return []  # an untracked joint would bend the turned skeleton: camera's view only
     body = to_coco17_3d(upright(xyz[:, [KINECT20.index(j) for j in BODY]]), head_drop_m=0.07)
-    out = []
-    for k in range(views):
-        camera = random_camera(rng, body)
-        out.append(
-            SequenceRecord(
-                label,
-                camera.project(body),
-                subject=subject,
-                source=f"{source}#view={k}",
-                fps=FPS,
-                meta={**base, "view": k, "camera": camera.describe()},
-            )
-        )
-    return out
+    return virtual_views(label, body, rng, views, subject=subject, source=source, fps=FPS, meta=base)
 
 
 def load_utd_mhad(
