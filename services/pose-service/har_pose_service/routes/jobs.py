@@ -197,36 +197,26 @@ def job_result(st: State, job_id: JobId):
     return FileResponse(_done_file(st, job_id, "result.json"), media_type="application/json")
 
 
-@router.get(
-    "/v1/jobs/{job_id}/keypoints.csv",
-    tags=["jobs"],
-    dependencies=AUTH,
-    response_class=FileResponse,
-    responses={
-        200: {
-            "content": {"text/csv": {"schema": {"type": "string"}}},
-            "description": "one row per person and frame: frame, time, track, 17 x (x, y, score)",
-        },
-        **FILE_ERRORS,
-    },
+def _file_route(path: str, media_type: str, description: str):
+    """A GET of one of a done job's files, with its real media type in the OpenAPI."""
+    schema = {"type": "string"} if media_type.startswith("text/") else {"type": "string", "format": "binary"}
+    return router.get(
+        path,
+        tags=["jobs"],
+        dependencies=AUTH,
+        response_class=FileResponse,
+        responses={200: {"content": {media_type: {"schema": schema}}, "description": description}, **FILE_ERRORS},
+    )
+
+
+@_file_route(
+    "/v1/jobs/{job_id}/keypoints.csv", "text/csv", "one row per person and frame: frame, time, track, 17 x (x, y, score)"
 )
 def job_csv(st: State, job_id: JobId):
     return FileResponse(_done_file(st, job_id, "keypoints.csv"), media_type="text/csv", filename=f"keypoints-{job_id[:8]}.csv")
 
 
-@router.get(
-    "/v1/jobs/{job_id}/video",
-    tags=["jobs"],
-    dependencies=AUTH,
-    response_class=FileResponse,
-    responses={
-        200: {
-            "content": {"video/mp4": {"schema": {"type": "string", "format": "binary"}}},
-            "description": "the annotated video (H.264)",
-        },
-        **FILE_ERRORS,
-    },
-)
+@_file_route("/v1/jobs/{job_id}/video", "video/mp4", "the annotated video (H.264)")
 def job_video(st: State, job_id: JobId):
     return FileResponse(_done_file(st, job_id, "annotated.mp4"), media_type="video/mp4")
 
