@@ -133,9 +133,12 @@ export default function ModelCard({ model, isDefault = false }: { model: ModelDe
           )}
           {m.kfold && (
             <>
-              <dt>k-fold</dt>
+              <dt>{m.kfold.folds}-fold</dt>
               <dd>
-                <Pairs record={m.kfold} />
+                {Object.entries(m.kfold.figures ?? {})
+                  .filter(([, f]) => f.mean != null)
+                  .map(([name, f]) => `${name.replace(/_/g, ' ')} ${f.mean!.toFixed(3)} ± ${(f.std ?? 0).toFixed(3)}`)
+                  .join(', ')}
               </dd>
             </>
           )}

@@ -277,6 +277,18 @@ export interface components {
              */
             support: number;
         };
+        /** FoldFigure */
+        FoldFigure: {
+            /** Mean */
+            mean?: number | null;
+            /** Std */
+            std?: number | null;
+            /**
+             * Values
+             * @description one per fold
+             */
+            values?: (number | null)[];
+        };
         /**
          * FrameResult
          * @description Every person found in one frame.
@@ -455,6 +467,38 @@ export interface components {
             /** Segments */
             segments?: number | null;
         };
+        /**
+         * KFoldSummary
+         * @description 5-fold-by-subject figures: each fold trains a fresh model with the same command and settings.
+         */
+        KFoldSummary: {
+            /**
+             * Figures
+             * @description figure name -> mean, std, per-fold values
+             */
+            figures?: {
+                [key: string]: components["schemas"]["FoldFigure"];
+            };
+            /**
+             * Folds
+             * @description folds run
+             */
+            folds: number;
+            /**
+             * N Folds
+             * @description folds of the protocol
+             */
+            n_folds?: number | null;
+            /** Note */
+            note?: string | null;
+            /**
+             * Protocol
+             * @description each fold's protocol name
+             */
+            protocol?: string[];
+            /** Test Windows */
+            test_windows?: number[];
+        };
         /** Liveness */
         Liveness: {
             /**
@@ -548,13 +592,8 @@ export interface components {
              * @description rows: true class, columns: predicted, both in `classes` order
              */
             confusion_matrix?: number[][] | null;
-            /**
-             * Kfold
-             * @description 5-fold-by-subject summary (mean and std), where run
-             */
-            kfold?: {
-                [key: string]: unknown;
-            } | null;
+            /** @description 5-fold-by-subject summary, where run */
+            kfold?: components["schemas"]["KFoldSummary"] | null;
             /** Macro F1 */
             macro_f1?: number | null;
             /** Per Class */

@@ -62,6 +62,23 @@ class ClassMetrics(Contract):
     support: int = Field(description="test windows of the class")
 
 
+class FoldFigure(Contract):
+    mean: float | None = None
+    std: float | None = None
+    values: list[float | None] = Field(default_factory=list, description="one per fold")
+
+
+class KFoldSummary(Contract):
+    """5-fold-by-subject figures: each fold trains a fresh model with the same command and settings."""
+
+    folds: int = Field(ge=1, description="folds run")
+    n_folds: int | None = Field(None, ge=1, description="folds of the protocol")
+    protocol: list[str] = Field(default_factory=list, description="each fold's protocol name")
+    figures: dict[str, FoldFigure] = Field(default_factory=dict, description="figure name -> mean, std, per-fold values")
+    test_windows: list[int] = Field(default_factory=list)
+    note: str | None = None
+
+
 class ModelMetrics(Contract):
     """Evaluation figures from the model's report (test side of its protocol)."""
 
@@ -77,7 +94,7 @@ class ModelMetrics(Contract):
     )
     per_class: dict[str, ClassMetrics] | None = None
     calibration: dict[str, float | int | str | None] | None = Field(None, description="temperature, expected calibration error")
-    kfold: dict[str, Any] | None = Field(None, description="5-fold-by-subject summary (mean and std), where run")
+    kfold: KFoldSummary | None = Field(None, description="5-fold-by-subject summary, where run")
 
 
 class ModelDescription(Contract):
