@@ -13,14 +13,19 @@ def keyed():
     from har_classifier.main import create_app
     from har_classifier.settings import Settings
 
-    with TestClient(create_app(Settings(models="cnn_lstm", default_model="cnn_lstm", api_key="s3cret"), load_in_background=False)) as c:
+    with TestClient(
+        create_app(Settings(models="cnn_lstm", default_model="cnn_lstm", api_key="s3cret"), load_in_background=False)
+    ) as c:
         yield c
 
 
 @pytest.mark.parametrize("headers", [{}, {"X-API-Key": "wrong"}, {"X-API-Key": ""}])
 def test_v1_needs_the_key(keyed, headers):
-    for method, path, kw in (("post", "/v1/classify", {"json": body(standing_person(5))}), ("get", "/v1/models", {}),
-                             ("get", "/v1/models/cnn_lstm/report/confusion.png", {})):
+    for method, path, kw in (
+        ("post", "/v1/classify", {"json": body(standing_person(5))}),
+        ("get", "/v1/models", {}),
+        ("get", "/v1/models/cnn_lstm/report/confusion.png", {}),
+    ):
         r = getattr(keyed, method)(path, headers=headers, **kw)
         assert r.status_code == 401 and "X-API-Key" in r.json()["detail"], (path, r.status_code)
 

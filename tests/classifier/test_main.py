@@ -12,15 +12,22 @@ def cors_client(tmp_path_factory):
     from har_classifier.main import create_app
     from har_classifier.settings import Settings
 
-    app = create_app(Settings(model_dir=tmp_path_factory.mktemp("none"), cors_origins=["http://app.example"]),
-                     load_in_background=False)
+    app = create_app(
+        Settings(model_dir=tmp_path_factory.mktemp("none"), cors_origins=["http://app.example"]), load_in_background=False
+    )
     with TestClient(app) as c:
         yield c
 
 
 def test_cors_allows_the_configured_origin(cors_client):
-    r = cors_client.options("/v1/classify", headers={"Origin": "http://app.example", "Access-Control-Request-Method": "POST",
-                                                     "Access-Control-Request-Headers": "content-type,x-api-key"})
+    r = cors_client.options(
+        "/v1/classify",
+        headers={
+            "Origin": "http://app.example",
+            "Access-Control-Request-Method": "POST",
+            "Access-Control-Request-Headers": "content-type,x-api-key",
+        },
+    )
     assert r.status_code == 200 and r.headers["access-control-allow-origin"] == "http://app.example"
     r = cors_client.get("/livez", headers={"Origin": "http://app.example"})
     assert r.headers["access-control-allow-origin"] == "http://app.example"
@@ -43,5 +50,10 @@ def test_module_app_is_built():
     from har_classifier import main
 
     assert main.app.title == "HAR classifier"
-    assert set(main.app.openapi()["paths"]) == {"/v1/classify", "/v1/models", "/v1/models/{name}/report/{file}", "/livez",
-                                                 "/readyz"}  # /metrics is served but left out of the schema
+    assert set(main.app.openapi()["paths"]) == {
+        "/v1/classify",
+        "/v1/models",
+        "/v1/models/{name}/report/{file}",
+        "/livez",
+        "/readyz",
+    }  # /metrics is served but left out of the schema

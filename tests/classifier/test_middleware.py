@@ -1,4 +1,5 @@
-"""middleware.py: the in-flight bound (503 + Retry-After past it, health always answers), request metrics and the body limit (413)."""
+"""middleware.py: the in-flight bound (503 + Retry-After past it, health always answers), request metrics and the body
+limit (413)."""
 
 from __future__ import annotations
 
@@ -7,9 +8,10 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
+from conftest import body, standing_person
 from fastapi import FastAPI, Request
 from fastapi.testclient import TestClient
-from conftest import body, standing_person
+
 from har_classifier.middleware import BodyLimit
 
 
@@ -106,6 +108,7 @@ def test_chunked_body_over_limit_refused():
     def chunks():
         for _ in range(20):
             yield b"x" * 100
+
     r = _client().post("/v1/echo", content=chunks())
     assert "content-length" not in r.request.headers
     assert r.status_code == 413

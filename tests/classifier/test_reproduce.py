@@ -16,8 +16,9 @@ def test_report_reproduced(name, shared):
 
     model_dir = MODELS / name
     report = json.loads((model_dir / "report" / "metrics.json").read_text())
-    m = evaluate_split(model_dir, utd=str(shared("data", "skeletons", "utd_mhad")),
-                       lzq=str(shared("data", "skeletons", "lzq_openpose2d")))
+    m = evaluate_split(
+        model_dir, utd=str(shared("data", "skeletons", "utd_mhad")), lzq=str(shared("data", "skeletons", "lzq_openpose2d"))
+    )
     assert m["test_windows"] == report["test_windows"]
     assert m["accuracy"] == pytest.approx(report["accuracy"], abs=1e-4)
     assert m["utd_mhad_accuracy"] == pytest.approx(report["utd_mhad_accuracy"], abs=1e-4)

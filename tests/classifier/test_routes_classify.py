@@ -16,7 +16,7 @@ def test_classify_batch_and_probabilities(client):
     data = r.json()
     assert data["model"] == DEFAULT and len(data["predictions"]) == 3
     for p in data["predictions"]:
-        assert list(p["probabilities"]) == [*DEFAULT_CLASSES[:-1], *POSTURE_CLASSES, "other"]   # the default's classes
+        assert list(p["probabilities"]) == [*DEFAULT_CLASSES[:-1], *POSTURE_CLASSES, "other"]  # the default's classes
         assert abs(sum(p["probabilities"].values()) - 1) < 1e-3
         assert p["label"] == max(p["probabilities"], key=p["probabilities"].get)
         assert p["confidence"] == pytest.approx(p["probabilities"][p["label"]])
@@ -59,8 +59,9 @@ def test_empty_sequence_and_empty_batch(client):
     assert "empty" in _error(client.post("/v1/classify", json={"sequences": []}))
 
 
-@pytest.mark.parametrize("case, words", [("no_visible_joints.json", "no joint with a score of at least 0.3"),
-                                         ("one_frame.json", "at least 2 frames")])
+@pytest.mark.parametrize(
+    "case, words", [("no_visible_joints.json", "no joint with a score of at least 0.3"), ("one_frame.json", "at least 2 frames")]
+)
 def test_nothing_to_say_is_a_422_not_an_action(client, shared, case, words):
     """A window of nobody, or one still frame, gets no action (the failing cases in ../shared/cases)."""
     r = client.post("/v1/classify", content=shared("cases", case).read_bytes(), headers={"content-type": "application/json"})
@@ -82,5 +83,7 @@ def test_too_many_frames(client):
     from har_classifier.main import create_app
     from har_classifier.settings import Settings
 
-    with TestClient(create_app(Settings(models="cnn_lstm", default_model="cnn_lstm", max_frames=20), load_in_background=False)) as c:
+    with TestClient(
+        create_app(Settings(models="cnn_lstm", default_model="cnn_lstm", max_frames=20), load_in_background=False)
+    ) as c:
         assert "over the limit of 20" in _error(c.post("/v1/classify", json=body(standing_person(21))))

@@ -14,7 +14,7 @@ def test_models_listing(client):
     assert {"tcn", "tcn_mocap", "stgcn", "resnet3d", "cnn_lstm"} <= names
     for m in data["models"]:
         assert m["classes"][-1] == "other" and set(DEFAULT_CLASSES) <= set(m["classes"])
-        if m["name"] == data["default_model"]:      # the default also knows the still postures
+        if m["name"] == data["default_model"]:  # the default also knows the still postures
             assert m["classes"] == [*DEFAULT_CLASSES[:-1], "sitting", "lying", "other"]
         assert m["layout"] == "coco17"
         assert m["window"]["length"] > 0 and m["window"]["fps"] > 0 and m["window"]["stride"] > 0
@@ -37,16 +37,30 @@ def test_models_listing(client):
         assert m["report_files"] == {f: f"{m['report_url']}/{f}" for f in ("confusion.png", "curves.png", "model_card.md")}
 
 
-@pytest.mark.parametrize("file,media,magic", [("confusion.png", "image/png", b"\x89PNG"), ("curves.png", "image/png", b"\x89PNG"),
-                                              ("model_card.md", "text/markdown", b"# Model card")])
+@pytest.mark.parametrize(
+    "file,media,magic",
+    [
+        ("confusion.png", "image/png", b"\x89PNG"),
+        ("curves.png", "image/png", b"\x89PNG"),
+        ("model_card.md", "text/markdown", b"# Model card"),
+    ],
+)
 def test_report_files(client, file, media, magic):
     url = client.get("/v1/models").json()["models"][0]["report_url"]
     r = client.get(f"{url}/{file}")
     assert r.status_code == 200 and r.headers["content-type"].startswith(media) and r.content.startswith(magic)
 
 
-@pytest.mark.parametrize("path", ["/v1/models/stgcn/report/metrics.json", "/v1/models/stgcn/report/model.keras",
-                                  "/v1/models/stgcn/report/..%2Fmodel.json", "/v1/models/stgcn/report/%2e%2e",
-                                  "/v1/models/nope/report/confusion.png", "/v1/models/..%2F..%2Fetc/report/model_card.md"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/v1/models/stgcn/report/metrics.json",
+        "/v1/models/stgcn/report/model.keras",
+        "/v1/models/stgcn/report/..%2Fmodel.json",
+        "/v1/models/stgcn/report/%2e%2e",
+        "/v1/models/nope/report/confusion.png",
+        "/v1/models/..%2F..%2Fetc/report/model_card.md",
+    ],
+)
 def test_report_files_whitelisted(client, path):
     assert client.get(path).status_code == 404

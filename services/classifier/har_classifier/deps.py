@@ -11,8 +11,9 @@ from fastapi.security import APIKeyHeader
 from .registry import ModelRegistry
 from .settings import Settings
 
-_api_key_header = APIKeyHeader(name="X-API-Key", auto_error=False,
-                               description="needed on /v1 endpoints when HAR_CLASSIFIER_API_KEY is set")
+_api_key_header = APIKeyHeader(
+    name="X-API-Key", auto_error=False, description="needed on /v1 endpoints when HAR_CLASSIFIER_API_KEY is set"
+)
 
 
 # Every dependency is ``async``: FastAPI would run a plain ``def`` one in its thread pool, and each such
@@ -32,8 +33,11 @@ SettingsDep = Annotated[Settings, Depends(get_settings)]
 
 async def ready_registry(registry: Annotated[ModelRegistry, Depends(get_registry)]) -> ModelRegistry:
     if not registry.ready:
-        raise HTTPException(503, detail="models are loading" if registry.error is None else f"models failed to load: {registry.error}",
-                            headers={"Retry-After": "2"})
+        raise HTTPException(
+            503,
+            detail="models are loading" if registry.error is None else f"models failed to load: {registry.error}",
+            headers={"Retry-After": "2"},
+        )
     return registry
 
 

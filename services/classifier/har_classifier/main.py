@@ -54,8 +54,12 @@ def create_app(settings: Settings | None = None, load_in_background: bool = True
             await asyncio.to_thread(registry.load)
         yield
 
-    app = FastAPI(title="HAR classifier", version=__version__, lifespan=lifespan,
-                  description="Skeleton-sequence action classification (COCO-17 keypoints in, action probabilities out).")
+    app = FastAPI(
+        title="HAR classifier",
+        version=__version__,
+        lifespan=lifespan,
+        description="Skeleton-sequence action classification (COCO-17 keypoints in, action probabilities out).",
+    )
     app.state.settings, app.state.registry, app.state.metrics = settings, registry, metrics
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.include_router(health.router)
@@ -66,8 +70,13 @@ def create_app(settings: Settings | None = None, load_in_background: bool = True
     app.add_middleware(InflightLimit, limit=settings.max_inflight, metrics=metrics)
     app.add_middleware(MetricsMiddleware, metrics=metrics)
     if settings.cors_origins:
-        app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["GET", "POST"],
-                           allow_headers=["content-type", "x-api-key"], max_age=600)
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_methods=["GET", "POST"],
+            allow_headers=["content-type", "x-api-key"],
+            max_age=600,
+        )
     return app
 
 

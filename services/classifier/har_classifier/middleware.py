@@ -19,10 +19,20 @@ class Metrics:
     def __init__(self):
         self.registry = CollectorRegistry()
         self.requests = Counter("har_classifier_requests", "HTTP requests", ["path", "status"], registry=self.registry)
-        self.latency = Histogram("har_classifier_request_seconds", "HTTP request latency", ["path"], registry=self.registry,
-                                 buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1, 5))
-        self.inference = Histogram("har_classifier_inference_seconds", "model time per classify request", ["model"],
-                                   registry=self.registry, buckets=(0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.5))
+        self.latency = Histogram(
+            "har_classifier_request_seconds",
+            "HTTP request latency",
+            ["path"],
+            registry=self.registry,
+            buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1, 5),
+        )
+        self.inference = Histogram(
+            "har_classifier_inference_seconds",
+            "model time per classify request",
+            ["model"],
+            registry=self.registry,
+            buckets=(0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.5),
+        )
         self.sequences = Counter("har_classifier_sequences", "sequences classified", ["model"], registry=self.registry)
         self.rejected = Counter("har_classifier_rejected_busy", "requests refused by the in-flight bound", registry=self.registry)
 
@@ -67,11 +77,23 @@ class InflightLimit:
             scope["har_busy"] = True
             if self.metrics is not None:
                 self.metrics.rejected.inc()
-            body = json.dumps({"detail": f"busy: {self.inflight} requests in flight (HAR_CLASSIFIER_MAX_INFLIGHT={self.limit}); "
-                                         f"retry after {self.retry_after} s"}).encode()
-            await send({"type": "http.response.start", "status": 503,
-                        "headers": [(b"content-type", b"application/json"), (b"retry-after", self.retry_after.encode()),
-                                    (b"content-length", str(len(body)).encode())]})
+            body = json.dumps(
+                {
+                    "detail": f"busy: {self.inflight} requests in flight (HAR_CLASSIFIER_MAX_INFLIGHT={self.limit}); "
+                    f"retry after {self.retry_after} s"
+                }
+            ).encode()
+            await send(
+                {
+                    "type": "http.response.start",
+                    "status": 503,
+                    "headers": [
+                        (b"content-type", b"application/json"),
+                        (b"retry-after", self.retry_after.encode()),
+                        (b"content-length", str(len(body)).encode()),
+                    ],
+                }
+            )
             await send({"type": "http.response.body", "body": body})
             return
         self.inflight += 1
@@ -94,9 +116,17 @@ class BodyLimit:
 
     async def _too_large(self, send) -> None:
         body = json.dumps({"detail": f"request body over the limit of {self.limit} bytes (max_body_bytes)"}).encode()
-        await send({"type": "http.response.start", "status": 413,
-                    "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()),
-                                (b"connection", b"close")]})
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 413,
+                "headers": [
+                    (b"content-type", b"application/json"),
+                    (b"content-length", str(len(body)).encode()),
+                    (b"connection", b"close"),
+                ],
+            }
+        )
         await send({"type": "http.response.body", "body": body})
 
     async def __call__(self, scope, receive, send):
@@ -127,5 +157,5 @@ class BodyLimit:
         try:
             await self.app(scope, limited_receive, guarded_send)
         except Exception:
-            if not refused:          # after a refusal the app only complains of the disconnect
+            if not refused:  # after a refusal the app only complains of the disconnect
                 raise

@@ -15,8 +15,8 @@ averages their probabilities (``train --members N``).
 
 from __future__ import annotations
 
-import numpy as np
 import keras
+import numpy as np
 from keras import layers, ops
 
 from har_common.layouts import COCO17
@@ -43,8 +43,25 @@ class MotionFeatures(layers.Layer):
 
 
 # Each joint's parent(s) for bone vectors: limbs point away from the hips, the nose from the shoulders' midpoint.
-BONE_PARENTS = {0: (5, 6), 1: (0,), 2: (0,), 3: (1,), 4: (2,), 5: (11,), 6: (12,), 7: (5,), 8: (6,), 9: (7,), 10: (8,),
-                11: (12,), 12: (11,), 13: (11,), 14: (12,), 15: (13,), 16: (14,)}
+BONE_PARENTS = {
+    0: (5, 6),
+    1: (0,),
+    2: (0,),
+    3: (1,),
+    4: (2,),
+    5: (11,),
+    6: (12,),
+    7: (5,),
+    8: (6,),
+    9: (7,),
+    10: (8,),
+    11: (12,),
+    12: (11,),
+    13: (11,),
+    14: (12,),
+    15: (13,),
+    16: (14,),
+}
 
 
 def _parent_matrix() -> np.ndarray:
@@ -61,13 +78,17 @@ class SkeletonFeatures(layers.Layer):
     Bones are each joint minus its parent (0 where either is missing); velocities as in :class:`MotionFeatures`."""
 
     def build(self, input_shape):
-        self.parents = self.add_weight(name="parents", shape=(NUM_JOINTS, NUM_JOINTS),
-                                       initializer=keras.initializers.Constant(_parent_matrix()), trainable=False)
+        self.parents = self.add_weight(
+            name="parents",
+            shape=(NUM_JOINTS, NUM_JOINTS),
+            initializer=keras.initializers.Constant(_parent_matrix()),
+            trainable=False,
+        )
 
     def call(self, x):
         pos, vis = x[..., :2], x[..., 2:3]
         vel = _velocity(pos, vis)
-        vis_parent = ops.floor(ops.matmul(self.parents, vis) + 1e-3)    # 1 only where every parent is visible
+        vis_parent = ops.floor(ops.matmul(self.parents, vis) + 1e-3)  # 1 only where every parent is visible
         bone = (pos - ops.matmul(self.parents, pos)) * vis * vis_parent
         return ops.concatenate([pos, vel, bone, vis], axis=-1)
 
@@ -103,9 +124,13 @@ class GraphConv(layers.Layer):
 
     def build(self, input_shape):
         a = coco_partitions(self.hops)
-        self.adjacency = self.add_weight(name="adjacency", shape=a.shape, initializer=keras.initializers.Constant(a), trainable=False)
+        self.adjacency = self.add_weight(
+            name="adjacency", shape=a.shape, initializer=keras.initializers.Constant(a), trainable=False
+        )
         self.importance = self.add_weight(name="importance", shape=a.shape, initializer="ones")
-        self.kernel = self.add_weight(name="kernel", shape=(a.shape[0] * input_shape[-1], self.filters), initializer="glorot_uniform")
+        self.kernel = self.add_weight(
+            name="kernel", shape=(a.shape[0] * input_shape[-1], self.filters), initializer="glorot_uniform"
+        )
         self.bias = self.add_weight(name="bias", shape=(self.filters,), initializer="zeros")
 
     def call(self, x):

@@ -25,7 +25,7 @@ log = logging.getLogger("har_classifier")
 REPORT_FILES = {"confusion.png": "image/png", "curves.png": "image/png", "model_card.md": "text/markdown; charset=utf-8"}
 
 
-MIN_FRAMES = 2          # shortest sequence classified; one frame shows a posture, not a motion
+MIN_FRAMES = 2  # shortest sequence classified; one frame shows a posture, not a motion
 
 
 class RequestProblem(ValueError):
@@ -68,8 +68,11 @@ class ModelRegistry:
             log.exception("loading models failed")
 
     def describe(self) -> ModelList:
-        return ModelList(default_model=self.settings.default_model, max_batch=self.settings.max_batch,
-                         models=[self.describe_model(r) for r in self.runners.values()])
+        return ModelList(
+            default_model=self.settings.default_model,
+            max_batch=self.settings.max_batch,
+            models=[self.describe_model(r) for r in self.runners.values()],
+        )
 
     def describe_model(self, runner) -> ModelDescription:
         base = f"/v1/models/{runner.name}/report"
@@ -94,22 +97,31 @@ class ModelRegistry:
         if n == 0:
             raise RequestProblem("sequences is empty: send at least one sequence", ["body", "sequences"])
         if n > self.settings.max_batch:
-            raise RequestProblem(f"batch of {n} sequences is over the limit of {self.settings.max_batch} (HAR_CLASSIFIER_MAX_BATCH)",
-                                 ["body", "sequences"])
+            raise RequestProblem(
+                f"batch of {n} sequences is over the limit of {self.settings.max_batch} (HAR_CLASSIFIER_MAX_BATCH)",
+                ["body", "sequences"],
+            )
         arrays = []
         for i, seq in enumerate(body.sequences):
             if len(seq.keypoints) > self.settings.max_frames:
-                raise RequestProblem(f"sequence {i} has {len(seq.keypoints)} frames, over the limit of {self.settings.max_frames}",
-                                     ["body", "sequences", i, "keypoints"])
+                raise RequestProblem(
+                    f"sequence {i} has {len(seq.keypoints)} frames, over the limit of {self.settings.max_frames}",
+                    ["body", "sequences", i, "keypoints"],
+                )
             kp = np.asarray(seq.keypoints, np.float32)
             # nothing can be said of a still image or of nobody: a motion label would be a guess
             if len(kp) < MIN_FRAMES:
-                raise RequestProblem(f"sequence {i} has {len(kp)} frame: a motion needs at least {MIN_FRAMES} frames "
-                                     f"(the model's window is {runner.spec.seconds:.1f} s; shorter sequences are stretched)",
-                                     ["body", "sequences", i, "keypoints"])
+                raise RequestProblem(
+                    f"sequence {i} has {len(kp)} frame: a motion needs at least {MIN_FRAMES} frames "
+                    f"(the model's window is {runner.spec.seconds:.1f} s; shorter sequences are stretched)",
+                    ["body", "sequences", i, "keypoints"],
+                )
             if not (kp[..., 2] >= runner.spec.mask_threshold).any():
-                raise RequestProblem(f"sequence {i} shows no joint with a score of at least {runner.spec.mask_threshold}: "
-                                     "no person is visible, so no action can be named", ["body", "sequences", i, "keypoints"])
+                raise RequestProblem(
+                    f"sequence {i} shows no joint with a score of at least {runner.spec.mask_threshold}: "
+                    "no person is visible, so no action can be named",
+                    ["body", "sequences", i, "keypoints"],
+                )
             arrays.append((kp, seq.fps))
         t = time.perf_counter()
         probs = runner.classify(arrays)
@@ -118,7 +130,13 @@ class ModelRegistry:
         preds = []
         for p in np.clip(probs.astype(np.float64), 0.0, 1.0):
             k = int(p.argmax())
-            preds.append(ActionPrediction.model_construct(
-                schema_version=SCHEMA_VERSION, model=name, label=classes[k], confidence=float(p[k]),
-                probabilities={c: float(v) if math.isfinite(v) else 0.0 for c, v in zip(classes, p)}))
+            preds.append(
+                ActionPrediction.model_construct(
+                    schema_version=SCHEMA_VERSION,
+                    model=name,
+                    label=classes[k],
+                    confidence=float(p[k]),
+                    probabilities={c: float(v) if math.isfinite(v) else 0.0 for c, v in zip(classes, p)},
+                )
+            )
         return ClassifyResponse(model=name, predictions=preds), seconds

@@ -31,8 +31,22 @@ D_OTHER = "other"  # har_classifier.data.OTHER, without importing TensorFlow's s
 
 def train(out: Path, subject: int, args: list[str]) -> Path:
     out.mkdir(parents=True, exist_ok=True)
-    cmd = [sys.executable, "-m", "har_classifier", "train", "--protocol", "inner", "--fold", str(subject),
-           "--threads", "1", "--out", str(out), "--overwrite", *args]   # its own scratch folder: a rerun replaces it
+    cmd = [
+        sys.executable,
+        "-m",
+        "har_classifier",
+        "train",
+        "--protocol",
+        "inner",
+        "--fold",
+        str(subject),
+        "--threads",
+        "1",
+        "--out",
+        str(out),
+        "--overwrite",
+        *args,
+    ]  # its own scratch folder: a rerun replaces it
     with open(out / "train.log", "w") as log:
         subprocess.run(cmd, stdout=log, stderr=subprocess.STDOUT, check=True)
     return out
@@ -50,7 +64,9 @@ def held_out_predictions(model_dir: Path):
     if tr["protocol"] != "inner":
         raise ValueError(f"{model_dir} was not trained with --protocol inner")
     if runner.class_weights:
-        raise ValueError(f"{model_dir} was trained with class weights; inner_cv.py sweeps other's weight itself (--other-weights)")
+        raise ValueError(
+            f"{model_dir} was trained with class weights; inner_cv.py sweeps other's weight itself (--other-weights)"
+        )
     records = D.load_sources(DEFAULT_UTD, DEFAULT_LZQ, (), runner.classes)
     split = D.split_records(records, "inner", tr["fold"], tr["n_folds"], val=tr["val"], val_subject=tr.get("val_subject"))
     samples = [s for s in D.make_samples(split.test, runner.spec, train=False) if s.dataset == "utd_mhad"]
@@ -84,20 +100,29 @@ def score(name: str, args: list[str], folds: list[tuple[np.ndarray, np.ndarray, 
     mapped = lambda y: y != k_other  # noqa: E731
     ok = [y == p.argmax(1) for y, p, _ in folds]
     y, good = np.concatenate([f[0] for f in folds]), np.concatenate(ok)
-    return {"name": name, "train_args": args, "trials": int(len(y)),
-            "utd8_accuracy": round(float(good[mapped(y)].mean()), 4),
-            "other_recall": round(float(good[~mapped(y)].mean()), 4) if (~mapped(y)).any() else None,
-            "accuracy": round(float(good.mean()), 4),
-            "per_subject_utd8": [round(float(g[mapped(f[0])].mean()), 4) for g, f in zip(ok, folds)]}
+    return {
+        "name": name,
+        "train_args": args,
+        "trials": int(len(y)),
+        "utd8_accuracy": round(float(good[mapped(y)].mean()), 4),
+        "other_recall": round(float(good[~mapped(y)].mean()), 4) if (~mapped(y)).any() else None,
+        "accuracy": round(float(good.mean()), 4),
+        "per_subject_utd8": [round(float(g[mapped(f[0])].mean()), 4) for g, f in zip(ok, folds)],
+    }
 
 
 def main() -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--name", required=True, help="a name for this setting (folder under --root)")
     p.add_argument("--root", default="/tmp/har-inner-cv")
-    p.add_argument("--combine", nargs="+", metavar="NAME", help="score these settings' averaged probabilities instead of training")
-    p.add_argument("--other-weights", default="1,0.5,0.3,0.2,0.1,0.05",
-                   help="also score these weights of other's prior (train --other-weight), comma-separated (default: %(default)s)")
+    p.add_argument(
+        "--combine", nargs="+", metavar="NAME", help="score these settings' averaged probabilities instead of training"
+    )
+    p.add_argument(
+        "--other-weights",
+        default="1,0.5,0.3,0.2,0.1,0.05",
+        help="also score these weights of other's prior (train --other-weight), comma-separated (default: %(default)s)",
+    )
     p.add_argument("train_args", nargs=argparse.REMAINDER, help="-- then the train options to compare")
     a = p.parse_args()
     args = [x for x in a.train_args if x != "--"]
@@ -118,10 +143,15 @@ def main() -> int:
     if D_OTHER in folds[0][2]:
         result["other_weight_sweep"] = [
             {k: v for k, v in score(a.name, args, folds, float(w)).items() if k in ("utd8_accuracy", "other_recall", "accuracy")}
-            | {"other_weight": float(w)} for w in a.other_weights.split(",") if w.strip()]
+            | {"other_weight": float(w)}
+            for w in a.other_weights.split(",")
+            if w.strip()
+        ]
         for row in result["other_weight_sweep"]:
-            print(f"  other weight {row['other_weight']:g}: 8 actions {row['utd8_accuracy']:.4f}, other recall "
-                  f"{row['other_recall']:.4f}, all trials {row['accuracy']:.4f}")
+            print(
+                f"  other weight {row['other_weight']:g}: 8 actions {row['utd8_accuracy']:.4f}, other recall "
+                f"{row['other_recall']:.4f}, all trials {row['accuracy']:.4f}"
+            )
     root.mkdir(parents=True, exist_ok=True)
     (root / "inner_cv.json").write_text(json.dumps(result, indent=1))
     print(json.dumps(result))

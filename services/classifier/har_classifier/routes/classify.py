@@ -5,18 +5,26 @@ from __future__ import annotations
 from fastapi import APIRouter, HTTPException, Request
 from starlette.concurrency import run_in_threadpool
 
+from har_common.schemas import ClassifyRequest, ClassifyResponse
+
 from ..deps import ReadyRegistry
 from ..registry import RequestProblem
-from har_common.schemas import ClassifyRequest, ClassifyResponse
 
 router = APIRouter(prefix="/v1", tags=["classify"])
 INLINE_MAX = 8  # batches up to this size run on the event loop (a few ms); larger ones in the thread pool
 
 
-@router.post("/classify", response_model=ClassifyResponse,
-             responses={422: {"description": "bad sequences (fewer than 2 frames, no joint visible, too many frames), "
-                                             "unknown model, batch over the limit"},
-                        503: {"description": "models loading, or too many requests in flight"}})
+@router.post(
+    "/classify",
+    response_model=ClassifyResponse,
+    responses={
+        422: {
+            "description": "bad sequences (fewer than 2 frames, no joint visible, too many frames), "
+            "unknown model, batch over the limit"
+        },
+        503: {"description": "models loading, or too many requests in flight"},
+    },
+)
 async def classify(body: ClassifyRequest, registry: ReadyRegistry, request: Request) -> ClassifyResponse:
     """One prediction per sequence, in order. Small batches (the live pipelines' case) are classified right on the
     event loop, which saves the thread-pool hand-offs (measured: they dominated single-window latency under load)."""

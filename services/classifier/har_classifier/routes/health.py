@@ -18,8 +18,11 @@ async def livez() -> Liveness:
     return Liveness()
 
 
-@router.get("/readyz", response_model=ClassifierReadiness,
-            responses={503: {"model": ClassifierReadiness, "description": "models loading or failed to load"}})
+@router.get(
+    "/readyz",
+    response_model=ClassifierReadiness,
+    responses={503: {"model": ClassifierReadiness, "description": "models loading or failed to load"}},
+)
 async def readyz(registry: AnyRegistry, settings: SettingsDep):
     if registry.ready:
         return ClassifierReadiness(status="ready", models=sorted(registry.runners), default_model=settings.default_model)

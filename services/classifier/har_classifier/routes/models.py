@@ -5,9 +5,10 @@ from __future__ import annotations
 from fastapi import APIRouter, HTTPException
 from fastapi.responses import FileResponse
 
+from har_common.schemas import ModelList
+
 from ..deps import ReadyRegistry
 from ..registry import REPORT_FILES
-from har_common.schemas import ModelList
 
 router = APIRouter(prefix="/v1/models", tags=["models"])
 
@@ -19,8 +20,11 @@ async def list_models(registry: ReadyRegistry) -> ModelList:
     return registry.describe()
 
 
-@router.get("/{name}/report/{file}", response_class=FileResponse,
-            responses={200: {"content": {"image/png": {}, "text/markdown": {}}}, 404: {"description": "no such model or file"}})
+@router.get(
+    "/{name}/report/{file}",
+    response_class=FileResponse,
+    responses={200: {"content": {"image/png": {}, "text/markdown": {}}}, 404: {"description": "no such model or file"}},
+)
 async def report_file(name: str, file: str, registry: ReadyRegistry) -> FileResponse:
     """A file of the model's report folder: ``confusion.png``, ``curves.png`` or ``model_card.md`` (404 for anything else)."""
     found = registry.report_file(name, file)
