@@ -1,18 +1,36 @@
-"""data.py: classes (with the rejection class), the split protocol, preprocessing (batched = one by one)."""
+"""data.py and preprocessing.py: classes (with the rejection class), the split protocol, the serving and training chains."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
+
 from har_classifier import data as D
+from har_classifier import preprocessing as P
 from har_common.schemas import WindowSpec
 
 
 def test_classes_and_other_mapping():
-    assert D.DEFAULT_CLASSES == ["boxing", "handclapping", "handwaving", "jogging", "running", "walking", "standing",
-                                 "sitting_down", "standing_up", "squatting", "falling", "other"]
+    assert D.DEFAULT_CLASSES == [
+        "boxing",
+        "handclapping",
+        "handwaving",
+        "jogging",
+        "running",
+        "walking",
+        "standing",
+        "sitting_down",
+        "standing_up",
+        "squatting",
+        "falling",
+        "other",
+    ]
     assert len(D.UTD_OTHER) == 19 and not set(D.UTD_OTHER) & set(D.UTD_MAP)
-    assert {"right_arm_swipe_left", "cross_arms_in_chest", "forward_lunge", "tennis_serve", "pick_up_and_throw"} <= set(D.UTD_OTHER)
+    assert {"right_arm_swipe_left", "cross_arms_in_chest", "forward_lunge", "tennis_serve", "pick_up_and_throw"} <= set(
+        D.UTD_OTHER
+    )
     assert D.OTHER not in D.UTD_CLASSES
 
 
@@ -21,14 +39,39 @@ def test_preprocess_any_length_and_face_dropped():
     for n in (1, 5, 32, 200):
         kp = np.random.default_rng(n).uniform(100, 400, (n, 17, 3)).astype(np.float32)
         kp[..., 2] = 0.8
-        x = D.preprocess(kp, 30.0, spec)
+        x = P.preprocess(kp, 30.0, spec)
         assert x.shape == (spec.length, 17, 3) and np.isfinite(x).all()
-        assert (x[:, list(D.FACE_JOINTS)] == 0).all()
+        assert (x[:, list(P.FACE_JOINTS)] == 0).all()
         assert set(np.unique(x[..., 2])) <= {0.0, 1.0}
 
 
+def test_serving_and_training_chains_share_named_transforms():
+    """The test chain is the train chain less its random steps (MMAction2's train/test pipelines)."""
+    spec = WindowSpec()
+    test = [type(t).__name__ for t in P.test_pipeline(spec).transforms]
+    train = [type(t).__name__ for t in P.train_pipeline(spec, seed=0, stretch=0.2, limb_scale=0.1).transforms]
+    assert test == ["MaskLowConfidence", "Resample", "Normalize", "FormatInput"]
+    assert [t for t in train if t in test] == test
+    assert {"LimbDropout", "JointDropout", "SpeedChange", "RandomStretch", "RandomLimbScale"} <= set(train)
+    a = P.augment([(np.full((40, 17, 3), 100.0, np.float32), 30.0)] * 3, spec, seed=5)
+    np.testing.assert_array_equal(a, P.augment([(np.full((40, 17, 3), 100.0, np.float32), 30.0)] * 3, spec, seed=5))
+
+
+def test_serving_chain_equals_the_former_preprocessing_on_real_data():
+    """Windows of real UTD-MHAD and LZQ sequences (and edge cases cut from them) through the chain equal the arrays the
+    former serving preprocessing (batched and one by one) gave, stored in fixtures/ before it was replaced."""
+    z = np.load(Path(__file__).parent / "fixtures" / "serving_preprocessing_expected.npz")
+    seqs = [(z[f"kp{i}"], float(z[f"fps{i}"])) for i in range(int(z["n"]))]
+    assert any("utd_mhad" in s for s in z["sources"]) and any("lzq" in s for s in z["sources"])
+    specs = {"default": WindowSpec(), "frame": WindowSpec(length=20, fps=15.0, center="frame", drop_face=False)}
+    for name, spec in specs.items():
+        np.testing.assert_allclose(P.preprocess_batch(seqs, spec), z[f"batch_{name}"], atol=1e-6, rtol=0)
+        one = np.stack([P.preprocess(kp, fps, spec) for kp, fps in seqs])
+        np.testing.assert_allclose(one, z[f"single_{name}"], atol=1e-6, rtol=0)
+
+
 def test_preprocess_batch_equals_one_by_one():
-    """The vectorised batch path gives what preprocess gives, sequence by sequence (mixed lengths, rates, gaps)."""
+    """The batched path gives what the chain gives one sequence at a time (mixed lengths, rates, gaps)."""
     spec = WindowSpec()
     rng = np.random.default_rng(0)
     seqs = []
@@ -43,11 +86,11 @@ def test_preprocess_batch_equals_one_by_one():
         if i % 13 == 0:
             kp[:] = 0  # nobody at all
         seqs.append((kp, float(rng.choice([10, 15, 25, 30]))))
-    batch = D.preprocess_batch(seqs, spec)
-    one = np.stack([D.preprocess(kp, fps, spec) for kp, fps in seqs])
+    batch = P.preprocess_batch(seqs, spec)
+    one = np.stack([P.preprocess(kp, fps, spec) for kp, fps in seqs])
     assert batch.shape == one.shape and np.isfinite(batch).all()
     np.testing.assert_allclose(batch, one, atol=1e-5)
-    assert D.preprocess_batch([], spec).shape == (0, spec.length, 17, 3)
+    assert P.preprocess_batch([], spec).shape == (0, spec.length, 17, 3)
 
 
 def _rec(label, subject, n=40, source="utd_mhad/x.mat", meta=None):
@@ -58,8 +101,16 @@ def _rec(label, subject, n=40, source="utd_mhad/x.mat", meta=None):
 
 def test_cross_subject_and_time_block_split():
     recs = [_rec("boxing", f"s{s}") for s in range(1, 9) for _ in range(2)]
-    recs += [_rec("falling", None, 100, f"lzq_openpose2d/a.csv#rows={i * 100}-{i * 100 + 99}",
-                  {"file": "a.csv", "start_row": i * 100, "end_row": i * 100 + 99}) for i in range(4)]
+    recs += [
+        _rec(
+            "falling",
+            None,
+            100,
+            f"lzq_openpose2d/a.csv#rows={i * 100}-{i * 100 + 99}",
+            {"file": "a.csv", "start_row": i * 100, "end_row": i * 100 + 99},
+        )
+        for i in range(4)
+    ]
     s = D.split_records(recs, val="subject")
     assert {r.subject for r in s.test if r.subject} == {"s2", "s4", "s6", "s8"}
     assert {r.subject for r in s.val if r.subject} == {"s7"}
@@ -90,10 +141,18 @@ def test_cross_subject_and_time_block_split():
 
 
 def test_extra_viewpoints_only_train():
-    recs = [_rec("boxing", f"s{s}", meta={"trial": t, **({"yaw": y} if y else {})})
-            for s in range(1, 9) for t in (1, 2, 3) for y in (0.0, -30.0, 30.0)]
-    for protocol, fold, val in (("cross-subject", 0, "trial"), ("cross-subject", 0, "subject"), ("kfold", 1, "trial"),
-                                ("inner", 3, "trial")):
+    recs = [
+        _rec("boxing", f"s{s}", meta={"trial": t, **({"yaw": y} if y else {})})
+        for s in range(1, 9)
+        for t in (1, 2, 3)
+        for y in (0.0, -30.0, 30.0)
+    ]
+    for protocol, fold, val in (
+        ("cross-subject", 0, "trial"),
+        ("cross-subject", 0, "subject"),
+        ("kfold", 1, "trial"),
+        ("inner", 3, "trial"),
+    ):
         s = D.split_records(recs, protocol, fold, val=val)
         assert not any(r.meta.get("yaw") for r in s.val + s.test), (protocol, val)
         assert s.test and s.val
@@ -106,10 +165,17 @@ def test_extra_viewpoints_only_train():
 def test_synthetic_motion_capture_only_trains():
     real = [_rec("boxing", f"s{s}", meta={"trial": t}) for s in range(1, 9) for t in (1, 2, 3)]
     # mocap subjects carry even and odd numbers and no subject at all: none of it may test or validate
-    synthetic = [_rec("walking", subject, meta={"train_only": True, "view": v})
-                 for subject in ("cmu-002", "cmu-007", "bandai-normal", None) for v in range(2)]
-    for protocol, fold, val in (("cross-subject", 0, "trial"), ("cross-subject", 0, "subject"), ("kfold", 1, "trial"),
-                                ("inner", 3, "trial")):
+    synthetic = [
+        _rec("walking", subject, meta={"train_only": True, "view": v})
+        for subject in ("cmu-002", "cmu-007", "bandai-normal", None)
+        for v in range(2)
+    ]
+    for protocol, fold, val in (
+        ("cross-subject", 0, "trial"),
+        ("cross-subject", 0, "subject"),
+        ("kfold", 1, "trial"),
+        ("inner", 3, "trial"),
+    ):
         s = D.split_records(real + synthetic, protocol, fold, val=val)
         assert not any(r.meta.get("train_only") for r in s.val + s.test), (protocol, val)
         assert sum(1 for r in s.train if r.meta.get("train_only")) == len(synthetic)

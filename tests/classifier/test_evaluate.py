@@ -33,8 +33,17 @@ def test_kfold_summary(tmp_path):
     for k, acc in enumerate((0.9, 0.8, 1.0)):
         d = tmp_path / f"f{k}" / "report"
         d.mkdir(parents=True)
-        d.joinpath("metrics.json").write_text(json.dumps({"accuracy": acc, "macro_f1": acc, "utd_mhad_accuracy": acc,
-                                                          "protocol": f"kfold {k}/3", "calibration": {"ece": 0.1}}))
+        d.joinpath("metrics.json").write_text(
+            json.dumps(
+                {
+                    "accuracy": acc,
+                    "macro_f1": acc,
+                    "utd_mhad_accuracy": acc,
+                    "protocol": f"kfold {k}/3",
+                    "calibration": {"ece": 0.1},
+                }
+            )
+        )
         dirs.append(d.parent)
     s = kfold_summary(dirs)
     assert s["folds"] == 3 and s["figures"]["accuracy"]["mean"] == pytest.approx(0.9)
@@ -43,7 +52,7 @@ def test_kfold_summary(tmp_path):
 
 def test_card_names_the_optional_augmentations(model_dir):
     """The model card says which optional augmentations trained the model (here added to the shipped default's record)."""
-    from har_classifier.evaluate import _card
+    from har_classifier.model_card import model_card as _card
 
     m, info, history = (json.loads((model_dir / f).read_text()) for f in ("report/metrics.json", "model.json", "history.json"))
     plain = _card(m, info, history)
@@ -52,3 +61,44 @@ def test_card_names_the_optional_augmentations(model_dir):
     card = _card(m, info, history)
     assert "limb lengths scaled (within 1 +- 0.15)" in card
     assert "turned viewpoints (-30, 30 degrees about the vertical axis" in card
+
+
+def test_card_states_only_the_models_own_facts(model_dir):
+    """A card of another model (other classes, window, data, options) says that model's facts, not the shipped one's."""
+    from har_classifier.model_card import model_card
+
+    m, info, history = (json.loads((model_dir / f).read_text()) for f in ("report/metrics.json", "model.json", "history.json"))
+    m = {
+        **m,
+        "classes": ["walking", "falling"],
+        "per_class": {c: m["per_class"][c] for c in ("walking", "falling")},
+        "class_sources": {"walking": ["LZQ OpenPose 2D: walk"], "falling": ["LZQ OpenPose 2D: fall_down"]},
+        "real_video": None,
+        "kfold": None,
+    }
+    info = {
+        **info,
+        "window": {**info["window"], "length": 24, "fps": 12.0, "drop_face": False},
+        "engine": "onnx",
+        "training": {
+            **info["training"],
+            "model": "stgcn",
+            "seed": 11,
+            "epochs": 5,
+            "utd": None,
+            "datasets": [],
+            "other_weight": 1.0,
+            "stretch": 0.0,
+        },
+    }
+    card = model_card(m, info, history)
+    for fact in (
+        "24 frames at 12 fps",
+        "`onnx` engine",
+        "seed 11",
+        "up to 5 epochs",
+        "`walking`, `falling` from LZQ OpenPose 2D only",
+    ):
+        assert fact in card, fact
+    for shipped in ("UTD-MHAD (Chen", "Bandai", "eyes and ears", "rejection class", "x and y stretched", "Real video"):
+        assert shipped not in card, shipped

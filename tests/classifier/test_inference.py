@@ -67,9 +67,9 @@ def test_engines_agree():
     x = np.random.default_rng(0).normal(0, 1, (70, 32, 17, 3)).astype(np.float32)
     x[..., 2] = 1.0
     runners = [ModelRunner(model_dir, engine=e) for e in ModelRunner.available_engines(model_dir)]
-    assert len(runners) >= 2
-    ref = runners[0].predict(x)
-    for r in runners[1:]:
+    assert [r.engine for r in runners] == ["tflite", "onnx", "tf"]
+    ref = runners[-1].predict(x)
+    for r in runners[:-1]:
         for n in (1, 3, 8, 64, 70):
             np.testing.assert_allclose(r.predict(x[:n]), ref[:n], atol=2e-4)
     auto = ModelRunner(model_dir)
@@ -79,8 +79,75 @@ def test_engines_agree():
     assert p.shape == (1, len(auto.classes)) and np.isclose(p.sum(), 1, atol=1e-4)
 
 
+@pytest.mark.parametrize("name", ["tcn", "tcn_mocap", "stgcn", "resnet3d", "cnn_lstm"])
+def test_shipped_engine_recorded_and_matches_keras(name):
+    """Each shipped model.json names the engine measured at export (with its figures); that engine alone is loaded,
+    and its probabilities are the Keras model's."""
+    import json
+
+    from conftest import MODELS
+
+    from har_classifier.engines import load_keras
+    from har_classifier.export import BATCHES, pick_engine
+    from har_classifier.inference import ModelRunner
+
+    info = json.loads((MODELS / name / "model.json").read_text())
+    rates = info["engine_choice"]["windows_per_second"]
+    assert info["engine"] == pick_engine(rates) and set(rates) == set(ModelRunner.available_engines(MODELS / name))
+    assert all(set(r) == {str(n) for n in BATCHES} for r in rates.values())
+    runner = ModelRunner(MODELS / name)
+    assert runner.engine == info["engine"] and runner.describe().engine == info["engine"]
+    assert (runner.engine == "tf") == (name == "resnet3d")
+    x = np.random.default_rng(2).normal(0, 1, (20, 32, 17, 3)).astype(np.float32)
+    x[..., 2] = np.random.default_rng(3).random((20, 32, 17)) > 0.2
+    keras_probs = load_keras(MODELS / name).predict(x, verbose=0)
+    np.testing.assert_allclose(runner.predict(x), keras_probs, atol=2e-4)
+
+
+def test_pick_engine_rule():
+    from har_classifier.export import pick_engine
+
+    # the geometric mean of batch 1 and batch 32 decides; tf only when nothing was exported
+    rates = {"tflite": {"1": 4000, "32": 2500}, "onnx": {"1": 1500, "32": 3000}, "tf": {"1": 9000, "32": 9000}}
+    assert pick_engine(rates) == "tflite"
+    assert pick_engine({"tflite": {"1": 1000, "32": 1000}, "onnx": {"1": 900, "32": 3000}}) == "onnx"
+    assert pick_engine({"tf": {"1": 300, "32": 800}}) == "tf"
+
+
+def test_serving_an_exported_model_never_imports_tensorflow():
+    """The service's path for a model with an exported graph: one engine, no TensorFlow in the process."""
+    import subprocess
+    import sys
+
+    from conftest import MODELS
+
+    code = (
+        "import sys, numpy as np; from har_classifier.inference import ModelRunner; "
+        f"r = ModelRunner({str(MODELS / 'tcn_mocap')!r}); r.warm_up(); "
+        "p = r.classify([(np.full((40, 17, 3), 100.0, np.float32), 30.0)]); "
+        "print(r.engine, 'tensorflow' in sys.modules, 'keras' in sys.modules, round(float(p.sum()), 3))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True).stdout
+    assert out.split() == ["tflite", "False", "False", "1.0"]
+
+
+def test_forced_engine_and_a_missing_file(tmp_path):
+    import shutil
+
+    from conftest import MODELS
+
+    from har_classifier.inference import ModelRunner
+
+    assert ModelRunner(MODELS / "tcn", engine="tf").engine == "tf"
+    folder = tmp_path / "m"
+    shutil.copytree(MODELS / "tcn", folder, ignore=shutil.ignore_patterns("report"))
+    with pytest.raises(FileNotFoundError, match="model.onnx"):
+        ModelRunner(folder, engine="onnx")
+
+
 def test_resnet3d_pins_tf():
     from conftest import MODELS
+
     from har_classifier.inference import ModelRunner
 
     model_dir = MODELS / "resnet3d"

@@ -26,12 +26,14 @@ def test_fit_temperature_softens_overconfidence():
 def test_train_smoke(tmp_path, shared):
     """One epoch on a tiny subset of the real data, then evaluate: the loop runs end to end."""
     from har_classifier.evaluate import evaluate
-    from har_classifier.train import TrainConfig, train
+    from har_classifier.options import TrainOptions
+    from har_classifier.train import train
 
     utd = shared("data", "skeletons", "utd_mhad")
     lzq = shared("data", "skeletons", "lzq_openpose2d")
-    cfg = TrainConfig(model="cnn_lstm", out=str(tmp_path / "m"), utd=str(utd), lzq=str(lzq), epochs=1, repeats=1,
-                      limit=3, batch_size=16)
+    cfg = TrainOptions(
+        model="cnn_lstm", out=str(tmp_path / "m"), utd=str(utd), lzq=str(lzq), epochs=1, repeats=1, limit=3, batch_size=16
+    )
     out = train(cfg, verbose=0)
     info = json.loads((out / "model.json").read_text())
     assert info["classes"] == D.DEFAULT_CLASSES and (out / "model.keras").is_file()
@@ -45,12 +47,25 @@ def test_train_smoke(tmp_path, shared):
 
 def test_train_tcn_with_stretch_and_held_out_subject(tmp_path, shared):
     """The default's settings (tcn, --stretch, --other-weight) and a held-out validation subject run and are recorded."""
-    from har_classifier.train import TrainConfig, prepare, train
+    from har_classifier.options import TrainOptions
+    from har_classifier.train import prepare, train
 
     utd = shared("data", "skeletons", "utd_mhad")
     lzq = shared("data", "skeletons", "lzq_openpose2d")
-    cfg = TrainConfig(model="tcn", out=str(tmp_path / "t"), utd=str(utd), lzq=str(lzq), epochs=1, repeats=1,
-                      limit=3, batch_size=16, stretch=0.2, val="subject", val_subject=3, other_weight=0.5)
+    cfg = TrainOptions(
+        model="tcn",
+        out=str(tmp_path / "t"),
+        utd=str(utd),
+        lzq=str(lzq),
+        epochs=1,
+        repeats=1,
+        limit=3,
+        batch_size=16,
+        stretch=0.2,
+        val="subject",
+        val_subject=3,
+        other_weight=0.5,
+    )
     _, split, _, _, _ = prepare(cfg)
     assert {r.subject for r in split.val if r.subject} == {"s3"}
     out = train(cfg, verbose=0)
@@ -59,16 +74,20 @@ def test_train_tcn_with_stretch_and_held_out_subject(tmp_path, shared):
     assert tr["model"] == "tcn" and tr["stretch"] == 0.2 and tr["val_subject"] == 3
     assert info["calibration"]["class_weights"] == {"other": 0.5}
     assert (out / "model.tflite").is_file() and (out / "model.onnx").is_file()
+    # the serving engine was measured at export and recorded
+    assert info["engine"] in ("tflite", "onnx") and set(info["engine_choice"]["windows_per_second"]) == {"tflite", "onnx", "tf"}
 
 
 def test_yaw_option_adds_viewpoints_to_the_train_side_only(shared):
     from har_classifier.cli import build_parser
-    from har_classifier.train import config_from_args, prepare
+    from har_classifier.options import from_args
+    from har_classifier.train import prepare
 
     parser = build_parser()
-    args = parser.parse_args(["train", "--model", "tcn", "--yaw=-30,30", "--utd", str(shared("data", "skeletons", "utd_mhad")),
-                              "--lzq", ""])
-    cfg = config_from_args(args)
+    args = parser.parse_args(
+        ["train", "--model", "tcn", "--yaw=-30,30", "--utd", str(shared("data", "skeletons", "utd_mhad")), "--lzq", ""]
+    )
+    cfg = from_args(args)
     assert cfg.yaws == [-30.0, 30.0]
     _, split, train_s, val_s, _ = prepare(cfg)
     turned = [r for r in split.train if r.meta.get("yaw")]
@@ -84,17 +103,33 @@ def test_inner_cv_scores_the_held_out_subject(tmp_path, shared):
     """tools/inner_cv.py scores an inner fold (--protocol inner) on its held-out odd subject's UTD-MHAD trials only."""
     import importlib.util
 
-    from har_classifier.train import TrainConfig, train
+    from har_classifier.options import TrainOptions
+    from har_classifier.train import train
 
-    spec = importlib.util.spec_from_file_location("inner_cv", Path(__file__).resolve().parents[2] / "services/classifier/tools/inner_cv.py")
+    spec = importlib.util.spec_from_file_location(
+        "inner_cv", Path(__file__).resolve().parents[2] / "services/classifier/tools/inner_cv.py"
+    )
     inner_cv = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(inner_cv)
     utd = shared("data", "skeletons", "utd_mhad")
     lzq = shared("data", "skeletons", "lzq_openpose2d")
-    out = train(TrainConfig(model="tcn", out=str(tmp_path / "f"), utd=str(utd), lzq=str(lzq), epochs=1, repeats=1,
-                            limit=3, batch_size=16, protocol="inner", fold=5), verbose=0)
+    out = train(
+        TrainOptions(
+            model="tcn",
+            out=str(tmp_path / "f"),
+            utd=str(utd),
+            lzq=str(lzq),
+            epochs=1,
+            repeats=1,
+            limit=3,
+            batch_size=16,
+            protocol="inner",
+            fold=5,
+        ),
+        verbose=0,
+    )
     y, probs, classes = inner_cv.held_out_predictions(out)
-    assert len(y) == len(probs) > 100                  # s5's trials: 27 actions x 4 trials, less any missing
+    assert len(y) == len(probs) > 100  # s5's trials: 27 actions x 4 trials, less any missing
     k_other = classes.index("other")
     assert (y == k_other).any() and (y != k_other).any()
     assert np.allclose(probs.sum(1), 1, atol=1e-4)
@@ -112,11 +147,25 @@ def test_inner_cv_scores_the_held_out_subject(tmp_path, shared):
 def test_train_ensemble_of_members(tmp_path, shared):
     """--members 2: two seeds trained and averaged in one served graph, recorded in model.json, its exports agreeing."""
     from har_classifier.inference import ModelRunner, load_keras
-    from har_classifier.train import TrainConfig, train
+    from har_classifier.options import TrainOptions
+    from har_classifier.train import train
 
-    out = train(TrainConfig(model="tcn", out=str(tmp_path / "e"), utd=str(shared("data", "skeletons", "utd_mhad")),
-                            lzq=str(shared("data", "skeletons", "lzq_openpose2d")), epochs=1, repeats=1, limit=3, batch_size=16,
-                            members=2, seed=3, other_weight=0.5), verbose=0)
+    out = train(
+        TrainOptions(
+            model="tcn",
+            out=str(tmp_path / "e"),
+            utd=str(shared("data", "skeletons", "utd_mhad")),
+            lzq=str(shared("data", "skeletons", "lzq_openpose2d")),
+            epochs=1,
+            repeats=1,
+            limit=3,
+            batch_size=16,
+            members=2,
+            seed=3,
+            other_weight=0.5,
+        ),
+        verbose=0,
+    )
     info = json.loads((out / "model.json").read_text())
     assert [m["seed"] for m in info["members"]] == [3, 4] and info["training"]["members"] == 2
     assert info["calibration"]["class_weights"] == {"other": 0.5} and info["calibration"]["temperature"] > 0
@@ -139,7 +188,88 @@ def test_train_refuses_to_overwrite_a_model_unless_asked(tmp_path, capsys):
     assert main(["train", "--model", "tcn", "--utd", "", "--lzq", ""]) == 2
     assert "already holds a trained model" in capsys.readouterr().err
     shipped = Path(__file__).resolve().parents[2] / "services/classifier/models/tcn/model.json"
-    assert json.loads(shipped.read_text())["name"] == "tcn"              # untouched
+    assert json.loads(shipped.read_text())["name"] == "tcn"  # untouched
     (tmp_path / "model.json").write_text("{}")
     assert main(["train", "--model", "tcn", "--out", str(tmp_path), "--utd", "", "--lzq", ""]) == 2
     assert "--overwrite" in capsys.readouterr().err
+
+
+def test_train_help_lists_every_option(capsys):
+    """`har train --help` is built from TrainOptions: every field has a flag with its help text (the window's three
+    flags set its nested fields), and the flags keep their names."""
+    from har_classifier.cli import build_parser
+    from har_classifier.options import TrainOptions
+
+    with pytest.raises(SystemExit):
+        build_parser().parse_args(["train", "--help"])
+    text = " ".join(capsys.readouterr().out.split())
+    flags = {"datasets": "--dataset", "yaws": "--yaw"}
+    for name, field in TrainOptions.model_fields.items():
+        if name == "window":
+            continue
+        flag = flags.get(name, "--" + name.replace("_", "-"))
+        assert flag in text and " ".join(field.description.split())[:40] in text, name
+    for flag in (
+        "--model",
+        "--out",
+        "--utd",
+        "--lzq",
+        "--classes",
+        "--val-subject",
+        "--batch-size",
+        "--learning-rate",
+        "--label-smoothing",
+        "--other-ratio",
+        "--other-weight",
+        "--limb-scale",
+        "--utd-views",
+        "--stretch",
+        "--members",
+        "--window",
+        "--fps",
+        "--stride",
+        "--limit",
+        "--threads",
+        "--evaluate",
+        "--overwrite",
+    ):
+        assert flag in text, flag
+
+
+def test_options_from_flags_record_and_back():
+    """Flags -> TrainOptions -> model.json's record -> the options the model card reads: nothing lost or invented."""
+    from har_classifier.cli import build_parser
+    from har_classifier.options import TrainOptions, from_args
+
+    args = build_parser().parse_args(
+        [
+            "train",
+            "--model",
+            "tcn",
+            "--classes",
+            "walking, other",
+            "--dataset",
+            "a",
+            "--dataset",
+            "b",
+            "--window",
+            "24",
+            "--fps",
+            "12",
+            "--stretch",
+            "0.2",
+            "--lzq",
+            "",
+        ]
+    )
+    opts = from_args(args)
+    assert opts.model == "tcn" and opts.classes == ["walking", "other"] and opts.datasets == ["a", "b"] and opts.lzq is None
+    assert (opts.window.length, opts.window.fps, opts.window.stride) == (24, 12.0, 8) and opts.stretch == 0.2
+    record = json.loads(json.dumps(opts.record()))
+    assert "out" not in record and "threads" not in record and "seconds" not in record["window"]
+    assert TrainOptions.from_record(record) == opts.model_copy(update={"threads": 2, "out": None})
+    for bad in (["--members", "0"], ["--other-weight", "0"], ["--model", "lstm"]):
+        with pytest.raises((SystemExit, ValueError)):
+            from_args(build_parser().parse_args(["train", *bad]))
+    # an older record (fewer fields) reads with the defaults for the rest
+    assert TrainOptions.from_record({"model": "stgcn", "epochs": 60}).stretch == 0.0

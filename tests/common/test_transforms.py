@@ -5,8 +5,22 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
 from har_common.transforms import (
-    Compose, GaussianJitter, JointDropout, MaskLowConfidence, Normalize, RandomFlip, RandomRotateScale,
-    RandomLimbScale, RandomStretch, Resample, SpeedChange, fit_length, flip, normalize, resample, scale_limbs,
+    Compose,
+    GaussianJitter,
+    JointDropout,
+    MaskLowConfidence,
+    Normalize,
+    RandomFlip,
+    RandomLimbScale,
+    RandomRotateScale,
+    RandomStretch,
+    Resample,
+    SpeedChange,
+    fit_length,
+    flip,
+    normalize,
+    resample,
+    scale_limbs,
 )
 
 coords = st.floats(0, 2000, allow_nan=False, width=32)
@@ -47,7 +61,7 @@ def test_flip_twice_is_identity(kp):
 
 def test_flip_swaps_sides():
     kp = np.zeros((1, 17, 3), np.float32)
-    kp[0, 9] = (1.0, 2.0, 1.0)    # left wrist at x = 1
+    kp[0, 9] = (1.0, 2.0, 1.0)  # left wrist at x = 1
     out = flip(kp)
     assert out[0, 10].tolist() == [-1.0, 2.0, 1.0] and out[0, 9].tolist() == [0, 0, 0]
 
@@ -59,13 +73,13 @@ def test_normalize_centres_hips_and_scales_torso():
     out = normalize(kp)
     np.testing.assert_allclose(out[0, 11], (-0.2, 0.0, 1.0), atol=1e-6)
     np.testing.assert_allclose(out[0, 5], (-0.2, -1.0, 1.0), atol=1e-6)
-    assert out[0, 0].tolist() == [0, 0, 0]     # missing stays missing
+    assert out[0, 0].tolist() == [0, 0, 0]  # missing stays missing
 
 
 def test_normalize_survives_missing_hips_and_empty_frames():
     kp = np.zeros((3, 17, 3), np.float32)
-    kp[0, 5], kp[0, 6] = (90, 100, 1), (110, 100, 1)     # shoulders only
-    kp[2, 0] = (50, 50, 1)                               # a nose only
+    kp[0, 5], kp[0, 6] = (90, 100, 1), (110, 100, 1)  # shoulders only
+    kp[2, 0] = (50, 50, 1)  # a nose only
     out = normalize(kp)
     assert np.isfinite(out).all()
     assert (out[1] == 0).all()
@@ -84,9 +98,9 @@ def test_resample_rate_and_length():
 
 def test_resample_does_not_interpolate_into_missing():
     kp = np.zeros((2, 17, 3), np.float32)
-    kp[0, 0] = (10, 10, 1)     # joint 0 visible in frame 0 only
+    kp[0, 0] = (10, 10, 1)  # joint 0 visible in frame 0 only
     out = resample(kp, 10, 40)
-    assert out[1, 0].tolist() == [10, 10, 1]      # nearer frame 0: copied, not blended with zeros
+    assert out[1, 0].tolist() == [10, 10, 1]  # nearer frame 0: copied, not blended with zeros
     assert out[-1, 0].tolist() == [0, 0, 0]
 
 
@@ -100,10 +114,18 @@ def test_pipeline_gives_fixed_window():
     rng = np.random.default_rng(0)
     kp = rng.uniform(0, 640, (50, 17, 3)).astype(np.float32)
     kp[..., 2] = rng.uniform(0, 1, (50, 17))
-    train = Compose([
-        MaskLowConfidence(0.2), SpeedChange(seed=1), Resample(30, 30, crop="random", seed=2), Normalize(),
-        RandomFlip(seed=3), RandomRotateScale(seed=4), GaussianJitter(seed=5), JointDropout(0.1, seed=6),
-    ])
+    train = Compose(
+        [
+            MaskLowConfidence(0.2),
+            SpeedChange(seed=1),
+            Resample(30, 30, crop="random", seed=2),
+            Normalize(),
+            RandomFlip(seed=3),
+            RandomRotateScale(seed=4),
+            GaussianJitter(seed=5),
+            JointDropout(0.1, seed=6),
+        ]
+    )
     out = train({"keypoints": kp, "fps": 30.0})
     assert out["keypoints"].shape == (30, 17, 3) and out["fps"] == 30.0
     assert np.isfinite(out["keypoints"]).all()
@@ -139,8 +161,8 @@ def test_scale_limbs_moves_each_bone_and_what_hangs_below_it():
     kp[:, 10] = 0  # the right wrist missing
     out = scale_limbs(kp, {"upper_arm": 1.2, "shin": 0.8})
     bone = lambda a, i, j: a[:, j, :2] - a[:, i, :2]  # noqa: E731
-    np.testing.assert_allclose(bone(out, 5, 7), 1.2 * bone(kp, 5, 7), rtol=1e-5, atol=1e-6)   # upper arm longer
-    np.testing.assert_allclose(bone(out, 7, 9), bone(kp, 7, 9), atol=1e-6)                    # forearm kept, moved along
+    np.testing.assert_allclose(bone(out, 5, 7), 1.2 * bone(kp, 5, 7), rtol=1e-5, atol=1e-6)  # upper arm longer
+    np.testing.assert_allclose(bone(out, 7, 9), bone(kp, 7, 9), atol=1e-6)  # forearm kept, moved along
     np.testing.assert_allclose(bone(out, 13, 15), 0.8 * bone(kp, 13, 15), rtol=1e-5, atol=1e-6)
     np.testing.assert_allclose(out[:, [0, 1, 2, 3, 4, 5, 6, 11, 12, 13, 14]], kp[:, [0, 1, 2, 3, 4, 5, 6, 11, 12, 13, 14]])
     assert (out[:, 10] == 0).all() and (out[..., 2] == kp[..., 2]).all()
@@ -167,3 +189,41 @@ def test_resample_rejects_bad_rates():
         resample(np.zeros((3, 17, 3)), 0, 30)
     with pytest.raises(ValueError):
         Resample(length=0)
+
+
+def test_batched_resample_and_normalize_equal_one_by_one():
+    """Resample (centre crop) and Normalize take a batch (B, T, J, 3) of equal-length sequences: the same arrays as
+    one sequence at a time, for both centring modes, with gaps, torso-less and empty sequences among them."""
+    from har_common.transforms import FormatInput
+
+    rng = np.random.default_rng(4)
+    kp = rng.uniform(50, 500, (9, 23, 17, 3)).astype(np.float32)
+    kp[..., 2] = rng.uniform(0, 1, (9, 23, 17))
+    kp[1, :, [5, 6, 11, 12], 2] = 0.0  # no torso: the extent fallback
+    kp[2, :4] = 0.0  # empty frames
+    kp[3] = 0.0  # nobody
+    for center in ("sequence", "frame"):
+        chain = Compose([MaskLowConfidence(0.3), Resample(length=16, fps=10.0), Normalize(center), FormatInput((1, 2), 8.0)])
+        batch = chain({"keypoints": kp, "fps": 25.0})["keypoints"]
+        one = np.stack([chain({"keypoints": k, "fps": 25.0})["keypoints"] for k in kp])
+        assert batch.shape == (9, 16, 17, 3)
+        np.testing.assert_allclose(batch, one, atol=1e-6)
+    assert (batch[..., [1, 2], :] == 0).all() and set(np.unique(batch[..., 2])) <= {0.0, 1.0}
+
+
+def test_limb_dropout_removes_one_whole_limb():
+    from har_common.transforms import LimbDropout
+
+    kp = np.ones((10, 17, 3), np.float32)
+    out = LimbDropout(p=1.0, seed=0)({"keypoints": kp})["keypoints"]
+    gone = [j for j in range(17) if (out[:, j] == 0).all()]
+    assert tuple(gone) in ((7, 9), (8, 10), (13, 15), (14, 16))
+    assert (out[:, [j for j in range(17) if j not in gone]] == 1).all()
+    assert np.array_equal(LimbDropout(p=0.0, seed=0)({"keypoints": kp})["keypoints"], kp)
+    # seeded: the same draws every time
+    assert all(
+        np.array_equal(
+            LimbDropout(p=0.5, seed=s)({"keypoints": kp})["keypoints"], LimbDropout(p=0.5, seed=s)({"keypoints": kp})["keypoints"]
+        )
+        for s in range(5)
+    )

@@ -17,15 +17,24 @@ class Settings(BaseSettings):
 
     port: int = Field(8001, description="port scripts/up and the compose stack serve on (uvicorn's --port decides)")
     model_dir: Path = Field(PACKAGE_MODELS, description="folder with one sub-folder per trained model")
-    default_model: str = Field("tcn_mocap", description="model used when a request names none (the best of the shipped "
-                               "models on the real-video dev clips: docs/benchmark.md)")
+    default_model: str = Field(
+        "tcn_mocap",
+        description="model used when a request names none (the best of the shipped "
+        "models on the real-video dev clips: docs/benchmark.md)",
+    )
     models: str | None = Field(None, description="comma-separated model names to load (default: every folder in model_dir)")
-    engine: str = Field("auto", description="auto (per batch size, as measured), tflite, onnx or tf")
+    engine: str = Field(
+        "auto",
+        description="auto: the engine each model's model.json names (measured when it was exported); "
+        "tflite, onnx or tf forces that one for every model",
+    )
     threads: int = Field(2, ge=1, description="inference threads per model")
     max_batch: int = Field(256, ge=1, description="most sequences in one /v1/classify request")
     max_frames: int = Field(3000, ge=1, description="most frames in one sequence")
     max_body_bytes: int = Field(32 * 1024 * 1024, ge=1024, description="largest /v1 request body, chunked or not (more: 413)")
-    max_inflight: int = Field(16, ge=1, description="concurrent /v1 requests; more get 503 with Retry-After (health endpoints always answer)")
+    max_inflight: int = Field(
+        16, ge=1, description="concurrent /v1 requests; more get 503 with Retry-After (health endpoints always answer)"
+    )
     api_key: str = Field("", description="when set, /v1 endpoints need it in the X-API-Key header; empty: off")
     cors_origins: list[str] = Field(["http://localhost:3000"], description="browser origins allowed by CORS (JSON list)")
 

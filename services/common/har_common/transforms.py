@@ -273,8 +273,9 @@ class Resample(Transform):
     requires = ("keypoints", "fps")
     changes = ("keypoints", "fps")
 
-    def __init__(self, length: int = 30, fps: float = 30.0, crop: Literal["center", "random"] = "center",
-                 seed: int | None = None):
+    def __init__(
+        self, length: int = 30, fps: float = 30.0, crop: Literal["center", "random"] = "center", seed: int | None = None
+    ):
         if length < 1:
             raise ValueError("length must be at least 1")
         self.length, self.fps, self.crop = length, fps, crop
@@ -328,8 +329,9 @@ class RandomFlip(_Random):
 class RandomRotateScale(_Random):
     """Rotate by up to ``max_degrees`` and scale within ``scale``, about the origin. Apply after Normalize."""
 
-    def __init__(self, max_degrees: float = 10.0, scale: tuple[float, float] = (0.9, 1.1), p: float = 1.0,
-                 seed: int | None = None):
+    def __init__(
+        self, max_degrees: float = 10.0, scale: tuple[float, float] = (0.9, 1.1), p: float = 1.0, seed: int | None = None
+    ):
         super().__init__(p, seed)
         self.max_degrees, self.scale = max_degrees, scale
 
@@ -361,8 +363,10 @@ class RandomStretch(_Random):
 
 # Limb bones of COCO-17 as (parent, child), parents before children; both sides of a bone kind share a factor.
 _LIMB_BONES = {
-    "upper_arm": ((5, 7), (6, 8)), "forearm": ((7, 9), (8, 10)),
-    "thigh": ((11, 13), (12, 14)), "shin": ((13, 15), (14, 16)),
+    "upper_arm": ((5, 7), (6, 8)),
+    "forearm": ((7, 9), (8, 10)),
+    "thigh": ((11, 13), (12, 14)),
+    "shin": ((13, 15), (14, 16)),
 }
 
 
