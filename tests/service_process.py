@@ -131,3 +131,15 @@ def classifier_missing() -> str | None:
     if not list(Path(models).rglob("model.json") if models else (ROOT / "services/classifier").rglob("model.json")):
         return "the classifier ships no trained model yet"
     return None
+
+
+def wait_for_job(get_job, job_id: str, timeout: float = 60.0, poll: float = 0.1) -> dict:
+    """Poll ``get_job(path)`` (a JSON answer) until the job ends; the last answer. ``get_job`` is a
+    test client's or an httpx call, so the in-process and the real-service tests share this loop."""
+    deadline, job = time.monotonic() + timeout, None
+    while time.monotonic() < deadline:
+        job = get_job(f"/v1/jobs/{job_id}")
+        if job["status"] in ("done", "failed", "cancelled"):
+            return job
+        time.sleep(poll)
+    raise AssertionError(f"job {job_id} did not finish in {timeout:.0f} s: {job}")

@@ -28,15 +28,18 @@ from har_common.schemas import ActionLabel, FrameResult, ModelInfo, PersonPose, 
 KP = [[10.0, 10.0, 0.9]] * 17
 
 
-def truth(*spans, person="main", mode="single", people=1) -> VideoTruth:
-    return VideoTruth.model_validate(
-        {
-            "file": "x.mp4",
-            "mode": mode,
-            "people": people,
-            "persons": [{"id": person, "spans": [{"start": a, "end": b, "label": lab} for a, b, lab in spans]}],
-        }
-    )
+def video(*spans, file="x.mp4", person="main", mode="single", people=1) -> dict:
+    """One clip's ground-truth JSON: ``spans`` as ``(start_s, end_s, label)``."""
+    return {
+        "file": file,
+        "mode": mode,
+        "people": people,
+        "persons": [{"id": person, "spans": [{"start": a, "end": b, "label": lab} for a, b, lab in spans]}],
+    }
+
+
+def truth(*spans, **kw) -> VideoTruth:
+    return VideoTruth.model_validate(video(*spans, **kw))
 
 
 def line(labels, step_ms=100.0, key="main") -> Timeline:
@@ -44,22 +47,7 @@ def line(labels, step_ms=100.0, key="main") -> Timeline:
 
 
 def test_ground_truth_rejects_labels_outside_the_vocabulary_and_bad_spans(tmp_path):
-    good = {
-        "vocabulary": ["walking", "other"],
-        "videos": {
-            "a": {
-                "file": "a.mp4",
-                "mode": "single",
-                "people": 1,
-                "persons": [
-                    {
-                        "id": "main",
-                        "spans": [{"start": 0, "end": 1, "label": "walking"}, {"start": 1, "end": 2, "label": "no_person"}],
-                    }
-                ],
-            }
-        },
-    }
+    good = {"vocabulary": ["walking", "other"], "videos": {"a": video((0, 1, "walking"), (1, 2, "no_person"), file="a.mp4")}}
     path = tmp_path / "gt.json"
     path.write_text(json.dumps(good))
     assert GroundTruth.load(path).videos["a"].persons[0].spans[1].label == "no_person"
@@ -229,32 +217,9 @@ def test_report_is_complete_and_consistent(tmp_path):
         {
             "vocabulary": ["walking", "boxing", "other"],
             "videos": {
-                "a": {
-                    "file": "a.mp4",
-                    "mode": "single",
-                    "people": 1,
-                    "persons": [
-                        {
-                            "id": "main",
-                            "spans": [
-                                {"start": 0, "end": 0.5, "label": "no_person"},
-                                {"start": 0.5, "end": 2, "label": "walking"},
-                            ],
-                        }
-                    ],
-                },
-                "b": {
-                    "file": "b.mp4",
-                    "mode": "multi",
-                    "people": 2,
-                    "persons": [{"id": "all", "spans": [{"start": 0, "end": 2, "label": "other"}]}],
-                },
-                "c": {
-                    "file": "c.mp4",
-                    "mode": "single",
-                    "people": 1,
-                    "persons": [{"id": "main", "spans": [{"start": 0, "end": 2, "label": "walking"}]}],
-                },
+                "a": video((0, 0.5, "no_person"), (0.5, 2, "walking"), file="a.mp4"),
+                "b": video((0, 2, "other"), file="b.mp4", person="all", mode="multi", people=2),
+                "c": video((0, 2, "walking"), file="c.mp4"),
             },
         }
     )

@@ -8,6 +8,7 @@ import time
 
 import av
 import pytest
+from service_process import wait_for_job
 from starlette.websockets import WebSocketDisconnect
 
 from har_common.schemas import FrameResult, VideoAnalysis
@@ -17,13 +18,7 @@ from .media_util import jpeg, make_video, png
 
 
 def wait_job(client, job_id, timeout=60):
-    t0 = time.time()
-    while time.time() - t0 < timeout:
-        job = client.get(f"/v1/jobs/{job_id}").json()
-        if job["status"] in ("done", "failed", "cancelled"):
-            return job
-        time.sleep(0.05)
-    raise AssertionError(f"job {job_id} did not finish: {job}")
+    return wait_for_job(lambda path: client.get(path).json(), job_id, timeout, poll=0.05)
 
 
 def leftovers(data_dir):

@@ -8,14 +8,13 @@ import csv
 import io
 import json
 import struct
-import time
 from collections import Counter
 from pathlib import Path
 
 import httpx
 import pytest
 from pose_multi_helpers import shared_path
-from service_process import VENVS, classifier_missing
+from service_process import VENVS, classifier_missing, wait_for_job
 from service_process import ServiceProcess as Service
 
 
@@ -50,18 +49,25 @@ def service(classifier, tmp_path_factory):
     svc.stop()
 
 
-@pytest.fixture(scope="module")
-def hugging(service):
-    """ntu_sample_hugging_2persons.avi (two people walk together and hug) through a video job."""
-    path = shared_path("data", "videos", "ntu_sample_hugging_2persons.avi")
-    job, result = _run_job(service, path)
-    frames = result["frames"]
+def _tracks(frames: list[dict]) -> tuple[Counter, list[int], dict[int, Counter]]:
+    """Frames per real track id, the main tracks (seen in at least half the frames), and each
+    track's per-frame labels counted."""
     per_track = Counter(p["track_id"] for f in frames for p in f["persons"] if p["track_id"] is not None)
     main = [t for t, n in per_track.items() if n >= 0.5 * len(frames)]
     labels = {
         t: Counter(p["action"]["label"] for f in frames for p in f["persons"] if p["track_id"] == t and p.get("action"))
         for t in per_track
     }
+    return per_track, main, labels
+
+
+@pytest.fixture(scope="module")
+def hugging(service):
+    """ntu_sample_hugging_2persons.avi (two people walk together and hug) through a video job."""
+    path = shared_path("data", "videos", "ntu_sample_hugging_2persons.avi")
+    job, result = _run_job(service, path)
+    frames = result["frames"]
+    per_track, main, labels = _tracks(frames)
     print("labels per track:", labels)
     print(
         "tracks (id: frames):",
@@ -79,12 +85,7 @@ def _run_job(service, path: Path, timeout: float = 300.0) -> tuple[dict, dict]:
         r = c.post("/v1/videos", files={"file": (path.name, path.read_bytes(), "video/x-msvideo")})
         assert r.status_code == 202, r.text
         job_id = r.json()["id"]
-        t0 = time.time()
-        while time.time() - t0 < timeout:
-            job = c.get(f"/v1/jobs/{job_id}").json()
-            if job["status"] in {"done", "failed", "cancelled"}:
-                break
-            time.sleep(0.5)
+        job = wait_for_job(lambda path: c.get(path).json(), job_id, timeout, poll=0.5)
         assert job["status"] == "done", job
         return job, c.get(f"/v1/jobs/{job_id}/result").json()
 
@@ -143,13 +144,7 @@ def test_hugging_played_back_and_forth_gets_classified(service, classifier, tmp_
     out.release()
     job, result = _run_job(service, path)
     assert job["stats"]["classifier"] == "ok", job["stats"]
-    frames_out = result["frames"]
-    per_track = Counter(p["track_id"] for f in frames_out for p in f["persons"] if p["track_id"] is not None)
-    main = [t for t, n in per_track.items() if n >= 0.5 * len(frames_out)]
-    labels = {
-        t: Counter(p["action"]["label"] for f in frames_out for p in f["persons"] if p["track_id"] == t and p.get("action"))
-        for t in main
-    }
+    per_track, main, labels = _tracks(result["frames"])
     print(
         "ping-pong tracks:",
         dict(per_track),

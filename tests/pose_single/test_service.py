@@ -12,6 +12,7 @@ import cv2
 import httpx
 import numpy as np
 import pytest
+from service_process import wait_for_job
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 from websockets.sync.client import connect
 
@@ -23,13 +24,7 @@ def ws_url(svc, path):
 
 
 def wait_done(svc, job_id, timeout=180):
-    t0 = time.time()
-    while time.time() - t0 < timeout:
-        job = httpx.get(f"{svc.url}/v1/jobs/{job_id}").json()
-        if job["status"] in ("done", "failed", "cancelled"):
-            return job
-        time.sleep(0.2)
-    raise AssertionError(f"job not finished: {job}")
+    return wait_for_job(lambda path: httpx.get(svc.url + path).json(), job_id, timeout, poll=0.2)
 
 
 def ta_chi_frames(shared, n=None):

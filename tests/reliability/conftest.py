@@ -7,6 +7,11 @@ from pathlib import Path
 import pytest
 from harness import Service, why_missing
 
+# the same small limits for both pose services, so the overload and hostile-input tests reach them fast
+LIMITS = dict(
+    max_inflight=2, max_upload_bytes=2_000_000, max_message_bytes=1_000_000, max_video_duration_s=20, render_video="false"
+)
+
 
 @pytest.fixture(scope="session")
 def logs(tmp_path_factory) -> Path:
@@ -31,11 +36,7 @@ def pose_single(logs, tmp_path_factory, request):
         logs,
         data_dir=data,
         classifier_url=clf.url if clf else "",
-        max_inflight=2,
-        max_upload_bytes=2_000_000,
-        max_message_bytes=1_000_000,
-        max_video_duration_s=20,
-        render_video="false",
+        **LIMITS,
         max_streams=4,
     )
     svc.data = data
@@ -51,11 +52,7 @@ def pose_multi(logs, tmp_path_factory):
         logs,
         data_dir=data,
         classifier_url="",
-        max_inflight=2,
-        max_upload_bytes=2_000_000,
-        max_message_bytes=1_000_000,
-        max_video_duration_s=20,
-        render_video="false",
+        **LIMITS,
         intra_op_threads=1,
     )
     svc.data = data

@@ -15,6 +15,7 @@ import corpus
 import httpx
 import pytest
 from harness import SHARED, Service, leftovers, ta_chi_jpegs, why_missing
+from service_process import wait_for_job
 from websockets.sync.client import connect
 
 
@@ -120,13 +121,7 @@ def test_classifier_down_or_hung_during_a_stream(logs, tmp_path):
 
 
 def _wait_terminal(svc: Service, job_id: str, timeout: float = 240) -> dict:
-    t0 = time.time()
-    while time.time() - t0 < timeout:
-        job = httpx.get(f"{svc.url}/v1/jobs/{job_id}", timeout=10).json()
-        if job["status"] in ("done", "failed", "cancelled"):
-            return job
-        time.sleep(0.3)
-    raise AssertionError(f"job never finished: {job}")
+    return wait_for_job(lambda path: httpx.get(svc.url + path, timeout=10).json(), job_id, timeout, poll=0.3)
 
 
 def _upload(svc: Service, path: Path) -> str:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 
 import httpx
 import pytest
@@ -58,6 +59,31 @@ def _health_ok(url: str) -> None:
             assert time.perf_counter() - t0 < 2.0, path
 
 
+@contextmanager
+def _slots_held(url: str, payload: bytes, content_type: str):
+    """BOUND slow uploads to ``url`` that hold their slots until the block ends; yields the list their
+    answers land in once released (empty while held)."""
+    bodies = [_SlowBody(payload) for _ in range(BOUND)]
+    results: list = []
+
+    def hold(body):
+        with httpx.Client(timeout=60) as c:
+            results.append(c.post(url, content=body, headers={"content-type": content_type}))
+
+    holders = [threading.Thread(target=hold, args=(b,)) for b in bodies]
+    for t in holders:
+        t.start()
+    try:
+        time.sleep(2.0)  # every slow request admitted (no probing: a probe would take a slot itself)
+        assert not results, results
+        yield results
+    finally:
+        for b in bodies:
+            b.release.set()
+        for t in holders:
+            t.join(30)
+
+
 @pytest.mark.parametrize("kind", ["pose_single", "pose_multi"])
 def test_four_times_the_bound_gives_only_200_and_503(kind, request):
     svc = request.getfixturevalue(kind)
@@ -78,29 +104,12 @@ def test_slots_held_then_503_and_health_answers(kind, request):
     service serves again as soon as the slots are free."""
     svc = request.getfixturevalue(kind)
     jpeg = ta_chi_jpegs(1)[0]
-    bodies = [_SlowBody(jpeg) for _ in range(BOUND)]
-    results: list = []
-
-    def hold(body):
-        with httpx.Client(timeout=60) as c:
-            results.append(c.post(svc.url + "/v1/frames", content=body, headers={"content-type": "image/jpeg"}))
-
-    holders = [threading.Thread(target=hold, args=(b,)) for b in bodies]
-    for t in holders:
-        t.start()
-    try:
-        time.sleep(2.0)  # both slow requests admitted (no probing: a probe
-        assert not results, results  # would take a slot itself)
+    with _slots_held(svc.url + "/v1/frames", jpeg, "image/jpeg") as results:
         rs = _burst(svc.url + "/v1/frames", 3 * BOUND, content=jpeg, headers={"content-type": "image/jpeg"})
         assert [r.status_code for r in rs] == [503] * len(rs), [r.text for r in rs]
         assert all(r.headers.get("retry-after") for r in rs)
         _health_ok(svc.url)
         assert httpx.get(svc.url + "/v1/info", timeout=3).status_code == 200
-    finally:
-        for b in bodies:
-            b.release.set()
-        for t in holders:
-            t.join(30)
     assert [r.status_code for r in results] == [200] * BOUND, [r.text for r in results]
     r = httpx.post(svc.url + "/v1/frames", content=jpeg, headers={"content-type": "image/jpeg"}, timeout=30)
     assert r.status_code == 200
@@ -108,28 +117,11 @@ def test_slots_held_then_503_and_health_answers(kind, request):
 
 def test_upload_slots(pose_single):
     """Video uploads are bounded the same way (slow uploads hold their slots)."""
-    bodies = [_SlowBody(b"\x00" * 200) for _ in range(BOUND)]
-    results: list = []
-
-    def hold(body):
-        with httpx.Client(timeout=60) as c:
-            results.append(c.post(pose_single.url + "/v1/videos", content=body, headers={"content-type": "video/mp4"}))
-
-    holders = [threading.Thread(target=hold, args=(b,)) for b in bodies]
-    for t in holders:
-        t.start()
-    try:
-        time.sleep(2.0)
-        assert not results, results
+    with _slots_held(pose_single.url + "/v1/videos", b"\x00" * 200, "video/mp4") as results:
         rs = _burst(pose_single.url + "/v1/videos", 2 * BOUND, content=b"\x00" * 1000, headers={"content-type": "video/mp4"})
         assert [r.status_code for r in rs] == [503] * len(rs), [r.text for r in rs]
         assert all(r.headers.get("retry-after") for r in rs)
         _health_ok(pose_single.url)
-    finally:
-        for b in bodies:
-            b.release.set()
-        for t in holders:
-            t.join(30)
     assert [r.status_code for r in results] == [422] * BOUND  # zeros are not a video
 
 

@@ -108,18 +108,16 @@ def test_frontend_serves_app_and_proxies_apis(stack):
         assert httpx.get(f"{base}/api/{name}/readyz", timeout=5).status_code == 200
 
 
+def _run(cmd: list[str], env: dict, timeout: float) -> subprocess.CompletedProcess:
+    """A command of the repository (``har ...``) with the stack's environment, its output captured."""
+    return subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout)
+
+
 def test_har_analyze_against_the_stack(stack, shared, tmp_path):
     _, _, _, env = stack
     video = shared("data", "videos", "ta_chi.mp4")
     env = {**env, "HAR_POSE_SINGLE_URL": f"http://127.0.0.1:{PORTS['pose-single']}"}
-    done = subprocess.run(
-        [str(ROOT / "har"), "analyze", str(video), "--out", str(tmp_path)],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
+    done = _run([str(ROOT / "har"), "analyze", str(video), "--out", str(tmp_path)], env, timeout=600)
     assert done.returncode == 0, done.stderr + done.stdout
     analysis = json.loads((tmp_path / "ta_chi.analysis.json").read_text())
     assert analysis["source"]["frame_count"] > 250 and len(analysis["frames"]) > 0
@@ -134,14 +132,7 @@ def test_analyze_rejects_a_non_video_with_the_servers_message(stack, tmp_path):
     bogus = tmp_path / "notes.mp4"
     bogus.write_text("this is not a video")
     env = {**env, "HAR_POSE_SINGLE_URL": f"http://127.0.0.1:{PORTS['pose-single']}"}
-    done = subprocess.run(
-        [str(ROOT / "har"), "analyze", str(bogus), "--out", str(tmp_path)],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    done = _run([str(ROOT / "har"), "analyze", str(bogus), "--out", str(tmp_path)], env, timeout=120)
     assert done.returncode != 0
     assert "422" in done.stderr
 
@@ -159,7 +150,7 @@ def test_har_benchmark_videos_against_the_stack(stack, shared, tmp_path):
     }
     out = tmp_path / "report"
     cmd = [str(ROOT / "har"), "benchmark", "videos", str(gt), "--clips", "kth_style_boxing,apple_dance_2p", "--out", str(out)]
-    done = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=900)
+    done = _run(cmd, env, timeout=900)
     assert done.returncode == 0, done.stderr + done.stdout
     assert "headline (lag):" in done.stdout
     report = json.loads((out / "report.json").read_text())
@@ -182,27 +173,19 @@ def test_har_benchmark_videos_against_the_stack(stack, shared, tmp_path):
         assert (out / "timelines" / f"{name}.png").read_bytes()[:4] == b"\x89PNG" and f"timelines/{name}.png" in md
         assert VideoAnalysis.model_validate_json((out / "analyses" / f"{name}.analysis.json").read_bytes())
     # scoring again from the kept analyses gives the same figures
-    again = subprocess.run(cmd + ["--reuse"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+    again = _run(cmd + ["--reuse"], env, timeout=300)
     assert again.returncode == 0, again.stderr
     assert json.loads((out / "report.json").read_text())["readings"] == report["readings"]
     # a chosen classifier model is used for the clip, and an unknown one is refused by the service
-    other = subprocess.run(
-        cmd[:4] + ["--clips", "kth_style_boxing", "--model", "stgcn", "--out", str(tmp_path / "stgcn")],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
+    other = _run(
+        cmd[:4] + ["--clips", "kth_style_boxing", "--model", "stgcn", "--out", str(tmp_path / "stgcn")], env, timeout=600
     )
     assert other.returncode == 0, other.stderr
     analysis = json.loads((tmp_path / "stgcn" / "analyses" / "kth_style_boxing.analysis.json").read_text())
     assert analysis["models"]["classifier"] == "stgcn"
-    bad = subprocess.run(
+    bad = _run(
         cmd[:4] + ["--clips", "kth_style_boxing", "--model", "nope", "--lag", "1", "--out", str(tmp_path / "nope")],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
+        env,
         timeout=120,
     )
     assert bad.returncode == 1 and "422" in bad.stderr and "nope" in bad.stderr
