@@ -5,7 +5,8 @@ import { LiveSidebar, StatsPanel } from '@/components/LivePanels';
 import { streamUrl } from '@/lib/api';
 import { cameraErrorText, emptyStats, LiveClient, type LiveStats } from '@/lib/liveClient';
 import { drawPersons, fitCanvas } from '@/lib/skeleton';
-import { POSE_SERVICES, type ActionSegment, type FrameResult, type PoseService } from '@/lib/types';
+import { ServicePicker } from '@/components/ServicePicker';
+import type { ActionSegment, FrameResult, PoseService } from '@/lib/types';
 
 const MAX_WIDTH = 640;
 
@@ -120,16 +121,7 @@ export default function LivePage() {
       <h1>Live camera</h1>
       <p className="lead">Your webcam, frame by frame, at the rate the server keeps up with: one frame on its way at a time.</p>
       <div className="panel row">
-        <label>
-          Model{' '}
-          <select value={service} onChange={(e) => setService(e.target.value as PoseService)} disabled={running}>
-            {POSE_SERVICES.map((s) => (
-              <option key={s.id} value={s.id}>
-                {s.label}
-              </option>
-            ))}
-          </select>
-        </label>
+        <ServicePicker value={service} onChange={setService} disabled={running} />
         {running ? (
           <button type="button" className="secondary" onClick={() => stop()}>
             Stop

@@ -5,7 +5,8 @@ import { LiveSidebar, StatsPanel } from '@/components/LivePanels';
 import { cameraUrlStreamUrl, getInfo, validCameraUrl, type ApiError } from '@/lib/api';
 import { emptyStats, LiveClient, type LiveStats } from '@/lib/liveClient';
 import { drawPersons, fitCanvas } from '@/lib/skeleton';
-import { POSE_SERVICES, type ActionSegment, type FrameResult, type PoseService } from '@/lib/types';
+import { ServicePicker } from '@/components/ServicePicker';
+import type { ActionSegment, FrameResult, PoseService } from '@/lib/types';
 
 type Allowed = 'checking' | 'yes' | 'no' | 'down';
 
@@ -89,16 +90,7 @@ export default function StreamPage() {
       <h1>Camera stream</h1>
       <p className="lead">The server reads an RTSP or HTTP camera itself and sends back poses and actions.</p>
       <div className="panel row">
-        <label>
-          Model{' '}
-          <select value={service} onChange={(e) => setService(e.target.value as PoseService)} disabled={running}>
-            {POSE_SERVICES.map((s) => (
-              <option key={s.id} value={s.id}>
-                {s.label}
-              </option>
-            ))}
-          </select>
-        </label>
+        <ServicePicker value={service} onChange={setService} disabled={running} />
       </div>
       {allowed === 'checking' && <p className="muted">Asking the server whether it reads camera URLs…</p>}
       {allowed === 'down' && <ErrorBanner title="Service unavailable.">{infoError}</ErrorBanner>}
