@@ -1,13 +1,14 @@
 """The model card (``report/model_card.md``): every statement derived from the model folder itself: its
 ``model.json`` (window, classes, training options, data summary, calibration, engine), its evaluation
 figures (``report/metrics.json``), the training curves and, when measured, ``real_video.json``.
-Only the project's targets and the data sets' licences are fixed text here.
+Only the project's targets are fixed here; the data sets' licences come from :mod:`.licences`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
+from .licences import LICENCES
 from .options import TrainOptions
 from .preprocessing import train_pipeline
 from .sources import DATASET_NAMES, OTHER, UTD_MAP, UTD_OTHER
@@ -15,40 +16,6 @@ from .sources import DATASET_NAMES, OTHER, UTD_MAP, UTD_OTHER
 TARGET_UTD = 0.93  # the project's target on the UTD-MHAD test trials of the mapped actions
 TARGET_REAL_VIDEO = 0.90  # ... and on the spans of the real-video benchmark
 
-LICENCES = {
-    "utd_mhad": (
-        "UTD-MHAD (Chen, Jafari, Kehtarnavaz, ICIP 2015), Kinect v1 skeletons, 8 subjects x 4 trials",
-        'free for research use with a citation: C. Chen, R. Jafari, N. Kehtarnavaz, "UTD-MHAD: A Multimodal '
-        'Dataset for Human Action Recognition Utilizing a Depth Camera and a Wearable Inertial Sensor", ICIP 2015',
-    ),
-    "lzq_openpose2d": (
-        "LZQ OpenPose 2D rows (LZQthePlane/Online-Realtime-Action-Recognition-based-on-OpenPose@33664be, "
-        "Action/training/), webcam frames through OpenPose",
-        "Apache-2.0",
-    ),
-    "utd_mhad_seated": (
-        "UTD-MHAD's seated frames (the start of sit-to-stand, the end of stand-to-sit) held still for 4 s: the `sitting` posture",
-        "as UTD-MHAD",
-    ),
-    "mocap/bandai_namco": (
-        "Bandai Namco Research Motion Dataset 1 and 2 (a subset; BandaiNamcoResearchInc/"
-        "Bandai-Namco-Research-Motiondataset@74ead3b), 3D motion capture of three actors seen by random "
-        "virtual cameras",
-        "CC BY-NC 4.0: attribution, non-commercial use only; **a model trained on it "
-        "inherits that: its weights may not be used commercially**",
-    ),
-    "mocap/reactidle": (
-        "ReActIdle (Enekoassets/ReActIdle@90b0ac7; Atxa Landa et al. 2025), standing idle motion capture of "
-        "8 people seen by random virtual cameras; `lying` is the same motion turned to lie down",
-        "MIT",
-    ),
-    "mocap/cmu_subset": (
-        "CMU Graphics Lab Motion Capture Database (16 clips, as converted to BVH by DragonForgedTheArtist/"
-        "IClone-CMU-Mocap@79529f9), seen by random virtual cameras",
-        'free to use, not to be resold as data; credit: "The data used in this project was obtained from '
-        'mocap.cs.cmu.edu. The database was created with funding from NSF EIA-0196217."',
-    ),
-}
 
 # What each random step of the training chain (preprocessing.train_pipeline) does, for the card.
 AUGMENTATIONS: dict[str, Callable[[TrainOptions], str]] = {
