@@ -80,10 +80,10 @@ def load() -> str:
 
 
 def _preprocessing(model: str, spec, seqs: list, batch: int) -> None:
-    from har_classifier import preprocessing as P
+    from har_classifier.preprocessing import preprocess, preprocess_batch
 
-    loop = rate(lambda: np.stack([P.preprocess(kp, fps, spec) for kp, fps in seqs]), batch)
-    vec = rate(lambda: P.preprocess_batch(seqs, spec), batch)
+    loop = rate(lambda: np.stack([preprocess(kp, fps, spec) for kp, fps in seqs]), batch)
+    vec = rate(lambda: preprocess_batch(seqs, spec), batch)
     print(
         f"{model:9s} preprocessing, batches of {batch} (30 fps, {len(seqs[0][0])} frames): "
         f"{vec:8.0f} windows/s batched, {loop:7.0f} windows/s one by one {load()}"
@@ -100,15 +100,15 @@ def _engine(model: str, runner, x: np.ndarray, threads: int) -> None:
 
 
 def in_process(model: str, batch: int) -> None:
-    from har_classifier import preprocessing as P
     from har_classifier.inference import ModelRunner
+    from har_classifier.preprocessing import preprocess_batch
 
     model_dir = MODELS / model
     runner = ModelRunner(model_dir)  # the engine model.json names: what the service runs
     runner.warm_up()
     seqs = [(s, 30.0) for s in fake_sequences(batch, int(runner.spec.seconds * 30))]  # 30 fps camera windows
     _preprocessing(model, runner.spec, seqs, batch)
-    x = P.preprocess_batch(seqs, runner.spec)
+    x = preprocess_batch(seqs, runner.spec)
     for engine in ModelRunner.available_engines(model_dir):
         for threads in (1, 2) if engine != "tf" else (2,):
             one = ModelRunner(model_dir, engine=engine, threads=threads)

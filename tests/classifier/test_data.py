@@ -7,13 +7,14 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from har_classifier import data as D
-from har_classifier import preprocessing as P
+from har_classifier.preprocessing import FACE_JOINTS, augment, preprocess, preprocess_batch, test_pipeline, train_pipeline
+from har_classifier.sources import DEFAULT_CLASSES, OTHER, UTD_CLASSES, UTD_MAP, UTD_OTHER, load_sources
+from har_classifier.splits import split_records
 from har_common.schemas import WindowSpec
 
 
 def test_classes_and_other_mapping():
-    assert D.DEFAULT_CLASSES == [
+    assert DEFAULT_CLASSES == [
         "boxing",
         "handclapping",
         "handwaving",
@@ -27,11 +28,9 @@ def test_classes_and_other_mapping():
         "falling",
         "other",
     ]
-    assert len(D.UTD_OTHER) == 19 and not set(D.UTD_OTHER) & set(D.UTD_MAP)
-    assert {"right_arm_swipe_left", "cross_arms_in_chest", "forward_lunge", "tennis_serve", "pick_up_and_throw"} <= set(
-        D.UTD_OTHER
-    )
-    assert D.OTHER not in D.UTD_CLASSES
+    assert len(UTD_OTHER) == 19 and not set(UTD_OTHER) & set(UTD_MAP)
+    assert {"right_arm_swipe_left", "cross_arms_in_chest", "forward_lunge", "tennis_serve", "pick_up_and_throw"} <= set(UTD_OTHER)
+    assert OTHER not in UTD_CLASSES
 
 
 def test_preprocess_any_length_and_face_dropped():
@@ -39,22 +38,22 @@ def test_preprocess_any_length_and_face_dropped():
     for n in (1, 5, 32, 200):
         kp = np.random.default_rng(n).uniform(100, 400, (n, 17, 3)).astype(np.float32)
         kp[..., 2] = 0.8
-        x = P.preprocess(kp, 30.0, spec)
+        x = preprocess(kp, 30.0, spec)
         assert x.shape == (spec.length, 17, 3) and np.isfinite(x).all()
-        assert (x[:, list(P.FACE_JOINTS)] == 0).all()
+        assert (x[:, list(FACE_JOINTS)] == 0).all()
         assert set(np.unique(x[..., 2])) <= {0.0, 1.0}
 
 
 def test_serving_and_training_chains_share_named_transforms():
     """The test chain is the train chain less its random steps (MMAction2's train/test pipelines)."""
     spec = WindowSpec()
-    test = [type(t).__name__ for t in P.test_pipeline(spec).transforms]
-    train = [type(t).__name__ for t in P.train_pipeline(spec, seed=0, stretch=0.2, limb_scale=0.1).transforms]
+    test = [type(t).__name__ for t in test_pipeline(spec).transforms]
+    train = [type(t).__name__ for t in train_pipeline(spec, seed=0, stretch=0.2, limb_scale=0.1).transforms]
     assert test == ["MaskLowConfidence", "Resample", "Normalize", "FormatInput"]
     assert [t for t in train if t in test] == test
     assert {"LimbDropout", "JointDropout", "SpeedChange", "RandomStretch", "RandomLimbScale"} <= set(train)
-    a = P.augment([(np.full((40, 17, 3), 100.0, np.float32), 30.0)] * 3, spec, seed=5)
-    np.testing.assert_array_equal(a, P.augment([(np.full((40, 17, 3), 100.0, np.float32), 30.0)] * 3, spec, seed=5))
+    a = augment([(np.full((40, 17, 3), 100.0, np.float32), 30.0)] * 3, spec, seed=5)
+    np.testing.assert_array_equal(a, augment([(np.full((40, 17, 3), 100.0, np.float32), 30.0)] * 3, spec, seed=5))
 
 
 def test_serving_chain_equals_the_former_preprocessing_on_real_data():
@@ -65,8 +64,8 @@ def test_serving_chain_equals_the_former_preprocessing_on_real_data():
     assert any("utd_mhad" in s for s in z["sources"]) and any("lzq" in s for s in z["sources"])
     specs = {"default": WindowSpec(), "frame": WindowSpec(length=20, fps=15.0, center="frame", drop_face=False)}
     for name, spec in specs.items():
-        np.testing.assert_allclose(P.preprocess_batch(seqs, spec), z[f"batch_{name}"], atol=1e-6, rtol=0)
-        one = np.stack([P.preprocess(kp, fps, spec) for kp, fps in seqs])
+        np.testing.assert_allclose(preprocess_batch(seqs, spec), z[f"batch_{name}"], atol=1e-6, rtol=0)
+        one = np.stack([preprocess(kp, fps, spec) for kp, fps in seqs])
         np.testing.assert_allclose(one, z[f"single_{name}"], atol=1e-6, rtol=0)
 
 
@@ -86,11 +85,11 @@ def test_preprocess_batch_equals_one_by_one():
         if i % 13 == 0:
             kp[:] = 0  # nobody at all
         seqs.append((kp, float(rng.choice([10, 15, 25, 30]))))
-    batch = P.preprocess_batch(seqs, spec)
-    one = np.stack([P.preprocess(kp, fps, spec) for kp, fps in seqs])
+    batch = preprocess_batch(seqs, spec)
+    one = np.stack([preprocess(kp, fps, spec) for kp, fps in seqs])
     assert batch.shape == one.shape and np.isfinite(batch).all()
     np.testing.assert_allclose(batch, one, atol=1e-5)
-    assert P.preprocess_batch([], spec).shape == (0, spec.length, 17, 3)
+    assert preprocess_batch([], spec).shape == (0, spec.length, 17, 3)
 
 
 def _rec(label, subject, n=40, source="utd_mhad/x.mat", meta=None):
@@ -111,7 +110,7 @@ def test_cross_subject_and_time_block_split():
         )
         for i in range(4)
     ]
-    s = D.split_records(recs, val="subject")
+    s = split_records(recs, val="subject")
     assert {r.subject for r in s.test if r.subject} == {"s2", "s4", "s6", "s8"}
     assert {r.subject for r in s.val if r.subject} == {"s7"}
     assert {r.subject for r in s.train if r.subject} == {"s1", "s3", "s5"}
@@ -125,19 +124,19 @@ def test_cross_subject_and_time_block_split():
 
     assert not rows(s.test) & (rows(s.train) | rows(s.val))  # no row (so no window) on both sides
     assert len(rows(s.test)) == 200
-    k = D.split_records(recs, "kfold", fold=1)
+    k = split_records(recs, "kfold", fold=1)
     assert {r.subject for r in k.test if r.subject} == {"s2", "s7"}
-    s3 = D.split_records(recs, val="subject", val_subject=3)
+    s3 = split_records(recs, val="subject", val_subject=3)
     assert {r.subject for r in s3.val if r.subject} == {"s3"} and {r.subject for r in s3.train if r.subject} == {"s1", "s5", "s7"}
     with pytest.raises(ValueError, match="not a train subject"):
-        D.split_records(recs, val="subject", val_subject=2)
+        split_records(recs, val="subject", val_subject=2)
     # The inner cross-validation's folds: an odd subject tests; nothing of the real test side is there at all.
-    inner = D.split_records(recs, "inner", fold=5, val="subject")
+    inner = split_records(recs, "inner", fold=5, val="subject")
     assert {r.subject for r in inner.test} == {"s5"}
     assert {r.subject for r in inner.train if r.subject} == {"s1", "s3"} and {r.subject for r in inner.val if r.subject} == {"s7"}
     assert not (rows(inner.train) | rows(inner.val)) & rows(s.test) and rows(inner.train)
     with pytest.raises(ValueError, match="odd"):
-        D.split_records(recs, "inner", fold=2)
+        split_records(recs, "inner", fold=2)
 
 
 def test_extra_viewpoints_only_train():
@@ -153,7 +152,7 @@ def test_extra_viewpoints_only_train():
         ("kfold", 1, "trial"),
         ("inner", 3, "trial"),
     ):
-        s = D.split_records(recs, protocol, fold, val=val)
+        s = split_records(recs, protocol, fold, val=val)
         assert not any(r.meta.get("yaw") for r in s.val + s.test), (protocol, val)
         assert s.test and s.val
         # Each real trial that trains brings its two turned copies; nothing else does.
@@ -176,30 +175,30 @@ def test_synthetic_motion_capture_only_trains():
         ("kfold", 1, "trial"),
         ("inner", 3, "trial"),
     ):
-        s = D.split_records(real + synthetic, protocol, fold, val=val)
+        s = split_records(real + synthetic, protocol, fold, val=val)
         assert not any(r.meta.get("train_only") for r in s.val + s.test), (protocol, val)
         assert sum(1 for r in s.train if r.meta.get("train_only")) == len(synthetic)
         assert s.test and s.val
 
 
 def test_other_class_loaded_from_utd(shared):
-    recs = D.load_sources(shared("data", "skeletons", "utd_mhad"), None)
+    recs = load_sources(shared("data", "skeletons", "utd_mhad"), None)
     by_label = {}
     for r in recs:
         by_label.setdefault(r.label, set()).add(r.meta["action"])
-    assert by_label["other"] == set(D.UTD_OTHER)
-    assert set(by_label) == set(D.UTD_CLASSES) | {"other"}
-    seated = D.load_sources(shared("data", "skeletons", "utd_mhad"), None, classes=[*D.DEFAULT_CLASSES, "sitting"])
+    assert by_label["other"] == set(UTD_OTHER)
+    assert set(by_label) == set(UTD_CLASSES) | {"other"}
+    seated = load_sources(shared("data", "skeletons", "utd_mhad"), None, classes=[*DEFAULT_CLASSES, "sitting"])
     assert {r.meta["action"] for r in seated if r.label == "sitting"} == {"sit_to_stand", "stand_to_sit"}
 
 
 def test_utd_virtual_views_and_seated_postures_from_the_sources(shared):
     classes = ["squatting", "sitting", "other"]
-    recs = D.load_sources(shared("data", "skeletons", "utd_mhad"), None, classes=classes, utd_views=1, seed=3)
+    recs = load_sources(shared("data", "skeletons", "utd_mhad"), None, classes=classes, utd_views=1, seed=3)
     assert {r.label for r in recs} == set(classes)
     assert any(r.label == "sitting" and "view" in r.meta for r in recs)
     for protocol, fold in (("cross-subject", 0), ("kfold", 2), ("inner", 3)):
-        s = D.split_records(recs, protocol, fold)
+        s = split_records(recs, protocol, fold)
         assert not any("view" in r.meta for r in s.val + s.test), protocol
         assert any("view" in r.meta for r in s.train)
         # seated postures follow their subject like the trials they come from

@@ -7,7 +7,7 @@ import json
 import pytest
 from conftest import DEFAULT, body, standing_person
 
-from har_classifier.data import DEFAULT_CLASSES, POSTURE_CLASSES
+from har_classifier.sources import DEFAULT_CLASSES, POSTURE_CLASSES
 
 
 def test_classify_batch_and_probabilities(client):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from har_classifier.data import DEFAULT_CLASSES
+from har_classifier.sources import DEFAULT_CLASSES
 
 
 def test_models_listing(client):

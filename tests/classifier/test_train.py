@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from har_classifier import data as D
+from har_classifier.sources import DEFAULT_CLASSES
 
 
 def test_fit_temperature_softens_overconfidence():
@@ -36,7 +36,7 @@ def test_train_smoke(tmp_path, shared):
     )
     out = train(cfg, verbose=0)
     info = json.loads((out / "model.json").read_text())
-    assert info["classes"] == D.DEFAULT_CLASSES and (out / "model.keras").is_file()
+    assert info["classes"] == DEFAULT_CLASSES and (out / "model.keras").is_file()
     assert info["calibration"]["temperature"] > 0
     assert len(json.loads((out / "history.json").read_text())["loss"]) == 1
     m = evaluate(out, utd=str(utd), lzq=str(lzq))

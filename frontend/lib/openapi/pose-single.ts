@@ -810,7 +810,7 @@ export interface components {
             center: "sequence" | "frame";
             /**
              * Drop Face
-             * @description the five face keypoints are zeroed
+             * @description the eyes and ears (keypoints 1-4) are zeroed; the nose is kept
              * @default true
              */
             drop_face: boolean;

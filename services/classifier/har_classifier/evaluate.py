@@ -15,10 +15,12 @@ from pathlib import Path
 
 import numpy as np
 
-from . import data as D
 from .metrics import calibration, compute_metrics, expected_calibration_error, kfold_summary
 from .model_card import model_card
 from .plots import plot_confusion, plot_curves
+from .sources import OTHER, UTD_CLASSES, class_sources, load_sources
+from .splits import split_records
+from .windows import Sample, labels_to_index, make_samples
 
 __all__ = [
     "calibration",
@@ -32,19 +34,19 @@ __all__ = [
 ]
 
 
-def predict_samples(runner, samples: Sequence[D.Sample]) -> np.ndarray:
+def predict_samples(runner, samples: Sequence[Sample]) -> np.ndarray:
     """The model's raw (uncalibrated) probabilities for ``samples``."""
     from .preprocessing import preprocess_batch
 
     return runner.predict(preprocess_batch([(s.keypoints, s.fps) for s in samples], runner.spec))
 
 
-def _utd_figures(samples: Sequence[D.Sample], y_true: np.ndarray, probs: np.ndarray, classes: list[str]) -> dict:
+def _utd_figures(samples: Sequence[Sample], y_true: np.ndarray, probs: np.ndarray, classes: list[str]) -> dict:
     """The target's figures: the UTD-MHAD test trials of the mapped actions, decided among every class (``other``
     included), every UTD-MHAD trial, the UTD-MHAD classes, and what ``other`` catches and wrongly takes."""
     y_pred = probs.argmax(1)
     ok = y_true == y_pred
-    is_other = np.array([s.label == D.OTHER for s in samples])
+    is_other = np.array([s.label == OTHER for s in samples])
     is_utd = np.array([s.dataset == "utd_mhad" for s in samples])
     utd_mapped = is_utd & ~is_other
     share = lambda sel: round(float(ok[sel].mean()), 4) if sel.any() else None  # noqa: E731
@@ -53,10 +55,10 @@ def _utd_figures(samples: Sequence[D.Sample], y_true: np.ndarray, probs: np.ndar
         "utd_mhad_test_trials": int(utd_mapped.sum()),
         "utd_mhad_all_accuracy": share(is_utd),
         "utd_mhad_all_trials": int(is_utd.sum()),
-        "utd_classes_accuracy": share(np.array([s.label in D.UTD_CLASSES for s in samples])),
+        "utd_classes_accuracy": share(np.array([s.label in UTD_CLASSES for s in samples])),
     }
-    if D.OTHER in classes:
-        k_other = classes.index(D.OTHER)
+    if OTHER in classes:
+        k_other = classes.index(OTHER)
         m["utd_other_recall"] = share(is_other)
         m["known_rejected_as_other"] = round(float((y_pred[~is_other] == k_other).mean()), 4) if (~is_other).any() else None
         # The same trials with ``other`` left out of the decision, for comparison.
@@ -67,7 +69,7 @@ def _utd_figures(samples: Sequence[D.Sample], y_true: np.ndarray, probs: np.ndar
     return m
 
 
-def _per_dataset(samples: Sequence[D.Sample], ok: np.ndarray) -> dict:
+def _per_dataset(samples: Sequence[Sample], ok: np.ndarray) -> dict:
     out = {}
     for ds in sorted({s.dataset for s in samples}):
         sel = np.array([s.dataset == ds for s in samples])
@@ -95,14 +97,14 @@ def evaluate_split(
     fold = tr.get("fold", 0) if fold is None else fold
     n_folds = n_folds or tr.get("n_folds", 5)
     classes = runner.classes
-    records = D.load_sources(utd, lzq, datasets, classes)
-    split = D.split_records(records, protocol, fold, n_folds, val=tr.get("val", "subject"))
-    samples = D.make_samples(split.test, runner.spec, train=False)
+    records = load_sources(utd, lzq, datasets, classes)
+    split = split_records(records, protocol, fold, n_folds, val=tr.get("val", "subject"))
+    samples = make_samples(split.test, runner.spec, train=False)
     if not samples:
         raise ValueError("the test side is empty")
     raw = predict_samples(runner, samples)
     probs = runner.calibrate(raw)
-    y_true = D.labels_to_index(samples, classes)
+    y_true = labels_to_index(samples, classes)
     m = {**compute_metrics(y_true, probs.argmax(1), classes), **_utd_figures(samples, y_true, probs, classes)}
     m["calibration"] = calibration(raw, probs, y_true, runner.temperature)
     m["calibration"].update({f"{c}_weight": w for c, w in runner.class_weights.items()})
@@ -116,7 +118,7 @@ def evaluate_split(
             "protocol_description": split.description,
             "test_windows": len(samples),
             "engine": runner.engine,
-            "class_sources": D.class_sources(records, classes),
+            "class_sources": class_sources(records, classes),
             "test_records": split.counts()["test"],
         }
     )

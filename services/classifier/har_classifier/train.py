@@ -18,10 +18,12 @@ from pathlib import Path
 
 import numpy as np
 
-from . import data as D
 from .calibration import fit_temperature
 from .options import TrainOptions
 from .preprocessing import preprocess_batch
+from .sources import OTHER, class_sources, load_sources
+from .splits import split_records
+from .windows import Sample, labels_to_index, make_samples
 
 NO_EXPORT = {"resnet3d": ()}  # architectures served by tf.function only (measured)
 # An ensemble ships TFLite only: ONNX Runtime measured slower for the two-TCN graph at batches of 1 and 64
@@ -30,7 +32,7 @@ ENSEMBLE_EXPORT = ("tflite",)
 INPUT_NOTE = "normalised by har_classifier.preprocessing.test_pipeline (any length/fps in; resampled inside)"
 
 
-def _limit(samples: list[D.Sample], n: int | None, seed: int) -> list[D.Sample]:
+def _limit(samples: list[Sample], n: int | None, seed: int) -> list[Sample]:
     if not n:
         return samples
     rng = np.random.default_rng(seed)
@@ -44,12 +46,12 @@ def _limit(samples: list[D.Sample], n: int | None, seed: int) -> list[D.Sample]:
 def prepare(opts: TrainOptions):
     """Load, split and window the data: ``(records, split, train_samples, val_samples, spec)``."""
     spec = opts.window
-    records = D.load_sources(
+    records = load_sources(
         opts.utd, opts.lzq, opts.datasets, opts.classes, yaws=opts.yaws, utd_views=opts.utd_views, seed=opts.seed
     )
-    split = D.split_records(records, opts.protocol, opts.fold, opts.n_folds, val=opts.val, val_subject=opts.val_subject)
-    train = _limit(D.make_samples(split.train, spec, train=True), opts.limit, opts.seed)
-    val = _limit(D.make_samples(split.val, spec, train=False), opts.limit, opts.seed)
+    split = split_records(records, opts.protocol, opts.fold, opts.n_folds, val=opts.val, val_subject=opts.val_subject)
+    train = _limit(make_samples(split.train, spec, train=True), opts.limit, opts.seed)
+    val = _limit(make_samples(split.val, spec, train=False), opts.limit, opts.seed)
     return records, split, train, val, spec
 
 
@@ -72,7 +74,7 @@ def _calibration(p_val: np.ndarray, y_val: np.ndarray, opts: TrainOptions, label
     minimise the validation negative log-likelihood; then ``other``'s prior weight. The service applies both."""
     temperature, nll_before, nll_after = fit_temperature(p_val, y_val)
     print(f"{label}temperature {temperature:.3f}: validation NLL {nll_before:.3f} -> {nll_after:.3f}", flush=True)
-    weights = {D.OTHER: opts.other_weight} if opts.other_weight != 1.0 and D.OTHER in opts.classes else {}
+    weights = {OTHER: opts.other_weight} if opts.other_weight != 1.0 and OTHER in opts.classes else {}
     return {
         "temperature": round(temperature, 4),
         "fitted_on": "validation side (negative log-likelihood)",
@@ -102,7 +104,7 @@ def _combine(opts: TrainOptions, member_dirs: list[Path], t0: float) -> Path:
     infos = [json.loads((d / "model.json").read_text()) for d in member_dirs]
     model = build_ensemble([load_keras(d) for d in member_dirs], spec.length)
     x_val = preprocess_batch([(s.keypoints, s.fps) for s in val_s], spec)
-    y_val = D.labels_to_index(val_s, opts.classes)
+    y_val = labels_to_index(val_s, opts.classes)
     p_val = model.predict(x_val, batch_size=256, verbose=0)
     balanced = balanced_accuracy(p_val.argmax(1), y_val, len(opts.classes))
     calibration = _calibration(p_val, y_val, opts, f"ensemble of {len(member_dirs)}: val balanced acc {balanced:.3f}; ")
@@ -142,7 +144,7 @@ def _model_info(opts: TrainOptions, out: Path, model, records, split, train_s, v
         "parameters": int(model.count_params()),
         "training": opts.record(),
         "data": {
-            "class_sources": D.class_sources(records, opts.classes),
+            "class_sources": class_sources(records, opts.classes),
             "split": split.description,
             "records": split.counts(),
             "train_windows": len(train_s),
@@ -163,7 +165,7 @@ def _train_one(opts: TrainOptions, verbose: int | None = None, export_graphs: bo
     if missing:
         raise ValueError(f"no training data for class(es) {missing}")
     x_val = preprocess_batch([(s.keypoints, s.fps) for s in val_s], spec)
-    y_val = D.labels_to_index(val_s, opts.classes)
+    y_val = labels_to_index(val_s, opts.classes)
     print(
         f"data: {len(train_s)} training windows, {len(val_s)} validation windows, {len(opts.classes)} classes "
         f"(loaded in {time.time() - t0:.1f}s)",

@@ -26,7 +26,7 @@ from pathlib import Path
 import numpy as np
 
 SUBJECTS = (1, 3, 5, 7)
-D_OTHER = "other"  # har_classifier.data.OTHER, without importing TensorFlow's side before the trainings start
+D_OTHER = "other"  # har_classifier.sources.OTHER, without importing TensorFlow's side before the trainings start
 
 
 def train(out: Path, subject: int, args: list[str]) -> Path:
@@ -54,10 +54,12 @@ def train(out: Path, subject: int, args: list[str]) -> Path:
 
 def held_out_predictions(model_dir: Path):
     """``(labels, calibrated probabilities, classes)`` on the fold's held-out subject's UTD-MHAD trials."""
-    from har_classifier import data as D
     from har_classifier.cli import DEFAULT_LZQ, DEFAULT_UTD
     from har_classifier.evaluate import predict_samples
     from har_classifier.inference import ModelRunner
+    from har_classifier.sources import load_sources
+    from har_classifier.splits import split_records
+    from har_classifier.windows import labels_to_index, make_samples
 
     runner = ModelRunner(model_dir, engine="tf")
     tr = runner.info["training"]
@@ -67,11 +69,11 @@ def held_out_predictions(model_dir: Path):
         raise ValueError(
             f"{model_dir} was trained with class weights; inner_cv.py sweeps other's weight itself (--other-weights)"
         )
-    records = D.load_sources(DEFAULT_UTD, DEFAULT_LZQ, (), runner.classes)
-    split = D.split_records(records, "inner", tr["fold"], tr["n_folds"], val=tr["val"], val_subject=tr.get("val_subject"))
-    samples = [s for s in D.make_samples(split.test, runner.spec, train=False) if s.dataset == "utd_mhad"]
+    records = load_sources(DEFAULT_UTD, DEFAULT_LZQ, (), runner.classes)
+    split = split_records(records, "inner", tr["fold"], tr["n_folds"], val=tr["val"], val_subject=tr.get("val_subject"))
+    samples = [s for s in make_samples(split.test, runner.spec, train=False) if s.dataset == "utd_mhad"]
     probs = runner.calibrate(predict_samples(runner, samples))  # the temperature (class weights are refused above)
-    return D.labels_to_index(samples, runner.classes), probs, runner.classes
+    return labels_to_index(samples, runner.classes), probs, runner.classes
 
 
 def predictions(root: Path) -> list[tuple[np.ndarray, np.ndarray, list[str]]]:
@@ -90,10 +92,10 @@ def predictions(root: Path) -> list[tuple[np.ndarray, np.ndarray, list[str]]]:
 
 def score(name: str, args: list[str], folds: list[tuple[np.ndarray, np.ndarray, list[str]]], other_weight: float = 1.0) -> dict:
     """Pooled figures; ``other_weight`` weighs ``other``'s probability as ``train --other-weight`` would."""
-    from har_classifier import data as D
     from har_classifier.inference import reweight
+    from har_classifier.sources import OTHER
 
-    k_other = folds[0][2].index(D.OTHER) if D.OTHER in folds[0][2] else -1
+    k_other = folds[0][2].index(OTHER) if OTHER in folds[0][2] else -1
     if k_other >= 0 and other_weight != 1.0:
         w = np.where(np.arange(len(folds[0][2])) == k_other, other_weight, 1.0)
         folds = [(y, reweight(p, w), c) for y, p, c in folds]

@@ -31,7 +31,7 @@ class WindowSpec(Contract):
     stride: int = Field(8, ge=1, description="suggested hop between live windows, in frames at `fps`")
     mask_threshold: float = Field(0.3, ge=0, le=1, description="keypoint score below which a joint counts as missing")
     center: Literal["sequence", "frame"] = Field("sequence", description="centre on the whole window's hips or each frame's")
-    drop_face: bool = Field(True, description="the five face keypoints are zeroed")
+    drop_face: bool = Field(True, description="the eyes and ears (keypoints 1-4) are zeroed; the nose is kept")
 
     @model_validator(mode="before")
     @classmethod
