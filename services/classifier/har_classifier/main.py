@@ -18,9 +18,11 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
 
+from har_common.admission import InflightLimit, Route, Slots
+
 from . import __version__
 from .deps import require_api_key
-from .middleware import BodyLimit, InflightLimit, Metrics, MetricsMiddleware
+from .middleware import BodyLimit, Metrics, MetricsMiddleware
 from .registry import ModelRegistry
 from .routes import classify, health, models
 from .settings import Settings
@@ -67,7 +69,10 @@ def create_app(settings: Settings | None = None, load_in_background: bool = True
     app.include_router(classify.router, dependencies=[Depends(require_api_key)])
     # Outermost last: CORS (so busy answers carry its headers too), metrics, the in-flight bound, the body limit.
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
-    app.add_middleware(InflightLimit, limit=settings.max_inflight, metrics=metrics)
+    slots = Slots("requests in flight", settings.max_inflight)
+    app.add_middleware(
+        InflightLimit, routes=[Route("/v1/", slots, setting="HAR_CLASSIFIER_MAX_INFLIGHT")], on_reject=metrics.rejected.inc
+    )
     app.add_middleware(MetricsMiddleware, metrics=metrics)
     if settings.cors_origins:
         app.add_middleware(

@@ -1,8 +1,9 @@
-"""Plain ASGI middleware of the classifier: request metrics, the in-flight bound and the body limit.
+"""Plain ASGI middleware of the classifier: request metrics and the body limit.
 
-The in-flight bound counts the requests under ``/v1/`` being served; past ``max_inflight`` a request
-gets 503 with ``Retry-After`` at once (no queue). Health endpoints (``/livez``, ``/readyz``,
-``/metrics``) and the docs are never counted nor refused.
+The in-flight bound is ``har_common.admission.InflightLimit``, the same as the pose services': it
+counts the requests under ``/v1/`` being served; past ``max_inflight`` a request gets 503 with
+``Retry-After`` at once (no queue). Health endpoints (``/livez``, ``/readyz``, ``/metrics``) and the
+docs are never counted nor refused.
 """
 
 from __future__ import annotations
@@ -61,46 +62,6 @@ class MetricsMiddleware:
             path = getattr(route, "path", None) or ("busy" if status["code"] == 503 and scope.get("har_busy") else "other")
             self.metrics.requests.labels(path, str(status["code"])).inc()
             self.metrics.latency.labels(path).observe(time.perf_counter() - t)
-
-
-class InflightLimit:
-    """At most ``limit`` concurrent requests under ``/v1/``; the rest get 503 with ``Retry-After`` right away."""
-
-    def __init__(self, app, limit: int, metrics: Metrics | None = None, retry_after_s: int = 1):
-        self.app, self.limit, self.metrics, self.retry_after = app, limit, metrics, str(retry_after_s)
-        self.inflight = 0
-
-    async def __call__(self, scope, receive, send):
-        if scope["type"] != "http" or not scope.get("path", "").startswith("/v1/"):
-            return await self.app(scope, receive, send)
-        if self.inflight >= self.limit:
-            scope["har_busy"] = True
-            if self.metrics is not None:
-                self.metrics.rejected.inc()
-            body = json.dumps(
-                {
-                    "detail": f"busy: {self.inflight} requests in flight (HAR_CLASSIFIER_MAX_INFLIGHT={self.limit}); "
-                    f"retry after {self.retry_after} s"
-                }
-            ).encode()
-            await send(
-                {
-                    "type": "http.response.start",
-                    "status": 503,
-                    "headers": [
-                        (b"content-type", b"application/json"),
-                        (b"retry-after", self.retry_after.encode()),
-                        (b"content-length", str(len(body)).encode()),
-                    ],
-                }
-            )
-            await send({"type": "http.response.body", "body": body})
-            return
-        self.inflight += 1
-        try:
-            await self.app(scope, receive, send)
-        finally:
-            self.inflight -= 1
 
 
 class BodyLimit:
