@@ -21,11 +21,54 @@ from pathlib import Path
 EXIT_FAILED_CLIPS = 1
 
 
+def _lag(args: argparse.Namespace) -> tuple[str | None, float, str]:
+    """The model's name, the lag in ms and where it comes from: half the model's window, or ``--lag``."""
+    from .videobench.runner import model_window_ms
+
+    if args.lag is None:
+        model, window_ms = model_window_ms(args.classifier_url, args.model)
+        return model, window_ms / 2, f"half of {model}'s {window_ms / 1000:.2f} s window"
+    return args.model, args.lag * 1000.0, "--lag"
+
+
+def _score(truth, runs, lag_ms: float, min_span: float):
+    """Each analysed clip's score and its timelines (for the pictures)."""
+    from .videobench.scoring import score_clip
+    from .videobench.timelines import timelines
+
+    scores, lines = {}, {}
+    for r in runs:
+        if r.analysis is None:
+            continue
+        main, tracks, untracked = timelines(r.analysis)
+        lines[r.clip] = (main, tracks)
+        scores[r.clip] = score_clip(r.clip, truth.videos[r.clip], main, tracks, lag_ms, len(tracks), untracked, min_span)
+    return scores, lines
+
+
+def _print_summary(summary: dict, failed: list) -> None:
+    from .videobench.scoring import HEADLINE
+
+    for reading, fig in summary["readings"].items():
+        acc = "n/a" if fig["accuracy"] is None else f"{100 * fig['accuracy']:.1f} %"
+        print(f"  {reading:<20} {fig['correct']:>3} / {fig['scored']:<3} spans right  {acc}")
+    fa = summary["false_alarms"]
+    print(
+        f"  false alarms in other/no_person spans: {fa['events']} ({fa['seconds']:.1f} s); "
+        f"false falls anywhere: {summary['false_falls']['events']} ({summary['false_falls']['seconds']:.1f} s)"
+    )
+    h = summary["headline"]
+    acc = "n/a" if h["accuracy"] is None else f"{100 * h['accuracy']:.1f} %"
+    print(
+        f"headline ({HEADLINE}): {h['correct']} of {h['scored']} spans right, {acc}"
+        + (f"; {len(failed)} clip(s) failed: {', '.join(r.clip for r in failed)}" if failed else "")
+    )
+
+
 def _run(args: argparse.Namespace) -> int:
     from .videobench.groundtruth import GroundTruth
-    from .videobench.report import write_report
-    from .videobench.runner import model_window_ms, run_clips
-    from .videobench.scoring import HEADLINE, score_clip, timelines
+    from .videobench.report import model_figures, write_report
+    from .videobench.runner import run_clips
     from .videobench.summary import summarize
 
     if args.lag is not None and args.lag < 0:
@@ -38,11 +81,7 @@ def _run(args: argparse.Namespace) -> int:
         raise FileNotFoundError(f"no video folder at {videos_dir}")
     clips = [c.strip() for c in args.clips.split(",") if c.strip()] if args.clips else None
     out = Path(args.out)
-    if args.lag is None:
-        model, window_ms = model_window_ms(args.classifier_url, args.model)
-        lag_ms, lag_source = window_ms / 2, f"half of {model}'s {window_ms / 1000:.2f} s window"
-    else:
-        model, lag_ms, lag_source = args.model, args.lag * 1000.0, "--lag"
+    model, lag_ms, lag_source = _lag(args)
     runs = run_clips(
         truth,
         videos_dir,
@@ -53,13 +92,7 @@ def _run(args: argparse.Namespace) -> int:
         clips=clips,
         reuse=args.reuse,
     )
-    scores, lines = {}, {}
-    for r in runs:
-        if r.analysis is None:
-            continue
-        main, tracks, untracked = timelines(r.analysis)
-        lines[r.clip] = (main, tracks)
-        scores[r.clip] = score_clip(r.clip, truth.videos[r.clip], main, tracks, lag_ms, len(tracks), untracked, args.min_span)
+    scores, lines = _score(truth, runs, lag_ms, args.min_span)
     used = sorted({r.analysis.models.classifier or "none" for r in runs if r.analysis is not None})
     summary = summarize(list(scores.values()))
     meta = {
@@ -77,25 +110,10 @@ def _run(args: argparse.Namespace) -> int:
     if args.save_to and (failed or clips):
         print("not saved to the model folder: a model's figures come from every clip of the ground truth", file=sys.stderr)
     elif args.save_to:
-        from .videobench.report import model_figures
-
         path = model_figures(Path(args.save_to), meta, summary)
         print(f"wrote {path} (the model card shows it after: har evaluate {args.save_to})")
-    h = summary["headline"]
     print(f"\nwrote {report} (and report.json, timelines/)")
-    for reading, fig in summary["readings"].items():
-        acc = "n/a" if fig["accuracy"] is None else f"{100 * fig['accuracy']:.1f} %"
-        print(f"  {reading:<20} {fig['correct']:>3} / {fig['scored']:<3} spans right  {acc}")
-    fa = summary["false_alarms"]
-    print(
-        f"  false alarms in other/no_person spans: {fa['events']} ({fa['seconds']:.1f} s); "
-        f"false falls anywhere: {summary['false_falls']['events']} ({summary['false_falls']['seconds']:.1f} s)"
-    )
-    acc = "n/a" if h["accuracy"] is None else f"{100 * h['accuracy']:.1f} %"
-    print(
-        f"headline ({HEADLINE}): {h['correct']} of {h['scored']} spans right, {acc}"
-        + (f"; {len(failed)} clip(s) failed: {', '.join(r.clip for r in failed)}" if failed else "")
-    )
+    _print_summary(summary, failed)
     return EXIT_FAILED_CLIPS if failed else 0
 
 

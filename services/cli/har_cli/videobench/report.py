@@ -10,15 +10,13 @@ from pathlib import Path
 import numpy as np
 
 from .groundtruth import NO_PERSON, OTHER, GroundTruth
+from .markdown import markdown, percent
 from .runner import ClipRun
-from .scoring import HEADLINE, READINGS, UNCERTAIN, ClipScore, Timeline
+from .scoring import HEADLINE, ClipScore
 from .summary import clip_json
+from .timelines import UNCERTAIN, Timeline
 
 MAX_TRACK_ROWS = 6
-
-
-def _pct(x: float | None) -> str:
-    return "n/a" if x is None else f"{100 * x:.1f} %"
 
 
 def _runs(times_ms: np.ndarray, labels: Sequence[str | None], end_ms: float) -> list[tuple[float, float, str]]:
@@ -51,6 +49,28 @@ def _colours(vocabulary: Sequence[str], labels: Sequence[str]) -> dict[str, obje
     return colours
 
 
+def _timeline_rows(truth, main: Timeline, tracks: Mapping[int, Timeline], end_ms: float):
+    """The rows to draw, ``(name, [(start_s, end_s, label)])``, and how many shorter tracks were left out."""
+    rows: list[tuple[str, list[tuple[float, float, str]]]] = []
+    omitted = 0
+    for person in truth.persons:
+        spans = [(s.start, s.end, s.label) for s in person.spans]
+        if person.id == "main":
+            rows += [("main: truth", spans), ("main: predicted", _runs(main.times_ms, main.labels, end_ms))]
+            continue
+        ranked = sorted(tracks.values(), key=lambda line: -int(line.present().sum()))
+        omitted += max(0, len(ranked) - MAX_TRACK_ROWS)
+        if not ranked:
+            rows += [("all: truth", spans), ("nobody tracked", [])]
+        for line in ranked[:MAX_TRACK_ROWS]:
+            present = _runs(line.times_ms, [("in" if p else None) for p in line.present()], end_ms)
+            seen_truth = [
+                (max(a, p0), min(b, p1), lab) for a, b, lab in spans for p0, p1, _ in present if min(b, p1) > max(a, p0)
+            ]
+            rows += [(f"{line.key}: truth", seen_truth), (f"{line.key}: predicted", _runs(line.times_ms, line.labels, end_ms))]
+    return rows, omitted
+
+
 def draw_clip(
     path: Path,
     clip: str,
@@ -69,24 +89,7 @@ def draw_clip(
     import matplotlib.pyplot as plt
     from matplotlib.patches import Patch
 
-    end_ms = duration_s * 1000.0
-    rows: list[tuple[str, list[tuple[float, float, str]]]] = []
-    omitted = 0
-    for person in truth.persons:
-        spans = [(s.start, s.end, s.label) for s in person.spans]
-        if person.id == "main":
-            rows += [("main: truth", spans), ("main: predicted", _runs(main.times_ms, main.labels, end_ms))]
-            continue
-        ranked = sorted(tracks.values(), key=lambda line: -int(line.present().sum()))
-        omitted += max(0, len(ranked) - MAX_TRACK_ROWS)
-        if not ranked:
-            rows += [("all: truth", spans), ("nobody tracked", [])]
-        for line in ranked[:MAX_TRACK_ROWS]:
-            present = _runs(line.times_ms, [("in" if p else None) for p in line.present()], end_ms)
-            seen_truth = [
-                (max(a, p0), min(b, p1), lab) for a, b, lab in spans for p0, p1, _ in present if min(b, p1) > max(a, p0)
-            ]
-            rows += [(f"{line.key}: truth", seen_truth), (f"{line.key}: predicted", _runs(line.times_ms, line.labels, end_ms))]
+    rows, omitted = _timeline_rows(truth, main, tracks, duration_s * 1000.0)
     labels = {lab for _, runs in rows for _, _, lab in runs}
     colours = _colours(vocabulary, sorted(labels))
     fig, ax = plt.subplots(figsize=(12, 1.3 + 0.45 * len(rows)), dpi=100)
@@ -105,7 +108,7 @@ def draw_clip(
     ax.set_xlim(0, duration_s)
     ax.set_xlabel("seconds")
     acc = clip_json(score)["accuracy"][HEADLINE]
-    title = f"{clip}: {_pct(acc)} of spans right ({HEADLINE} reading, lag {score.lag_ms / 1000:.2f} s)"
+    title = f"{clip}: {percent(acc)} of spans right ({HEADLINE} reading, lag {score.lag_ms / 1000:.2f} s)"
     ax.set_title(title + (f"; {omitted} shorter tracks not drawn" if omitted else ""), fontsize=9)
     ax.legend(
         handles=[
@@ -120,112 +123,6 @@ def draw_clip(
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path)
     plt.close(fig)
-
-
-def _table(header: Sequence[str], rows: Sequence[Sequence[object]]) -> list[str]:
-    lines = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
-    lines += ["| " + " | ".join(str(c) for c in r) + " |" for r in rows]
-    return lines
-
-
-def markdown(meta: dict, summary: dict, clips: Sequence[dict], failed: Sequence[ClipRun]) -> str:
-    """The report as Markdown (everything in it is also in ``report.json``)."""
-    h = summary["headline"]
-    out = [
-        f"# Real-video benchmark: {meta['model']}",
-        "",
-        f"Ground truth `{meta['groundtruth']}`, {len(clips)} clip(s) analysed"
-        + (f", {len(failed)} failed" if failed else "")
-        + f"; latency allowed {meta['lag_s']:.2f} s "
-        f"({meta['lag_source']}); spans under {meta['min_span_s']:g} s not scored.",
-        "",
-        f"Command: `{meta['command']}`",
-        "",
-        f"**Headline ({HEADLINE} reading): {h['correct']} of {h['scored']} spans right ({_pct(h['accuracy'])}).**",
-        "",
-    ]
-    if failed:
-        out += ["## Failed clips", ""] + [f"- {r.clip}: {r.error}" for r in failed] + [""]
-    out += ["## Readings", ""] + _table(
-        ["reading", "spans right", "accuracy", "macro recall"],
-        [
-            (
-                r,
-                f"{summary['readings'][r]['correct']} / {summary['readings'][r]['scored']}",
-                _pct(summary["readings"][r]["accuracy"]),
-                _pct(summary["readings"][r]["macro_recall"]),
-            )
-            for r in READINGS
-        ],
-    )
-    head = summary["readings"][HEADLINE]
-    out += ["", f"## Per class ({HEADLINE} reading; `uncertain` counts as `other`)", ""] + _table(
-        ["class", "spans", "recall", "predicted", "precision"],
-        [(c, v["spans"], _pct(v["recall"]), v["predicted"], _pct(v["precision"])) for c, v in head["per_class"].items()],
-    )
-    conf = head["confusion"]
-    out += ["", f"## Confusion ({HEADLINE} reading): truth by prediction", ""] + _table(
-        ["truth \\ predicted", *conf["predicted"]], [(t, *row) for t, row in zip(conf["truth"], conf["matrix"])]
-    )
-    fa = summary["false_alarms"]
-    out += [
-        "",
-        "## False alarms (known actions shown in `other` and `no_person` spans)",
-        "",
-        f"{fa['events']} event(s), {fa['seconds']:.1f} s in {fa['reject_seconds']:.1f} s of such spans "
-        f"({fa['per_minute'] if fa['per_minute'] is not None else 'n/a'} a minute), of them falling: "
-        f"{fa['fall_events']}"
-        + (f"; by label: {', '.join(f'{k} {v}' for k, v in sorted(fa['labels'].items()))}" if fa["labels"] else ""),
-        "",
-    ]
-    ff = summary["false_falls"]
-    out += [
-        (
-            f"**False falls (`falling` shown in any span that is not a fall): {ff['events']} event(s), "
-            f"{ff['seconds']:.1f} s** in {ff['watched_seconds']:.1f} s watched."
-        ),
-        "",
-    ]
-    d = summary["detection"]
-    out += [
-        (
-            f"People found in {_pct(d['found_rate'])} of the frames of spans with someone in view; "
-            f"someone found in {d['empty_frames_found']} of {d['empty_frames']} frames of empty spans."
-        ),
-        "",
-        "## Per clip",
-        "",
-    ]
-    out += _table(
-        ["clip", *[f"{r}" for r in READINGS], "person found", "tracks / people", "false alarms / false falls", "timeline"],
-        [
-            (
-                c["clip"],
-                *[_pct(c["accuracy"][r]) for r in READINGS],
-                _pct(c["detection"]["found_rate"]),
-                f"{c['detection']['tracks']} / {c['detection']['people']}",
-                f"{c['false_alarms']['events']} / {c['false_falls']['events']}",
-                f"![{c['clip']}](timelines/{c['clip']}.png)",
-            )
-            for c in clips
-        ],
-    )
-    out += ["", "## Spans", ""] + _table(
-        ["clip", "person", "truth", "seconds", *READINGS, "note"],
-        [
-            (
-                s["clip"],
-                s["person"],
-                s["truth"],
-                f"{s['start_s']:.1f}-{s['end_s']:.1f}",
-                *[(s["predicted"].get(r) or "-") + (" ✓" if s["correct"].get(r) else "") for r in READINGS],
-                s["reason"] or "",
-            )
-            for c in clips
-            for s in c["spans"]
-        ],
-    )
-    return "\n".join(out) + "\n"
 
 
 def write_report(

@@ -26,6 +26,7 @@ is the costliest error for a fall-monitoring user). Both are read over the shift
 
 Example:
     >>> from har_cli.videobench.groundtruth import VideoTruth
+    >>> from har_cli.videobench.timelines import Timeline
     >>> truth = VideoTruth.model_validate({"file": "a.mp4", "mode": "single", "people": 1, "persons": [
     ...     {"id": "main", "spans": [{"start": 0, "end": 2, "label": "walking"},
     ...                              {"start": 2, "end": 4, "label": "other"}]}]})
@@ -41,7 +42,7 @@ Example:
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -49,25 +50,13 @@ import numpy as np
 from har_common.schemas import VideoAnalysis
 
 from .groundtruth import NO_PERSON, OTHER, VideoTruth
+from .timelines import UNCERTAIN, Timeline, timelines
 
-UNCERTAIN = "uncertain"
 FALLING = "falling"
 REJECTIONS = frozenset({OTHER, UNCERTAIN})
 NOT_ACTIONS = REJECTIONS | {NO_PERSON}
 READINGS = ("strict", "lag", "lag_skip_uncertain")
 HEADLINE = "lag"
-
-
-@dataclass
-class Timeline:
-    """Per-frame labels of one row: ``main`` or one track. ``labels[i]`` is None where the track is absent."""
-
-    key: str
-    times_ms: np.ndarray  # (N,) frame times in ms, increasing
-    labels: Sequence[str | None]  # (N,)
-
-    def present(self) -> np.ndarray:
-        return np.array([x is not None and x != NO_PERSON for x in self.labels], dtype=bool)
 
 
 def is_correct(truth: str, predicted: str | None) -> bool:
@@ -84,38 +73,6 @@ def dominant(labels: Iterable[str]) -> str | None:
     """The most frequent label (ties: the one seen first); None for no labels."""
     counts = Counter(labels)
     return counts.most_common(1)[0][0] if counts else None
-
-
-def _person_area(person) -> float:
-    if person.bbox is not None:
-        x1, y1, x2, y2 = person.bbox
-        return max(0.0, x2 - x1) * max(0.0, y2 - y1)
-    pts = np.array([k for k in person.keypoints if k[2] > 0] or [(0.0, 0.0, 0.0)])
-    return float(np.ptp(pts[:, 0]) * np.ptp(pts[:, 1]))
-
-
-def _label_of(person) -> str:
-    return person.action.label if person.action is not None else UNCERTAIN
-
-
-def timelines(analysis: VideoAnalysis) -> tuple[Timeline, dict[int, Timeline], int]:
-    """The ``main`` timeline, one timeline per real track id, and the number of untracked detections."""
-    times = np.array([f.timestamp_ms for f in analysis.frames], dtype=float)
-    main: list[str] = []
-    tracks: dict[int, list[str | None]] = {}
-    untracked = 0
-    for i, frame in enumerate(analysis.frames):
-        main.append(_label_of(max(frame.persons, key=_person_area)) if frame.persons else NO_PERSON)
-        for p in frame.persons:
-            if p.track_id is None:
-                untracked += 1
-                continue
-            tracks.setdefault(p.track_id, [None] * len(analysis.frames))[i] = _label_of(p)
-    return (
-        Timeline("main", times, main),
-        {tid: Timeline(f"track {tid}", times, labels) for tid, labels in sorted(tracks.items())},
-        untracked,
-    )
 
 
 def _window(truth: str, start_s: float, end_s: float, lag_ms: float, clip_end_ms: float) -> tuple[float, float]:
@@ -200,6 +157,15 @@ class PeopleFound:
     untracked: int = 0  # detections without a track id
     people: int = 0  # people in the ground truth
 
+    def count(self, truth: str, in_span, someone) -> None:
+        """Add one span's frames: ``in_span`` and ``someone`` are per-frame masks of the main timeline."""
+        if truth == NO_PERSON:
+            self.empty_frames += int(in_span.sum())
+            self.empty_frames_found += int((in_span & someone).sum())
+        else:
+            self.person_frames += int(in_span.sum())
+            self.person_frames_found += int((in_span & someone).sum())
+
     @property
     def found_rate(self) -> float | None:
         return round(self.person_frames_found / self.person_frames, 4) if self.person_frames else None
@@ -259,6 +225,33 @@ def _read_all(clip: str, person: str, truth: str, span, line: Timeline, lag_ms: 
     return item
 
 
+def _watch(truth: str, watched, lo: float, hi: float, step_s: float, by_main: bool, fa: FalseAlarms, falls: FalseAlarms) -> None:
+    """Add the false alarms (in ``other``/``no_person`` spans) and false falls (anywhere but a fall)
+    the ``watched`` timelines show over ``[lo, hi)`` ms."""
+    for line in watched:
+        if truth in (OTHER, NO_PERSON):
+            one = _false_alarms(line, lo, hi, step_s)
+            if not by_main:  # every track is watched: the time looked at is person-seconds
+                in_window = (line.times_ms >= lo) & (line.times_ms < hi)
+                one.reject_seconds = round(float((line.present() & in_window).sum()) * step_s, 3)
+            fa.add(one)
+        if truth != FALLING:
+            falls.add(_false_alarms(line, lo, hi, step_s, only=FALLING))
+
+
+def _read_tracks(
+    clip: str, span, tracks: Mapping[int, Timeline], in_span, step_s: float, min_span_s: float, lag_ms: float, clip_end_ms: float
+) -> list[SpanScore]:
+    """An ``all`` span: one item per track seen in it long enough; none seen is one miss (``no_person``)."""
+    seen = [line for line in tracks.values() if (line.present() & in_span).sum() * step_s >= min_span_s]
+    if not seen:
+        item = SpanScore(clip, "all", span.label, span.start, span.end, scored=True, frames=int(in_span.sum()))
+        item.predicted = {r: NO_PERSON for r in READINGS}
+        item.correct = {r: False for r in READINGS}
+        return [item]
+    return [_read_all(clip, line.key, span.label, span, line, lag_ms, clip_end_ms) for line in seen]
+
+
 def score_clip(
     clip: str,
     truth: VideoTruth,
@@ -290,43 +283,19 @@ def score_clip(
     for person in truth.persons:
         for span in person.spans:
             in_span = (t >= span.start * 1000.0) & (t < span.end * 1000.0)
-            if span.label == NO_PERSON:
-                det.empty_frames += int(in_span.sum())
-                det.empty_frames_found += int((in_span & someone).sum())
-            else:
-                det.person_frames += int(in_span.sum())
-                det.person_frames_found += int((in_span & someone).sum())
+            det.count(span.label, in_span, someone)
             # the rows a user watches in this span, over the span as the headline reads it
             by_main = person.id == "main" or span.label == NO_PERSON
             watched = [main_line] if by_main else list(tracks.values())
             lo, hi = _window(span.label, span.start, span.end, lag_ms, clip_end_ms)
-            in_window = (t >= lo) & (t < hi)
-            for line in watched:
-                if span.label in (OTHER, NO_PERSON):
-                    one = _false_alarms(line, lo, hi, step_s)
-                    if not by_main:  # every track is watched: the time looked at is person-seconds
-                        one.reject_seconds = round(float((line.present() & in_window).sum()) * step_s, 3)
-                    fa.add(one)
-                if span.label != FALLING:
-                    falls.add(_false_alarms(line, lo, hi, step_s, only=FALLING))
+            _watch(span.label, watched, lo, hi, step_s, by_main, fa, falls)
             if span.duration_s < min_span_s:
-                spans.append(
-                    SpanScore(
-                        clip, person.id, span.label, span.start, span.end, scored=False, reason=f"shorter than {min_span_s:g} s"
-                    )
-                )
-                continue
-            if by_main:
+                reason = f"shorter than {min_span_s:g} s"
+                spans.append(SpanScore(clip, person.id, span.label, span.start, span.end, scored=False, reason=reason))
+            elif by_main:
                 spans.append(_read_all(clip, person.id, span.label, span, main_line, lag_ms, clip_end_ms))
-                continue
-            seen = [line for line in tracks.values() if (line.present() & in_span).sum() * step_s >= min_span_s]
-            if not seen:  # a person is there, nobody was tracked: one miss
-                item = SpanScore(clip, "all", span.label, span.start, span.end, scored=True, frames=int(in_span.sum()))
-                item.predicted = {r: NO_PERSON for r in READINGS}
-                item.correct = {r: False for r in READINGS}
-                spans.append(item)
-                continue
-            spans.extend(_read_all(clip, line.key, span.label, span, line, lag_ms, clip_end_ms) for line in seen)
+            else:
+                spans.extend(_read_tracks(clip, span, tracks, in_span, step_s, min_span_s, lag_ms, clip_end_ms))
     return ClipScore(clip, spans, fa, det, lag_ms, falls)
 
 
