@@ -32,32 +32,13 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
 MODELS = ROOT / "services/classifier/models"
+sys.path.insert(0, str(ROOT))
+from tests.samples import STANDING_COCO17  # noqa: E402 - the checkout's root is on the path only now
 
 
 def fake_sequences(n: int, frames: int, seed: int = 0) -> list[np.ndarray]:
     rng = np.random.default_rng(seed)
-    base = np.array(
-        [
-            [320, 100],
-            [326, 94],
-            [314, 94],
-            [334, 98],
-            [306, 98],
-            [350, 150],
-            [290, 150],
-            [360, 210],
-            [280, 210],
-            [365, 260],
-            [275, 260],
-            [335, 270],
-            [305, 270],
-            [337, 350],
-            [303, 350],
-            [338, 430],
-            [302, 430],
-        ],
-        np.float32,
-    )
+    base = np.array(STANDING_COCO17, np.float32)
     out = []
     for _ in range(n):
         xy = base[None] + rng.normal(0, 4, (frames, 17, 2)).astype(np.float32)

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from samples import STANDING_COCO17
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 # The ``shared`` fixture (real data under ../shared, skip when absent) comes from tests/conftest.py.
@@ -37,28 +38,7 @@ def client():
 
 
 def standing_person(frames: int = 40, wave: bool = False) -> list:
-    base = np.array(
-        [
-            [320, 100],
-            [326, 94],
-            [314, 94],
-            [334, 98],
-            [306, 98],
-            [350, 150],
-            [290, 150],
-            [360, 210],
-            [280, 210],
-            [365, 260],
-            [275, 260],
-            [335, 270],
-            [305, 270],
-            [337, 350],
-            [303, 350],
-            [338, 430],
-            [302, 430],
-        ],
-        float,
-    )
+    base = np.array(STANDING_COCO17, float)
     seq = []
     for t in range(frames):
         xy = base.copy()

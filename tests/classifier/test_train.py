@@ -11,6 +11,21 @@ import pytest
 from har_classifier.sources import DEFAULT_CLASSES
 
 
+def quick(shared, out, **options):
+    """Training options for a one-epoch run on three UTD-MHAD trials per action and the LZQ rows."""
+    from har_classifier.options import TrainOptions
+
+    base = dict(
+        utd=str(shared("data", "skeletons", "utd_mhad")),
+        lzq=str(shared("data", "skeletons", "lzq_openpose2d")),
+        epochs=1,
+        repeats=1,
+        limit=3,
+        batch_size=16,
+    )
+    return TrainOptions(out=str(out), **{**base, **options})
+
+
 def test_fit_temperature_softens_overconfidence():
     from har_classifier.train import fit_temperature
 
@@ -26,14 +41,11 @@ def test_fit_temperature_softens_overconfidence():
 def test_train_smoke(tmp_path, shared):
     """One epoch on a tiny subset of the real data, then evaluate: the loop runs end to end."""
     from har_classifier.evaluate import evaluate
-    from har_classifier.options import TrainOptions
     from har_classifier.train import train
 
     utd = shared("data", "skeletons", "utd_mhad")
     lzq = shared("data", "skeletons", "lzq_openpose2d")
-    cfg = TrainOptions(
-        model="cnn_lstm", out=str(tmp_path / "m"), utd=str(utd), lzq=str(lzq), epochs=1, repeats=1, limit=3, batch_size=16
-    )
+    cfg = quick(shared, tmp_path / "m", model="cnn_lstm")
     out = train(cfg, verbose=0)
     info = json.loads((out / "model.json").read_text())
     assert info["classes"] == DEFAULT_CLASSES and (out / "model.keras").is_file()
@@ -47,20 +59,12 @@ def test_train_smoke(tmp_path, shared):
 
 def test_train_tcn_with_stretch_and_held_out_subject(tmp_path, shared):
     """The default's settings (tcn, --stretch, --other-weight) and a held-out validation subject run and are recorded."""
-    from har_classifier.options import TrainOptions
     from har_classifier.train import prepare, train
 
-    utd = shared("data", "skeletons", "utd_mhad")
-    lzq = shared("data", "skeletons", "lzq_openpose2d")
-    cfg = TrainOptions(
+    cfg = quick(
+        shared,
+        tmp_path / "t",
         model="tcn",
-        out=str(tmp_path / "t"),
-        utd=str(utd),
-        lzq=str(lzq),
-        epochs=1,
-        repeats=1,
-        limit=3,
-        batch_size=16,
         stretch=0.2,
         val="subject",
         val_subject=3,
@@ -103,7 +107,6 @@ def test_inner_cv_scores_the_held_out_subject(tmp_path, shared):
     """tools/inner_cv.py scores an inner fold (--protocol inner) on its held-out odd subject's UTD-MHAD trials only."""
     import importlib.util
 
-    from har_classifier.options import TrainOptions
     from har_classifier.train import train
 
     spec = importlib.util.spec_from_file_location(
@@ -111,23 +114,7 @@ def test_inner_cv_scores_the_held_out_subject(tmp_path, shared):
     )
     inner_cv = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(inner_cv)
-    utd = shared("data", "skeletons", "utd_mhad")
-    lzq = shared("data", "skeletons", "lzq_openpose2d")
-    out = train(
-        TrainOptions(
-            model="tcn",
-            out=str(tmp_path / "f"),
-            utd=str(utd),
-            lzq=str(lzq),
-            epochs=1,
-            repeats=1,
-            limit=3,
-            batch_size=16,
-            protocol="inner",
-            fold=5,
-        ),
-        verbose=0,
-    )
+    out = train(quick(shared, tmp_path / "f", model="tcn", protocol="inner", fold=5), verbose=0)
     y, probs, classes = inner_cv.held_out_predictions(out)
     assert len(y) == len(probs) > 100  # s5's trials: 27 actions x 4 trials, less any missing
     k_other = classes.index("other")
@@ -147,25 +134,9 @@ def test_inner_cv_scores_the_held_out_subject(tmp_path, shared):
 def test_train_ensemble_of_members(tmp_path, shared):
     """--members 2: two seeds trained and averaged in one served graph, recorded in model.json, its exports agreeing."""
     from har_classifier.inference import ModelRunner, load_keras
-    from har_classifier.options import TrainOptions
     from har_classifier.train import train
 
-    out = train(
-        TrainOptions(
-            model="tcn",
-            out=str(tmp_path / "e"),
-            utd=str(shared("data", "skeletons", "utd_mhad")),
-            lzq=str(shared("data", "skeletons", "lzq_openpose2d")),
-            epochs=1,
-            repeats=1,
-            limit=3,
-            batch_size=16,
-            members=2,
-            seed=3,
-            other_weight=0.5,
-        ),
-        verbose=0,
-    )
+    out = train(quick(shared, tmp_path / "e", model="tcn", members=2, seed=3, other_weight=0.5), verbose=0)
     info = json.loads((out / "model.json").read_text())
     assert [m["seed"] for m in info["members"]] == [3, 4] and info["training"]["members"] == 2
     assert info["calibration"]["class_weights"] == {"other": 0.5} and info["calibration"]["temperature"] > 0

@@ -108,20 +108,8 @@ def analyze(
         params["model"] = model
     if render is not None:
         params["render"] = "true" if render else "false"
-    boundary = f"har{os.urandom(8).hex()}"
     with httpx.Client(base_url=base, timeout=httpx.Timeout(60.0, connect=5.0), headers=headers) as client:
-        try:
-            response = client.post(
-                "/v1/videos",
-                content=_multipart(video, Progress("upload"), boundary),
-                params=params,
-                headers={"Content-Type": f"multipart/form-data; boundary={boundary}"},
-            )
-        except httpx.ConnectError as exc:
-            raise ConnectionError(f"no pose service at {base} ({exc}); start the stack with scripts/up") from exc
-        if response.status_code >= 400:
-            raise ValueError(f"the service rejected {video.name}: {_error_text(response)}")
-        job_id = Job.model_validate_json(response.content).id
+        job_id = _upload(client, video, params)
         _wait_for(client, job_id, poll_s, timeout_s)
         out.mkdir(parents=True, exist_ok=True)
         result = client.get(f"/v1/jobs/{job_id}/result")
@@ -135,6 +123,25 @@ def analyze(
                     for data in r.iter_bytes():
                         f.write(data)
     return analysis
+
+
+def _upload(client, video: Path, params: dict[str, str]) -> str:
+    """POST the video as a streamed multipart body (with a progress bar); the new job's id."""
+    import httpx
+
+    boundary = f"har{os.urandom(8).hex()}"
+    try:
+        response = client.post(
+            "/v1/videos",
+            content=_multipart(video, Progress("upload"), boundary),
+            params=params,
+            headers={"Content-Type": f"multipart/form-data; boundary={boundary}"},
+        )
+    except httpx.ConnectError as exc:
+        raise ConnectionError(f"no pose service at {client.base_url} ({exc}); start the stack with scripts/up") from exc
+    if response.status_code >= 400:
+        raise ValueError(f"the service rejected {video.name}: {_error_text(response)}")
+    return Job.model_validate_json(response.content).id
 
 
 def _wait_for(client, job_id: str, poll_s: float, timeout_s: float) -> Job:

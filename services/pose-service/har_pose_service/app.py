@@ -27,40 +27,33 @@ from .store import JobStore
 log = logging.getLogger(__name__)
 
 
-def create_app(
-    backend_factory: BackendFactory,
-    settings: PoseServiceSettings,
-    *,
-    title: str = "HAR pose service",
-    version: str = "0.1.0",
-    pipeline_config: PipelineConfig | None = None,
-) -> FastAPI:
-    """The whole service around one back end. ``backend_factory(settings)`` loads the model; it
-    runs in a thread after start-up, and ``/readyz`` answers 503 until it has loaded and warmed up."""
-    st = ServiceState(settings, backend_factory, pipeline_config or PipelineConfig(), version)
-    m = st.metrics
+async def _load(st: ServiceState) -> None:
+    """Load and warm up the pose model in a thread, then start the job runner; a failure is kept
+    for ``/readyz``."""
+    try:
+        await asyncio.get_running_loop().run_in_executor(st.executor, st.load)
+        st.runner.start(resume=st.settings.resume_interrupted_jobs)
+        st.ready = True
+        st.metrics.ready.set(1)
+        log.info("%s ready: %s", st.settings.service_name, st.backend.name)
+    except Exception as exc:  # reported by /readyz
+        st.load_error = f"{type(exc).__name__}: {exc}"
+        log.exception("loading the pose model failed")
 
-    async def _load() -> None:
-        try:
-            await asyncio.get_running_loop().run_in_executor(st.executor, st.load)
-            st.runner.start(resume=settings.resume_interrupted_jobs)
-            st.ready = True
-            m.ready.set(1)
-            log.info("%s ready: %s", settings.service_name, st.backend.name)
-        except Exception as exc:  # reported by /readyz
-            st.load_error = f"{type(exc).__name__}: {exc}"
-            log.exception("loading the pose model failed")
 
-    async def _classifier_watch() -> None:
-        while st.classifier.enabled and st.classifier.spec is None:
-            await st.classifier.afetch_spec(force=True)
-            await asyncio.sleep(2.0)
+async def _classifier_watch(st: ServiceState) -> None:
+    """Ask the classifier for its model every 2 s until it answers (it may start after this service)."""
+    while st.classifier.enabled and st.classifier.spec is None:
+        await st.classifier.afetch_spec(force=True)
+        await asyncio.sleep(2.0)
 
+
+def _lifespan(st: ServiceState):
     @asynccontextmanager
     async def lifespan(app: FastAPI):
-        st.store = JobStore(settings.data_dir)
-        st.runner = JobRunner(st.store, st.process_job, settings.job_workers, on_depth=m.queue_depth.set)
-        st.tasks = [asyncio.create_task(_load()), asyncio.create_task(_classifier_watch())]
+        st.store = JobStore(st.settings.data_dir)
+        st.runner = JobRunner(st.store, st.process_job, st.settings.job_workers, on_depth=st.metrics.queue_depth.set)
+        st.tasks = [asyncio.create_task(_load(st)), asyncio.create_task(_classifier_watch(st))]
         try:
             yield
         finally:
@@ -74,10 +67,25 @@ def create_app(
                 st.backend.close()
             st.store.close()
 
+    return lifespan
+
+
+def create_app(
+    backend_factory: BackendFactory,
+    settings: PoseServiceSettings,
+    *,
+    title: str = "HAR pose service",
+    version: str = "0.1.0",
+    pipeline_config: PipelineConfig | None = None,
+) -> FastAPI:
+    """The whole service around one back end. ``backend_factory(settings)`` loads the model; it
+    runs in a thread after start-up, and ``/readyz`` answers 503 until it has loaded and warmed up."""
+    st = ServiceState(settings, backend_factory, pipeline_config or PipelineConfig(), version)
+    m = st.metrics
     app = FastAPI(
         title=title,
         version=version,
-        lifespan=lifespan,
+        lifespan=_lifespan(st),
         description="Poses, action labels and action segments from images, videos and live streams.",
     )
     app.state.har = st

@@ -93,19 +93,9 @@ def load_utd_mhad(
     """
     from scipy.io import loadmat  # the one scipy use in the package: kept out of the core's imports
 
-    folder = Path(folder)
-    if not folder.is_dir():
-        raise FileNotFoundError(f"UTD-MHAD folder not found: {folder}")
-    found = []
-    for path in folder.iterdir():
-        m = FILE_PATTERN.match(path.name)
-        if m:
-            found.append((tuple(int(g) for g in m.groups()), path))
-    if not found:
-        raise FileNotFoundError(f"no a*_s*_t*_skeleton.mat files in {folder}")
     records = []
     rng = np.random.default_rng(seed)
-    for (action, subject, trial), path in sorted(found):
+    for (action, subject, trial), path in _trial_files(folder):
         name = ACTIONS.get(action, f"a{action}")
         label = name
         if label_map is not None:
@@ -116,40 +106,53 @@ def load_utd_mhad(
         if skel.ndim != 3 or skel.shape[:2] != (20, 3):
             raise ValueError(f"{path.name}: d_skel has shape {skel.shape}, expected (20, 3, T)")
         xyz = np.transpose(skel, (2, 0, 1))
+        meta, subject_id, source = {"action": name, "trial": trial}, f"s{subject}", f"utd_mhad/{path.name}"
         if label is not None:
-            records.append(
-                SequenceRecord(
-                    label,
-                    from_kinect20(xyz),
-                    subject=f"s{subject}",
-                    source=f"utd_mhad/{path.name}",
-                    fps=FPS,
-                    meta={"action": name, "trial": trial},
-                )
-            )
-            for yaw in yaws:
-                if yaw:
-                    records.append(
-                        SequenceRecord(
-                            label,
-                            from_kinect20(turn_kinect(xyz, yaw)),
-                            subject=f"s{subject}",
-                            source=f"utd_mhad/{path.name}#yaw={yaw:g}",
-                            fps=FPS,
-                            meta={"action": name, "trial": trial, "yaw": float(yaw)},
-                        )
-                    )
-            base = {"action": name, "trial": trial}
-            records += _virtual_views(label, xyz, views, rng, base, f"s{subject}", f"utd_mhad/{path.name}")
+            records.append(SequenceRecord(label, from_kinect20(xyz), subject=subject_id, source=source, fps=FPS, meta=meta))
+            records += _turned(label, xyz, yaws, subject_id, source, meta)
+            records += _virtual_views(label, xyz, views, rng, meta, subject_id, source)
         if sitting_label and name in ("sit_to_stand", "stand_to_sit"):
-            from ..postures import hold
-
-            seated = xyz[:SEATED_FRAMES] if name == "sit_to_stand" else xyz[-SEATED_FRAMES:]
-            held = hold(seated, int(HELD_SECONDS * FPS))
-            meta = {"action": name, "trial": trial, "derived": f"seated frames of {name} held {HELD_SECONDS:g} s"}
-            source = f"utd_mhad_seated/{path.name}"
-            records.append(
-                SequenceRecord(sitting_label, from_kinect20(held), subject=f"s{subject}", source=source, fps=FPS, meta=meta)
-            )
-            records += _virtual_views(sitting_label, held, views, rng, meta, f"s{subject}", source)
+            records += _held_seated(sitting_label, name, xyz, views, rng, meta, subject_id, path.name)
     return records
+
+
+def _trial_files(folder: str | Path) -> list[tuple[tuple[int, int, int], Path]]:
+    """``((action, subject, trial), path)`` of every skeleton file, sorted."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise FileNotFoundError(f"UTD-MHAD folder not found: {folder}")
+    found = [(tuple(int(g) for g in m.groups()), p) for p in folder.iterdir() if (m := FILE_PATTERN.match(p.name))]
+    if not found:
+        raise FileNotFoundError(f"no a*_s*_t*_skeleton.mat files in {folder}")
+    return sorted(found)
+
+
+def _turned(label: str, xyz: np.ndarray, yaws, subject: str, source: str, meta: dict) -> list[SequenceRecord]:
+    """The trial turned by each of ``yaws`` degrees about the vertical axis (0 skipped)."""
+    return [
+        SequenceRecord(
+            label,
+            from_kinect20(turn_kinect(xyz, yaw)),
+            subject=subject,
+            source=f"{source}#yaw={yaw:g}",
+            fps=FPS,
+            meta={**meta, "yaw": float(yaw)},
+        )
+        for yaw in yaws
+        if yaw
+    ]
+
+
+def _held_seated(label: str, name: str, xyz: np.ndarray, views: int, rng, meta: dict, subject: str, file: str) -> list:
+    """The seated frames of a sit-to-stand or stand-to-sit trial held still for :data:`HELD_SECONDS`,
+    in the camera's view and the virtual ones."""
+    from ..postures import hold
+
+    seated = xyz[:SEATED_FRAMES] if name == "sit_to_stand" else xyz[-SEATED_FRAMES:]
+    held = hold(seated, int(HELD_SECONDS * FPS))
+    meta = {**meta, "derived": f"seated frames of {name} held {HELD_SECONDS:g} s"}
+    source = f"utd_mhad_seated/{file}"
+    return [
+        SequenceRecord(label, from_kinect20(held), subject=subject, source=source, fps=FPS, meta=meta),
+        *_virtual_views(label, held, views, rng, meta, subject, source),
+    ]
