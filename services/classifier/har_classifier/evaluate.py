@@ -139,19 +139,12 @@ def write_card(model_dir: str | Path, report: str | Path | None = None) -> Path:
     return path
 
 
-def evaluate(
-    model_dir: str | Path,
-    out: str | Path | None = None,
-    utd=None,
-    lzq=None,
-    datasets: Sequence[str] = (),
-    protocol=None,
-    fold=None,
-    n_folds=None,
-) -> dict:
-    """Evaluate and write the report folder (default ``MODEL_DIR/report``); returns the metrics."""
+def evaluate(model_dir: str | Path, out: str | Path | None = None, **data) -> dict:
+    """Evaluate and write the report folder (default ``MODEL_DIR/report``); returns the metrics.
+    ``data``: where the test side comes from (``utd``, ``lzq``, ``datasets``) and its protocol
+    (``protocol``, ``fold``, ``n_folds``), as :func:`evaluate_split` takes them."""
     model_dir = Path(model_dir)
-    m = evaluate_split(model_dir, utd, lzq, datasets, protocol, fold, n_folds)
+    m = evaluate_split(model_dir, **data)
     out = Path(out) if out else model_dir / "report"
     out.mkdir(parents=True, exist_ok=True)
     if (model_dir / "kfold.json").is_file() and m["protocol"] == "cross-subject":
