@@ -1,5 +1,6 @@
 'use client';
 import { classifierUrl, type ModelDescription, type ModelMetrics } from '@/lib/api';
+import { TableHead } from '@/components/TableHead';
 
 /** A share in [0, 1] as a percentage. */
 const pct = (v: number) => `${(v * 100).toFixed(1)}%`;
@@ -146,15 +147,15 @@ export default function ModelCard({ model, isDefault = false }: { model: ModelDe
       )}
       {perClass.length > 0 && (
         <table>
-          <thead>
-            <tr>
-              <th>Class</th>
-              <th className="num">precision</th>
-              <th className="num">recall</th>
-              <th className="num">F1</th>
-              <th className="num">support</th>
-            </tr>
-          </thead>
+          <TableHead
+            columns={[
+              { label: 'Class' },
+              { label: 'precision', num: true },
+              { label: 'recall', num: true },
+              { label: 'F1', num: true },
+              { label: 'support', num: true },
+            ]}
+          />
           <tbody>
             {perClass.map(([cls, c]) => (
               <tr key={cls}>

@@ -1,22 +1,23 @@
 'use client';
 import type { ActionSegment } from '@/lib/types';
 import { formatMs, labelColor } from '@/lib/skeleton';
+import { TableHead } from '@/components/TableHead';
 
 export default function SegmentTable({ segments, onSeek }: { segments: ActionSegment[]; onSeek?: (ms: number) => void }) {
   if (segments.length === 0) return <p className="muted">No action segments.</p>;
   return (
     <div className="table-scroll">
     <table data-testid="segment-table">
-      <thead>
-        <tr>
-          <th>Person</th>
-          <th>Action</th>
-          <th className="num">Start</th>
-          <th className="num">End</th>
-          <th className="num">Duration</th>
-          <th className="num">Confidence</th>
-        </tr>
-      </thead>
+      <TableHead
+        columns={[
+          { label: 'Person' },
+          { label: 'Action' },
+          { label: 'Start', num: true },
+          { label: 'End', num: true },
+          { label: 'Duration', num: true },
+          { label: 'Confidence', num: true },
+        ]}
+      />
       <tbody>
         {segments.map((s, i) => (
           <tr key={i} className="clickable" onClick={() => onSeek?.(s.start_ms)} title="Play from here">

@@ -20,39 +20,25 @@ from functools import lru_cache
 import numpy as np
 
 from har_common.schemas import WindowSpec
-from har_common.transforms import (
-    Compose,
-    FormatInput,
-    GaussianJitter,
-    JointDropout,
-    LimbDropout,
-    MaskLowConfidence,
-    Normalize,
-    RandomFlip,
-    RandomLimbScale,
-    RandomRotateScale,
-    RandomStretch,
-    Resample,
-    SpeedChange,
-)
+from har_common.transforms import augmentation, deterministic
 
 FACE_JOINTS = (1, 2, 3, 4)  # eyes and ears: absent from UTD-MHAD's Kinect skeletons
 COORDINATE_BOUND = 8.0  # normalised units (torso lengths)
 
 
-def _format(spec: WindowSpec) -> FormatInput:
-    return FormatInput(FACE_JOINTS if spec.drop_face else (), COORDINATE_BOUND)
+def _format(spec: WindowSpec) -> deterministic.FormatInput:
+    return deterministic.FormatInput(FACE_JOINTS if spec.drop_face else (), COORDINATE_BOUND)
 
 
 @lru_cache(maxsize=64)
-def test_pipeline(spec: WindowSpec) -> Compose:
+def test_pipeline(spec: WindowSpec) -> deterministic.Compose:
     """The deterministic chain: any sequence in pixels -> the model's input window ``(length, 17, 3)``. It keeps
     no state between calls, so one instance per window (cached) serves every request."""
-    return Compose(
+    return deterministic.Compose(
         [
-            MaskLowConfidence(spec.mask_threshold),
-            Resample(spec.length, spec.fps, crop="center"),
-            Normalize(spec.center),
+            deterministic.MaskLowConfidence(spec.mask_threshold),
+            deterministic.Resample(spec.length, spec.fps, crop="center"),
+            deterministic.Normalize(spec.center),
             _format(spec),
         ]
     )
@@ -61,24 +47,24 @@ def test_pipeline(spec: WindowSpec) -> Compose:
 test_pipeline.__test__ = False  # not a pytest test
 
 
-def train_pipeline(spec: WindowSpec, seed: int, stretch: float = 0.0, limb_scale: float = 0.0) -> Compose:
+def train_pipeline(spec: WindowSpec, seed: int, stretch: float = 0.0, limb_scale: float = 0.0) -> deterministic.Compose:
     """The training chain, seeded: the test chain's steps with the random ones between them (``stretch`` and
     ``limb_scale`` 0: those steps left out)."""
     rng = np.random.default_rng(seed)
     s = lambda: int(rng.integers(2**31))  # noqa: E731
-    return Compose(
+    return deterministic.Compose(
         [
-            MaskLowConfidence(spec.mask_threshold),
-            SpeedChange((0.8, 1.25), p=0.5, seed=s()),
-            Resample(spec.length, spec.fps, crop="random", seed=s()),
-            Normalize(spec.center),
-            RandomFlip(0.5, seed=s()),
-            RandomRotateScale(12.0, (0.85, 1.15), seed=s()),
-            *([RandomStretch(stretch, seed=s())] if stretch else []),
-            *([RandomLimbScale(limb_scale, seed=s())] if limb_scale else []),
-            GaussianJitter(0.03, seed=s()),
-            JointDropout(0.08, p=0.7, seed=s()),
-            LimbDropout(0.1, seed=seed + 1),
+            deterministic.MaskLowConfidence(spec.mask_threshold),
+            augmentation.SpeedChange((0.8, 1.25), p=0.5, seed=s()),
+            deterministic.Resample(spec.length, spec.fps, crop="random", seed=s()),
+            deterministic.Normalize(spec.center),
+            augmentation.RandomFlip(0.5, seed=s()),
+            augmentation.RandomRotateScale(12.0, (0.85, 1.15), seed=s()),
+            *([augmentation.RandomStretch(stretch, seed=s())] if stretch else []),
+            *([augmentation.RandomLimbScale(limb_scale, seed=s())] if limb_scale else []),
+            augmentation.GaussianJitter(0.03, seed=s()),
+            augmentation.JointDropout(0.08, p=0.7, seed=s()),
+            augmentation.LimbDropout(0.1, seed=seed + 1),
             _format(spec),
         ]
     )

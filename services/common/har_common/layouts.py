@@ -49,27 +49,13 @@ class Layout:
         return tuple(perm)
 
 
+# The body joints COCO-17 and MediaPipe's 33 landmarks name alike and list in the same order.
+_ARMS = ("left_shoulder", "right_shoulder", "left_elbow", "right_elbow", "left_wrist", "right_wrist")
+_LEGS = ("left_hip", "right_hip", "left_knee", "right_knee", "left_ankle", "right_ankle")
+
 COCO17 = Layout(
     "coco17",
-    (
-        "nose",
-        "left_eye",
-        "right_eye",
-        "left_ear",
-        "right_ear",
-        "left_shoulder",
-        "right_shoulder",
-        "left_elbow",
-        "right_elbow",
-        "left_wrist",
-        "right_wrist",
-        "left_hip",
-        "right_hip",
-        "left_knee",
-        "right_knee",
-        "left_ankle",
-        "right_ankle",
-    ),
+    ("nose", "left_eye", "right_eye", "left_ear", "right_ear", *_ARMS, *_LEGS),
     bones=(
         (0, 1),
         (0, 2),
@@ -104,24 +90,14 @@ MEDIAPIPE33 = Layout(
         "right_ear",
         "mouth_left",
         "mouth_right",
-        "left_shoulder",
-        "right_shoulder",
-        "left_elbow",
-        "right_elbow",
-        "left_wrist",
-        "right_wrist",
+        *_ARMS,
         "left_pinky",
         "right_pinky",
         "left_index",
         "right_index",
         "left_thumb",
         "right_thumb",
-        "left_hip",
-        "right_hip",
-        "left_knee",
-        "right_knee",
-        "left_ankle",
-        "right_ankle",
+        *_LEGS,
         "left_heel",
         "right_heel",
         "left_foot_index",

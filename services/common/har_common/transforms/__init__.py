@@ -4,7 +4,7 @@ A *sample* is a dict. Every transform reads ``keypoints`` (float32 ``(T, J, 3)``
 score 0 for a missing joint, whose x and y are then 0 too) and some also read ``fps``. Each class
 says what it needs and what it changes. The pure functions underneath (:mod:`.functional`:
 :func:`normalize`, :func:`resample`, :func:`flip`, ...) are usable on their own; :mod:`.deterministic`
-holds the steps every pipeline runs, :mod:`.augment` the random ones of training.
+holds the steps every pipeline runs, :mod:`.augmentation` the random ones of training.
 
 Example:
     >>> import numpy as np
@@ -15,7 +15,7 @@ Example:
     (30, 17, 3)
 """
 
-from .augment import (
+from .augmentation import (
     OCCLUDED_LIMBS,
     GaussianJitter,
     JointDropout,
