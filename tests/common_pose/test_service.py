@@ -190,6 +190,7 @@ def test_jobs_survive_a_restart(make_app, tmp_path):
     assert failed["status"] == "failed" and "restart" in failed["error"]
     poison = client2.get(f"/v1/jobs/{c.id}").json()
     assert poison["status"] == "failed" and "3 times" in poison["error"]
+    assert not (tmp_path / "data" / "jobs" / c.id / "input").exists()  # a failed job keeps no upload
     assert client2.get(f"/v1/jobs/{a.id}").json()["stats"]["restarts"] == 1
 
 

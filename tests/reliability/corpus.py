@@ -121,3 +121,45 @@ def make_corpus(folder: Path) -> dict[str, Path]:
     (folder / "valid.mp4").unlink()
     (folder / "valid.avi").unlink()
     return out
+
+
+def jpeg_bomb(side: int = 20000) -> bytes:
+    """A few hundred bytes of JPEG claiming ``side`` x ``side`` pixels, with one stray byte after its
+    first segment: a header reader that stops at the stray byte cannot tell the size, while a
+    tolerant decoder (OpenCV's libjpeg) skips it and decodes the whole claimed size."""
+    from PIL import Image
+
+    buf = io.BytesIO()
+    Image.new("RGB", (16, 16), (120, 90, 60)).save(buf, "JPEG", quality=50)
+    b = bytearray(buf.getvalue())
+    sof = b.index(b"\xff\xc0")
+    b[sof + 5 : sof + 7] = side.to_bytes(2, "big")
+    b[sof + 7 : sof + 9] = side.to_bytes(2, "big")
+    first = 4 + ((b[4] << 8) | b[5])  # end of the APP0 segment after SOI
+    return bytes(b[:first] + b"\x00" + b[first:])
+
+
+def video_with_a_giant_frame(path: Path, side: int = 5000, n: int = 20) -> Path:
+    """A Motion-JPEG AVI whose header and first frames are 320x240 while frame ``n // 2`` is one
+    ``side`` x ``side`` JPEG (grey, so it stays small on the wire): only decoding finds it."""
+    from PIL import Image
+
+    giant = io.BytesIO()
+    Image.new("L", (side, side), 128).save(giant, "JPEG", quality=30)
+    with av.open(str(path), "w", format="avi") as out:
+        stream = out.add_stream("mjpeg", rate=10)
+        stream.width, stream.height, stream.pix_fmt = 320, 240, "yuvj420p"
+        for i, frame in enumerate(_frames(n, 320, 240)):
+            if i == n // 2:
+                packet = av.Packet(giant.getvalue())
+                packet.stream, packet.pts, packet.dts = stream, i, i
+                packet.time_base = stream.time_base
+                out.mux(packet)
+                continue
+            vf = av.VideoFrame.from_ndarray(frame, format="rgb24")
+            vf.pts = i
+            for packet in stream.encode(vf):
+                out.mux(packet)
+        for packet in stream.encode():
+            out.mux(packet)
+    return path

@@ -13,6 +13,7 @@ import corpus
 import httpx
 import pytest
 from harness import ROOT, Service, free_port, ta_chi_jpegs
+from service_process import wait_for_job
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 from websockets.sync.client import connect
 
@@ -37,6 +38,7 @@ def keyed(logs, tmp_path_factory, request):
     # no classifier_api_key: the service's own key goes to the classifier (one key for the stack)
     svc = Service("pose-single", logs, data_dir=data, api_key=KEY, classifier_url=clf.url if clf else "", render_video="false")
     svc.classifier = clf
+    svc.data = data
     yield svc
     svc.stop()
 
@@ -75,6 +77,13 @@ def test_websocket_key(keyed):
     with connect(keyed.ws + f"/v1/stream?actions=false&api_key={KEY}", open_timeout=10) as ws:
         ws.send(_frame(1))
         assert json.loads(ws.recv(timeout=20))["type"] == "frame"
+    # in the X-API-Key header, as REST takes it and the web app's proxy sends it
+    with connect(keyed.ws + "/v1/stream?actions=false", additional_headers={"X-API-Key": KEY}, open_timeout=10) as ws:
+        ws.send(_frame(4))
+        assert json.loads(ws.recv(timeout=20))["seq"] == 4
+    with pytest.raises(InvalidStatus) as e:
+        connect(keyed.ws + "/v1/stream", additional_headers={"X-API-Key": "wrong"}, open_timeout=10)
+    assert e.value.response.status_code == 403
     # as the first message
     with connect(keyed.ws + "/v1/stream?actions=false", open_timeout=10) as ws:
         ws.send(json.dumps({"type": "auth", "api_key": KEY}))
@@ -97,6 +106,9 @@ def test_websocket_key(keyed):
         with pytest.raises(ConnectionClosed) as e:
             ws.recv(timeout=10)
         assert e.value.rcvd.code == 1008
+    # the key given on the URL never reaches the service's log
+    log = keyed.log.read_text(errors="replace")
+    assert "/v1/stream" in log and KEY not in log, log[-2000:]
 
 
 def test_job_events_need_the_key(keyed, tmp_path):
@@ -116,6 +128,25 @@ def test_job_events_need_the_key(keyed, tmp_path):
             ws.recv(timeout=10)
     with connect(keyed.ws + f"/v1/jobs/{job}/events?api_key={KEY}", open_timeout=10) as ws:
         assert json.loads(ws.recv(timeout=10))["type"] == "progress"
+
+
+def test_job_files_are_private(keyed, tmp_path):
+    """The upload, the results, the annotated video and the job database are readable by the
+    service's user only (files 600, folders 700): videos of people are personal data."""
+    video = corpus.small_video(tmp_path / "v.mp4")
+    r = httpx.post(
+        keyed.url + "/v1/videos?actions=false&render=true",
+        content=video.read_bytes(),
+        headers={"X-API-Key": KEY, "content-type": "video/mp4"},
+        timeout=30,
+    )
+    assert r.status_code == 202, r.text
+    job = wait_for_job(lambda path: httpx.get(keyed.url + path, headers={"X-API-Key": KEY}).json(), r.json()["id"], 120)
+    assert job["status"] == "done", job
+    written = list(keyed.data.rglob("*"))
+    assert any(p.name == "annotated.mp4" for p in written) and any(p.name == "result.json" for p in written)
+    loose = [(str(p.relative_to(keyed.data)), oct(p.stat().st_mode & 0o777)) for p in written if p.stat().st_mode & 0o077]
+    assert not loose, loose
 
 
 def test_classifier_key(keyed_classifier):
@@ -218,6 +249,40 @@ def test_same_origin_through_the_frontend_proxy(keyed, tmp_path):
             assert json.loads(ws.recv(timeout=20))["seq"] == 7
         r = httpx.get(f"http://127.0.0.1:{port}/api/pose-single/v1/info", headers={"Origin": origin, "X-API-Key": KEY})
         assert r.status_code == 200
+    finally:
+        proc.terminate()
+        proc.wait(10)
+
+
+def test_the_live_page_path_through_a_keyed_proxy(keyed, tmp_path):
+    """With HAR_API_KEY given to the web app's proxy, a browser's live socket carries no key: the proxy
+    adds it as the X-API-Key header on the upgrade, and the service takes it there."""
+    node = shutil.which("node")
+    if not node:
+        pytest.skip("node is not installed")
+    (tmp_path / "index.html").write_text("<!doctype html><title>t</title>")
+    port = free_port()
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "HAR_FRONTEND_PORT": str(port),
+        "HAR_FRONTEND_DIR": str(tmp_path),
+        "HAR_POSE_SINGLE_URL": keyed.url,
+        "HAR_API_KEY": KEY,
+    }
+    proc = subprocess.Popen(
+        [node, str(ROOT / "frontend/server.mjs")], cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
+    )
+    try:
+        for _ in range(50):
+            try:
+                httpx.get(f"http://127.0.0.1:{port}/", timeout=1)
+                break
+            except httpx.HTTPError:
+                time.sleep(0.1)
+        origin = f"http://127.0.0.1:{port}"
+        with connect(f"ws://127.0.0.1:{port}/api/pose-single/v1/stream?actions=false", origin=origin, open_timeout=10) as ws:
+            ws.send(_frame(8))
+            assert json.loads(ws.recv(timeout=20))["seq"] == 8
     finally:
         proc.terminate()
         proc.wait(10)

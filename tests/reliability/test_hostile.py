@@ -10,7 +10,8 @@ import time
 import corpus
 import httpx
 import pytest
-from harness import VENVS, leftovers
+from harness import VENVS, leftovers, ta_chi_jpegs
+from service_process import wait_for_job
 from websockets.sync.client import connect
 
 
@@ -81,9 +82,30 @@ def test_decompression_bomb_png_refused_fast(pose_single):
     assert took < 3.0, f"took {took:.1f} s: the image was decoded"
 
 
+@pytest.mark.parametrize("kind", ["pose_single", "pose_multi"])
+def test_pixel_limits_hold_on_what_is_decoded(kind, request, tmp_path):
+    """A 633-byte JPEG claiming 20000 x 20000 behind a stray byte, as a frame and over the live socket,
+    and a video whose header and first frames are 320x240 with one 5000 x 5000 frame in the middle:
+    each refused on its real size (images before decoding, video frames before conversion)."""
+    svc = request.getfixturevalue(kind)
+    bomb = corpus.jpeg_bomb(20000)
+    t0 = time.monotonic()
+    r = httpx.post(svc.url + "/v1/frames", content=bomb, headers={"content-type": "image/jpeg"}, timeout=60)
+    assert r.status_code == 422 and "over the limit" in r.json()["detail"], r.text
+    assert time.monotonic() - t0 < 3.0  # refused from the header, not after decoding 400 M pixels
+    with connect(svc.ws + "/v1/stream?actions=false", open_timeout=10) as ws:
+        ws.send((1).to_bytes(4, "big") + bomb)
+        reply = json.loads(ws.recv(timeout=20))
+        assert reply["type"] == "error" and "over the limit" in reply["message"], reply
+    video = corpus.video_with_a_giant_frame(tmp_path / "giant.avi")
+    r = httpx.post(svc.url + "/v1/videos", content=video.read_bytes(), headers={"content-type": "video/x-msvideo"}, timeout=60)
+    assert r.status_code == 202, r.text
+    job = wait_for_job(lambda path: httpx.get(svc.url + path, timeout=10).json(), r.json()["id"], 120, poll=0.3)
+    assert job["status"] == "failed" and "frame 10 is 5000x5000 pixels, over the limit" in job["error"], job
+
+
 def test_stream_survives_bad_frames(pose_single):
     """Bad frames over the live socket: an error message each, and the socket keeps working."""
-    from harness import ta_chi_jpegs
 
     good = ta_chi_jpegs(1)[0]
     bad = [
@@ -141,6 +163,27 @@ def test_chunked_upload_over_the_limit(kind, request):
         svc.url + "/v1/videos", content=form(), headers={"content-type": f"multipart/form-data; boundary={boundary}"}, timeout=60
     )
     assert r.status_code == 413, r.text
+    # multipart, chunked, a small file with a large extra part: every byte of the body counts
+    jpeg = ta_chi_jpegs(1)[0]
+
+    def padded_form():
+        yield f'--{boundary}\r\nContent-Disposition: form-data; name="padding"\r\n\r\n'.encode()
+        yield from _chunks(3_000_000)
+        yield (
+            f'\r\n--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="a.jpg"\r\n'
+            "Content-Type: image/jpeg\r\n\r\n"
+        ).encode()
+        yield jpeg
+        yield f"\r\n--{boundary}--\r\n".encode()
+
+    for route in ("/v1/frames", "/v1/videos"):
+        r = httpx.post(
+            svc.url + route,
+            content=padded_form(),
+            headers={"content-type": f"multipart/form-data; boundary={boundary}"},
+            timeout=60,
+        )
+        assert r.status_code == 413, (route, r.status_code, r.text)
     # a declared Content-Length over the limit is refused before the body is read
     r = httpx.post(svc.url + "/v1/videos", content=b"\x00" * 3_000_000, headers={"content-type": "video/mp4"}, timeout=60)
     assert r.status_code == 413

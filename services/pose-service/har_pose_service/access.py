@@ -1,5 +1,7 @@
-"""Who may open a WebSocket: the Origin check (browsers) and the API key, given as a query
-parameter before the socket is accepted or as the first message after."""
+"""Who may open a WebSocket: the Origin check (browsers) and the API key, given before the socket is
+accepted (the ``X-API-Key`` header, as REST takes it and the web app's proxy sends it, or the
+``api_key`` query parameter, for browsers, which cannot set headers on a WebSocket) or as the first
+message after."""
 
 from __future__ import annotations
 
@@ -56,6 +58,8 @@ async def authenticated(ws: WebSocket, api_key: str | None, settings: PoseServic
 
 async def open_socket(ws: WebSocket, api_key: str | None, settings: PoseServiceSettings) -> bool:
     """Admit, accept and authenticate; False when the socket was refused (and closed)."""
+    if api_key is None:
+        api_key = ws.headers.get("x-api-key")
     if not await admit(ws, api_key, settings):
         return False
     await ws.accept()

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
@@ -17,6 +18,7 @@ from fastapi import FastAPI
 from har_common.admission import InflightLimit, Route
 from har_common.pose.pipeline import PipelineConfig
 
+from .logs import redact_log_handlers
 from .metrics import MetricsMiddleware
 from .routes import ROUTERS
 from .runner import JobRunner
@@ -51,8 +53,18 @@ async def _classifier_watch(st: ServiceState) -> None:
 def _lifespan(st: ServiceState):
     @asynccontextmanager
     async def lifespan(app: FastAPI):
+        # uploads, results and the job database are private to the service's user (files 600,
+        # folders 700): a video of people is personal data
+        os.umask(0o077)
+        redact_log_handlers()  # again here: uvicorn may configure its handlers after the app is built
         st.store = JobStore(st.settings.data_dir)
-        st.runner = JobRunner(st.store, st.process_job, st.settings.job_workers, on_depth=st.metrics.queue_depth.set)
+        st.runner = JobRunner(
+            st.store,
+            st.process_job,
+            st.settings.job_workers,
+            on_depth=st.metrics.queue_depth.set,
+            keep_uploads=st.settings.keep_uploads,
+        )
         st.tasks = [asyncio.create_task(_load(st)), asyncio.create_task(_classifier_watch(st))]
         try:
             yield
@@ -80,6 +92,7 @@ def create_app(
 ) -> FastAPI:
     """The whole service around one back end. ``backend_factory(settings)`` loads the model; it
     runs in a thread after start-up, and ``/readyz`` answers 503 until it has loaded and warmed up."""
+    redact_log_handlers()
     st = ServiceState(settings, backend_factory, pipeline_config or PipelineConfig(), version)
     m = st.metrics
     app = FastAPI(

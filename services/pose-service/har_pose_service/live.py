@@ -20,7 +20,7 @@ from har_common.pose.backend import Detection
 from har_common.schemas import FrameResult
 
 from .actions import LiveActions
-from .media import MediaError, decode_image
+from .media import MediaError, check_pixels, decode_image
 from .state import ServiceState
 
 log = logging.getLogger(__name__)
@@ -142,10 +142,13 @@ class LiveStream:
                     for frame in container.decode(video=0):
                         if self._stop_reader.is_set():
                             return
+                        check_pixels(frame.width, frame.height, self.st.settings.max_image_pixels, f"frame {seq}")
                         rgb = frame.to_ndarray(format="rgb24")
                         loop.call_soon_threadsafe(self._offer, seq, rgb)
                         seq += 1
                 err = "the stream ended"
+            except MediaError as exc:
+                err = str(exc)
             except Exception as exc:  # noqa: BLE001
                 err = f"cannot read the stream ({type(exc).__name__})"
             if not self._stop_reader.is_set():

@@ -5,6 +5,7 @@ Decoding never trusts the upload's name or extension: the container is probed by
 
 from __future__ import annotations
 
+import io
 import math
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -27,59 +28,48 @@ class TooLong(MediaError):
     pass
 
 
-def image_size(data: bytes | bytearray | memoryview) -> tuple[int, int] | None:
-    """``(width, height)`` from a PNG's IHDR or a JPEG's SOF header, without decoding; None when
-    the header cannot be read (the decoder then decides)."""
-    b = bytes(data[:32]) if len(data) >= 24 else b""
-    if b[:8] == b"\x89PNG\r\n\x1a\n" and b[12:16] == b"IHDR":
-        return int.from_bytes(b[16:20], "big"), int.from_bytes(b[20:24], "big")
-    mv = memoryview(data)
-    if bytes(mv[:3]) != b"\xff\xd8\xff":
-        return None
-    i, n = 2, len(mv)
-    while i + 4 <= n:
-        if mv[i] != 0xFF:
-            return None
-        marker = mv[i + 1]
-        if marker == 0xFF:  # fill byte
-            i += 1
-            continue
-        if marker in (0x01, 0xD8) or 0xD0 <= marker <= 0xD7:
-            i += 2
-            continue
-        length = (mv[i + 2] << 8) | mv[i + 3]
-        if 0xC0 <= marker <= 0xCF and marker not in (0xC4, 0xC8, 0xCC):
-            if i + 9 > n:
-                return None
-            return (mv[i + 7] << 8) | mv[i + 8], (mv[i + 5] << 8) | mv[i + 6]
-        if length < 2:
-            return None
-        i += 2 + length
-    return None
+def image_size(data: bytes | bytearray | memoryview) -> tuple[int, int]:
+    """``(width, height)`` from the image's header, read by Pillow, which stops at the header and
+    decodes nothing.
+
+    Raises:
+        MediaError: Pillow cannot read the header (a size nobody can read is a size nobody can check).
+    """
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        with Image.open(io.BytesIO(data)) as img:
+            if img.format not in ("JPEG", "PNG"):
+                raise MediaError("not a JPEG or PNG image")
+            return img.size
+    except (UnidentifiedImageError, OSError, ValueError, SyntaxError):
+        raise MediaError("the image's size cannot be read from its header") from None
+
+
+def check_pixels(width: int, height: int, max_pixels: int | None, what: str = "the image") -> None:
+    """:class:`MediaError` for a size below one pixel or over ``max_pixels``."""
+    if width < 1 or height < 1:
+        raise MediaError(f"unsupported size {width}x{height} of {what}")
+    if max_pixels is not None and width * height > max_pixels:
+        raise MediaError(f"{what} is {width}x{height} pixels, over the limit of {max_pixels} pixels")
 
 
 def decode_image(data: bytes | bytearray | memoryview, max_pixels: int | None = None) -> np.ndarray:
     """JPEG or PNG bytes to RGB uint8 ``(H, W, 3)``; :class:`MediaError` on anything else, and on
-    images over ``max_pixels`` (read from the header, before anything is decoded: a small PNG can
-    claim gigabytes of pixels)."""
+    images over ``max_pixels``: the size is read from the header before anything is decoded (a
+    small file can claim gigabytes of pixels), an image whose header cannot be read is refused, and
+    the decoded size is checked again."""
     buf = np.frombuffer(data, dtype=np.uint8)
     if buf.size < 8 or not (bytes(buf[:3]) == b"\xff\xd8\xff" or bytes(buf[:8]) == b"\x89PNG\r\n\x1a\n"):
         raise MediaError("not a JPEG or PNG image")
-    size = image_size(data)
-    if size is not None:
-        w, h = size
-        if w < 1 or h < 1:
-            raise MediaError(f"unsupported image size {w}x{h}")
-        if max_pixels is not None and w * h > max_pixels:
-            raise MediaError(f"the image is {w}x{h} pixels, over the limit of {max_pixels} pixels")
+    check_pixels(*image_size(data), max_pixels)
     try:
         img = cv2.imdecode(buf, cv2.IMREAD_COLOR)
     except cv2.error:  # e.g. OpenCV's own size cap
         raise MediaError("the image could not be decoded") from None
     if img is None or img.ndim != 3 or img.shape[0] < 1 or img.shape[1] < 1:
         raise MediaError("the image could not be decoded")
-    if max_pixels is not None and img.shape[0] * img.shape[1] > max_pixels:
-        raise MediaError(f"the image is {img.shape[1]}x{img.shape[0]} pixels, over the limit of {max_pixels} pixels")
+    check_pixels(img.shape[1], img.shape[0], max_pixels)
     return cv2.cvtColor(img, cv2.COLOR_BGR2RGB)
 
 
@@ -204,9 +194,12 @@ def iter_frames(
     end: int | None = None,
     start_pts: int | None = None,
     origin_pts: int | None = None,
+    max_pixels: int | None = None,
 ) -> Iterator[DecodedFrame]:
     """Decode every ``stride``-th frame as RGB (frame indices count from the first frame of the
-    video); frames the decoder cannot read end the iteration with :class:`MediaError`.
+    video); frames the decoder cannot read end the iteration with :class:`MediaError`, and so does a
+    frame over ``max_pixels`` (checked on every frame before it is converted: a video may change
+    size after its first frame).
 
     A chunk: ``start``/``end`` frame indices, ``start_pts`` the presentation time of frame ``start``
     (seeks there) and ``origin_pts`` that of frame 0 (timestamps count from it); see
@@ -229,6 +222,7 @@ def iter_frames(
                 index += 1
                 if end is not None and index >= end:
                     return
+                check_pixels(frame.width, frame.height, max_pixels, f"frame {index}")
                 if index % stride:
                     continue
                 if frame.pts is not None:

@@ -28,7 +28,8 @@ class Cancelled(Exception):
 
 
 class JobRunner:
-    """Worker threads taking job ids from a queue; ``process(job, ctx)`` does the work."""
+    """Worker threads taking job ids from a queue; ``process(job, ctx)`` does the work. A job that
+    fails or is cancelled loses its upload unless ``keep_uploads``."""
 
     def __init__(
         self,
@@ -36,12 +37,14 @@ class JobRunner:
         process: Callable[[JobRecord, JobContext], None],
         workers: int = 1,
         on_depth: Callable[[int], None] | None = None,
+        keep_uploads: bool = True,
     ):
         self.store = store
         self._process = process
         self._queue: queue.Queue[str | None] = queue.Queue()
         self._cancel: set[str] = set()
         self._on_depth = on_depth
+        self.keep_uploads = keep_uploads
         self._threads = [threading.Thread(target=self._loop, name=f"job-worker-{i}", daemon=True) for i in range(workers)]
         self._stopping = False
 
@@ -55,7 +58,7 @@ class JobRunner:
                 why = "interrupted by a restart of the service"
                 if restarts > MAX_RESTARTS:
                     why += f" {restarts} times"
-                self.store.update(job.id, status=FAILED, error=why)
+                self._end(job.id, FAILED, why)
                 for tmp in self.store.dir(job.id).glob(".*tmp*"):  # half-written outputs
                     tmp.unlink(missing_ok=True)
         for t in self._threads:
@@ -114,7 +117,7 @@ class JobRunner:
                 return False  # shutting down: left "running" for the next start
             self._cancel.discard(job_id)
             if self.store.get(job_id) is not None:
-                self.store.update(job_id, status=CANCELLED, error="cancelled")
+                self._end(job_id, CANCELLED, "cancelled")
         except Exception as exc:  # a job's failure is recorded, never raised
             if self._stopping:
                 return False
@@ -129,8 +132,17 @@ class JobRunner:
                 if trouble:
                     msg = f"could not write the job's files: {trouble}"
             if self.store.get(job_id) is not None:
-                self.store.update(job_id, status=FAILED, error=msg)
+                self._end(job_id, FAILED, msg)
         return True
+
+    def _end(self, job_id: str, status: str, error: str) -> None:
+        """A job ends without a result: recorded, and its upload goes unless uploads are kept."""
+        self.store.update(job_id, status=status, error=error)
+        if not self.keep_uploads:
+            try:
+                (self.store.dir(job_id) / "input").unlink(missing_ok=True)
+            except OSError as exc:  # a read-only folder: the record above says what happened
+                log.warning("could not remove the upload of job %s: %s", job_id, exc)
 
 
 def _disk_trouble(folder: Path) -> str | None:

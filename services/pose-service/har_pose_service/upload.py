@@ -2,7 +2,8 @@
 
 Both forms are taken: ``multipart/form-data`` (the first file part, as browsers' FormData sends it)
 and a raw body (``Content-Type: video/mp4``, ``image/jpeg``, ...). The limit holds for chunked
-bodies too: counting stops the read at the first byte over it.
+bodies too: counting stops the read at the first byte over it, and it counts every byte of a
+multipart body (any part, not only the file's) plus a little room for its boundaries and headers.
 """
 
 from __future__ import annotations
@@ -11,6 +12,9 @@ from typing import BinaryIO
 
 from python_multipart.multipart import MultipartParser, parse_options_header
 from starlette.requests import ClientDisconnect, Request
+
+# room for a multipart body's boundaries and part headers beyond the file's own bytes
+MULTIPART_SLACK = 64 * 1024
 
 
 class TooLarge(Exception):
@@ -29,7 +33,7 @@ async def receive_file(request: Request, sink: BinaryIO, limit: int) -> str | No
     """
     ctype, params = parse_options_header(request.headers.get("content-type", ""))
     declared = request.headers.get("content-length")
-    if declared and declared.isdigit() and int(declared) > limit + 64 * 1024:
+    if declared and declared.isdigit() and int(declared) > limit + MULTIPART_SLACK:
         raise TooLarge()
     out = _LimitedSink(sink, limit)
     if ctype != b"multipart/form-data":
@@ -42,7 +46,8 @@ async def receive_file(request: Request, sink: BinaryIO, limit: int) -> str | No
         raise BadUpload("multipart body without a boundary")
     part = _FirstFilePart(out)
     try:
-        await _feed(request, MultipartParser(boundary, part.callbacks()).write)
+        # every byte of the body counts, not only the file's: other parts could be any size
+        await _feed(request, MultipartParser(boundary, part.callbacks()).write, limit + MULTIPART_SLACK)
     except (TooLarge, OSError, BadUpload):
         raise
     except Exception as exc:  # noqa: BLE001 - the parser's errors are the body's fault
@@ -56,10 +61,15 @@ async def receive_file(request: Request, sink: BinaryIO, limit: int) -> str | No
     return part.filename
 
 
-async def _feed(request: Request, write) -> None:
-    """Every chunk of the body into ``write``; a body cut off by the client is a :class:`BadUpload`."""
+async def _feed(request: Request, write, limit: int | None = None) -> None:
+    """Every chunk of the body into ``write``, stopping (:class:`TooLarge`) past ``limit`` bytes of
+    body; a body cut off by the client is a :class:`BadUpload`."""
+    seen = 0
     try:
         async for chunk in request.stream():
+            seen += len(chunk)
+            if limit is not None and seen > limit:
+                raise TooLarge()
             if chunk:
                 write(chunk)
     except ClientDisconnect:

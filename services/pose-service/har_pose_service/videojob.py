@@ -49,7 +49,16 @@ class _ChunkPoser(threading.Thread):
     def run(self) -> None:
         try:
             with self.st.backend.session(raw=self.raw) as session:
-                for f in iter_frames(self.path, self.stride, self.fps, self.start_i, self.end_i, self.start_pts, self.origin_pts):
+                for f in iter_frames(
+                    self.path,
+                    self.stride,
+                    self.fps,
+                    self.start_i,
+                    self.end_i,
+                    self.start_pts,
+                    self.origin_pts,
+                    max_pixels=self.st.settings.max_video_pixels,
+                ):
                     if self.stop.is_set():
                         return
                     t0 = time.perf_counter()
@@ -132,6 +141,7 @@ class _VideoJob:
         self.stride, self.raw = int(opts.get("stride", 1)), bool(opts.get("raw", False))
         self.fps = float(self.src["fps"])
         self.render = bool(opts.get("render", st.settings.render_video))
+        self.max_pixels = st.settings.max_video_pixels
         self.actions = SyncActions(st.classifier, st.config, enabled=bool(opts.get("actions", True)), model=opts.get("model"))
         self.video_in, self.tmp_video = ctx.dir / "input", ctx.dir / ".annotated.tmp.mp4"
         self.frames: list[FrameResult] = []
@@ -163,7 +173,7 @@ class _VideoJob:
     def pose_in_line(self, start: int, end: int | None, origin) -> None:
         """The first chunk: posed here, frame by frame, each emitted at once."""
         with self.st.backend.session(raw=self.raw) as session:
-            for f in prefetch(iter_frames(self.video_in, self.stride, self.fps, start, end, None, origin)):
+            for f in prefetch(iter_frames(self.video_in, self.stride, self.fps, start, end, None, origin, self.max_pixels)):
                 self.ctx.check()
                 t0 = time.perf_counter()
                 dets = session.process(f.rgb, f.timestamp_ms)
@@ -179,7 +189,9 @@ class _VideoJob:
         if w.error is not None:
             raise w.error
         if self.renderer is not None:
-            for f in prefetch(iter_frames(self.video_in, self.stride, self.fps, w.start_i, w.end_i, w.start_pts, origin)):
+            for f in prefetch(
+                iter_frames(self.video_in, self.stride, self.fps, w.start_i, w.end_i, w.start_pts, origin, self.max_pixels)
+            ):
                 self.ctx.check()
                 self.emit(f.index, f.timestamp_ms, w.results.pop(f.index, (0.0, []))[1], f.rgb, *f.rgb.shape[:2])
         else:
