@@ -8,7 +8,13 @@
 //
 // The prefix is stripped. A service that does not answer gets a 502 with a JSON body
 // {"detail": "..."} in FastAPI's shape, so the UI shows it like any other service error.
-// Environment: HAR_FRONTEND_PORT (3000), HAR_FRONTEND_HOST (127.0.0.1), HAR_FRONTEND_DIR (out/).
+// Environment: HAR_FRONTEND_PORT (3000), HAR_FRONTEND_HOST (127.0.0.1), HAR_FRONTEND_DIR (out/),
+// HAR_FRONTEND_HOSTS (the host names the web app is reached by; default localhost, 127.0.0.1, [::1]).
+//
+// Because the proxy adds the API key, it guards what a browser may ask of it: a request to /api/ must
+// name an allowed host (a DNS-rebinding page names its own: 421), and a state-changing request (POST,
+// PUT, PATCH, DELETE) or a WebSocket from another site is refused (403: Origin not this host, or
+// Sec-Fetch-Site cross-site).
 import http from 'node:http';
 import net from 'node:net';
 import fs from 'node:fs';
@@ -66,6 +72,35 @@ function forwardHeaders(req, target, apiKey = '') {
   h['x-forwarded-host'] = req.headers.host || '';
   h['x-forwarded-prefix'] = `/api/${req.harRoute}`;
   return h;
+}
+
+export function allowedHostsFromEnv(env = process.env) {
+  const names = (env.HAR_FRONTEND_HOSTS || 'localhost,127.0.0.1,[::1]').split(',').map((h) => h.trim().toLowerCase());
+  return new Set(names.filter(Boolean));
+}
+
+const SAFE = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+/** Why the proxy refuses this request to /api/, as [status, detail], or null when it may pass. */
+export function refusal(req, allowedHosts) {
+  const host = (req.headers.host || '').toLowerCase();
+  const name = host.startsWith('[') ? host.slice(0, host.indexOf(']') + 1) : host.split(':')[0];
+  if (!allowedHosts.has(name)) return [421, `host ${name || '(none)'} is not served here (HAR_FRONTEND_HOSTS)`];
+  const upgrade = (req.headers.upgrade || '').toLowerCase() === 'websocket';
+  if (SAFE.has(req.method) && !upgrade) return null;
+  const origin = req.headers.origin;
+  if (origin) {
+    let originHost = '';
+    try {
+      originHost = new URL(origin).host.toLowerCase();
+    } catch {
+      return [403, 'bad Origin header'];
+    }
+    if (originHost !== host) return [403, `cross-site request from ${origin} refused`];
+  } else if (req.headers['sec-fetch-site'] === 'cross-site') {
+    return [403, 'cross-site request refused'];
+  }
+  return null;
 }
 
 function downBody(name, target, err) {
@@ -175,17 +210,33 @@ function serveStatic(req, res, root) {
   sendJson(res, 404, JSON.stringify({ detail: 'not found' }));
 }
 
-export function createServer({ root = path.join(HERE, 'out'), routes = routesFromEnv(), apiKey = process.env.HAR_API_KEY || '' } = {}) {
+export function createServer({
+  root = path.join(HERE, 'out'),
+  routes = routesFromEnv(),
+  apiKey = process.env.HAR_API_KEY || '',
+  allowedHosts = allowedHostsFromEnv(),
+} = {}) {
   root = path.resolve(root);
   const server = http.createServer((req, res) => {
     const route = matchRoute(routes, req.url || '/');
-    if (route) return proxyHttp(req, res, route, apiKey);
+    if (route) {
+      const refused = refusal(req, allowedHosts);
+      if (refused) return sendJson(res, refused[0], JSON.stringify({ detail: refused[1] }));
+      return proxyHttp(req, res, route, apiKey);
+    }
     if ((req.url || '').startsWith('/api/')) return sendJson(res, 404, JSON.stringify({ detail: `no service under ${req.url.split('?')[0]}` }));
     serveStatic(req, res, root);
   });
   server.on('upgrade', (req, socket, head) => {
     const route = matchRoute(routes, req.url || '/');
     if (!route) return socket.end('HTTP/1.1 404 Not Found\r\nconnection: close\r\ncontent-length: 0\r\n\r\n');
+    const refused = refusal(req, allowedHosts);
+    if (refused) {
+      const body = JSON.stringify({ detail: refused[1] });
+      return socket.end(
+        `HTTP/1.1 ${refused[0]} Refused\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
+      );
+    }
     proxyUpgrade(req, socket, head, route, apiKey);
   });
   server.on('clientError', (_err, socket) => socket.destroy());

@@ -110,7 +110,7 @@ describe('server.mjs', () => {
   const upgrade = (p: string) =>
     new Promise<{ head: string; sock: net.Socket }>((resolve, reject) => {
       const sock = net.connect(frontPort, '127.0.0.1', () => {
-        sock.write(`GET ${p} HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n`);
+        sock.write(`GET ${p} HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n`);
       });
       let buf = '';
       sock.on('data', (d) => {
@@ -142,6 +142,44 @@ describe('server.mjs', () => {
   });
 });
 
+describe('cross-site and rebinding guards', () => {
+  const raw = (request: string) =>
+    new Promise<string>((resolve, reject) => {
+      const sock = net.connect(frontPort, '127.0.0.1', () => sock.write(request));
+      let buf = '';
+      sock.on('data', (d) => (buf += d.toString()));
+      sock.on('end', () => resolve(buf));
+      sock.on('error', reject);
+    });
+
+  it('refuses /api/ under a host name it does not serve (DNS rebinding), REST and WebSocket', async () => {
+    const rest = await raw('GET /api/pose-single/v1/jobs HTTP/1.1\r\nHost: evil.example:3000\r\nConnection: close\r\n\r\n');
+    expect(rest).toMatch(/^HTTP\/1.1 421/);
+    expect(rest).toContain('not served here');
+    const ws = await raw(
+      'GET /api/pose-single/v1/stream HTTP/1.1\r\nHost: evil.example\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n',
+    );
+    expect(ws).toMatch(/^HTTP\/1.1 421/);
+    // the static pages are not the services: still served
+    expect((await fetch(`${base}/`, { headers: { host: 'evil.example' } })).status).toBe(200);
+  });
+
+  it('refuses state-changing requests and sockets from another site, lets same-origin ones through', async () => {
+    const n = seen.length;
+    const post = (headers: Record<string, string>) =>
+      fetch(`${base}/api/pose-single/v1/videos`, { method: 'POST', body: 'x', headers: { 'content-type': 'text/plain', ...headers } });
+    expect((await post({ origin: 'http://evil.example' })).status).toBe(403);
+    expect((await post({ 'sec-fetch-site': 'cross-site' })).status).toBe(403);
+    expect(seen.length).toBe(n); // nothing reached the service
+    expect((await post({ origin: base })).status).toBe(200);
+    expect((await post({})).status).toBe(200); // no Origin: not a browser
+    const ws = await raw(
+      `GET /api/pose-single/v1/stream HTTP/1.1\r\nHost: 127.0.0.1:${frontPort}\r\nOrigin: http://evil.example\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n`,
+    );
+    expect(ws).toMatch(/^HTTP\/1.1 403/);
+  });
+});
+
 describe('API key', () => {
   it('adds HAR_API_KEY to proxied requests and WebSocket upgrades, never without one', async () => {
     const keyed = createServer({ root, apiKey: 's3cret', routes: { classifier: new URL(`http://127.0.0.1:${(upstream.address() as net.AddressInfo).port}`) } });
@@ -152,7 +190,7 @@ describe('API key', () => {
       expect(seen.at(-1)?.key).toBe('s3cret');
       await new Promise<void>((resolve, reject) => {
         const sock = net.connect(port, '127.0.0.1', () => sock.write(
-          'GET /api/classifier/v1/stream HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n'));
+          'GET /api/classifier/v1/stream HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n'));
         sock.once('data', () => { sock.destroy(); resolve(); });
         sock.once('error', reject);
       });

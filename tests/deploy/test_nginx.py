@@ -60,6 +60,7 @@ def nginx(tmp_path, request):
         "HAR_POSE_SINGLE_UPSTREAM": f"127.0.0.1:{dead}",
         "HAR_POSE_MULTI_UPSTREAM": f"127.0.0.1:{dead}",
         "HAR_API_KEY": request.param,
+        "HAR_FRONTEND_HOSTS_RE": r"localhost|127\.0\.0\.1",
     }
     server = _render((ROOT / "deploy/nginx.conf").read_text(), env)
     proxy = tmp_path / "har-proxy.conf"
@@ -116,3 +117,22 @@ def test_stopped_service_answers_json_502(nginx):
     r = httpx.get(nginx + "/api/pose-single/v1/info")
     assert r.status_code == 502
     assert "not reachable" in r.json()["detail"]
+
+
+def test_rebinding_hosts_and_cross_site_requests_refused(nginx):
+    """/api/ only under the allowed host names (421 otherwise); no state-changing request or WebSocket
+    from another site (403); same-origin and non-browser requests pass."""
+    base, _ = nginx
+    port = base.rsplit(":", 1)[1]
+    r = httpx.get(base + "/api/classifier/v1/models", headers={"Host": f"evil.example:{port}"})
+    assert r.status_code == 421 and "not served here" in r.json()["detail"]
+    assert httpx.get(base + "/", headers={"Host": "evil.example"}).status_code == 200  # the app's pages are not the API
+    post = base + "/api/classifier/v1/classify"
+    assert httpx.post(post, content=b"x", headers={"Origin": "http://evil.example"}).status_code == 403
+    assert httpx.post(post, content=b"x", headers={"Sec-Fetch-Site": "cross-site"}).status_code == 403
+    ws = {"Connection": "Upgrade", "Upgrade": "websocket", "Origin": "http://evil.example"}
+    assert httpx.get(base + "/api/classifier/v1/stream", headers=ws).status_code == 403
+    # same origin, and no Origin at all (not a browser): through to the service (its echo has no POST: 501)
+    assert httpx.post(post, content=b"x", headers={"Origin": f"http://127.0.0.1:{port}"}).status_code == 501
+    assert httpx.post(post, content=b"x").status_code == 501
+    assert httpx.get(base + "/api/classifier/v1/models").status_code == 200

@@ -337,3 +337,21 @@ def test_stream_url_schemes(urls_on, tmp_path):
     with connect(urls_on.ws + "/v1/stream/url?url=http://127.0.0.1:1/cam.mjpg", open_timeout=10) as ws:
         msg = json.loads(ws.recv(timeout=30))
         assert msg["type"] == "error" and "stream" in msg["message"]
+
+
+def test_cross_site_posts_refused_without_a_key(urls_on, tmp_path):
+    """With no API key set, a page on another site must not create jobs: a state-changing request with a
+    foreign Origin, or Sec-Fetch-Site cross-site, gets 403 and leaves no job; the web app's own origin and
+    non-browser clients get through."""
+    video = corpus.small_video(tmp_path / "v.mp4").read_bytes()
+    before = httpx.get(urls_on.url + "/v1/jobs").json()["jobs"]
+
+    def post(headers):
+        return httpx.post(urls_on.url + "/v1/videos?actions=false", content=video, headers=headers, timeout=30)
+
+    assert post({"Origin": "http://evil.example", "content-type": "text/plain"}).status_code == 403
+    assert post({"Sec-Fetch-Site": "cross-site", "content-type": "video/mp4"}).status_code == 403
+    assert httpx.post(urls_on.url + "/v1/frames", content=b"x", headers={"Origin": "http://evil.example"}).status_code == 403
+    assert httpx.get(urls_on.url + "/v1/jobs").json()["jobs"] == before  # nothing was created
+    assert post({"Origin": FRONTEND, "content-type": "video/mp4"}).status_code == 202
+    assert post({"content-type": "video/mp4"}).status_code == 202

@@ -64,3 +64,33 @@ async def open_socket(ws: WebSocket, api_key: str | None, settings: PoseServiceS
         return False
     await ws.accept()
     return await authenticated(ws, api_key, settings)
+
+
+STATE_CHANGING = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+
+class CrossSiteGuard:
+    """ASGI middleware: a state-changing request a browser sends from another site is refused (403)
+    before it reaches a route: its ``Origin`` must pass :func:`origin_allowed`, and without an Origin
+    ``Sec-Fetch-Site`` must not say ``cross-site``. With no API key set this is what keeps a page on
+    another site from creating or deleting jobs; requests without those headers (not a browser) pass."""
+
+    def __init__(self, app, settings: PoseServiceSettings):
+        self.app, self.settings = app, settings
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] == "http" and scope["method"] in STATE_CHANGING:
+            headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"]}
+            cross = headers.get("sec-fetch-site") == "cross-site"
+            if not origin_allowed(headers, self.settings) or ("origin" not in headers and cross):
+                body = json.dumps({"detail": "cross-site request refused (Origin not allowed: cors_origins)"}).encode()
+                await send(
+                    {
+                        "type": "http.response.start",
+                        "status": 403,
+                        "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())],
+                    }
+                )
+                await send({"type": "http.response.body", "body": body})
+                return
+        await self.app(scope, receive, send)

@@ -18,6 +18,7 @@ from fastapi import FastAPI
 from har_common.admission import InflightLimit, Route
 from har_common.pose.pipeline import PipelineConfig
 
+from .access import CrossSiteGuard
 from .logs import redact_log_handlers
 from .metrics import MetricsMiddleware
 from .routes import ROUTERS
@@ -105,6 +106,7 @@ def create_app(
 
     # innermost, so that CORS headers reach a refused request's answer too
     app.add_middleware(InflightLimit, routes=[Route("/v1/frames", st.frame_slots), Route("/v1/videos", st.upload_slots)])
+    app.add_middleware(CrossSiteGuard, settings=settings)
     if settings.cors_origins:
         from fastapi.middleware.cors import CORSMiddleware
 
