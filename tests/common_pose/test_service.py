@@ -436,3 +436,36 @@ def test_readyz_waits_for_the_model(tmp_path):
                 break
             time.sleep(0.02)
         assert client.get("/readyz").status_code == 200
+
+
+def test_retention_deletes_ended_jobs_by_age_and_by_size(make_app, tmp_path):
+    """Ended jobs go with their files once older than retention_days, and the longest-ended first while
+    the jobs' files exceed retention_max_gb; the service applies it by itself."""
+    from har_pose_service.retention import folder_bytes, purge
+    from har_pose_service.store import JobStore
+
+    video = make_video(tmp_path / "clip.mp4", seconds=1, fps=10)
+    client, _ = make_app(retention_days=1.0 / 86400, retention_interval_s=0.2)  # one second
+    r = client.post("/v1/videos", files={"file": ("a.mp4", video.read_bytes(), "video/mp4")})
+    job_id = r.json()["id"]
+    assert wait_job(client, job_id)["status"] == "done"
+    deadline = time.time() + 10
+    while client.get(f"/v1/jobs/{job_id}").status_code != 404 and time.time() < deadline:
+        time.sleep(0.2)
+    assert client.get(f"/v1/jobs/{job_id}").status_code == 404
+    assert not (tmp_path / "data" / "jobs" / job_id).exists()
+    client.__exit__(None, None, None)
+
+    client, _ = make_app()  # the defaults keep fresh jobs
+    ids = []
+    for name in ("old.mp4", "new.mp4"):
+        r = client.post("/v1/videos", files={"file": (name, video.read_bytes(), "video/mp4")})
+        ids.append(r.json()["id"])
+        assert wait_job(client, ids[-1])["status"] == "done"
+    client.__exit__(None, None, None)
+    store = JobStore(tmp_path / "data")
+    newest = folder_bytes(store.dir(ids[1]))
+    assert purge(store, max_age_s=0, max_bytes=newest + 1) == [ids[0]]  # over the cap: the longest-ended goes
+    assert [j.id for j in store.ended()] == [ids[1]]
+    assert purge(store, max_age_s=3600, max_bytes=0) == []  # nothing older than an hour
+    store.close()

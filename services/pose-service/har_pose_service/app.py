@@ -21,6 +21,7 @@ from har_common.pose.pipeline import PipelineConfig
 from .access import CrossSiteGuard
 from .logs import redact_log_handlers
 from .metrics import MetricsMiddleware
+from .retention import purge
 from .routes import ROUTERS
 from .runner import JobRunner
 from .settings import PoseServiceSettings
@@ -51,6 +52,19 @@ async def _classifier_watch(st: ServiceState) -> None:
         await asyncio.sleep(2.0)
 
 
+async def _retention(st: ServiceState) -> None:
+    """Apply the retention settings at start and every ``retention_interval_s``."""
+    s = st.settings
+    while True:
+        try:
+            await asyncio.get_running_loop().run_in_executor(
+                None, purge, st.store, s.retention_days * 86400.0, int(s.retention_max_gb * 1e9)
+            )
+        except Exception:  # logged; retention tries again next time, the service goes on
+            log.exception("applying retention failed")
+        await asyncio.sleep(s.retention_interval_s)
+
+
 def _lifespan(st: ServiceState):
     @asynccontextmanager
     async def lifespan(app: FastAPI):
@@ -66,7 +80,11 @@ def _lifespan(st: ServiceState):
             on_depth=st.metrics.queue_depth.set,
             keep_uploads=st.settings.keep_uploads,
         )
-        st.tasks = [asyncio.create_task(_load(st)), asyncio.create_task(_classifier_watch(st))]
+        st.tasks = [
+            asyncio.create_task(_load(st)),
+            asyncio.create_task(_classifier_watch(st)),
+            asyncio.create_task(_retention(st)),
+        ]
         try:
             yield
         finally:

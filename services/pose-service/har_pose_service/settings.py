@@ -50,6 +50,15 @@ class PoseServiceSettings(BaseSettings):
     render_video: bool = Field(True, description="Write the annotated MP4 while a job runs.")
     keep_uploads: bool = Field(False, description="Keep the uploaded file after a job finished.")
     resume_interrupted_jobs: bool = Field(True, description="Restart jobs a restart interrupted (else failed).")
+    retention_days: float = Field(
+        7.0,
+        ge=0,
+        description="Ended jobs (done, failed, cancelled) are deleted with their files this long after they ended; 0: kept.",
+    )
+    retention_max_gb: float = Field(
+        20.0, ge=0, description="Past this much in job files the longest-ended jobs are deleted first; 0: no limit."
+    )
+    retention_interval_s: float = Field(600.0, gt=0, description="How often retention is applied (also at start).")
 
     # live and single frames
     max_inflight: int = Field(

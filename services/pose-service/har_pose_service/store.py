@@ -223,6 +223,14 @@ class JobStore:
             ).fetchall()
         return [self._row(r) for r in rows]
 
+    def ended(self) -> list[JobRecord]:
+        """Jobs that are done, failed or cancelled, the longest-ended first."""
+        with self._lock:
+            rows = self._db.execute(
+                f"SELECT {','.join(_COLUMNS)} FROM jobs WHERE status IN (?, ?, ?) ORDER BY updated_at", tuple(TERMINAL)
+            ).fetchall()
+        return [self._overlay(r) for r in rows]
+
     def close(self) -> None:
         with self._lock:
             self._db.close()
