@@ -191,6 +191,32 @@ def test_har_benchmark_videos_against_the_stack(stack, shared, tmp_path):
     assert bad.returncode == 1 and "422" in bad.stderr and "nope" in bad.stderr
 
 
+def test_a_killed_service_is_restarted_and_the_rest_stays_up(stack):
+    """kill -9 of the classifier: scripts/up starts it again (its log appended to), the pose services
+    and the web app keep answering meanwhile, and the stack is whole again."""
+    proc, _, data, _ = stack
+    logs = data / "logs"
+    pid = int((logs / "classifier.pid").read_text())
+    size = (logs / "classifier.log").stat().st_size
+    os.kill(pid, signal.SIGKILL)
+    deadline, back = time.monotonic() + 180, False
+    while time.monotonic() < deadline:
+        for name in ("pose-single", "pose-multi"):
+            assert httpx.get(f"http://127.0.0.1:{PORTS[name]}/livez", timeout=5).status_code == 200, name
+        assert httpx.get(f"http://127.0.0.1:{PORTS['frontend']}/", timeout=5).status_code == 200
+        try:
+            back = httpx.get(f"http://127.0.0.1:{PORTS['classifier']}/readyz", timeout=2).status_code == 200
+        except httpx.HTTPError:
+            back = False
+        if back:
+            break
+        time.sleep(1)
+    assert back, "the classifier was not started again"
+    assert int((logs / "classifier.pid").read_text()) != pid
+    assert (logs / "classifier.log").stat().st_size > size  # appended: the first run's lines are kept
+    assert proc.poll() is None, "scripts/up stopped"
+
+
 def test_ctrl_c_stops_everything(stack):
     proc, _, _, _ = stack
     os.killpg(proc.pid, signal.SIGINT)
