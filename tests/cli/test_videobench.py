@@ -14,15 +14,9 @@ pytest.importorskip("matplotlib", reason="the benchmark's pictures need matplotl
 from har_cli.videobench.groundtruth import GroundTruth, VideoTruth
 from har_cli.videobench.report import write_report
 from har_cli.videobench.runner import ClipRun
-from har_cli.videobench.scoring import (
-    READINGS,
-    Timeline,
-    is_correct,
-    score_analysis,
-    score_clip,
-    timelines,
-)
+from har_cli.videobench.scoring import READINGS, is_correct, score_analysis, score_clip
 from har_cli.videobench.summary import summarize
+from har_cli.videobench.timelines import Timeline, timelines
 from har_common.schemas import ActionLabel, FrameResult, ModelInfo, PersonPose, SourceInfo, VideoAnalysis
 
 KP = [[10.0, 10.0, 0.9]] * 17
