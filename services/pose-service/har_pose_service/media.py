@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import io
 import math
+import re
+import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
 from fractions import Fraction
@@ -38,10 +40,19 @@ def image_size(data: bytes | bytearray | memoryview) -> tuple[int, int]:
     from PIL import Image, UnidentifiedImageError
 
     try:
-        with Image.open(io.BytesIO(data)) as img:
-            if img.format not in ("JPEG", "PNG"):
-                raise MediaError("not a JPEG or PNG image")
-            return img.size
+        with warnings.catch_warnings():
+            # Pillow warns from 89 M pixels; this service's own limit (checked by the caller) decides
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            with Image.open(io.BytesIO(data)) as img:
+                if img.format not in ("JPEG", "PNG"):
+                    raise MediaError("not a JPEG or PNG image")
+                return img.size
+    except Image.DecompressionBombError as exc:
+        # Pillow refuses past its own bound (about 179 M pixels) as soon as it has read the size
+        claimed = re.search(r"\((\d+) pixels\)", str(exc))
+        raise MediaError(
+            f"the image is over the limit of pixels: its header claims {claimed.group(1) if claimed else 'too many'} pixels"
+        ) from None
     except (UnidentifiedImageError, OSError, ValueError, SyntaxError):
         raise MediaError("the image's size cannot be read from its header") from None
 
