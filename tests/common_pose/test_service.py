@@ -231,6 +231,26 @@ def test_job_with_actions(make_app, tmp_path, fake_classifier):
     assert "waving" in client.get(f"/v1/jobs/{done['id']}/keypoints.csv").text
 
 
+def test_a_job_waits_for_a_classifier_still_starting(make_app, tmp_path, fake_classifier):
+    """After a restart the classifier may still be loading: a job waits for it (bounded by
+    job_classifier_wait_s) and its frames get labels, instead of running through unlabelled."""
+    import threading
+
+    fake_classifier.mode = "down"
+    try:
+        client, _ = make_app(classifier_url=fake_classifier.url, job_classifier_wait_s=30)
+        video = make_video(tmp_path / "clip.mp4", seconds=3, fps=15)
+        r = client.post("/v1/videos", files={"file": ("a.mp4", video.read_bytes(), "video/mp4")})
+        assert r.status_code == 202
+        threading.Timer(2.0, lambda: setattr(fake_classifier, "mode", "ok")).start()  # it finishes loading
+        done = wait_job(client, r.json()["id"], timeout=60)
+        assert done["status"] == "done" and done["stats"]["classifier"] == "ok", done
+        res = VideoAnalysis.model_validate(client.get(f"/v1/jobs/{done['id']}/result").json())
+        assert res.models.classifier == "fake" and [s.label for s in res.segments] == ["waving"]
+    finally:
+        fake_classifier.mode = "ok"
+
+
 def test_job_with_a_chosen_classifier_model(make_app, tmp_path, fake_classifier):
     fake_classifier.mode = "ok"
     bare, _ = make_app(data_dir=tmp_path / "bare")  # no classifier configured at all

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import time
 from collections.abc import Sequence
 
 from har_common.pose.backend import Detection
@@ -57,6 +58,24 @@ class SyncActions:
     @property
     def model_name(self) -> str | None:
         return self.tracker.spec.name if self.tracker.spec else None
+
+    def wait_for_model(self, seconds: float, check=None, poll_s: float = 0.5) -> bool:
+        """Wait up to ``seconds`` for a classifier that has not answered yet (one starting with the
+        service, say), calling ``check()`` meanwhile (a job's cancellation); True once a model is known.
+        Without a classifier, or with one that answered already, returns at once."""
+        if self.client is None or self.tracker.spec is not None:
+            return self.tracker.spec is not None
+        deadline = time.monotonic() + seconds
+        while True:
+            spec = self._spec()
+            if spec is not None:
+                self.tracker.set_spec(spec)
+                return True
+            if time.monotonic() >= deadline:
+                return False
+            if check is not None:
+                check()
+            time.sleep(poll_s)
 
     def process(self, t_ms: float, detections: Sequence[Detection]) -> list[ActionLabel | None]:
         if self.client is not None and self.tracker.spec is None:

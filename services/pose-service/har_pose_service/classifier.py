@@ -73,7 +73,8 @@ class ClassifierClient:
         return self.enabled and time.monotonic() >= self._retry_at
 
     def _succeeded(self, seconds: float) -> None:
-        self._failed, self._delay, self.last_error = False, self._backoff[0], None
+        # a success ends the back-off at once: calls are no longer skipped until the old retry time
+        self._failed, self._delay, self.last_error, self._retry_at = False, self._backoff[0], None, 0.0
         if self._on_call:
             self._on_call(seconds, True)
 

@@ -50,6 +50,9 @@ class PoseServiceSettings(BaseSettings):
     render_video: bool = Field(True, description="Write the annotated MP4 while a job runs.")
     keep_uploads: bool = Field(False, description="Keep the uploaded file after a job finished.")
     resume_interrupted_jobs: bool = Field(True, description="Restart jobs a restart interrupted (else failed).")
+    job_classifier_wait_s: float = Field(
+        90.0, ge=0, description="A job waits this long for a classifier that has not answered yet (starting); 0: not at all."
+    )
     retention_days: float = Field(
         7.0,
         ge=0,

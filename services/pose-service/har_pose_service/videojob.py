@@ -266,6 +266,9 @@ def run_video_job(st: ServiceState, job: JobRecord, ctx: JobContext) -> None:
     """Pose, label and write one job (the job runner's ``process``); raises on a bad video, a
     cancellation (:class:`~.runner.Cancelled`) or a failed write, which the runner records."""
     run = _VideoJob(st, job, ctx)
+    # a classifier that is still starting (as after a restart of the stack) is waited for, bounded,
+    # so that the job's frames get labels instead of running through unlabelled
+    run.actions.wait_for_model(st.settings.job_classifier_wait_s, ctx.check)
     t_start = time.perf_counter()
     chunks = run.pose_all()
     run.write(time.perf_counter() - t_start, chunks)
