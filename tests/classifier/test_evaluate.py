@@ -102,3 +102,19 @@ def test_card_states_only_the_models_own_facts(model_dir):
         assert fact in card, fact
     for shipped in ("UTD-MHAD (Chen", "Bandai", "eyes and ears", "rejection class", "x and y stretched", "Real video"):
         assert shipped not in card, shipped
+
+
+def test_card_shows_a_new_real_video_benchmark_without_re_evaluating(model_dir, tmp_path):
+    """`har-classifier card` rewrites the card with the folder's real_video.json as it is now."""
+    import shutil
+
+    from har_classifier.evaluate import write_card
+
+    copy = tmp_path / "m"
+    shutil.copytree(model_dir, copy, ignore=shutil.ignore_patterns("*.keras", "*.onnx", "*.tflite", "*.png"))
+    rv = json.loads((copy / "real_video.json").read_text())
+    rv["command"] = "har benchmark videos gt.json --save-to somewhere-new"
+    (copy / "real_video.json").write_text(json.dumps(rv))
+    card = write_card(copy).read_text()
+    assert "somewhere-new" in card
+    assert json.loads((copy / "report" / "metrics.json").read_text())["real_video"]["command"] == rv["command"]

@@ -8,6 +8,7 @@ import json
 import shutil
 import subprocess
 import time
+from contextlib import contextmanager
 
 import corpus
 import httpx
@@ -215,59 +216,20 @@ def test_websocket_origin(keyed):
         assert json.loads(ws.recv(timeout=20))["seq"] == 6
 
 
-def test_same_origin_through_the_frontend_proxy(keyed, tmp_path):
-    """frontend/server.mjs on another port and host name: the browser's Origin is the proxy's."""
+@contextmanager
+def _frontend_proxy(service_url: str, folder, **env):
+    """frontend/server.mjs in front of ``service_url`` as /api/pose-single/; yields its base URL."""
     node = shutil.which("node")
     if not node:
         pytest.skip("node is not installed")
-    (tmp_path / "index.html").write_text("<!doctype html><title>t</title>")
-    port = free_port()
-    proc = subprocess.Popen(
-        [node, str(ROOT / "frontend/server.mjs")],
-        cwd=ROOT,
-        env={
-            "PATH": "/usr/bin:/bin",
-            "HAR_FRONTEND_PORT": str(port),
-            "HAR_FRONTEND_DIR": str(tmp_path),
-            "HAR_POSE_SINGLE_URL": keyed.url,
-        },
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-    )
-    try:
-        for _ in range(50):
-            try:
-                httpx.get(f"http://127.0.0.1:{port}/", timeout=1)
-                break
-            except httpx.HTTPError:
-                time.sleep(0.1)
-        origin = f"http://127.0.0.1:{port}"
-        with connect(
-            f"ws://127.0.0.1:{port}/api/pose-single/v1/stream?actions=false&api_key={KEY}", origin=origin, open_timeout=10
-        ) as ws:
-            ws.send(_frame(7))
-            assert json.loads(ws.recv(timeout=20))["seq"] == 7
-        r = httpx.get(f"http://127.0.0.1:{port}/api/pose-single/v1/info", headers={"Origin": origin, "X-API-Key": KEY})
-        assert r.status_code == 200
-    finally:
-        proc.terminate()
-        proc.wait(10)
-
-
-def test_the_live_page_path_through_a_keyed_proxy(keyed, tmp_path):
-    """With HAR_API_KEY given to the web app's proxy, a browser's live socket carries no key: the proxy
-    adds it as the X-API-Key header on the upgrade, and the service takes it there."""
-    node = shutil.which("node")
-    if not node:
-        pytest.skip("node is not installed")
-    (tmp_path / "index.html").write_text("<!doctype html><title>t</title>")
+    (folder / "index.html").write_text("<!doctype html><title>t</title>")
     port = free_port()
     env = {
         "PATH": "/usr/bin:/bin",
         "HAR_FRONTEND_PORT": str(port),
-        "HAR_FRONTEND_DIR": str(tmp_path),
-        "HAR_POSE_SINGLE_URL": keyed.url,
-        "HAR_API_KEY": KEY,
+        "HAR_FRONTEND_DIR": str(folder),
+        "HAR_POSE_SINGLE_URL": service_url,
+        **env,
     }
     proc = subprocess.Popen(
         [node, str(ROOT / "frontend/server.mjs")], cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
@@ -279,13 +241,30 @@ def test_the_live_page_path_through_a_keyed_proxy(keyed, tmp_path):
                 break
             except httpx.HTTPError:
                 time.sleep(0.1)
-        origin = f"http://127.0.0.1:{port}"
-        with connect(f"ws://127.0.0.1:{port}/api/pose-single/v1/stream?actions=false", origin=origin, open_timeout=10) as ws:
-            ws.send(_frame(8))
-            assert json.loads(ws.recv(timeout=20))["seq"] == 8
+        yield f"127.0.0.1:{port}"
     finally:
         proc.terminate()
         proc.wait(10)
+
+
+def test_same_origin_through_the_frontend_proxy(keyed, tmp_path):
+    """frontend/server.mjs on another port and host name: the browser's Origin is the proxy's."""
+    with _frontend_proxy(keyed.url, tmp_path) as host:
+        origin = f"http://{host}"
+        with connect(f"ws://{host}/api/pose-single/v1/stream?actions=false&api_key={KEY}", origin=origin, open_timeout=10) as ws:
+            ws.send(_frame(7))
+            assert json.loads(ws.recv(timeout=20))["seq"] == 7
+        r = httpx.get(f"http://{host}/api/pose-single/v1/info", headers={"Origin": origin, "X-API-Key": KEY})
+        assert r.status_code == 200
+
+
+def test_the_live_page_path_through_a_keyed_proxy(keyed, tmp_path):
+    """With HAR_API_KEY given to the web app's proxy, a browser's live socket carries no key: the proxy
+    adds it as the X-API-Key header on the upgrade, and the service takes it there."""
+    with _frontend_proxy(keyed.url, tmp_path, HAR_API_KEY=KEY) as host:
+        with connect(f"ws://{host}/api/pose-single/v1/stream?actions=false", origin=f"http://{host}", open_timeout=10) as ws:
+            ws.send(_frame(8))
+            assert json.loads(ws.recv(timeout=20))["seq"] == 8
 
 
 # -- stream URLs --------------------------------------------------------------------------------

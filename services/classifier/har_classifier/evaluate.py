@@ -129,11 +129,23 @@ def _read(path: Path) -> dict:
     return json.loads(path.read_text()) if path.is_file() else {}
 
 
+def _measured_apart(model_dir: Path, m: dict) -> dict:
+    """``m`` with the figures measured outside the evaluation, as the folder holds them now: the
+    k-fold summary (``kfold.json``) and the real-video benchmark (``real_video.json``)."""
+    if (model_dir / "kfold.json").is_file() and m["protocol"] == "cross-subject":
+        m["kfold"] = _read(model_dir / "kfold.json")
+    if (model_dir / "real_video.json").is_file():  # written by `har benchmark videos --save-to`
+        m["real_video"] = _read(model_dir / "real_video.json")
+    return m
+
+
 def write_card(model_dir: str | Path, report: str | Path | None = None) -> Path:
-    """(Re)write ``model_card.md`` from the report's ``metrics.json`` and the folder's files (no evaluation)."""
+    """(Re)write ``model_card.md`` (and ``metrics.json``) from the report's figures and the folder's
+    files as they are now (no evaluation): a new real-video benchmark shows without re-evaluating."""
     model_dir = Path(model_dir)
     report = Path(report) if report else model_dir / "report"
-    m = json.loads((report / "metrics.json").read_text())
+    m = _measured_apart(model_dir, json.loads((report / "metrics.json").read_text()))
+    (report / "metrics.json").write_text(json.dumps(m, indent=1))
     path = report / "model_card.md"
     path.write_text(model_card(m, _read(model_dir / "model.json"), _read(model_dir / "history.json")))
     return path
@@ -147,10 +159,7 @@ def evaluate(model_dir: str | Path, out: str | Path | None = None, **data) -> di
     m = evaluate_split(model_dir, **data)
     out = Path(out) if out else model_dir / "report"
     out.mkdir(parents=True, exist_ok=True)
-    if (model_dir / "kfold.json").is_file() and m["protocol"] == "cross-subject":
-        m["kfold"] = _read(model_dir / "kfold.json")
-    if (model_dir / "real_video.json").is_file():  # written by `har benchmark videos --save-to`
-        m["real_video"] = _read(model_dir / "real_video.json")
+    m = _measured_apart(model_dir, m)
     (out / "metrics.json").write_text(json.dumps(m, indent=1))
     plot_confusion(m, out / "confusion.png")
     history = _read(model_dir / "history.json")

@@ -21,6 +21,7 @@ from .analysis import Contract, Finite, SourceInfo
 from .classifier import ModelDescription
 
 JobStatus = Literal["queued", "running", "done", "failed", "cancelled"]
+ClassifierStatus = Literal["ok", "unavailable", "off"]
 
 
 class JobOptions(Contract):
@@ -42,7 +43,7 @@ class JobStats(Contract):
     realtime_factor: Finite | None = Field(None, description="video duration / analysis time")
     frame_stride: int | None = None
     pose_chunks: int | None = None
-    classifier: Literal["ok", "unavailable", "off"] | None = Field(None, description="the classifier's state at the end")
+    classifier: ClassifierStatus | None = Field(None, description="the classifier's state at the end")
     segments: int | None = Field(None, ge=0)
 
 
@@ -85,9 +86,6 @@ class JobEvent(Contract):
     type: Literal["progress", "error"]
     job: Job | None = None
     message: str | None = None
-
-
-ClassifierStatus = Literal["ok", "unavailable", "off"]
 
 
 class PoseReadiness(Contract):
