@@ -16,7 +16,7 @@ import numpy as np
 from fastapi import WebSocket
 from starlette.websockets import WebSocketState
 
-from har_common.pose.backend import Detection
+from har_common.pose.backend import Detection, left_out
 from har_common.schemas import FrameResult
 
 from .actions import LiveActions
@@ -213,6 +213,7 @@ class LiveStream:
                 width=shape[1],
                 height=shape[0],
                 persons=[d.to_schema(a) for d, a in zip(dets, labels)],
+                persons_left_out=left_out(dets),
             )
             self.index += 1
             segments = self.actions.drain_segments()

@@ -19,6 +19,7 @@ import threading
 import time
 from typing import TYPE_CHECKING
 
+from har_common.pose.backend import left_out
 from har_common.schemas import FrameResult
 
 from .actions import SyncActions
@@ -162,6 +163,7 @@ class _VideoJob:
             width=width,
             height=height,
             persons=[d.to_schema(a) for d, a in zip(dets, labels)],
+            persons_left_out=left_out(dets),
         )
         self.frames.append(frame)
         self.segments.extend(self.actions.drain_segments())

@@ -48,6 +48,20 @@ class Detection:
         )
 
 
+class People(list):
+    """The people a session found in one frame: a list of :class:`Detection`, and ``left_out``, how
+    many more were found but not returned (past the back end's limit of people per frame)."""
+
+    def __init__(self, detections=(), left_out: int = 0):
+        super().__init__(detections)
+        self.left_out = left_out
+
+
+def left_out(people: list[Detection]) -> int:
+    """People found but not returned in one frame's answer (0 for a plain list)."""
+    return int(getattr(people, "left_out", 0))
+
+
 class PoseSession(Protocol):
     """One stream of frames. ``process`` takes RGB uint8 ``(H, W, 3)`` frames in time order.
 

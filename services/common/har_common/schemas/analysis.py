@@ -81,6 +81,9 @@ class FrameResult(Contract):
     width: int = Field(gt=0)
     height: int = Field(gt=0)
     persons: list[PersonPose] = Field(default_factory=list)
+    persons_left_out: int = Field(
+        0, ge=0, description="People found in this frame but not returned: past the service's limit of people per frame."
+    )
 
 
 class SkeletonSequence(Contract):
@@ -135,6 +138,31 @@ class SourceInfo(Contract):
     fps: Finite = Field(gt=0)
     frame_count: int = Field(ge=0)
     duration_ms: Finite = Field(ge=0)
+    rotation: Literal[0, 90, 180, 270] = Field(
+        0,
+        description=(
+            "Clockwise turn, in degrees, of the video's display matrix: frames were turned (and mirrored, see "
+            "``mirrored``) to how a player shows them; ``width``/``height`` and keypoints are in that orientation."
+        ),
+    )
+    mirrored: bool = Field(False, description="The display matrix mirrors the picture; frames were mirrored to match.")
+
+
+class LostFrames(Contract):
+    """A run of frames the decoder could not read (damaged data); they have no poses and no labels."""
+
+    after_frame_index: int | None = Field(
+        ge=0, description="The last frame decoded before the run (null: the run is at the start of the video)."
+    )
+    start_ms: Finite = Field(ge=0, description="Where the run starts, in the video's time.")
+    count: int = Field(ge=1, description="How many frames of the video were lost, or packets where frames are unknown.")
+
+
+class Notice(Contract):
+    """Something the user should know about a result: frames lost, nobody found, people left out."""
+
+    code: Literal["frames_lost", "nobody_found", "people_left_out", "size_changed"]
+    message: str = Field(min_length=1, description="What happened and what to do, for a person to read.")
 
 
 class ModelInfo(Contract):
@@ -153,3 +181,7 @@ class VideoAnalysis(Contract):
     models: ModelInfo
     frames: list[FrameResult] = Field(description="Per-frame persons; each person's ``action`` is its per-frame label.")
     segments: list[ActionSegment] = Field(default_factory=list)
+    lost_frames: list[LostFrames] = Field(
+        default_factory=list, description="Runs of frames that could not be decoded (damaged data), in video order."
+    )
+    notices: list[Notice] = Field(default_factory=list)

@@ -6,6 +6,7 @@ import asyncio
 
 from fastapi import APIRouter, Query, Request
 
+from har_common.pose.backend import left_out
 from har_common.schemas import FrameResult
 
 from ..deps import AUTH, UPLOAD_BODY, State, error, ready_backend
@@ -47,4 +48,11 @@ async def frames(st: State, request: Request, raw: bool = Query(False, descripti
         shape, dets = await asyncio.get_running_loop().run_in_executor(st.executor, work)
     except MediaError as exc:
         raise error(422, str(exc)) from None
-    return FrameResult(frame_index=0, timestamp_ms=0.0, width=shape[1], height=shape[0], persons=[d.to_schema() for d in dets])
+    return FrameResult(
+        frame_index=0,
+        timestamp_ms=0.0,
+        width=shape[1],
+        height=shape[0],
+        persons=[d.to_schema() for d in dets],
+        persons_left_out=left_out(dets),
+    )
