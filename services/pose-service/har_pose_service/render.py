@@ -56,15 +56,23 @@ def draw(rgb: np.ndarray, frame: FrameResult, min_score: float = 0.3) -> np.ndar
     return rgb
 
 
+def _fit(rgb: np.ndarray, width: int, height: int) -> np.ndarray:
+    """``rgb`` scaled, keeping its aspect, to fit within ``width`` x ``height``."""
+    scale = min(width / rgb.shape[1], height / rgb.shape[0])
+    size = (max(1, min(width, round(rgb.shape[1] * scale))), max(1, min(height, round(rgb.shape[0] * scale))))
+    return cv2.resize(rgb, size, interpolation=cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR)
+
+
 class AnnotatedWriter:
-    """Write frames to an H.264 MP4. Odd sizes are padded to even (yuv420p needs it)."""
+    """Write frames to an H.264 MP4 of one size: the first frame's. Odd sizes are padded to even
+    (yuv420p needs it); frames of another size (a video whose size changes) are scaled to fit and
+    padded, keeping their aspect."""
 
     def __init__(self, path: Path, width: int, height: int, fps: float, crf: int = 26, threads: int = 1):
         import av
 
         self.path = Path(path)
         self.width, self.height = width + (width % 2), height + (height % 2)
-        self._pad = (self.width != width) or (self.height != height)
         self._container = av.open(str(self.path), mode="w", format="mp4", options={"movflags": "+faststart"})
         rate = Fraction(fps).limit_denominator(1001) if fps > 0 else Fraction(30)
         self._stream = self._container.add_stream("libx264", rate=rate)
@@ -78,7 +86,13 @@ class AnnotatedWriter:
     def write(self, rgb: np.ndarray, timestamp_ms: float) -> None:
         import av
 
-        if self._pad:
+        if (
+            rgb.shape[0] > self.height
+            or rgb.shape[1] > self.width
+            or (rgb.shape[0] < self.height - 1 and rgb.shape[1] < self.width - 1)
+        ):
+            rgb = _fit(rgb, self.width, self.height)
+        if rgb.shape[:2] != (self.height, self.width):  # odd sizes (yuv420p needs even) or another aspect
             rgb = cv2.copyMakeBorder(rgb, 0, self.height - rgb.shape[0], 0, self.width - rgb.shape[1], cv2.BORDER_CONSTANT)
         frame = av.VideoFrame.from_ndarray(np.ascontiguousarray(rgb), format="rgb24")
         pts = max(int(round(timestamp_ms)), self._last_pts + 1)

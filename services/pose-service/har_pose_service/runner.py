@@ -122,7 +122,14 @@ class JobRunner:
             if self._stopping:
                 return False
             log.exception("job %s failed", job_id)
-            msg = str(exc) if isinstance(exc, (ValueError, OSError)) else f"internal error ({type(exc).__name__})"
+            msg = (
+                str(exc)
+                if isinstance(exc, (ValueError, OSError))
+                else (
+                    f"the service failed on this job ({type(exc).__name__}), not because of the video: try again, and "
+                    f"if it fails again report it with the job id {job_id} (the service's log has the details)"
+                )
+            )
             if isinstance(exc, OSError):
                 msg = f"could not write the job's files: {exc.strerror or exc}"
             elif isinstance(exc, sqlite3.Error):

@@ -20,10 +20,11 @@ import time
 from typing import TYPE_CHECKING
 
 from har_common.pose.backend import left_out
-from har_common.schemas import FrameResult
+from har_common.schemas import FrameResult, LostFrames, Notice
 
 from .actions import SyncActions
-from .media import MediaError, frame_times, iter_frames, prefetch
+from .decoder import DecodeLog, frame_times, iter_frames, prefetch, time_base
+from .media import MediaError
 from .render import AnnotatedWriter, draw
 from .results import analysis, write_results
 from .runner import JobContext
@@ -38,34 +39,25 @@ MIN_CHUNK_FRAMES = 60
 class _ChunkPoser(threading.Thread):
     """Poses frames ``[start, end)`` with its own session, keeping only the detections."""
 
-    def __init__(self, st: ServiceState, path, stride, fps, start, end, start_pts, origin_pts, raw, counter):
+    def __init__(self, run: _VideoJob, start: int, end: int | None):
         super().__init__(name=f"pose-chunk-{start}", daemon=True)
-        self.st, self.path, self.stride, self.fps = st, path, stride, fps
-        self.start_i, self.end_i, self.start_pts, self.origin_pts, self.raw = start, end, start_pts, origin_pts, raw
-        self.results: dict[int, tuple[float, list]] = {}  # frame index -> (timestamp_ms, detections)
+        self.run_, self.st = run, run.st
+        self.start_i, self.end_i, self.start_pts = start, end, run.pts[start]
+        # frame index -> (timestamp_ms, detections, displayed (height, width))
+        self.results: dict[int, tuple[float, list, tuple[int, int]]] = {}
         self.error: BaseException | None = None
         self.stop = threading.Event()
-        self.counter = counter
 
     def run(self) -> None:
         try:
-            with self.st.backend.session(raw=self.raw) as session:
-                for f in iter_frames(
-                    self.path,
-                    self.stride,
-                    self.fps,
-                    self.start_i,
-                    self.end_i,
-                    self.start_pts,
-                    self.origin_pts,
-                    max_pixels=self.st.settings.max_video_pixels,
-                ):
+            with self.st.backend.session(raw=self.run_.raw) as session:
+                for f in self.run_.frames_of(self.start_i, self.end_i, self.start_pts):
                     if self.stop.is_set():
                         return
                     t0 = time.perf_counter()
-                    self.results[f.index] = (f.timestamp_ms, session.process(f.rgb, f.timestamp_ms))
+                    self.results[f.index] = (f.timestamp_ms, session.process(f.rgb, f.timestamp_ms), (f.height, f.width))
                     self.st.metrics.inference.observe(time.perf_counter() - t0)
-                    self.counter.add()
+                    self.run_.posed.add()
         except BaseException as exc:  # noqa: BLE001 - re-raised by the job thread
             self.error = exc
 
@@ -117,20 +109,27 @@ class _Renderer:
 
 
 def _plan_chunks(
-    st: ServiceState, video_in, frame_count: int, stride: int
-) -> tuple[list[tuple[int, int | None]], list | None, int]:
-    """The chunks ``[(first frame, end or None)]`` to pose in parallel, every frame's time stamp
-    (``None`` when one chunk does it all), and the number of frames to analyse."""
+    st: ServiceState, pts: list[int] | None, frame_count: int, stride: int
+) -> tuple[list[tuple[int, int | None]], int]:
+    """The chunks ``[(first frame, end or None)]`` to pose in parallel (one when the time stamps of
+    the frames are unknown), and the number of frames to analyse."""
     workers = 1 if st.backend.multi_person else max(1, st.settings.job_pose_workers)
-    pts = frame_times(video_in) if workers > 1 else None
     n_frames = len(pts) if pts else frame_count
     total = max(1, -(-n_frames // stride))
     chunks: list[tuple[int, int | None]] = [(0, None)]
-    if pts and len(pts) >= workers * MIN_CHUNK_FRAMES:
+    if pts and workers > 1 and len(pts) >= workers * MIN_CHUNK_FRAMES:
         bounds = [round(len(pts) * c / workers / stride) * stride for c in range(workers + 1)]
         bounds[-1] = len(pts)
         chunks = [(a, b) for a, b in zip(bounds, bounds[1:]) if b > a]
-    return chunks, pts, total
+    return chunks, total
+
+
+def _nobody_found(st: ServiceState) -> str:
+    """What to do when a video job found nobody: a back end may say it better (``nobody_found_hint``)."""
+    hint = getattr(st.backend, "nobody_found_hint", None) or (
+        "make sure the people are in view, lit and not cut off by the frame's edges"
+    )
+    return f"nobody was found in any frame of the video: {hint}."
 
 
 class _VideoJob:
@@ -151,6 +150,26 @@ class _VideoJob:
         self.posed = _Counter()
         self.renderer: _Renderer | None = None
         self.total = 1
+        # every frame's presentation time (demuxing only): frame indices, chunk bounds, lost frames
+        self.pts = frame_times(self.video_in)
+        self.origin = self.pts[0] if self.pts else None
+        self.log = DecodeLog()
+        self.sizes: set[tuple[int, int]] = set()
+
+    def frames_of(self, start: int, end: int | None, start_pts: int | None):
+        """The decoded frames ``[start, end)`` of the video (see :func:`~.decoder.iter_frames`)."""
+        return iter_frames(
+            self.video_in,
+            self.stride,
+            self.fps,
+            start,
+            end,
+            start_pts,
+            self.origin,
+            self.max_pixels,
+            pts=self.pts,
+            log=self.log,
+        )
 
     def emit(self, index: int, t_ms: float, dets, rgb, height: int, width: int) -> None:
         """One posed frame, in video order, through the frames-to-actions pipeline (and the renderer)."""
@@ -165,6 +184,7 @@ class _VideoJob:
             persons=[d.to_schema(a) for d, a in zip(dets, labels)],
             persons_left_out=left_out(dets),
         )
+        self.sizes.add((width, height))
         self.frames.append(frame)
         self.segments.extend(self.actions.drain_segments())
         if rgb is not None and self.renderer is not None:
@@ -172,18 +192,18 @@ class _VideoJob:
         self.m.frames.labels("job").inc()
         self.ctx.progress(99.0 * (self.posed.n + len(self.frames)) / (2 * self.total), len(self.frames))
 
-    def pose_in_line(self, start: int, end: int | None, origin) -> None:
+    def pose_in_line(self, start: int, end: int | None) -> None:
         """The first chunk: posed here, frame by frame, each emitted at once."""
         with self.st.backend.session(raw=self.raw) as session:
-            for f in prefetch(iter_frames(self.video_in, self.stride, self.fps, start, end, None, origin, self.max_pixels)):
+            for f in prefetch(self.frames_of(start, end, None)):
                 self.ctx.check()
                 t0 = time.perf_counter()
                 dets = session.process(f.rgb, f.timestamp_ms)
                 self.m.inference.observe(time.perf_counter() - t0)
                 self.posed.add()
-                self.emit(f.index, f.timestamp_ms, dets, f.rgb, *f.rgb.shape[:2])
+                self.emit(f.index, f.timestamp_ms, dets, f.rgb, f.height, f.width)
 
-    def take_chunk(self, w: _ChunkPoser, origin) -> None:
+    def take_chunk(self, w: _ChunkPoser) -> None:
         """A background chunk once posed, emitted in order (decoded again when frames are drawn)."""
         while w.is_alive():
             self.ctx.check()
@@ -191,37 +211,31 @@ class _VideoJob:
         if w.error is not None:
             raise w.error
         if self.renderer is not None:
-            for f in prefetch(
-                iter_frames(self.video_in, self.stride, self.fps, w.start_i, w.end_i, w.start_pts, origin, self.max_pixels)
-            ):
+            for f in prefetch(self.frames_of(w.start_i, w.end_i, w.start_pts)):
                 self.ctx.check()
-                self.emit(f.index, f.timestamp_ms, w.results.pop(f.index, (0.0, []))[1], f.rgb, *f.rgb.shape[:2])
+                self.emit(f.index, f.timestamp_ms, w.results.pop(f.index, (0.0, []))[1], f.rgb, f.height, f.width)
         else:
             for index in sorted(w.results):
-                t_ms, dets = w.results.pop(index)
-                self.emit(index, t_ms, dets, None, self.src["height"], self.src["width"])
+                t_ms, dets, (height, width) = w.results.pop(index)
+                self.emit(index, t_ms, dets, None, height, width)
 
     def pose_all(self) -> int:
         """Every chunk posed and emitted; returns the number of chunks. On any failure the helper
         threads stop and the half-written annotated video goes."""
-        chunks, pts, self.total = _plan_chunks(self.st, self.video_in, int(self.src["frame_count"]), self.stride)
-        origin = pts[0] if pts else None
+        chunks, self.total = _plan_chunks(self.st, self.pts, int(self.src["frame_count"]), self.stride)
         if self.render:
             self.renderer = _Renderer(
                 self.tmp_video, self.src["width"], self.src["height"], self.fps / self.stride, name=f"render-{self.job.id[:8]}"
             )
-        background = [
-            _ChunkPoser(self.st, self.video_in, self.stride, self.fps, a, b, pts[a], origin, self.raw, self.posed)
-            for a, b in chunks[1:]
-        ]
+        background = [_ChunkPoser(self, a, b) for a, b in chunks[1:]]
         self.m.jobs_running.inc()
         ok = False
         try:
             for w in background:
                 w.start()
-            self.pose_in_line(*chunks[0], origin)
+            self.pose_in_line(*chunks[0])
             for w in background:
-                self.take_chunk(w, origin)
+                self.take_chunk(w)
             ok = True
         finally:
             for w in background:
@@ -235,17 +249,54 @@ class _VideoJob:
                 self.tmp_video.unlink(missing_ok=True)
         return len(chunks)
 
+    def notices(self, lost: list[LostFrames]) -> list[Notice]:
+        """What the user should know about this result, each with what to do."""
+        out = []
+        if lost:
+            n = sum(r.count for r in lost)
+            out.append(
+                Notice(
+                    code="frames_lost",
+                    message=f"{n} frame(s) could not be decoded (damaged data) in {len(lost)} place(s): they have no "
+                    "poses or labels; the rest of the video was analysed. Re-export or re-record the video to recover them.",
+                )
+            )
+        if len(self.sizes) > 1:
+            w, h = self.src["width"], self.src["height"]
+            out.append(
+                Notice(
+                    code="size_changed",
+                    message=f"the picture size changes during the video ({len(self.sizes)} sizes): each frame's keypoints "
+                    f"are in that frame's own pixels (see each frame's width and height); the annotated video is {w}x{h}.",
+                )
+            )
+        if not any(f.persons for f in self.frames):
+            out.append(Notice(code="nobody_found", message=_nobody_found(self.st)))
+        elif any(f.persons_left_out for f in self.frames):
+            most = max(f.persons_left_out for f in self.frames)
+            out.append(
+                Notice(
+                    code="people_left_out",
+                    message=f"some frames had more people than the service returns per frame (up to {most} left out "
+                    "in one frame; see each frame's persons_left_out): raise the service's limit of people per frame.",
+                )
+            )
+        return out
+
     def write(self, elapsed: float, chunks: int) -> None:
         """result.json, keypoints.csv and annotated.mp4 in place; the job done with its figures."""
         if not self.frames:
-            raise MediaError("the video has no decodable frames")
+            raise MediaError("no frame of the video could be decoded: the file is damaged or its codec is not supported")
         self.segments.extend(self.actions.finish(self.last_t))
         if self.renderer is not None and self.renderer.errors:
             self.tmp_video.unlink(missing_ok=True)
             raise RuntimeError(f"writing the annotated video failed: {self.renderer.errors[0]}")
         if self.renderer is not None:
             os.replace(self.tmp_video, self.ctx.dir / "annotated.mp4")
-        write_results(self.ctx.dir, analysis(self.frames, self.segments, self.src, self.st.backend.name, self.actions.model_name))
+        lost = self.log.lost(self.pts, self.origin, time_base(self.video_in))
+        result = analysis(self.frames, self.segments, self.src, self.st.backend.name, self.actions.model_name)
+        result.lost_frames, result.notices = lost, self.notices(lost)
+        write_results(self.ctx.dir, result)
         if not self.st.settings.keep_uploads:
             self.video_in.unlink(missing_ok=True)
         duration_s = self.src["duration_ms"] / 1000.0
@@ -254,6 +305,7 @@ class _VideoJob:
             {
                 **({"restarts": restarts} if restarts else {}),
                 "frames": len(self.frames),
+                **({"frames_lost": sum(r.count for r in lost)} if lost else {}),
                 "seconds": round(elapsed, 3),
                 "realtime_factor": round(duration_s / elapsed, 3) if elapsed > 0 else None,
                 "frame_stride": self.stride,

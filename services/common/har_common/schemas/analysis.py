@@ -141,8 +141,9 @@ class SourceInfo(Contract):
     rotation: Literal[0, 90, 180, 270] = Field(
         0,
         description=(
-            "Clockwise turn, in degrees, of the video's display matrix: frames were turned (and mirrored, see "
-            "``mirrored``) to how a player shows them; ``width``/``height`` and keypoints are in that orientation."
+            "Counter-clockwise turn, in degrees, of the video's display matrix (as FFmpeg reports it; a phone "
+            "held upright records 90): frames were turned (and mirrored, see ``mirrored``) to how a player shows "
+            "them; ``width``/``height`` and keypoints are in that orientation."
         ),
     )
     mirrored: bool = Field(False, description="The display matrix mirrors the picture; frames were mirrored to match.")

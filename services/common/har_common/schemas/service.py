@@ -39,6 +39,7 @@ class JobStats(Contract):
 
     restarts: int | None = Field(None, ge=0, description="times the job was taken up again after the service stopped")
     frames: int | None = Field(None, ge=0, description="frames analysed")
+    frames_lost: int | None = Field(None, ge=0, description="frames that could not be decoded (damaged data)")
     seconds: Finite | None = Field(None, ge=0, description="wall time of the analysis")
     realtime_factor: Finite | None = Field(None, description="video duration / analysis time")
     frame_stride: int | None = None

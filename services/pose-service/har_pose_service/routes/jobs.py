@@ -16,8 +16,9 @@ from starlette.websockets import WebSocketDisconnect
 from har_common.schemas import Job, JobEvent, JobList, JobOptions, Problem, SourceInfo, VideoAnalysis
 
 from ..access import open_socket
+from ..decoder import probe_video
 from ..deps import AUTH, UPLOAD_BODY, JobId, State, error, job_or_404
-from ..media import MediaError, probe_video
+from ..media import MediaError
 from ..state import ServiceState
 from ..store import DONE, QUEUED, RUNNING, TERMINAL, JobRecord
 from ..upload import BadUpload, TooLarge, receive_file
@@ -127,6 +128,8 @@ async def _probe(st: ServiceState, part: Path, display: str | None) -> SourceInf
         fps=probe.fps,
         frame_count=probe.frame_count,
         duration_ms=probe.duration_ms,
+        rotation=probe.rotation,
+        mirrored=probe.mirrored,
     )
 
 
