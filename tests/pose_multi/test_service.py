@@ -14,39 +14,7 @@ from pathlib import Path
 import httpx
 import pytest
 from pose_multi_helpers import shared_path
-from service_process import VENVS, classifier_missing, wait_for_job
-from service_process import ServiceProcess as Service
-
-
-@pytest.fixture(scope="session")
-def classifier(tmp_path_factory):
-    """The real classifier service with its shipped default model, or None (with the reason)."""
-    why = classifier_missing()
-    svc = None
-    if not why:
-        try:
-            svc = Service(
-                VENVS / "classifier/bin/python", "har_classifier.main:app", {}, tmp_path_factory.mktemp("logs") / "classifier.log"
-            )
-        except RuntimeError as exc:
-            why = f"the classifier did not start: {str(exc)[-400:]}"
-    yield svc, why
-    if svc:
-        svc.stop()
-
-
-@pytest.fixture(scope="session")
-def service(classifier, tmp_path_factory):
-    clf, _ = classifier
-    data = tmp_path_factory.mktemp("pose-multi-data")
-    svc = Service(
-        VENVS / "pose-multi/bin/python",
-        "har_pose_multi.main:app",
-        {"HAR_POSE_MULTI_DATA_DIR": str(data), "HAR_POSE_MULTI_CLASSIFIER_URL": clf.url if clf else ""},
-        data / "service.log",
-    )
-    yield svc
-    svc.stop()
+from service_process import wait_for_job
 
 
 def _tracks(frames: list[dict]) -> tuple[Counter, list[int], dict[int, Counter]]:
