@@ -19,6 +19,7 @@ BENCHMARKS = {
     "classifier": ("classifier", "benchmarks/classifier_bench.py"),
     "pose-single": ("pose-single", "benchmarks/pose_single_bench.py"),
     "pose-multi": ("pose-multi", "benchmarks/pose_multi_bench.py"),
+    "tracking": ("pose-multi", "benchmarks/tracking_bench.py"),
 }
 
 
