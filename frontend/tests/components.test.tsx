@@ -2,6 +2,7 @@ import { act, fireEvent, render, screen, waitFor, within } from '@testing-librar
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import JobList from '@/components/JobList';
 import ModelCard from '@/components/ModelCard';
+import Notices from '@/components/Notices';
 import Player from '@/components/Player';
 import UploadPanel from '@/components/UploadPanel';
 import Timeline from '@/components/Timeline';
@@ -156,6 +157,26 @@ describe('Player', () => {
     expect(screen.getByText(/these come from the per-frame labels/)).toBeTruthy();
     const labels = within(screen.getByTestId('timeline')).getAllByRole('button').map((b) => b.dataset.label);
     expect(labels).toEqual(['running']); // the example's per-frame labels: 3 uncertain, then running
+  });
+});
+
+describe('Notices', () => {
+  it('shows nothing for a clean result', () => {
+    const { container } = render(<Notices analysis={example} />);
+    expect(container.innerHTML).toBe('');
+  });
+
+  it('lists what the service says, and a turned source', () => {
+    const analysis: VideoAnalysis = {
+      ...example,
+      source: { ...example.source, rotation: 90 },
+      notices: [{ code: 'frames_lost', message: '4 frame(s) could not be decoded' }],
+    };
+    render(<Notices analysis={analysis} />);
+    const list = screen.getByTestId('notices');
+    expect(within(list).getByText(/Frames lost/)).toBeTruthy();
+    expect(list.textContent).toContain('4 frame(s) could not be decoded');
+    expect(list.textContent).toContain('stored turned 90°');
   });
 });
 

@@ -6,7 +6,7 @@ import { FakeWebSocket } from './fakes';
 type FrameMessage = Extract<StreamMessage, { type: 'frame' }>;
 const frameMsg = (seq: number, extra: Partial<FrameMessage> = {}): FrameMessage => ({
   type: 'frame', seq, dropped: 0, classifier: 'ok', latency_ms: 12.5, segments: [],
-  frame: { schema_version: '1.0', frame_index: seq, timestamp_ms: seq * 33, width: 640, height: 480, persons: [] }, ...extra,
+  frame: { schema_version: '1.0', frame_index: seq, timestamp_ms: seq * 33, width: 640, height: 480, persons: [], persons_left_out: 0 }, ...extra,
 });
 
 describe('LiveClient', () => {

@@ -5,7 +5,7 @@ import { example } from './example';
 import { contextOf } from './setup';
 
 
-const frame = (i: number, t: number, persons: FrameResult['persons'] = []): FrameResult => ({ schema_version: '1.0', frame_index: i, timestamp_ms: t, width: 100, height: 100, persons });
+const frame = (i: number, t: number, persons: FrameResult['persons'] = []): FrameResult => ({ schema_version: '1.0', frame_index: i, timestamp_ms: t, width: 100, height: 100, persons, persons_left_out: 0 });
 const person = (id: number | null, label?: string, conf = 0.9): PersonPose => ({
   track_id: id,
   score: 1,

@@ -3,6 +3,7 @@ import Link from 'next/link';
 import { useSearchParams } from 'next/navigation';
 import { Suspense, useEffect, useMemo, useState } from 'react';
 import ErrorBanner from '@/components/ErrorBanner';
+import Notices from '@/components/Notices';
 import Player, { type VideoSource } from '@/components/Player';
 import ProgressBar from '@/components/ProgressBar';
 import { annotatedVideoUrl, csvUrl, getJob, getResult, resultUrl, type ApiError, type Job } from '@/lib/api';
@@ -80,6 +81,7 @@ function AnalysisView() {
       {error && <ErrorBanner title="Could not load the analysis.">{error}</ErrorBanner>}
       {!analysis && !error && job && job.status !== 'done' && <ProgressBar value={job.progress} label={job.status === 'queued' ? 'Queued' : 'Processing'} />}
       {!analysis && !error && (!job || job.status === 'done') && <p className="muted">Loading the result…</p>}
+      {analysis && <Notices analysis={analysis} />}
       {analysis && <Player analysis={analysis} sources={sources} downloads={downloads} />}
     </>
   );

@@ -135,6 +135,11 @@ export interface components {
              * @description frames analysed
              */
             frames?: number | null;
+            /**
+             * Frames Lost
+             * @description frames that could not be decoded (damaged data)
+             */
+            frames_lost?: number | null;
             /** Pose Chunks */
             pose_chunks?: number | null;
             /**
@@ -170,6 +175,19 @@ export interface components {
             frame_count: number;
             /** Height */
             height: number;
+            /**
+             * Mirrored
+             * @description The display matrix mirrors the picture; frames were mirrored to match.
+             * @default false
+             */
+            mirrored: boolean;
+            /**
+             * Rotation
+             * @description Counter-clockwise turn, in degrees, of the video's display matrix (as FFmpeg reports it; a phone held upright records 90): frames were turned (and mirrored, see ``mirrored``) to how a player shows them; ``width``/``height`` and keypoints are in that orientation.
+             * @default 0
+             * @enum {integer}
+             */
+            rotation: 0 | 90 | 180 | 270;
             /** Width */
             width: number;
         };

@@ -301,6 +301,12 @@ export interface components {
             /** Persons */
             persons?: components["schemas"]["PersonPose"][];
             /**
+             * Persons Left Out
+             * @description People found in this frame but not returned: past the service's limit of people per frame.
+             * @default 0
+             */
+            persons_left_out: number;
+            /**
              * Schema Version
              * @default 1.0
              * @constant
@@ -447,6 +453,11 @@ export interface components {
              * @description frames analysed
              */
             frames?: number | null;
+            /**
+             * Frames Lost
+             * @description frames that could not be decoded (damaged data)
+             */
+            frames_lost?: number | null;
             /** Pose Chunks */
             pose_chunks?: number | null;
             /**
@@ -507,6 +518,27 @@ export interface components {
              * @constant
              */
             status: "ok";
+        };
+        /**
+         * LostFrames
+         * @description A run of frames the decoder could not read (damaged data); they have no poses and no labels.
+         */
+        LostFrames: {
+            /**
+             * After Frame Index
+             * @description The last frame decoded before the run (null: the run is at the start of the video).
+             */
+            after_frame_index: number | null;
+            /**
+             * Count
+             * @description How many frames of the video were lost, or packets where frames are unknown.
+             */
+            count: number;
+            /**
+             * Start Ms
+             * @description Where the run starts, in the video's time.
+             */
+            start_ms: number;
         };
         /**
          * ModelDescription
@@ -616,6 +648,22 @@ export interface components {
              * @description share of UTD-MHAD's unmapped actions answered `other`
              */
             utd_other_recall?: number | null;
+        };
+        /**
+         * Notice
+         * @description Something the user should know about a result: frames lost, nobody found, people left out.
+         */
+        Notice: {
+            /**
+             * Code
+             * @enum {string}
+             */
+            code: "frames_lost" | "nobody_found" | "people_left_out" | "size_changed";
+            /**
+             * Message
+             * @description What happened and what to do, for a person to read.
+             */
+            message: string;
         };
         /**
          * PersonPose
@@ -752,6 +800,19 @@ export interface components {
             frame_count: number;
             /** Height */
             height: number;
+            /**
+             * Mirrored
+             * @description The display matrix mirrors the picture; frames were mirrored to match.
+             * @default false
+             */
+            mirrored: boolean;
+            /**
+             * Rotation
+             * @description Counter-clockwise turn, in degrees, of the video's display matrix (as FFmpeg reports it; a phone held upright records 90): frames were turned (and mirrored, see ``mirrored``) to how a player shows them; ``width``/``height`` and keypoints are in that orientation.
+             * @default 0
+             * @enum {integer}
+             */
+            rotation: 0 | 90 | 180 | 270;
             /** Width */
             width: number;
         };
@@ -784,7 +845,14 @@ export interface components {
              * @constant
              */
             layout: "coco17";
+            /**
+             * Lost Frames
+             * @description Runs of frames that could not be decoded (damaged data), in video order.
+             */
+            lost_frames?: components["schemas"]["LostFrames"][];
             models: components["schemas"]["ModelInfo"];
+            /** Notices */
+            notices?: components["schemas"]["Notice"][];
             /**
              * Schema Version
              * @default 1.0
