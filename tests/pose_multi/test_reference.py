@@ -10,6 +10,8 @@ import numpy as np
 import pytest
 from pose_multi_helpers import read_rgb
 
+from har_pose_multi import yolo
+
 
 def _iou(a, b):
     w = max(0.0, min(a[2], b[2]) - max(a[0], b[0]))
@@ -23,7 +25,10 @@ def test_same_people_and_keypoints_as_ultralytics(name, backend, reference, shar
     path = shared("data", "photos", name)
     ref = reference["images"][name]
     assert hashlib.sha256(path.read_bytes()).hexdigest() == ref["sha256"], "not the image Ultralytics saw"
-    poses = backend.model.predict(read_rgb(path))
+    # the reference's own settings: the service's defaults run large photos at their own size
+    r = reference["settings"]
+    model = yolo.YoloPoseModel(backend.model.path, imgsz=r["imgsz"], conf=r["conf"], iou=r["iou"], max_imgsz=r["imgsz"])
+    poses = model.predict(read_rgb(path))
     ref_boxes, ref_kpts = np.array(ref["boxes"]), np.array(ref["keypoints"])
     assert len(poses) == len(ref_boxes)
     for i, rbox in enumerate(ref_boxes):

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
-from har_common.pose.backend import Detection
+from har_common.pose.backend import Detection, People
 
 from .settings import YoloSettings
 from .tracking import PersonTracker
@@ -49,7 +49,15 @@ class YoloPoseBackend:
                 "run scripts/setup pose-multi (or scripts/fetch-yolo)"
             )
         self.model = YoloPoseModel(
-            path, device=s.provider, imgsz=s.imgsz, intra_op_threads=s.intra_op_threads, conf=s.conf, iou=s.iou, max_det=s.max_det
+            path,
+            device=s.provider,
+            imgsz=s.imgsz,
+            intra_op_threads=s.intra_op_threads,
+            conf=s.conf,
+            iou=s.iou,
+            max_det=s.max_det,
+            max_imgsz=s.max_imgsz,
+            min_keypoints=s.min_keypoints,
         )
         self.name = Path(path).stem  # e.g. "yolo11n-pose": goes into results as models.pose
         log.info("loaded %s with %s", path, self.model.providers)
@@ -64,8 +72,11 @@ class YoloPoseBackend:
             "provider_setting": s.provider,
             "imgsz": m.imgsz,
             "dynamic_input": m.dynamic,
+            "max_imgsz": m.max_imgsz,
             "conf": s.conf,
+            "min_keypoints": s.min_keypoints,
             "iou": s.iou,
+            "max_det": s.max_det,
             "available_models": s.available_models(),
             "tracker": {
                 "library": "trackers.ByteTrackTracker",
@@ -105,7 +116,8 @@ class YoloPoseSession:
     # -- the interface -------------------------------------------------------------------------
     def process(self, image: np.ndarray, timestamp_ms: float) -> list[Detection]:
         tensor, lb = self.model.prepare(image)
-        return self._finish(self.model.decode(self.model.run(tensor), lb), timestamp_ms)
+        poses = self.model.decode(self.model.run(tensor), lb)
+        return People(self._finish(poses, timestamp_ms), left_out=poses.left_out)
 
     def close(self) -> None:
         self.tracker = None

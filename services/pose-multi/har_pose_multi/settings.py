@@ -34,9 +34,21 @@ class YoloSettings(BaseSettings):
         "cpu", description="ONNX Runtime provider: cuda/auto use CUDAExecutionProvider when present, else CPU."
     )
     imgsz: int = Field(640, ge=160, le=1920, multiple_of=32, description="Network input size (long side).")
+    max_imgsz: int = Field(
+        640,
+        ge=160,
+        le=1920,
+        multiple_of=32,
+        description="Largest network input (long side): a frame larger than imgsz runs at its own size up to this, "
+        "so small people keep their pixels (1280: 3.4x the people on a 720p street, 3x the time); "
+        "= imgsz shrinks every frame to imgsz (docs/pose-multi.md).",
+    )
     conf: float = Field(0.25, gt=0, lt=1, description="Minimum person score.")
+    min_keypoints: int = Field(
+        0, ge=0, le=17, description="Minimum keypoints with visibility >= 0.5 for a person to count (drops objects)."
+    )
     iou: float = Field(0.7, gt=0, le=1, description="NMS IoU threshold.")
-    max_det: int = Field(50, ge=1, le=300)
+    max_det: int = Field(300, ge=1, le=1000, description="Most people per frame; persons_left_out counts the rest.")
     intra_op_threads: int = Field(0, ge=0, description="ONNX Runtime intra-op threads; 0 = one per core.")
     # ByteTrack (Roboflow `trackers`): one tracker per session (video job or live stream).
     track_activation_threshold: float = Field(0.4, gt=0, lt=1, description="Min score that starts a track.")

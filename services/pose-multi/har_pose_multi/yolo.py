@@ -59,6 +59,7 @@ class Poses:
     boxes: np.ndarray  # (n, 4) float32 x1, y1, x2, y2
     scores: np.ndarray  # (n,) float32
     keypoints: np.ndarray  # (n, 17, 3) float32 x, y, visibility
+    left_out: int = 0  # people found (after NMS and the filters) but past ``max_det``
 
     def __len__(self) -> int:
         return len(self.scores)
@@ -138,10 +139,38 @@ def nms(boxes: np.ndarray, scores: np.ndarray, iou_threshold: float) -> np.ndarr
     return np.asarray(keep, dtype=np.int64)
 
 
+def input_size(orig_hw: tuple[int, int], imgsz: int, max_imgsz: int, stride: int = 32) -> int:
+    """The network input's long side for one frame: the frame's own long side rounded up to ``stride``,
+    kept between ``imgsz`` and ``max_imgsz``.
+
+    A frame larger than ``imgsz`` is then shrunk less (or not at all), so people a few tens of pixels
+    tall keep the pixels the model needs; a frame no larger than ``imgsz`` is fitted to ``imgsz`` as before.
+
+    >>> input_size((720, 1280), 640, 1280), input_size((480, 640), 640, 1280), input_size((1080, 1920), 640, 1280)
+    (1280, 640, 1280)
+    >>> input_size((480, 852), 640, 1280), input_size((720, 1280), 640, 640)
+    (864, 640)
+    """
+    long_side = -(-max(orig_hw) // stride) * stride
+    return max(imgsz, min(long_side, max_imgsz))
+
+
 def decode(
-    output: np.ndarray, lb: Letterbox, conf: float = 0.25, iou: float = 0.7, max_det: int = 300, max_nms: int = 30000
+    output: np.ndarray,
+    lb: Letterbox,
+    conf: float = 0.25,
+    iou: float = 0.7,
+    max_det: int = 300,
+    max_nms: int = 30000,
+    min_keypoints: int = 0,
+    keypoint_conf: float = 0.5,
 ) -> Poses:
-    """Turn the raw ``(1, 56, N)`` output into people in original pixels (Ultralytics' order of steps)."""
+    """Turn the raw ``(1, 56, N)`` output into people in original pixels (Ultralytics' order of steps).
+
+    After NMS, a person with fewer than ``min_keypoints`` keypoints of visibility >= ``keypoint_conf``
+    is dropped (a bag or a machine that scores as a person has next to no joints); then the best
+    ``max_det`` are kept and the rest counted in ``Poses.left_out``.
+    """
     pred = output[0]  # (56, N)
     scores = pred[4]
     cand = np.nonzero(scores > conf)[0]
@@ -152,12 +181,17 @@ def decode(
         x = x[np.argsort(-x[:, 4], kind="stable")[:max_nms]]
     cx, cy, w, h = x[:, 0], x[:, 1], x[:, 2], x[:, 3]
     boxes = np.stack([cx - w / 2, cy - h / 2, cx + w / 2, cy + h / 2], axis=1)
-    keep = nms(boxes, x[:, 4], iou)[:max_det]
+    keep = nms(boxes, x[:, 4], iou)
+    if min_keypoints > 0:
+        visible = (x[keep, 5 + 2 : 5 + NUM_KEYPOINTS * 3 : 3] >= keypoint_conf).sum(axis=1)
+        keep = keep[visible >= min_keypoints]
+    left_out = max(len(keep) - max_det, 0)
+    keep = keep[:max_det]
     boxes, x = boxes[keep], x[keep]
     kpts = x[:, 5 : 5 + NUM_KEYPOINTS * 3].reshape(-1, NUM_KEYPOINTS, 3).copy()
     lb.to_original(boxes.reshape(-1, 2, 2))
     lb.to_original(kpts)
-    return Poses(boxes.astype(np.float32), x[:, 4].astype(np.float32), kpts.astype(np.float32))
+    return Poses(boxes.astype(np.float32), x[:, 4].astype(np.float32), kpts.astype(np.float32), left_out)
 
 
 def choose_providers(device: str) -> list[str]:
@@ -198,11 +232,14 @@ class YoloPoseModel:
         conf: float = 0.25,
         iou: float = 0.7,
         max_det: int = 300,
+        max_imgsz: int | None = None,
+        min_keypoints: int = 0,
     ):
         import onnxruntime as ort
 
         self.path = str(path)
-        self.conf, self.iou, self.max_det = conf, iou, max_det
+        self.conf, self.iou, self.max_det, self.min_keypoints = conf, iou, max_det, min_keypoints
+        self.max_imgsz = max(imgsz, max_imgsz or imgsz)
         opts = ort.SessionOptions()
         opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
         if intra_op_threads > 0:
@@ -236,14 +273,15 @@ class YoloPoseModel:
         """RGB uint8 ``(H, W, 3)`` to the network input and the letterbox to undo."""
         if image.ndim != 3 or image.shape[2] != 3 or image.dtype != np.uint8:
             raise ValueError(f"expected an RGB uint8 (H, W, 3) image, got {image.dtype} {image.shape}")
-        lb = letterbox_params(image.shape[:2], self.imgsz, self.stride, auto=self.dynamic)
+        target = input_size(image.shape[:2], self.imgsz, self.max_imgsz, self.stride) if self.dynamic else self.imgsz
+        lb = letterbox_params(image.shape[:2], target, self.stride, auto=self.dynamic)
         return to_tensor(letterbox(image, lb)), lb
 
     def run(self, tensor: np.ndarray) -> np.ndarray:
         return self.session.run(None, {self.input_name: tensor})[0]
 
     def decode(self, output: np.ndarray, lb: Letterbox) -> Poses:
-        return decode(output, lb, self.conf, self.iou, self.max_det)
+        return decode(output, lb, self.conf, self.iou, self.max_det, min_keypoints=self.min_keypoints)
 
     def predict(self, image: np.ndarray) -> Poses:
         tensor, lb = self.prepare(image)
