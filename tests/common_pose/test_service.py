@@ -312,6 +312,31 @@ def test_stream_protocol(make_app):
         assert exc.value.code == 1009
 
 
+def test_stream_capture_times(make_app):
+    """Frames may carry their capture time: the stream's clock is then the client's, from its first
+    frame; times must grow, and a stream either sends them with every frame or with none."""
+    import struct
+
+    client, _ = make_app()
+    with client.websocket_connect("/v1/stream") as ws:
+        for seq, t in [(1, 5000.0), (2, 5040.5)]:
+            ws.send_bytes(struct.pack(">Id", seq, t) + jpeg())
+            msg = recv_frame(ws)
+            assert msg["type"] == "frame" and msg["seq"] == seq and msg["frame"]["timestamp_ms"] == t - 5000.0
+        ws.send_bytes(struct.pack(">Id", 3, 5040.5) + jpeg())
+        assert recv_frame(ws) == {
+            "type": "error",
+            "seq": 3,
+            "message": "capture times must grow: 5040.5 ms is not after the frame before",
+        }
+        ws.send_bytes((4).to_bytes(4, "big") + jpeg())
+        assert "with every frame of a stream, or with none" in recv_frame(ws)["message"]
+        ws.send_bytes(struct.pack(">Id", 5, -1.0) + jpeg())
+        assert "capture time of frame 5 must be a number of milliseconds" in recv_frame(ws)["message"]
+        ws.send_bytes(struct.pack(">Id", 6, 9000.0) + jpeg())
+        assert recv_frame(ws)["frame"]["timestamp_ms"] == 4000.0  # the stream goes on
+
+
 def test_stream_newest_frame_wins(make_app):
     client, backend = make_app(backend=FakeBackend(delay_s=0.1))
     with client.websocket_connect("/v1/stream") as ws:

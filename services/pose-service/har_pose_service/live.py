@@ -7,6 +7,8 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import math
+import struct
 import threading
 import time
 from concurrent.futures import Future, wait
@@ -25,6 +27,44 @@ from .state import ServiceState
 
 log = logging.getLogger(__name__)
 
+_IMAGE_SIGNATURES = (b"\xff\xd8\xff", b"\x89PNG")
+FRAME_LAYOUT = (
+    "a frame is a 4-byte sequence number (unsigned, big-endian), optionally its capture time "
+    "(8-byte float, big-endian, milliseconds, 0 or more), then JPEG or PNG bytes"
+)
+
+
+def split_frame(data: bytes | bytearray | memoryview) -> tuple[int, float | None, memoryview]:
+    r"""A binary frame message as ``(sequence number, capture time in ms or None, image bytes)``.
+
+    The capture time is optional and told apart by what follows the sequence number: image bytes
+    start with a JPEG or PNG signature (0xFF or 0x89), which no capture time of 0 or more does
+    (its sign bit would be set), so the older layout without it keeps working.
+
+    Raises:
+        MediaError: a message too short, or a capture time that is negative, NaN or infinite.
+
+    Example:
+        >>> import struct
+        >>> seq, t, image = split_frame(struct.pack(">Id", 7, 1500.5) + b"\xff\xd8\xff\xe0")
+        >>> seq, t, bytes(image[:2])
+        (7, 1500.5, b'\xff\xd8')
+        >>> split_frame(b"\x00\x00\x00\x01\xff\xd8\xff\xe0")[1] is None
+        True
+    """
+    view = memoryview(data)
+    if len(view) < 5:
+        raise MediaError(FRAME_LAYOUT)
+    seq = int.from_bytes(view[:4], "big")
+    if not any(bytes(view[12 : 12 + len(sig)]) == sig for sig in _IMAGE_SIGNATURES) or any(
+        bytes(view[4 : 4 + len(sig)]) == sig for sig in _IMAGE_SIGNATURES
+    ):
+        return seq, None, view[4:]  # no capture time (what is no image is refused by the decoder)
+    (capture_ms,) = struct.unpack(">d", view[4:12])
+    if not math.isfinite(capture_ms) or capture_ms < 0:
+        raise MediaError(f"the capture time of frame {seq} must be a number of milliseconds, 0 or more")
+    return seq, capture_ms, view[12:]
+
 
 class LiveStream:
     """One live socket: a receiver fills a one-frame slot (newest wins), a processor empties it."""
@@ -34,20 +74,22 @@ class LiveStream:
         self.actions = LiveActions(st.classifier, st.config, enabled=actions)
         self.session = None
         self.session_raw = None
-        self.pending: tuple[Any, Any, float] | None = None
+        self.pending: tuple[Any, Any, float, float | None] | None = None  # seq, image, received, captured
         self.event = asyncio.Event()
         self.dropped = 0
         self.index = 0
         self.t0 = time.perf_counter()
         self.last_t = -1.0
+        self.first_capture_ms: float | None = None  # the stream's clock, once frames carry capture times
         self.closed = False
         self._reader: threading.Thread | None = None
         self._stop_reader = threading.Event()
         self._busy: Future | None = None
 
-    def _offer(self, seq: int | None, payload: Any) -> None:
-        """A new frame takes the slot (newest wins). Bytes start decoding at once on another
-        thread, so that decoding overlaps the pose model's work on the frame before."""
+    def _offer(self, seq: int | None, payload: Any, capture_ms: float | None = None) -> None:
+        """A new frame takes the slot (newest wins). Bytes (the image part of a message) start
+        decoding at once on another thread, so that decoding overlaps the pose model's work on the
+        frame before. ``capture_ms``: when the frame was captured, on the client's clock."""
         t_recv = time.perf_counter()
         if self.pending is not None:
             self.dropped += 1
@@ -55,11 +97,11 @@ class LiveStream:
             old = self.pending[1]
             if isinstance(old, asyncio.Future):
                 old.cancel()
-        if isinstance(payload, (bytes, bytearray)):
+        if isinstance(payload, (bytes, bytearray, memoryview)):
             payload = asyncio.get_running_loop().run_in_executor(
-                self.st.executor, decode_image, memoryview(payload)[4:], self.st.settings.max_image_pixels
+                self.st.executor, decode_image, payload, self.st.settings.max_image_pixels
             )
-        self.pending = (seq, payload, t_recv)
+        self.pending = (seq, payload, t_recv, capture_ms)
         self.event.set()
 
     async def run(self, url: str | None) -> None:
@@ -90,16 +132,12 @@ class LiveStream:
                 if len(data) > limit:
                     await self.ws.close(code=1009, reason="message too big")
                     return
-                if len(data) < 5:
-                    await self._send(
-                        {
-                            "type": "error",
-                            "seq": None,
-                            "message": "a frame is a 4-byte sequence number followed by JPEG or PNG bytes",
-                        }
-                    )
+                try:
+                    seq, capture_ms, image = split_frame(data)
+                except MediaError as exc:
+                    await self._send({"type": "error", "seq": None, "message": str(exc)})
                     continue
-                self._offer(int.from_bytes(data[:4], "big"), data)
+                self._offer(seq, image, capture_ms)
             elif msg.get("text") is not None:
                 if len(msg["text"]) > limit:
                     await self.ws.close(code=1009, reason="message too big")
@@ -144,7 +182,10 @@ class LiveStream:
                             return
                         check_pixels(frame.width, frame.height, self.st.settings.max_image_pixels, f"frame {seq}")
                         rgb = frame.to_ndarray(format="rgb24")
-                        loop.call_soon_threadsafe(self._offer, seq, rgb)
+                        # the stream's own time stamps are the capture times: a file or a camera
+                        # that delivers in bursts still gets windows in its own time
+                        capture_ms = None if frame.time is None else max(frame.time * 1000.0, 0.0)
+                        loop.call_soon_threadsafe(self._offer, seq, rgb, capture_ms)
                         seq += 1
                 err = "the stream ended"
             except MediaError as exc:
@@ -184,12 +225,15 @@ class LiveStream:
             self.event.clear()
             if self.pending is None:
                 continue
-            seq, payload, t_recv = self.pending
+            seq, payload, t_recv, capture_ms = self.pending
             self.pending = None
             # every frame dropped so far came before this one: the answer counts those only, not the
             # newer frames that arrive (and may be dropped) while this one is processed
             dropped_before = self.dropped
-            t_ms = max((t_recv - self.t0) * 1000.0, self.last_t + 0.001)
+            t_ms, problem = self._stream_time(t_recv, capture_ms)
+            if problem:
+                await self._send({"type": "error", "seq": seq, "message": problem})
+                continue
             self.last_t = t_ms
             try:
                 rgb = (await payload) if isinstance(payload, asyncio.Future) else payload
@@ -230,6 +274,21 @@ class LiveStream:
                     "latency_ms": round(latency * 1000.0, 2),
                 }
             )
+
+    def _stream_time(self, t_recv: float, capture_ms: float | None) -> tuple[float, str | None]:
+        """A frame's time in the stream, in ms: from its capture time when the client sends them
+        (windows and labels then follow the clip's own time, however late or bunched the frames
+        arrive), else from when it arrived. Returns the time, or a problem to report instead."""
+        if self.first_capture_ms is None and capture_ms is not None and self.index == 0:
+            self.first_capture_ms = capture_ms
+        if (self.first_capture_ms is None) != (capture_ms is None):
+            return 0.0, "send a capture time with every frame of a stream, or with none"
+        if capture_ms is None:
+            return max((t_recv - self.t0) * 1000.0, self.last_t + 0.001), None
+        t_ms = capture_ms - self.first_capture_ms
+        if t_ms <= self.last_t:
+            return 0.0, f"capture times must grow: {capture_ms:g} ms is not after the frame before"
+        return t_ms, None
 
     async def _send(self, msg: dict) -> None:
         if self.closed or self.ws.application_state != WebSocketState.CONNECTED:
