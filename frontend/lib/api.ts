@@ -291,11 +291,17 @@ export const streamUrl = (service: PoseService) => wsUrl(service, '/v1/stream');
 export const cameraUrlStreamUrl = (service: PoseService, url: string) => wsUrl(service, `/v1/stream/url?url=${encodeURIComponent(url)}`);
 
 /** A binary stream frame: 4-byte big-endian sequence number, then the image bytes. */
-export function encodeFrame(seq: number, image: ArrayBuffer | Uint8Array): Uint8Array {
+/** One live frame message: a 4-byte big-endian sequence number, then (when given) the capture time
+ * as an 8-byte big-endian float in milliseconds (any clock that grows; the server counts from the
+ * first frame), then the JPEG or PNG bytes. */
+export function encodeFrame(seq: number, image: ArrayBuffer | Uint8Array, captureMs?: number): Uint8Array {
   const bytes = image instanceof Uint8Array ? image : new Uint8Array(image);
-  const out = new Uint8Array(4 + bytes.byteLength);
-  new DataView(out.buffer).setUint32(0, seq >>> 0, false);
-  out.set(bytes, 4);
+  const head = captureMs === undefined ? 4 : 12;
+  const out = new Uint8Array(head + bytes.byteLength);
+  const view = new DataView(out.buffer);
+  view.setUint32(0, seq >>> 0, false);
+  if (captureMs !== undefined) view.setFloat64(4, Math.max(0, captureMs), false);
+  out.set(bytes, head);
   return out;
 }
 

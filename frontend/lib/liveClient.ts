@@ -73,9 +73,11 @@ export class LiveClient {
     return this.now() - this.inFlight.at > (this.opts.timeoutMs ?? 3000);
   }
 
-  send(image: ArrayBuffer | Uint8Array): number {
+  /** Send one frame; ``captureMs``: when it was captured (``performance.now()`` at the grab), so the
+   * server's windows follow the camera's time, not the network's. */
+  send(image: ArrayBuffer | Uint8Array, captureMs?: number): number {
     const seq = ++this.seq;
-    this.ws!.send(encodeFrame(seq, image));
+    this.ws!.send(encodeFrame(seq, image, captureMs));
     this.inFlight = { seq, at: this.now() };
     this.stats.sent++;
     return seq;

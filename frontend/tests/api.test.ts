@@ -102,6 +102,15 @@ describe('stream protocol', () => {
     expect([...out]).toEqual([1, 2, 3, 4, 0xff, 0xd8]);
     expect([...encodeFrame(1, new Uint8Array([9]).buffer)]).toEqual([0, 0, 0, 1, 9]);
   });
+
+  it('puts the capture time between the sequence number and the image', () => {
+    const out = encodeFrame(2, new Uint8Array([0xff, 0xd8]), 1500.5);
+    expect(out.byteLength).toBe(14);
+    const view = new DataView(out.buffer);
+    expect(view.getUint32(0, false)).toBe(2);
+    expect(view.getFloat64(4, false)).toBe(1500.5);
+    expect([...out.slice(12)]).toEqual([0xff, 0xd8]);
+  });
   it('parses frame and error messages only', () => {
     expect(parseStreamMessage('{"type":"error","seq":3,"message":"not a JPEG"}')).toEqual({ type: 'error', seq: 3, message: 'not a JPEG' });
     expect(parseStreamMessage('{"type":"hello"}')).toBeNull();

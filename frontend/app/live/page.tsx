@@ -99,12 +99,13 @@ export default function LivePage() {
         work.height = h;
         setAspect(`${w} / ${h}`);
       }
+      const capturedAt = performance.now();
       work.getContext('2d')!.drawImage(v, 0, 0, w, h);
       encoding = true;
       work.toBlob(
         async (blob) => {
           try {
-            if (blob && client.canSend()) client.send(await blob.arrayBuffer());
+            if (blob && client.canSend()) client.send(await blob.arrayBuffer(), capturedAt);
           } finally {
             encoding = false;
           }
