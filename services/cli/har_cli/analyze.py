@@ -201,6 +201,28 @@ def format_segments(analysis: VideoAnalysis) -> str:
     return "\n".join("  ".join(c.ljust(w) if i < 2 else c.rjust(w) for i, (c, w) in enumerate(zip(r, widths))) for r in rows)
 
 
+def describe_source(analysis: VideoAnalysis) -> str:
+    """One line on what was analysed, then one per notice (frames lost, nobody found, ...).
+
+    Example:
+        >>> from har_common.schemas import ModelInfo, Notice, SourceInfo
+        >>> a = VideoAnalysis(source=SourceInfo(width=192, height=256, fps=30, frame_count=120, duration_ms=4000,
+        ...                   rotation=90), models=ModelInfo(pose="x"), frames=[],
+        ...                   notices=[Notice(code="frames_lost", message="4 frame(s) could not be decoded")])
+        >>> print(describe_source(a))
+        120 frames of 192x256 at 30.00 fps (turned 90° as the video asks), 0 track(s)
+        note (frames_lost): 4 frame(s) could not be decoded
+    """
+    src = analysis.source
+    turned = ""
+    if src.rotation or src.mirrored:
+        turned = f" (turned {src.rotation}°{' and mirrored' if src.mirrored else ''} as the video asks)"
+    size = f"{src.width}x{src.height} at {src.fps:.2f} fps"
+    lines = [f"{src.frame_count} frames of {size}{turned}, {count_tracks(analysis)} track(s)"]
+    lines += [f"note ({n.code}): {n.message}" for n in analysis.notices]
+    return "\n".join(lines)
+
+
 def _run(args: argparse.Namespace) -> int:
     out = Path(args.out)
     try:
@@ -208,7 +230,7 @@ def _run(args: argparse.Namespace) -> int:
     except (ConnectionError, RuntimeError, TimeoutError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
-    print(f"\n{analysis.source.frame_count} frames, {count_tracks(analysis)} track(s); wrote {out}/{Path(args.video).stem}.*\n")
+    print(f"\n{describe_source(analysis)}\nwrote {out}/{Path(args.video).stem}.*\n")
     print(format_segments(analysis))
     return 0
 
