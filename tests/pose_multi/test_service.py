@@ -65,7 +65,7 @@ def test_info_and_single_frame(service, shared):
     img = shared("data", "photos", "bus.jpg").read_bytes()
     r = httpx.post(service.url + "/v1/frames", files={"file": ("bus.jpg", img, "image/jpeg")}, timeout=60)
     assert r.status_code == 200, r.text
-    assert len(r.json()["persons"]) == 4
+    assert len(r.json()["persons"]) == 3  # the fourth, cut by the border, has no visible joint
 
 
 def test_hugging_two_people_two_tracks(hugging, service):
