@@ -25,7 +25,7 @@ class SlowRegistry:
         self.active = self.peak = 0
         self._lock = threading.Lock()
 
-    def classify(self, request):
+    def classify_arrays(self, model, sequences):
         from har_common.schemas import ClassifyResponse
 
         with self._lock:

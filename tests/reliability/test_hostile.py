@@ -126,6 +126,8 @@ def test_stream_survives_bad_frames(pose_single):
         assert json.loads(ws.recv(timeout=10))["type"] == "error"
         ws.send("not json")
         assert json.loads(ws.recv(timeout=10))["type"] == "error"
+        ws.send("[" * 200_000 + "]" * 200_000)  # deeper than the JSON parser's stack: a message, not a dead socket
+        assert json.loads(ws.recv(timeout=10)) == {"type": "error", "seq": None, "message": "text message nested too deeply"}
         ws.send(b"\x00\x00\x00\x0a" + good)
         assert json.loads(ws.recv(timeout=20))["seq"] == 10
 
@@ -210,10 +212,49 @@ def test_classifier_body_limit(classifier):
     assert httpx.get(classifier.url + "/readyz").status_code == 200
 
 
+def test_classifier_health_answers_during_large_requests(classifier):
+    """Four legal requests of about 4.5 MB at once (parsing and validating one takes about a second
+    of CPU): /livez keeps answering, because large bodies are parsed in a worker process, not on the
+    event loop (where they blocked health checks for 6 s under the same load)."""
+    import threading
+
+    import numpy as np
+
+    rng = np.random.default_rng(0)
+    xy, score = rng.uniform(0, 640, (300, 17, 2)), rng.uniform(0.5, 1.0, (300, 17, 1))
+    one = json.dumps({"fps": 30, "keypoints": np.round(np.concatenate([xy, score], axis=2), 2).tolist()})
+    body = ('{"sequences": [' + ",".join([one] * int(4.4e6 / len(one))) + "]}").encode()
+    assert 4e6 < len(body) < 5 * 1024 * 1024
+    codes: list[int] = []
+
+    def post():
+        r = httpx.post(classifier.url + "/v1/classify", content=body, headers={"content-type": "application/json"}, timeout=120)
+        codes.append(r.status_code)
+
+    threads = [threading.Thread(target=post) for _ in range(4)]
+    for t in threads:
+        t.start()
+    waits = []
+    while any(t.is_alive() for t in threads):
+        t0 = time.perf_counter()
+        assert httpx.get(classifier.url + "/livez", timeout=30).status_code == 200
+        waits.append(time.perf_counter() - t0)
+        time.sleep(0.02)
+    assert codes == [200] * 4, codes
+    assert len(waits) >= 3 and max(waits) < 1.5, (len(waits), max(waits))
+
+
 def test_upload_names_are_never_paths(pose_single, tmp_path):
     """Hostile file names are display-only; files live under generated names in the job folder."""
     video = corpus.small_video(tmp_path / "v.mp4")
-    for name in ("../../../../tmp/evil.mp4", "/etc/passwd", "..\\..\\win.mp4", "a\x00b.mp4", "x" * 1000 + ".mp4"):
+    for name in (
+        "../../../../tmp/evil.mp4",
+        "/etc/passwd",
+        "..\\..\\win.mp4",
+        "a\x00b.mp4",
+        "x" * 1000 + ".mp4",
+        "log\r\nINJECTED line\x1b[31m.mp4",
+    ):
         r = httpx.post(
             pose_single.url + "/v1/videos?actions=false", files={"file": (name, video.read_bytes(), "video/mp4")}, timeout=30
         )
@@ -221,6 +262,7 @@ def test_upload_names_are_never_paths(pose_single, tmp_path):
         job = r.json()
         assert "/" not in (job["filename"] or "") and "\\" not in (job["filename"] or "")
         assert len(job["filename"] or "") <= 255
+        assert (job["filename"] or "").isprintable(), job["filename"]  # no newlines or terminal escapes
         files = sorted(p.name for p in (pose_single.data / "jobs" / job["id"]).iterdir())
         assert set(files) <= {
             "input",

@@ -46,7 +46,8 @@ export interface paths {
         /**
          * Classify
          * @description One prediction per sequence, in order. Small batches (the live pipelines' case) are classified right on the
-         *     event loop, which saves the thread-pool hand-offs (measured: they dominated single-window latency under load).
+         *     event loop, which saves the thread-pool hand-offs (measured: they dominated single-window latency under load);
+         *     large bodies are parsed in a worker process, so that health checks and other requests go on meanwhile.
          */
         post: operations["classify_v1_classify_post"];
         delete?: never;
@@ -150,8 +151,9 @@ export interface components {
             /**
              * Model
              * @description model name from GET /v1/models; the default model when omitted
+             * @default null
              */
-            model?: string | null;
+            model: string | null;
             /**
              * Sequences
              * @description one person's skeleton sequence each (any length: resampled inside)
@@ -382,8 +384,11 @@ export interface components {
              * @constant
              */
             schema_version: "1.0";
-            /** Track Id */
-            track_id?: number | null;
+            /**
+             * Track Id
+             * @default null
+             */
+            track_id: number | null;
         };
         /** ValidationError */
         ValidationError: {
@@ -526,7 +531,7 @@ export interface operations {
                     "application/json": components["schemas"]["ClassifyResponse"];
                 };
             };
-            /** @description bad sequences (fewer than 2 frames, no joint visible, too many frames), unknown model, batch over the limit */
+            /** @description not JSON, or not a valid request; bad sequences (fewer than 2 frames, no joint visible, too many frames), unknown model, batch over the limit */
             422: {
                 headers: {
                     [name: string]: unknown;

@@ -8,6 +8,7 @@ Run: ``.venvs/classifier/bin/python -m uvicorn har_classifier.main:app --port 80
 from __future__ import annotations
 
 import asyncio
+import functools
 import math
 import threading
 from contextlib import asynccontextmanager
@@ -16,13 +17,16 @@ from fastapi import Depends, FastAPI, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
+from fastapi.openapi.utils import get_openapi
 from fastapi.responses import JSONResponse
 
 from har_common.admission import InflightLimit, Route, Slots
+from har_common.schemas import ClassifyRequest
 
 from . import __version__
 from .deps import require_api_key
 from .middleware import BodyLimit, Metrics, MetricsMiddleware
+from .parsing import BodyParser
 from .registry import ModelRegistry
 from .routes import classify, health, models
 from .settings import Settings
@@ -48,6 +52,8 @@ def create_app(settings: Settings | None = None, load_in_background: bool = True
     registry = ModelRegistry(settings)
     metrics = Metrics()
 
+    parser = BodyParser()
+
     @asynccontextmanager
     async def lifespan(app: FastAPI):
         if load_in_background:
@@ -55,6 +61,7 @@ def create_app(settings: Settings | None = None, load_in_background: bool = True
         else:
             await asyncio.to_thread(registry.load)
         yield
+        parser.close()
 
     app = FastAPI(
         title="HAR classifier",
@@ -62,7 +69,7 @@ def create_app(settings: Settings | None = None, load_in_background: bool = True
         lifespan=lifespan,
         description="Skeleton-sequence action classification (COCO-17 keypoints in, action probabilities out).",
     )
-    app.state.settings, app.state.registry, app.state.metrics = settings, registry, metrics
+    app.state.settings, app.state.registry, app.state.metrics, app.state.parser = settings, registry, metrics, parser
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.include_router(health.router)
     app.include_router(models.router, dependencies=[Depends(require_api_key)])
@@ -82,7 +89,21 @@ def create_app(settings: Settings | None = None, load_in_background: bool = True
             allow_headers=["content-type", "x-api-key"],
             max_age=600,
         )
+    app.openapi = functools.partial(_openapi, app)
     return app
+
+
+def _openapi(app: FastAPI) -> dict:
+    """FastAPI's document, plus the request body that ``/v1/classify`` parses itself."""
+    if app.openapi_schema is None:
+        schema = get_openapi(title=app.title, version=app.version, description=app.description, routes=app.routes)
+        request = ClassifyRequest.model_json_schema(ref_template="#/components/schemas/{model}")
+        components = schema.setdefault("components", {}).setdefault("schemas", {})
+        for name, definition in request.pop("$defs", {}).items():
+            components.setdefault(name, definition)
+        components.setdefault("ClassifyRequest", request)
+        app.openapi_schema = schema
+    return app.openapi_schema
 
 
 app = create_app()

@@ -89,11 +89,16 @@ class ModelRegistry:
 
     def classify(self, body: ClassifyRequest) -> tuple[ClassifyResponse, float]:
         """Predictions for a request, and the model's time in seconds; :class:`RequestProblem` for a bad one."""
-        name = body.model or self.settings.default_model
+        return self.classify_arrays(body.model, [(np.asarray(s.keypoints, np.float32), s.fps) for s in body.sequences])
+
+    def classify_arrays(self, model: str | None, sequences: list[tuple[np.ndarray, float]]) -> tuple[ClassifyResponse, float]:
+        """:meth:`classify` for a request already turned into arrays: ``sequences`` of ``(keypoints
+        (T, 17, 3) float32 in pixels, fps)`` (see :mod:`.parsing`)."""
+        name = model or self.settings.default_model
         runner = self.runners.get(name)
         if runner is None:
             raise RequestProblem(f"unknown model {name!r}; available: {sorted(self.runners)}", ["body", "model"])
-        n = len(body.sequences)
+        n = len(sequences)
         if n == 0:
             raise RequestProblem("sequences is empty: send at least one sequence", ["body", "sequences"])
         if n > self.settings.max_batch:
@@ -102,13 +107,12 @@ class ModelRegistry:
                 ["body", "sequences"],
             )
         arrays = []
-        for i, seq in enumerate(body.sequences):
-            if len(seq.keypoints) > self.settings.max_frames:
+        for i, (kp, fps) in enumerate(sequences):
+            if len(kp) > self.settings.max_frames:
                 raise RequestProblem(
-                    f"sequence {i} has {len(seq.keypoints)} frames, over the limit of {self.settings.max_frames}",
+                    f"sequence {i} has {len(kp)} frames, over the limit of {self.settings.max_frames}",
                     ["body", "sequences", i, "keypoints"],
                 )
-            kp = np.asarray(seq.keypoints, np.float32)
             # nothing can be said of a still image or of nobody: a motion label would be a guess
             if len(kp) < MIN_FRAMES:
                 raise RequestProblem(
@@ -122,7 +126,7 @@ class ModelRegistry:
                     "no person is visible, so no action can be named",
                     ["body", "sequences", i, "keypoints"],
                 )
-            arrays.append((kp, seq.fps))
+            arrays.append((kp, fps))
         t = time.perf_counter()
         probs = runner.classify(arrays)
         seconds = time.perf_counter() - t
