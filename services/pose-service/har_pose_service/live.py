@@ -157,6 +157,9 @@ class LiveStream:
             msg = json.loads(text)
             if not isinstance(msg, dict):
                 raise ValueError
+        except RecursionError:  # nesting deeper than the parser's stack: a message, not a dead socket
+            await self._send({"type": "error", "seq": None, "message": "text message nested too deeply"})
+            return
         except ValueError:
             await self._send({"type": "error", "seq": None, "message": "text messages must be JSON objects"})
             return
@@ -191,7 +194,10 @@ class LiveStream:
             except MediaError as exc:
                 err = str(exc)
             except Exception as exc:  # noqa: BLE001
-                err = f"cannot read the stream ({type(exc).__name__})"
+                # one message whatever went wrong: the kind of failure would tell a client whether a
+                # host or port behind the service answers; the details go to the service's log
+                log.warning("camera stream failed: %s: %s", type(exc).__name__, exc)
+                err = "cannot read the stream: the camera is unreachable, or not a video stream"
             if not self._stop_reader.is_set():
                 asyncio.run_coroutine_threadsafe(self._end(err), loop)
 

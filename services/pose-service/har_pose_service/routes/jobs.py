@@ -107,9 +107,11 @@ async def _receive(st: ServiceState, request: Request, part: Path) -> str | None
 
 
 def _display_name(name: str | None) -> str | None:
-    """The base name of a client's file name (kept for display only), at most 255 characters."""
+    """The base name of a client's file name (kept for display only), at most 255 printable characters."""
     if not name:
         return None
+    # control characters (newlines, escapes) would end up in logs, tables and terminals: dropped
+    name = "".join(c for c in name if c.isprintable())
     return os.path.basename(name.replace("\\", "/"))[:255] or None
 
 

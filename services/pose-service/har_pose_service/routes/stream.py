@@ -7,7 +7,7 @@ from urllib.parse import urlsplit
 
 from fastapi import APIRouter, WebSocket
 
-from ..access import open_socket
+from ..access import admit, authenticated, open_socket
 from ..live import LiveStream
 from ..state import ServiceState
 
@@ -28,11 +28,15 @@ async def stream_url(ws: WebSocket, url: str = "", raw: bool = False, actions: b
     if not st.settings.allow_stream_urls:
         await ws.close(code=1008)  # before accept: HTTP 403
         return
+    api_key = api_key if api_key is not None else ws.headers.get("x-api-key")
+    if not await admit(ws, api_key, st.settings):  # a wrong key is refused before the URL is looked at
+        return
     parts = urlsplit(url)
     if parts.scheme.lower() not in ("rtsp", "http", "https") or not parts.netloc:
         await ws.close(code=1008)
         return
-    if not await open_socket(ws, api_key, st.settings):
+    await ws.accept()
+    if not await authenticated(ws, api_key, st.settings):  # the URL is opened only after this
         return
     await _live(st, ws, url, raw, actions)
 
