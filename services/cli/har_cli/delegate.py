@@ -20,6 +20,8 @@ BENCHMARKS = {
     "pose-single": ("pose-single", "benchmarks/pose_single_bench.py"),
     "pose-multi": ("pose-multi", "benchmarks/pose_multi_bench.py"),
     "tracking": ("pose-multi", "benchmarks/tracking_bench.py"),
+    "small-people-single": ("pose-single", "benchmarks/small_people_bench.py"),
+    "small-people-multi": ("pose-multi", "benchmarks/small_people_bench.py"),
 }
 
 

@@ -38,6 +38,12 @@ class YoloPoseBackend:
     """A loaded YOLO pose model, shared by all sessions of the process."""
 
     multi_person = True
+    # what a video job's "nobody_found" notice advises (see har_pose_service.videojob)
+    nobody_found_hint = (
+        "if people are small (under about 150 px tall in a frame over 640 px), set HAR_POSE_MULTI_MAX_IMGSZ=1280 "
+        "(about 3 times the time on 720p); if they are faint or partly hidden, lower HAR_POSE_MULTI_CONF (0.35) "
+        "or HAR_POSE_MULTI_MIN_KEYPOINTS (2)"
+    )
 
     def __init__(self, settings: YoloSettings | None = None):
         self.settings = s = settings or YoloSettings()

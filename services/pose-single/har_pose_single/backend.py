@@ -207,6 +207,11 @@ def _pixel_bbox(lm: np.ndarray, width: int, height: int) -> tuple[float, float, 
 
 class MediaPipeBackend:
     multi_person = False
+    # what a video job's "nobody_found" notice advises (see har_pose_service.videojob)
+    nobody_found_hint = (
+        "if the person is small in the picture, keep HAR_POSE_SINGLE_SEARCH_TILE on (640, the default); if several "
+        "people are in view, or people are under about 100 px tall, use the multi-person service"
+    )
 
     def __init__(
         self,
