@@ -340,3 +340,44 @@ def test_cross_site_posts_refused_without_a_key(urls_on, tmp_path):
     assert httpx.get(urls_on.url + "/v1/jobs").json()["jobs"] == before  # nothing was created
     assert post({"Origin": FRONTEND, "content-type": "video/mp4"}).status_code == 202
     assert post({"content-type": "video/mp4"}).status_code == 202
+
+
+def test_idle_sockets_close_and_streams_are_capped_per_client(logs, tmp_path):
+    """One client cannot hold every live slot: at most max_streams_per_client sockets per address
+    (behind a proxy, the address X-Forwarded-For gives, which uvicorn takes from a trusted proxy,
+    127.0.0.1 by default), and a socket that sends nothing for stream_idle_timeout_s is closed."""
+    svc = Service(
+        "pose-single",
+        logs,
+        data_dir=tmp_path / "data",
+        classifier_url="",
+        max_streams=6,
+        max_streams_per_client=2,
+        stream_idle_timeout_s=2,
+    )
+    try:
+        url = svc.ws + "/v1/stream?actions=false"
+        with connect(url, open_timeout=10) as a, connect(url, open_timeout=10) as b:
+            with connect(url, open_timeout=10) as third:
+                with pytest.raises(ConnectionClosed) as closed:
+                    third.recv(timeout=10)
+                assert closed.value.rcvd.code == 1013 and "per_client" in closed.value.rcvd.reason
+            # another client behind the same proxy is another address
+            with connect(url, open_timeout=10, additional_headers={"X-Forwarded-For": "203.0.113.7"}) as other:
+                other.send(_frame(1))
+                assert json.loads(other.recv(timeout=30))["seq"] == 1
+            # a socket that keeps sending stays open past the idle time; one that sends nothing is closed
+            t0 = time.monotonic()
+            while time.monotonic() - t0 < 3.5:
+                a.send(_frame(2))
+                assert json.loads(a.recv(timeout=30))["seq"] == 2
+                time.sleep(0.5)
+            with pytest.raises(ConnectionClosed) as closed:
+                b.recv(timeout=10)
+            assert closed.value.rcvd.code == 1000 and "stream_idle_timeout_s" in closed.value.rcvd.reason
+        # the slots are free again
+        with connect(url, open_timeout=10) as again:
+            again.send(_frame(3))
+            assert json.loads(again.recv(timeout=30))["seq"] == 3
+    finally:
+        svc.stop()

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 
 @dataclass
@@ -35,6 +35,37 @@ class Slots:
 
     def leave(self) -> None:
         self.inflight -= 1
+
+
+@dataclass
+class KeyedSlots:
+    """At most ``limit`` holders per key (a client's address) at once; same event-loop rule as
+    :class:`Slots`.
+
+    Example:
+        >>> s = KeyedSlots("streams per client", 1)
+        >>> s.try_enter("10.0.0.1"), s.try_enter("10.0.0.1"), s.try_enter("10.0.0.2")
+        (True, False, True)
+        >>> s.leave("10.0.0.1"); s.try_enter("10.0.0.1")
+        True
+    """
+
+    name: str
+    limit: int
+    held: dict[str, int] = field(default_factory=dict)
+
+    def try_enter(self, key: str) -> bool:
+        if self.held.get(key, 0) >= self.limit:
+            return False
+        self.held[key] = self.held.get(key, 0) + 1
+        return True
+
+    def leave(self, key: str) -> None:
+        n = self.held.get(key, 0) - 1
+        if n > 0:
+            self.held[key] = n
+        else:
+            self.held.pop(key, None)
 
 
 @dataclass

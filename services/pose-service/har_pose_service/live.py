@@ -77,6 +77,7 @@ class LiveStream:
         self.pending: tuple[Any, Any, float, float | None] | None = None  # seq, image, received, captured
         self.event = asyncio.Event()
         self.dropped = 0
+        self.processing = False  # a frame is in work
         self.index = 0
         self.t0 = time.perf_counter()
         self.last_t = -1.0
@@ -122,9 +123,15 @@ class LiveStream:
             await asyncio.wait([worker])
 
     async def _receive(self) -> None:
-        limit = self.st.settings.max_message_bytes
+        limit, idle_s = self.st.settings.max_message_bytes, self.st.settings.stream_idle_timeout_s
         while True:
-            msg = await self.ws.receive()
+            try:
+                msg = await asyncio.wait_for(self.ws.receive(), idle_s)
+            except TimeoutError:
+                if self.pending is not None or self.processing:
+                    continue  # the client waits for an answer: not idle
+                await self.ws.close(code=1000, reason=f"no frame for {idle_s:g} s (stream_idle_timeout_s)")
+                return
             if msg["type"] == "websocket.disconnect":
                 return
             data = msg.get("bytes")
@@ -227,12 +234,14 @@ class LiveStream:
     async def _process(self) -> None:
         m = self.st.metrics
         while True:
+            self.processing = False
             await self.event.wait()
             self.event.clear()
             if self.pending is None:
                 continue
             seq, payload, t_recv, capture_ms = self.pending
             self.pending = None
+            self.processing = True
             # every frame dropped so far came before this one: the answer counts those only, not the
             # newer frames that arrive (and may be dropped) while this one is processed
             dropped_before = self.dropped
@@ -248,10 +257,14 @@ class LiveStream:
             except MediaError as exc:
                 await self._send({"type": "error", "seq": seq, "message": str(exc)})
                 continue
-            except Exception as exc:  # one bad frame never ends the stream
+            except Exception:  # one bad frame never ends the stream
                 log.exception("stream frame %s failed", seq)
                 await self._send(
-                    {"type": "error", "seq": seq, "message": f"the frame could not be processed ({type(exc).__name__})"}
+                    {
+                        "type": "error",
+                        "seq": seq,
+                        "message": "the service failed on this frame (its log says why); the stream goes on",
+                    }
                 )
                 continue
             m.inference.observe(infer_s)

@@ -71,6 +71,15 @@ class PoseServiceSettings(BaseSettings):
         "POST /v1/videos uploads; more get 503 + Retry-After at once (no queue).",
     )
     max_streams: int = Field(16, ge=1, description="Concurrent live sockets; more are closed with 1013.")
+    max_streams_per_client: int = Field(
+        4,
+        ge=1,
+        description="Concurrent live sockets from one client address; more are closed with 1013. Behind a proxy the "
+        "address comes from X-Forwarded-For when uvicorn trusts the proxy (FORWARDED_ALLOW_IPS; 127.0.0.1 by default).",
+    )
+    stream_idle_timeout_s: float = Field(
+        30.0, gt=0, description="A live socket that sends nothing for this long (with no frame in work) is closed (1000)."
+    )
     max_message_bytes: int = Field(8 * 1024 * 1024, gt=0, description="Largest stream message / image upload.")
     max_image_pixels: int = Field(
         4096 * 4096,

@@ -11,7 +11,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
-from har_common.admission import Slots
+from har_common.admission import KeyedSlots, Slots
 from har_common.pose.backend import Detection, PoseBackend
 from har_common.pose.pipeline import PipelineConfig
 
@@ -49,6 +49,7 @@ class ServiceState:
         self.frame_slots = Slots("frames in flight", settings.max_inflight)
         self.upload_slots = Slots("uploads in progress", settings.max_inflight)
         self.stream_slots = Slots("streams open", settings.max_streams)
+        self.client_streams = KeyedSlots("streams per client", settings.max_streams_per_client)
         self._pools: dict[bool, queue.SimpleQueue] = {False: queue.SimpleQueue(), True: queue.SimpleQueue()}
         self.tasks: list[asyncio.Task] = []
 

@@ -45,7 +45,14 @@ async def _live(st: ServiceState, ws: WebSocket, url: str | None, raw: bool, act
     if not st.ready:
         await ws.close(code=1013, reason="the pose model is loading")
         return
+    client = ws.client.host if ws.client else ""
+    if not st.client_streams.try_enter(client):
+        await ws.close(
+            code=1013, reason=f"too many streams from your address (max_streams_per_client {st.settings.max_streams_per_client})"
+        )
+        return
     if not st.stream_slots.try_enter():
+        st.client_streams.leave(client)
         await ws.close(code=1013, reason="too many streams")
         return
     st.metrics.streams.inc()
@@ -54,5 +61,6 @@ async def _live(st: ServiceState, ws: WebSocket, url: str | None, raw: bool, act
         await live.run(url)
     finally:
         st.stream_slots.leave()
+        st.client_streams.leave(client)
         st.metrics.streams.dec()
         await live.close()
