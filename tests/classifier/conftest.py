@@ -33,7 +33,7 @@ def client():
     from har_classifier.settings import Settings
 
     app = create_app(Settings(max_batch=8), load_in_background=False)
-    with TestClient(app) as c:
+    with TestClient(app, base_url="http://localhost") as c:
         yield c
 
 

@@ -14,7 +14,8 @@ def keyed():
     from har_classifier.settings import Settings
 
     with TestClient(
-        create_app(Settings(models="cnn_lstm", default_model="cnn_lstm", api_key="s3cret"), load_in_background=False)
+        create_app(Settings(models="cnn_lstm", default_model="cnn_lstm", api_key="s3cret"), load_in_background=False),
+        base_url="http://localhost",
     ) as c:
         yield c
 

@@ -15,7 +15,7 @@ def cors_client(tmp_path_factory):
     app = create_app(
         Settings(model_dir=tmp_path_factory.mktemp("none"), cors_origins=["http://app.example"]), load_in_background=False
     )
-    with TestClient(app) as c:
+    with TestClient(app, base_url="http://localhost") as c:
         yield c
 
 

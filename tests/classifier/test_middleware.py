@@ -45,7 +45,7 @@ def slow_app(tmp_path):
     from har_classifier.settings import Settings
 
     app = create_app(Settings(model_dir=tmp_path, max_inflight=3), load_in_background=False)
-    with TestClient(app) as c:
+    with TestClient(app, base_url="http://localhost") as c:
         app.state.registry = SlowRegistry(0.4)
         yield app, c
 
@@ -92,7 +92,7 @@ def _client(limit=1000):
         return {"bytes": len(await request.body())}
 
     app.add_middleware(BodyLimit, limit=limit)
-    return TestClient(app)
+    return TestClient(app, base_url="http://localhost")
 
 
 def test_small_body_passes():

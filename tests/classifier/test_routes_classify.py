@@ -84,6 +84,7 @@ def test_too_many_frames(client):
     from har_classifier.settings import Settings
 
     with TestClient(
-        create_app(Settings(models="cnn_lstm", default_model="cnn_lstm", max_frames=20), load_in_background=False)
+        create_app(Settings(models="cnn_lstm", default_model="cnn_lstm", max_frames=20), load_in_background=False),
+        base_url="http://localhost",
     ) as c:
         assert "over the limit of 20" in _error(c.post("/v1/classify", json=body(standing_person(21))))

@@ -22,7 +22,7 @@ def test_readyz_503_until_loaded(tmp_path):
     from har_classifier.settings import Settings
 
     app = create_app(Settings(model_dir=tmp_path), load_in_background=False)  # nothing to load
-    with TestClient(app) as c:
+    with TestClient(app, base_url="http://localhost") as c:
         r = c.get("/readyz")
         assert r.status_code == 503 and "no model folders" in r.json()["error"] and r.headers["retry-after"]
         assert c.get("/livez").status_code == 200

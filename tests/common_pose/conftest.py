@@ -156,9 +156,10 @@ def make_app(tmp_path):
         backend = backend or FakeBackend()
         kw.setdefault("data_dir", tmp_path / "data")
         kw.setdefault("classifier_url", None)
+        kw.setdefault("allowed_hosts", ["localhost", "testserver"])  # the test client's WebSockets use "testserver"
         settings = PoseServiceSettings(**kw)
         app = create_app(lambda s: backend, settings)
-        client = TestClient(app)
+        client = TestClient(app, base_url="http://localhost")
         client.__enter__()
         clients.append(client)
         for _ in range(200):

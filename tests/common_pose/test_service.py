@@ -469,7 +469,7 @@ def test_readyz_waits_for_the_model(tmp_path):
         return FakeBackend()
 
     app = create_app(slow_factory, PoseServiceSettings(data_dir=tmp_path / "d", classifier_url=None))
-    with TestClient(app) as client:
+    with TestClient(app, base_url="http://localhost") as client:
         r = client.get("/readyz")
         assert r.status_code == 503 and r.json()["status"] == "loading"
         assert client.get("/livez").status_code == 200

@@ -381,3 +381,20 @@ def test_idle_sockets_close_and_streams_are_capped_per_client(logs, tmp_path):
             assert json.loads(again.recv(timeout=30))["seq"] == 3
     finally:
         svc.stop()
+
+
+@pytest.mark.parametrize("kind", ["pose_single", "classifier"])
+def test_other_host_names_refused(kind, request):
+    """DNS rebinding straight to a service: a page on a name that resolves to 127.0.0.1 sends its own
+    name as Host; only the allowed names (allowed_hosts: localhost, 127.0.0.1) are served, before any
+    route, health included."""
+    svc = request.getfixturevalue(kind)
+    port = svc.url.rsplit(":", 1)[1]
+    for path in ("/livez", "/v1/models" if kind == "classifier" else "/v1/info"):
+        r = httpx.get(svc.url + path, headers={"Host": f"rebind.example:{port}"})
+        assert r.status_code == 400 and "host" in r.text.lower(), (path, r.status_code, r.text)
+        assert httpx.get(svc.url + path, headers={"Host": f"localhost:{port}"}).status_code == 200
+    if kind == "pose_single":
+        with pytest.raises(InvalidStatus) as refused:
+            connect(svc.ws + "/v1/stream", open_timeout=10, additional_headers={"Host": "rebind.example"})
+        assert refused.value.response.status_code == 400

@@ -19,6 +19,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.openapi.utils import get_openapi
 from fastapi.responses import JSONResponse
+from starlette.middleware.trustedhost import TrustedHostMiddleware
 
 from har_common.admission import InflightLimit, Route, Slots
 from har_common.schemas import ClassifyRequest
@@ -89,6 +90,8 @@ def create_app(settings: Settings | None = None, load_in_background: bool = True
             allow_headers=["content-type", "x-api-key"],
             max_age=600,
         )
+    # outermost: a request for another host name is answered before anything else runs
+    app.add_middleware(TrustedHostMiddleware, allowed_hosts=settings.allowed_hosts)
     app.openapi = functools.partial(_openapi, app)
     return app
 

@@ -37,6 +37,12 @@ class Settings(BaseSettings):
     )
     api_key: str = Field("", description="when set, /v1 endpoints need it in the X-API-Key header; empty: off")
     cors_origins: list[str] = Field(["http://localhost:3000"], description="browser origins allowed by CORS (JSON list)")
+    allowed_hosts: list[str] = Field(
+        ["localhost", "127.0.0.1"],
+        description='Host names this service answers to (the Host header; "*" any, "*.example.com" its subdomains; '
+        "JSON list); others get 400 before any route, so a page on another name that resolves to this machine (DNS "
+        "rebinding) cannot use it. Add the names or addresses clients use to reach the service.",
+    )
 
     def model_names(self) -> set[str] | None:
         if not self.models:

@@ -14,6 +14,7 @@ import os
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from starlette.middleware.trustedhost import TrustedHostMiddleware
 
 from har_common.admission import InflightLimit, Route
 from har_common.pose.pipeline import PipelineConfig
@@ -131,6 +132,8 @@ def create_app(
         app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["*"], allow_headers=["*"])
 
     app.add_middleware(MetricsMiddleware, metrics=m)
+    # outermost: a request for another host name is answered before anything else runs
+    app.add_middleware(TrustedHostMiddleware, allowed_hosts=settings.allowed_hosts)
 
     for router in ROUTERS:
         app.include_router(router)

@@ -95,6 +95,12 @@ class PoseServiceSettings(BaseSettings):
         description="When set: X-API-Key header (REST), api_key query or a first "
         'message {"type": "auth", "api_key": ...} (WebSockets). Health and /docs stay open.',
     )
+    allowed_hosts: list[str] = Field(
+        ["localhost", "127.0.0.1"],
+        description='Host names this service answers to (the Host header; "*" any, "*.example.com" its subdomains; '
+        "JSON list); others get 400 before any route, so a page on another name that resolves to this machine (DNS "
+        "rebinding) cannot use it. Add the names or addresses clients use to reach the service.",
+    )
     cors_origins: list[str] = Field(
         ["http://localhost:3000"],
         description="Browser origins allowed (CORS and the "
