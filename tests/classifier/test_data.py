@@ -193,3 +193,30 @@ def test_utd_virtual_views_and_seated_postures_from_the_sources(shared):
         assert any("view" in r.meta for r in s.train)
         # seated postures follow their subject like the trials they come from
         assert {r.subject for r in s.test if r.label == "sitting"} <= {r.subject for r in s.test if r.label == "squatting"}
+
+
+def test_estimator_noise_only_on_synthetic_samples(shared):
+    """--estimator-noise puts the measured pose-estimator errors (pose_noise.json) on samples made from 3D data
+    or held still, first in the chain (on the source frames), and leaves real recordings as they were."""
+    from har_classifier.preprocessing import estimator_profiles
+    from har_classifier.windows import make_samples
+
+    spec = WindowSpec()
+    assert {p.estimator.split("-")[0] for p in estimator_profiles()} == {"mediapipe", "yolo11n"}
+    steps = [type(t).__name__ for t in train_pipeline(spec, seed=0, estimator_noise=1.0).transforms]
+    assert steps[0] == "EstimatorNoise" and "EstimatorNoise" not in [
+        type(t).__name__ for t in train_pipeline(spec, seed=0).transforms
+    ]
+    recs = load_sources(shared("data", "skeletons", "utd_mhad"), None, classes=["squatting", "sitting"], utd_views=1, seed=3)
+    samples = make_samples(recs, spec, train=True)
+    made = {(("view" in r.meta) or bool(r.meta.get("derived"))) for r in recs}
+    assert made == {True, False}
+    assert {s.synthetic for s in samples} == {True, False}
+    assert all(s.synthetic == ("#view=" in s.source or "seated" in s.source) for s in samples)
+    some = [s for s in samples if s.synthetic][:8] + [s for s in samples if not s.synthetic][:8]
+    seqs, flags = [(s.keypoints, s.fps) for s in some], [s.synthetic for s in some]
+    real_only = augment(seqs, spec, seed=4, estimator_noise=1.0, synthetic=[False] * 16)
+    noisy = augment(seqs, spec, seed=4, estimator_noise=1.0, synthetic=flags)
+    # every step has its own generator: the real samples come out exactly as without the noise
+    same = np.array([np.array_equal(a, b) for a, b in zip(real_only, noisy)])
+    assert same.tolist() == [not f for f in flags]

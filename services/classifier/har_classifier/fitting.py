@@ -97,6 +97,8 @@ class EpochBatches(keras.utils.PyDataset):
             seed=seed,
             stretch=o.stretch,
             limb_scale=o.limb_scale,
+            estimator_noise=o.estimator_noise,
+            synthetic=[self.samples[j].synthetic for j in idx],
         )
         return x, self.onehot[idx], self.plan.weights[idx]
 

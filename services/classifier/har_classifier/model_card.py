@@ -19,6 +19,10 @@ TARGET_REAL_VIDEO = 0.90  # ... and on the spans of the real-video benchmark
 
 # What each random step of the training chain (preprocessing.train_pipeline) does, for the card.
 AUGMENTATIONS: dict[str, Callable[[TrainOptions], str]] = {
+    "EstimatorNoise": lambda o: (
+        f"the pose estimators' measured errors on the synthetic sequences (x{o.estimator_noise:g}: offsets, "
+        "wander, jitter, left/right swaps, dropout; `pose_noise.json`)"
+    ),
     "SpeedChange": lambda o: "speed change",
     "Resample": lambda o: "random crop",
     "RandomFlip": lambda o: "flip (left/right swap)",
@@ -175,7 +179,8 @@ def _data(m: dict) -> list[str]:
 
 
 def _augmentations(opts: TrainOptions) -> str:
-    steps = [type(t).__name__ for t in train_pipeline(opts.window, 0, opts.stretch, opts.limb_scale).transforms]
+    chain = train_pipeline(opts.window, 0, opts.stretch, opts.limb_scale, opts.estimator_noise)
+    steps = [type(t).__name__ for t in chain.transforms]
     text = ", ".join(AUGMENTATIONS[s](opts) for s in steps if s in AUGMENTATIONS)
     if opts.yaws:
         text += (

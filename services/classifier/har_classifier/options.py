@@ -114,6 +114,13 @@ class TrainOptions(BaseModel):
         "virtual cameras (any azimuth, eye level to 60 degrees down)",
     )
     stretch: float = Field(0.0, ge=0, lt=1, description="augmentation: x and y scaled apart within 1 +- STRETCH (0: off)")
+    estimator_noise: float = Field(
+        0.0,
+        ge=0,
+        description="augmentation: MediaPipe's and YOLO's errors measured on real video (har_classifier/pose_noise.json: "
+        "offsets, wander, jitter, left/right swaps, dropout) put on the synthetic sequences, times this (1: as "
+        "measured; 0: off)",
+    )
     seed: int = Field(SEED_DEFAULT, description="random seed (data order, augmentation, weights)")
     members: int = Field(1, ge=1, description="train this many models (seeds SEED, SEED+1, ...) and ship their average as one")
     window: WindowSpec = Field(

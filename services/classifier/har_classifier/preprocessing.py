@@ -4,8 +4,9 @@ and a test pipeline of the same transforms:
 - :func:`test_pipeline` (serving, evaluation, validation): mask low-confidence joints, resample to the
   window's frame rate and length (centre crop), normalise (sequence-centred, torso scale), format the
   input (score -> 0/1 visibility, eyes and ears dropped, coordinates bounded);
-- :func:`train_pipeline`: the same steps with random ones between them (speed change, random crop,
-  flip, rotation and scale, optional stretch and limb lengths, jitter, joint and limb dropout).
+- :func:`train_pipeline`: the same steps with random ones between them (optionally the pose estimators'
+  measured errors on synthetic sequences, speed change, random crop, flip, rotation and scale, optional
+  stretch and limb lengths, jitter, joint and limb dropout).
 
 :func:`preprocess_batch` runs the test pipeline on many sequences at once: sequences of equal length
 and frame rate go through it as one ``(B, T, 17, 3)`` batch (every test step is batch-aware).
@@ -16,14 +17,26 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 from functools import lru_cache
+from pathlib import Path
 
 import numpy as np
 
+from har_common.keypoint_noise import EstimatorProfile
 from har_common.schemas import WindowSpec
 from har_common.transforms import augmentation, deterministic
 
 FACE_JOINTS = (1, 2, 3, 4)  # eyes and ears: absent from UTD-MHAD's Kinect skeletons
 COORDINATE_BOUND = 8.0  # normalised units (torso lengths)
+# MediaPipe's and YOLO's errors measured on real clips (services/classifier/tools/pose_noise.py).
+POSE_NOISE = Path(__file__).with_name("pose_noise.json")
+
+
+@lru_cache(maxsize=1)
+def estimator_profiles() -> tuple[EstimatorProfile, ...]:
+    """The measured pose-estimator profiles of :data:`POSE_NOISE` (one per estimator)."""
+    import json
+
+    return tuple(EstimatorProfile.model_validate(p) for p in json.loads(POSE_NOISE.read_text())["profiles"])
 
 
 def _format(spec: WindowSpec) -> deterministic.FormatInput:
@@ -47,13 +60,18 @@ def test_pipeline(spec: WindowSpec) -> deterministic.Compose:
 test_pipeline.__test__ = False  # not a pytest test
 
 
-def train_pipeline(spec: WindowSpec, seed: int, stretch: float = 0.0, limb_scale: float = 0.0) -> deterministic.Compose:
-    """The training chain, seeded: the test chain's steps with the random ones between them (``stretch`` and
-    ``limb_scale`` 0: those steps left out)."""
+def train_pipeline(
+    spec: WindowSpec, seed: int, stretch: float = 0.0, limb_scale: float = 0.0, estimator_noise: float = 0.0
+) -> deterministic.Compose:
+    """The training chain, seeded: the test chain's steps with the random ones between them (``stretch``,
+    ``limb_scale`` and ``estimator_noise`` 0: those steps left out). ``estimator_noise`` scales the measured
+    pose-estimator errors (:func:`estimator_profiles`) put on samples flagged ``synthetic``."""
     rng = np.random.default_rng(seed)
     s = lambda: int(rng.integers(2**31))  # noqa: E731
+    noise = [augmentation.EstimatorNoise(estimator_profiles(), estimator_noise, seed=s())] if estimator_noise else []
     return deterministic.Compose(
         [
+            *noise,
             deterministic.MaskLowConfidence(spec.mask_threshold),
             augmentation.SpeedChange((0.8, 1.25), p=0.5, seed=s()),
             deterministic.Resample(spec.length, spec.fps, crop="random", seed=s()),
@@ -93,12 +111,19 @@ def preprocess(keypoints: np.ndarray, fps: float, spec: WindowSpec) -> np.ndarra
 
 
 def augment(
-    sequences: Sequence[tuple[np.ndarray, float]], spec: WindowSpec, seed: int, stretch: float = 0.0, limb_scale: float = 0.0
+    sequences: Sequence[tuple[np.ndarray, float]],
+    spec: WindowSpec,
+    seed: int,
+    stretch: float = 0.0,
+    limb_scale: float = 0.0,
+    estimator_noise: float = 0.0,
+    synthetic: Sequence[bool] | None = None,
 ) -> np.ndarray:
     """Training inputs for ``[(keypoints, fps), ...]`` through a fresh :func:`train_pipeline`; the same ``seed`` gives
-    the same arrays."""
-    pipeline = train_pipeline(spec, seed, stretch, limb_scale)
+    the same arrays. ``synthetic``: per sequence, whether it was made rather than seen by a pose estimator."""
+    pipeline = train_pipeline(spec, seed, stretch, limb_scale, estimator_noise)
+    flags = synthetic if synthetic is not None else [False] * len(sequences)
     out = np.empty((len(sequences), spec.length, 17, 3), np.float32)
-    for i, (kp, fps) in enumerate(sequences):
-        out[i] = pipeline({"keypoints": kp, "fps": fps})["keypoints"]
+    for i, ((kp, fps), made) in enumerate(zip(sequences, flags)):
+        out[i] = pipeline({"keypoints": kp, "fps": fps, "synthetic": bool(made)})["keypoints"]
     return out

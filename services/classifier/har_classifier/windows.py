@@ -26,6 +26,14 @@ class Sample:
     label: str
     dataset: str
     source: str
+    synthetic: bool = False  # made from 3D data or held still (no pose estimator's errors): see is_synthetic
+
+
+def is_synthetic(record: SequenceRecord) -> bool:
+    """Whether a record was made rather than seen by a pose estimator: motion capture (``train_only``), a
+    virtual camera's or a turned viewpoint of a 3D trial (``view``, ``yaw``), or frames held still (``derived``)."""
+    m = record.meta
+    return bool(m.get("train_only") or "view" in m or m.get("yaw") or m.get("derived"))
 
 
 def make_samples(records: Sequence[SequenceRecord], spec: WindowSpec, train: bool) -> list[Sample]:
@@ -35,14 +43,14 @@ def make_samples(records: Sequence[SequenceRecord], spec: WindowSpec, train: boo
         n = len(r.keypoints)
         win = max(2, int(round(spec.seconds * r.fps)))
         if n <= 2 * win:
-            out.append(Sample(r.keypoints, r.fps, r.label, dataset_of(r), r.source))
+            out.append(Sample(r.keypoints, r.fps, r.label, dataset_of(r), r.source, is_synthetic(r)))
             continue
         length, step = (int(round(1.5 * win)), max(1, win // 2)) if train else (win, win)
         starts = list(range(0, n - length + 1, step))
         if not train and n - (starts[-1] + length) >= win // 2:
             starts.append(n - length)  # the tail, overlapping the previous window a little
         for s in starts:
-            out.append(Sample(r.keypoints[s : s + length], r.fps, r.label, dataset_of(r), f"{r.source}@{s}"))
+            out.append(Sample(r.keypoints[s : s + length], r.fps, r.label, dataset_of(r), f"{r.source}@{s}", is_synthetic(r)))
     return out
 
 

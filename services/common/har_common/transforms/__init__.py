@@ -17,6 +17,7 @@ Example:
 
 from .augmentation import (
     OCCLUDED_LIMBS,
+    EstimatorNoise,
     GaussianJitter,
     JointDropout,
     LimbDropout,
@@ -71,4 +72,5 @@ __all__ = [
     "OCCLUDED_LIMBS",
     "LimbDropout",
     "SpeedChange",
+    "EstimatorNoise",
 ]

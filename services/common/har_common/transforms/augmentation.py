@@ -4,12 +4,14 @@ seeded, so a training run can be repeated."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 
 from ..convert import mask_missing
+from ..layouts import COCO17
 from .deterministic import Sample, Transform
-from .functional import _LIMB_BONES, _valid, flip, rotate_scale, scale_limbs
+from .functional import _LIMB_BONES, _valid, body_scale, flip, rotate_scale, scale_limbs
 
 
 class _Random(Transform):
@@ -149,3 +151,80 @@ class SpeedChange(_Random):
         if not self._fires():
             return sample
         return {**sample, "fps": float(sample["fps"]) * self._rng.uniform(*self.factor_range)}
+
+
+class EstimatorNoise(_Random):
+    """A pose estimator's errors on clean (synthetic) keypoints, as measured on real video
+    (:class:`har_common.keypoint_noise.EstimatorProfile`, one of ``profiles`` drawn per sequence): a constant
+    per-person displacement of each joint (``offset``), a slowly varying error (``wander``, an AR(1) process
+    whose autocorrelation halves after ``wander_s``), per-frame jitter (``jitter``), left/right pairs
+    exchanged for a while (``swaps_per_min``, ``swap_run_s``), and joints missing in gaps of the measured
+    share and length (``dropout``, ``dropout_run_s``). Lengths scale with the sequence's torso length
+    (pixels), times are in seconds, so it runs before :class:`Resample`, on the source frames; ``scale``
+    multiplies every length, rate and share (1: as measured).
+
+    Needs ``synthetic``: samples whose flag is false or absent (real recordings, which carry an estimator's
+    errors already) are left as they are.
+    """
+
+    requires = ("keypoints", "fps", "synthetic")
+
+    def __init__(self, profiles: Sequence[Any], scale: float = 1.0, p: float = 1.0, seed: int | None = None):
+        super().__init__(p, seed)
+        if not profiles:
+            raise ValueError("EstimatorNoise needs at least one profile")
+        self.profiles, self.scale = list(profiles), scale
+
+    def __call__(self, sample: Sample) -> Sample:
+        if not sample.get("synthetic") or not self._fires():
+            return sample
+        prof = self.profiles[int(self._rng.integers(len(self.profiles)))]
+        kp = mask_missing(sample["keypoints"])
+        t, j = kp.shape[:2]
+        fps, rng, k = float(sample["fps"]), self._rng, self.scale
+        seen = _valid(kp)
+        unit = body_scale(kp) * k
+        offset = np.asarray(prof.offset if prof.offset is not None else np.zeros(j), np.float32)[:j]
+        kp[..., :2] += rng.normal(0.0, 1.0, (1, j, 2)).astype(np.float32) * offset[None, :, None] * unit
+        kp[..., :2] += rng.normal(0.0, 1.0, (t, j, 2)).astype(np.float32) * np.asarray(prof.jitter, np.float32)[:j, None] * unit
+        if prof.wander is not None and prof.wander_s > 0:
+            wander = _ar1(rng, (t, j, 2), 0.5 ** (1.0 / (prof.wander_s * fps)))
+            kp[..., :2] += wander * np.asarray(prof.wander, np.float32)[None, :j, None] * unit
+        for name, rate in prof.swaps_per_min.items():
+            left, right = COCO17.index("left_" + name), COCO17.index("right_" + name)
+            swapped = _gaps(rng, t, rate * k / 60.0 / fps, max(prof.swap_run_s, 1.0 / fps) * fps)
+            kp[swapped, left], kp[swapped, right] = kp[swapped, right].copy(), kp[swapped, left].copy()
+            seen[swapped, left], seen[swapped, right] = seen[swapped, right].copy(), seen[swapped, left].copy()
+        for jj in range(j):
+            share = min(prof.dropout[jj] * k, 0.9)
+            run = max(prof.dropout_run_s[jj] * fps, 1.0)
+            kp[_gaps(rng, t, share / (1.0 - share) / run, run), jj] = 0.0
+        kp[~seen] = 0.0
+        return {**sample, "keypoints": mask_missing(kp)}
+
+
+def _gaps(rng: np.random.Generator, length: int, start_rate: float, mean_run: float) -> np.ndarray:
+    """A two-state chain over ``length`` frames: a gap starts with probability ``start_rate`` per frame and
+    lasts ``mean_run`` frames on average (geometric lengths), started in its stationary state. Boolean
+    ``(length,)``, True in gaps."""
+    out = np.zeros(length, bool)
+    start, end = min(max(start_rate, 0.0), 1.0), 1.0 / max(mean_run, 1.0)
+    if start <= 0.0:
+        return out
+    state, i = bool(rng.random() < start / (start + end)), 0
+    while i < length:
+        n = int(rng.geometric(end if state else start))
+        out[i : i + n] = state
+        i, state = i + n, not state
+    return out
+
+
+def _ar1(rng: np.random.Generator, shape: tuple[int, ...], a: float) -> np.ndarray:
+    """Unit-variance AR(1) noise along the first axis of ``shape``, lag-1 correlation ``a``, started stationary."""
+    e = rng.normal(0.0, 1.0, shape).astype(np.float32)
+    out = np.empty_like(e)
+    out[0] = e[0]
+    b = np.float32(np.sqrt(1.0 - a * a))
+    for i in range(1, shape[0]):
+        out[i] = a * out[i - 1] + b * e[i]
+    return out
