@@ -178,6 +178,21 @@ describe('Notices', () => {
     expect(list.textContent).toContain('4 frame(s) could not be decoded');
     expect(list.textContent).toContain('stored turned 90°');
   });
+
+  it('sums the unlabelled time per reason', () => {
+    const analysis: VideoAnalysis = {
+      ...example,
+      unlabelled: [
+        { track_id: 0, start_ms: 0, end_ms: 1200, reason: 'window_filling' },
+        { track_id: 0, start_ms: 4000, end_ms: 6500, reason: 'classifier_unavailable' },
+        { track_id: 1, start_ms: 0, end_ms: 800, reason: 'window_filling' },
+      ],
+    };
+    render(<Notices analysis={analysis} />);
+    const text = screen.getByTestId('notices').textContent;
+    expect(text).toContain('2.0 s window filling (2)');
+    expect(text).toContain('2.5 s classifier did not answer (1)');
+  });
 });
 
 describe('Timeline', () => {

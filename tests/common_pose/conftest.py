@@ -71,13 +71,15 @@ def free_port() -> int:
 
 
 class FakeClassifier:
-    """Classifier API on a real socket: GET /v1/models, POST /v1/classify. ``mode``: ok, down, slow."""
+    """Classifier API on a real socket: GET /v1/models, POST /v1/classify. ``mode``: ok, down, slow;
+    ``down_after``: classify calls answered before it goes down (None: never)."""
 
     def __init__(self):
         from fastapi import FastAPI
         from fastapi.responses import JSONResponse
 
         self.mode = "ok"
+        self.down_after: int | None = None
         self.calls = 0
         self.batch_sizes = []
         app = FastAPI()
@@ -102,6 +104,8 @@ class FakeClassifier:
         def classify(body: ClassifyRequest):
             self.calls += 1
             self.batch_sizes.append(len(body.sequences))
+            if self.down_after is not None and self.calls > self.down_after:
+                self.mode = "down"
             if self.mode == "down":
                 return JSONResponse({"detail": "down"}, status_code=503)
             if self.mode == "slow":

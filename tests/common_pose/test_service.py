@@ -226,9 +226,35 @@ def test_job_with_actions(make_app, tmp_path, fake_classifier):
     assert labels[0] == "uncertain" and labels[-1] == "waving"
     assert [s.label for s in res.segments] == ["waving"]
     assert res.segments[0].end_ms == pytest.approx(res.frames[-1].timestamp_ms)
+    # the frames before the first window is full are unlabelled, and the result says why
+    assert [(u.track_id, u.reason) for u in res.unlabelled] == [(0, "window_filling")]
+    assert res.unlabelled[0].start_ms == 0 and res.unlabelled[0].end_ms == res.segments[0].start_ms
+    assert "classifier_unavailable" not in {n.code for n in res.notices}
     # 45 frames at 15 fps, window 8 frames, stride 2: about one call per 2 frames after the first window
     assert 15 <= fake_classifier.calls - calls <= 25
     assert "waving" in client.get(f"/v1/jobs/{done['id']}/keypoints.csv").text
+
+
+def test_a_classifier_outage_mid_job_is_reported(make_app, tmp_path, fake_classifier):
+    """The classifier stops answering part way: those frames say uncertain, and the result lists the
+    time range with its reason and says so in a notice (stats.classifier alone would not tell)."""
+    fake_classifier.mode, fake_classifier.down_after = "ok", fake_classifier.calls + 15
+    try:
+        client, _ = make_app(classifier_url=fake_classifier.url, job_classifier_wait_s=0)
+        video = make_video(tmp_path / "clip.mp4", seconds=8, fps=15)
+        r = client.post("/v1/videos", files={"file": ("a.mp4", video.read_bytes(), "video/mp4")})
+        done = wait_job(client, r.json()["id"], timeout=60)
+        assert done["status"] == "done", done
+        res = VideoAnalysis.model_validate(client.get(f"/v1/jobs/{done['id']}/result").json())
+        reasons = [u.reason for u in res.unlabelled]
+        assert reasons[0] == "window_filling" and "classifier_unavailable" in reasons, res.unlabelled
+        down = [u for u in res.unlabelled if u.reason == "classifier_unavailable"]
+        assert down[-1].end_ms == pytest.approx(res.frames[-1].timestamp_ms)
+        assert res.segments and res.segments[0].label == "waving"
+        notice = [n.message for n in res.notices if n.code == "classifier_unavailable"]
+        assert notice and "did not answer" in notice[0]
+    finally:
+        fake_classifier.mode, fake_classifier.down_after = "ok", None
 
 
 def test_a_job_waits_for_a_classifier_still_starting(make_app, tmp_path, fake_classifier):

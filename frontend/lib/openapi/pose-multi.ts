@@ -658,7 +658,7 @@ export interface components {
              * Code
              * @enum {string}
              */
-            code: "frames_lost" | "nobody_found" | "people_left_out" | "size_changed";
+            code: "frames_lost" | "nobody_found" | "people_left_out" | "size_changed" | "classifier_unavailable";
             /**
              * Message
              * @description What happened and what to do, for a person to read.
@@ -816,6 +816,27 @@ export interface components {
             /** Width */
             width: number;
         };
+        /**
+         * UnlabelledSpan
+         * @description A time range in which a tracked person's frames say ``uncertain``, and why:
+         *     ``window_filling`` (the person's first window, or a new one after a gap, is not full yet),
+         *     ``classifier_unavailable`` (the classifier did not answer: down, slow or starting),
+         *     ``few_visible_joints`` (too little of the person is seen), ``low_confidence`` (the model
+         *     abstained: no class was likely enough).
+         */
+        UnlabelledSpan: {
+            /** End Ms */
+            end_ms: number;
+            /**
+             * Reason
+             * @enum {string}
+             */
+            reason: "window_filling" | "classifier_unavailable" | "few_visible_joints" | "low_confidence";
+            /** Start Ms */
+            start_ms: number;
+            /** Track Id */
+            track_id?: number | null;
+        };
         /** ValidationError */
         ValidationError: {
             /** Context */
@@ -862,6 +883,11 @@ export interface components {
             /** Segments */
             segments?: components["schemas"]["ActionSegment"][];
             source: components["schemas"]["SourceInfo"];
+            /**
+             * Unlabelled
+             * @description Where tracked people went without an action label, and why, per track in time order.
+             */
+            unlabelled?: components["schemas"]["UnlabelledSpan"][];
         };
         /**
          * WindowSpec

@@ -212,6 +212,10 @@ def describe_source(analysis: VideoAnalysis) -> str:
         >>> print(describe_source(a))
         120 frames of 192x256 at 30.00 fps (turned 90° as the video asks), 0 track(s)
         note (frames_lost): 4 frame(s) could not be decoded
+        >>> from har_common.schemas import UnlabelledSpan
+        >>> a.notices, a.unlabelled = [], [UnlabelledSpan(track_id=0, start_ms=0, end_ms=1500, reason="window_filling")]
+        >>> print(describe_source(a).splitlines()[-1])
+        unlabelled (uncertain): 1.5 s window_filling (1 range(s)); the ranges are in the JSON's unlabelled
     """
     src = analysis.source
     turned = ""
@@ -220,6 +224,12 @@ def describe_source(analysis: VideoAnalysis) -> str:
     size = f"{src.width}x{src.height} at {src.fps:.2f} fps"
     lines = [f"{src.frame_count} frames of {size}{turned}, {count_tracks(analysis)} track(s)"]
     lines += [f"note ({n.code}): {n.message}" for n in analysis.notices]
+    unlabelled: dict[str, list[float]] = {}
+    for u in analysis.unlabelled:
+        unlabelled.setdefault(u.reason, []).append((u.end_ms - u.start_ms) / 1000.0)
+    if unlabelled:
+        parts = [f"{sum(d):.1f} s {reason} ({len(d)} range(s))" for reason, d in sorted(unlabelled.items())]
+        lines.append("unlabelled (uncertain): " + ", ".join(parts) + "; the ranges are in the JSON's unlabelled")
     return "\n".join(lines)
 
 

@@ -16,7 +16,7 @@ from collections.abc import Sequence
 
 from har_common.pose.backend import Detection
 from har_common.pose.pipeline import ActionRecognizer, PipelineConfig, WindowRequest
-from har_common.schemas import ActionLabel, ActionSegment, ModelDescription
+from har_common.schemas import ActionLabel, ActionSegment, ModelDescription, UnlabelledSpan
 
 from .classifier import ClassifierClient
 
@@ -84,6 +84,9 @@ class SyncActions:
 
     def drain_segments(self) -> list[ActionSegment]:
         return self.tracker.drain_segments()
+
+    def drain_unlabelled(self) -> list[UnlabelledSpan]:
+        return self.tracker.drain_unlabelled()
 
     def finish(self, t_ms: float | None = None) -> list[ActionSegment]:
         return self.tracker.finish(t_ms)

@@ -20,7 +20,7 @@ import time
 from typing import TYPE_CHECKING
 
 from har_common.pose.backend import left_out
-from har_common.schemas import FrameResult, LostFrames, Notice
+from har_common.schemas import FrameResult, LostFrames, Notice, UnlabelledSpan
 
 from .actions import SyncActions
 from .decoder import DecodeLog, frame_times, iter_frames, prefetch, time_base
@@ -146,6 +146,7 @@ class _VideoJob:
         self.video_in, self.tmp_video = ctx.dir / "input", ctx.dir / ".annotated.tmp.mp4"
         self.frames: list[FrameResult] = []
         self.segments: list = []
+        self.unlabelled: list[UnlabelledSpan] = []
         self.last_t = -1.0
         self.posed = _Counter()
         self.renderer: _Renderer | None = None
@@ -187,6 +188,7 @@ class _VideoJob:
         self.sizes.add((width, height))
         self.frames.append(frame)
         self.segments.extend(self.actions.drain_segments())
+        self.unlabelled.extend(self.actions.drain_unlabelled())
         if rgb is not None and self.renderer is not None:
             self.renderer.put(rgb, frame)
         self.m.frames.labels("job").inc()
@@ -270,6 +272,17 @@ class _VideoJob:
                     f"are in that frame's own pixels (see each frame's width and height); the annotated video is {w}x{h}.",
                 )
             )
+        down = [u for u in self.unlabelled if u.reason == "classifier_unavailable"]
+        if down:
+            seconds = sum(u.end_ms - u.start_ms for u in down) / 1000.0
+            out.append(
+                Notice(
+                    code="classifier_unavailable",
+                    message=f"the classifier did not answer for {seconds:.1f} s of people's time ({len(down)} range(s), "
+                    "listed in unlabelled): those frames say uncertain. Check that the classifier runs, then analyse "
+                    "the video again.",
+                )
+            )
         if not any(f.persons for f in self.frames):
             out.append(Notice(code="nobody_found", message=_nobody_found(self.st)))
         elif any(f.persons_left_out for f in self.frames):
@@ -288,6 +301,12 @@ class _VideoJob:
         if not self.frames:
             raise MediaError("no frame of the video could be decoded: the file is damaged or its codec is not supported")
         self.segments.extend(self.actions.finish(self.last_t))
+        self.unlabelled.extend(self.actions.drain_unlabelled())
+        if self.actions.client is not None and self.actions.model_name is None and any(f.persons for f in self.frames):
+            # the classifier never answered: nobody got a label at all
+            self.unlabelled.append(
+                UnlabelledSpan(start_ms=self.frames[0].timestamp_ms, end_ms=self.last_t, reason="classifier_unavailable")
+            )
         if self.renderer is not None and self.renderer.errors:
             self.tmp_video.unlink(missing_ok=True)
             raise RuntimeError(f"writing the annotated video failed: {self.renderer.errors[0]}")
@@ -296,6 +315,7 @@ class _VideoJob:
         lost = self.log.lost(self.pts, self.origin, time_base(self.video_in))
         result = analysis(self.frames, self.segments, self.src, self.st.backend.name, self.actions.model_name)
         result.lost_frames, result.notices = lost, self.notices(lost)
+        result.unlabelled = sorted(self.unlabelled, key=lambda u: (u.track_id is not None, u.track_id or 0, u.start_ms))
         write_results(self.ctx.dir, result)
         if not self.st.settings.keep_uploads:
             self.video_in.unlink(missing_ok=True)

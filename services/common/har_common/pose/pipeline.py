@@ -39,7 +39,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..schemas import SCHEMA_VERSION, ActionLabel, ActionSegment, ModelDescription
+from ..schemas import SCHEMA_VERSION, ActionLabel, ActionSegment, ModelDescription, UnlabelledReason, UnlabelledSpan
 from .backend import Detection
 
 UNCERTAIN = "uncertain"
@@ -90,6 +90,7 @@ class _Segment:
     end_ms: float
     conf_sum: float = 0.0
     n: int = 0
+    reason: UnlabelledReason | None = None  # why an `uncertain` segment is one
 
 
 @dataclass
@@ -100,6 +101,7 @@ class _Track:
     last_seen: float = -math.inf
     last_request: float | None = None
     last_result: float | None = None
+    last_failure: float | None = None  # time of the last window the classifier did not answer
     probs: np.ndarray | None = None
     label: str = UNCERTAIN
     confidence: float = 0.0
@@ -121,6 +123,7 @@ class ActionRecognizer:
         self.spec: ModelDescription | None = None
         self._tracks: dict[int | None, _Track] = {}
         self._closed: list[ActionSegment] = []
+        self._unlabelled: list[UnlabelledSpan] = []
         self._index: dict[str, int] = {}
         self.set_spec(spec)
 
@@ -203,10 +206,12 @@ class ActionRecognizer:
         or None for the whole batch when the call failed (classifier down, slow or backing off).
         A failure changes nothing; labels go ``uncertain`` once they are stale."""
         if results is None:
-            return
+            results = [None] * len(requests)
         cfg = self.config
         for req, probs in zip(requests, results):
             track = self._tracks.get(req.track_id)
+            if track is not None and probs is None:
+                track.last_failure = req.t_ms
             if track is None or probs is None or not self._index:
                 continue
             vec = np.zeros(len(self._index), dtype=np.float64)
@@ -255,25 +260,25 @@ class ActionRecognizer:
             if track is None:
                 out.append(None)
                 continue
-            label, conf = track.label, track.confidence
-            if (
-                track.last_result is None
-                or t_ms - track.last_result > cfg.stale_ms
-                or det.visible_joints(cfg.visible_threshold) < cfg.min_visible_joints
-            ):
-                label = UNCERTAIN
-                if track.last_result is None or t_ms - track.last_result > cfg.stale_ms:
-                    conf = 0.0
+            label, conf, reason = track.label, track.confidence, None
+            if track.last_result is None or t_ms - track.last_result > cfg.stale_ms:
+                label, conf = UNCERTAIN, 0.0
+                failed = track.last_failure is not None and (track.last_result is None or track.last_failure > track.last_result)
+                reason = "classifier_unavailable" if failed else "window_filling"
+            elif det.visible_joints(cfg.visible_threshold) < cfg.min_visible_joints:
+                label, reason = UNCERTAIN, "few_visible_joints"
+            elif label == UNCERTAIN:
+                reason = "low_confidence"
             conf = float(min(max(conf, 0.0), 1.0))
             out.append(ActionLabel(label=label, confidence=round(conf, 4)))
             seg = track.segment
-            if seg is not None and seg.label == label:
+            if seg is not None and seg.label == label and seg.reason == reason:
                 seg.end_ms, seg.conf_sum, seg.n = t_ms, seg.conf_sum + conf, seg.n + 1
             else:
                 if seg is not None:
                     seg.end_ms = max(seg.end_ms, t_ms)  # segments meet at the change
                     self._close(det.track_id, seg)
-                track.segment = _Segment(label, t_ms, t_ms, conf, 1)
+                track.segment = _Segment(label, t_ms, t_ms, conf, 1, reason)
         return out
 
     def step(self, t_ms: float, detections: Sequence[Detection], classify=None) -> list[ActionLabel | None]:
@@ -289,6 +294,11 @@ class ActionRecognizer:
         out, self._closed = self._closed, []
         return out
 
+    def drain_unlabelled(self) -> list[UnlabelledSpan]:
+        """Time ranges of ``uncertain`` labels closed since the last call, with their reasons."""
+        out, self._unlabelled = self._unlabelled, []
+        return out
+
     def finish(self, t_ms: float | None = None) -> list[ActionSegment]:
         """Close every open segment (end of the video or stream); return all undrained ones."""
         for tid, track in list(self._tracks.items()):
@@ -300,7 +310,14 @@ class ActionRecognizer:
         return self.drain_segments()
 
     def _close(self, track_id: int | None, seg: _Segment) -> None:
-        if seg.label == UNCERTAIN or seg.end_ms - seg.start_ms < self.config.min_segment_ms:
+        if seg.label == UNCERTAIN:
+            if seg.end_ms > seg.start_ms:
+                start, end = round(seg.start_ms, 3), round(seg.end_ms, 3)
+                self._unlabelled.append(
+                    UnlabelledSpan(track_id=track_id, start_ms=start, end_ms=end, reason=seg.reason or "low_confidence")
+                )
+            return
+        if seg.end_ms - seg.start_ms < self.config.min_segment_ms:
             return
         start, end = round(seg.start_ms, 3), round(seg.end_ms, 3)
         self._closed.append(

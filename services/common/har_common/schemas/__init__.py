@@ -26,6 +26,8 @@ from .analysis import (
     Skeleton,
     SkeletonSequence,
     SourceInfo,
+    UnlabelledReason,
+    UnlabelledSpan,
     VideoAnalysis,
 )
 from .classifier import (
@@ -75,6 +77,8 @@ __all__ = [
     "ActionSegment",
     "SourceInfo",
     "LostFrames",
+    "UnlabelledReason",
+    "UnlabelledSpan",
     "Notice",
     "ModelInfo",
     "VideoAnalysis",

@@ -129,6 +129,22 @@ class ActionSegment(Contract):
         return self
 
 
+UnlabelledReason = Literal["window_filling", "classifier_unavailable", "few_visible_joints", "low_confidence"]
+
+
+class UnlabelledSpan(Contract):
+    """A time range in which a tracked person's frames say ``uncertain``, and why:
+    ``window_filling`` (the person's first window, or a new one after a gap, is not full yet),
+    ``classifier_unavailable`` (the classifier did not answer: down, slow or starting),
+    ``few_visible_joints`` (too little of the person is seen), ``low_confidence`` (the model
+    abstained: no class was likely enough)."""
+
+    track_id: int | None = Field(None, ge=0)
+    start_ms: Finite = Field(ge=0)
+    end_ms: Finite = Field(ge=0)
+    reason: UnlabelledReason
+
+
 class SourceInfo(Contract):
     """What was analysed. ``filename`` is the name the user gave, kept for display only."""
 
@@ -162,7 +178,7 @@ class LostFrames(Contract):
 class Notice(Contract):
     """Something the user should know about a result: frames lost, nobody found, people left out."""
 
-    code: Literal["frames_lost", "nobody_found", "people_left_out", "size_changed"]
+    code: Literal["frames_lost", "nobody_found", "people_left_out", "size_changed", "classifier_unavailable"]
     message: str = Field(min_length=1, description="What happened and what to do, for a person to read.")
 
 
@@ -184,5 +200,8 @@ class VideoAnalysis(Contract):
     segments: list[ActionSegment] = Field(default_factory=list)
     lost_frames: list[LostFrames] = Field(
         default_factory=list, description="Runs of frames that could not be decoded (damaged data), in video order."
+    )
+    unlabelled: list[UnlabelledSpan] = Field(
+        default_factory=list, description="Where tracked people went without an action label, and why, per track in time order."
     )
     notices: list[Notice] = Field(default_factory=list)
