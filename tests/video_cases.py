@@ -95,3 +95,16 @@ def check_size_change(url: str, shared) -> None:
         if render:
             size, _, n = annotated_size(client, job["id"])
             assert size == (342, 256) and n == 10
+
+
+def check_small_person(url: str, shared) -> None:
+    """small_in_1080p.mp4 (a person about 230 px tall at x 1200-1680 of a 1920x1080 frame): found,
+    where they are, in nearly every frame."""
+    _, result, _ = run_job(url, shared("cases", "small_in_1080p.mp4"), render=False)
+    found = [f for f in result.frames if f.persons]
+    assert len(found) >= 0.9 * len(result.frames), (len(found), len(result.frames))
+    for f in found:
+        k = np.asarray(f.persons[0].keypoints)
+        seen = k[k[:, 2] > 0.5, :2]
+        assert len(seen) and (seen[:, 0] > 1150).all() and (seen[:, 0] < 1730).all(), seen
+    assert "nobody_found" not in {n.code for n in result.notices}

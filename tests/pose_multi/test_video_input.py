@@ -19,3 +19,7 @@ def test_a_damaged_clip_keeps_every_decodable_frame(service, shared):
 
 def test_a_size_change_mid_stream(service, shared):
     video_cases.check_size_change(service.url, shared)
+
+
+def test_a_small_person_in_a_large_frame_is_found(service, shared):
+    video_cases.check_small_person(service.url, shared)
