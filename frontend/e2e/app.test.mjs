@@ -6,7 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import {
-  ARTIFACTS, SHARED, ensureService, fakeCameraFile, launchBrowser, paintedPixels, screenshot, startFrontend, stopAll,
+  ARTIFACTS, SHARED, ensureService, fakeCameraFile, freePort, launchBrowser, paintedPixels, screenshot, startFrontend, stopAll,
 } from './stack.mjs';
 
 const TA_CHI = path.join(SHARED, 'data', 'videos', 'ta_chi.mp4');
@@ -199,6 +199,31 @@ describe('frontend end to end', { concurrency: false, timeout: 15 * 60_000 }, ()
     await screenshot(page, '06-live');
     await page.getByRole('button', { name: 'Stop' }).click();
     await page.close();
+  });
+
+  it('live through a proxy that holds the API key: the page streams without knowing the key', async (t) => {
+    if (!needPose(t)) return;
+    // a pose service that requires a key, and a second web app server that adds it (as HAR_API_KEY does)
+    const keyed = await ensureService('pose-single', {
+      dataDir, port: await freePort(), extraEnv: { HAR_POSE_SINGLE_API_KEY: 'e2e-secret', HAR_POSE_SINGLE_CLASSIFIER_URL: '' },
+    });
+    if (!keyed.url) return t.skip(`keyed pose-single unavailable: ${keyed.reason}`);
+    const proxy = await startFrontend({ 'pose-single': keyed.url }, { apiKey: 'e2e-secret' });
+    try {
+      const page = await browser.context.newPage();
+      await page.goto(proxy.base + '/live/');
+      await page.getByRole('button', { name: 'Start camera' }).click();
+      await page.waitForFunction(() => Number(document.querySelector('[data-testid="received"]')?.textContent) >= 10, null, { timeout: 60_000 });
+      assert.ok((await page.getByTestId('live-people').locator('li').count()) >= 1);
+      await screenshot(page, '06b-live-keyed');
+      await page.getByRole('button', { name: 'Stop' }).click();
+      await page.close();
+      // the same service straight, without the key: refused (the key is what the proxy added)
+      const r = await fetch(keyed.url + '/v1/info');
+      assert.equal(r.status, 401);
+    } finally {
+      proxy.server.close();
+    }
   });
 
   it('models page shows the classifier models (or says the service is down)', async () => {

@@ -63,17 +63,17 @@ async function ready(url, timeoutMs) {
  * default) or starts it from its environment. Resolves to its URL, or to null with a reason when
  * the service or its environment is not there.
  */
-export async function ensureService(name, { dataDir, extraEnv = {}, timeoutMs = 180_000 } = {}) {
-  const svc = SERVICES[name];
+export async function ensureService(name, { dataDir, extraEnv = {}, timeoutMs = 180_000, port } = {}) {
+  const svc = { ...SERVICES[name], ...(port ? { port } : {}) };
   const url = `http://127.0.0.1:${svc.port}`;
-  if (await portOpen(svc.port)) {
+  if (!port && (await portOpen(svc.port))) {
     if (await ready(url, 60_000)) return { url, reason: null, started: false };
     return { url: null, reason: `${name}: port ${svc.port} is taken but /readyz never answered 200` };
   }
   const python = path.join(VENVS, svc.env, 'bin', 'python');
   if (!fs.existsSync(path.join(ROOT, svc.pkg))) return { url: null, reason: `${name}: ${svc.pkg} is not in the tree yet` };
   if (!fs.existsSync(python)) return { url: null, reason: `${name}: no environment at ${path.dirname(path.dirname(python))} (run scripts/setup ${svc.env})` };
-  const logFile = path.join(ARTIFACTS, 'e2e', `${name}.log`);
+  const logFile = path.join(ARTIFACTS, 'e2e', `${name}-${svc.port}.log`);
   fs.mkdirSync(path.dirname(logFile), { recursive: true });
   const out = fs.openSync(logFile, 'w');
   const prefix = `HAR_${name.replace('-', '_').toUpperCase()}_`;
@@ -92,13 +92,14 @@ export async function ensureService(name, { dataDir, extraEnv = {}, timeoutMs = 
   return { url, reason: null, started: true };
 }
 
-export async function startFrontend(routes) {
+export async function startFrontend(routes, { apiKey = '', port: wanted } = {}) {
   if (!fs.existsSync(path.join(FRONTEND, 'out', 'index.html'))) throw new Error('frontend/out is missing: run `npm run build` first');
   const { createServer } = await import(path.join(FRONTEND, 'server.mjs'));
-  const port = Number(process.env.HAR_E2E_FRONTEND_PORT || (await freePort()));
+  const port = Number(wanted || process.env.HAR_E2E_FRONTEND_PORT || (await freePort()));
   const server = createServer({
     root: path.join(FRONTEND, 'out'),
     routes: Object.fromEntries(Object.entries(SERVICES).map(([k, s]) => [k, new URL(routes[k] || `http://127.0.0.1:${s.port}`)])),
+    apiKey,
   });
   await new Promise((r) => server.listen(port, '127.0.0.1', r));
   return { server, base: `http://127.0.0.1:${port}` };
