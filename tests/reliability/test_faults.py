@@ -109,6 +109,26 @@ def test_classifier_down_or_hung_during_a_stream(logs, tmp_path):
         assert s.max_gap(t_ok) < 3.0, "frames stalled while the classifier was away"
         assert not s.errors, s.errors
         print(f"unavailable {t_down - t_kill:.1f} s after the kill; ok {recovered:.1f} s after the restart began")
+        s.close()
+        s = None
+
+        # 4. hung during a video job: the job finishes, and its result says which time went
+        # unlabelled and why (stats.classifier alone reads "ok" again by the end)
+        video = SHARED / "data" / "videos" / "ta_chi.mp4"
+        with open(video, "rb") as fh:
+            r = httpx.post(pose.url + "/v1/videos?render=false", files={"file": (video.name, fh, "video/mp4")}, timeout=60)
+        job_id = r.json()["id"]
+        t0 = time.time()
+        while httpx.get(f"{pose.url}/v1/jobs/{job_id}", timeout=10).json()["frames_done"] < 100 and time.time() - t0 < 120:
+            time.sleep(0.05)
+        os.kill(clf.pid, signal.SIGSTOP)
+        job = _wait_terminal(pose, job_id)
+        os.kill(clf.pid, signal.SIGCONT)
+        assert job["status"] == "done", job
+        result = httpx.get(f"{pose.url}/v1/jobs/{job_id}/result", timeout=30).json()
+        down = [u for u in result["unlabelled"] if u["reason"] == "classifier_unavailable"]
+        assert down and down[-1]["end_ms"] == pytest.approx(result["frames"][-1]["timestamp_ms"]), result["unlabelled"]
+        assert "classifier_unavailable" in {n["code"] for n in result["notices"]}
     finally:
         if s:
             s.close()

@@ -212,6 +212,14 @@ def test_classifier_body_limit(classifier):
     assert httpx.get(classifier.url + "/readyz").status_code == 200
 
 
+def test_classifier_says_where_a_body_is_not_json(classifier):
+    for body, where in ((b'{"sequences": [', "line 1 column 15"), (b'{"sequences": [}', "line 1 column 16")):
+        r = httpx.post(classifier.url + "/v1/classify", content=body, headers={"content-type": "application/json"}, timeout=30)
+        assert r.status_code == 422, r.text
+        msg = r.json()["detail"][0]["msg"]
+        assert msg.startswith("Invalid JSON") and where in msg, msg
+
+
 def test_classifier_health_answers_during_large_requests(classifier):
     """Four legal requests of about 4.5 MB at once (parsing and validating one takes about a second
     of CPU): /livez keeps answering, because large bodies are parsed in a worker process, not on the
