@@ -18,6 +18,10 @@ Printed per scene:
 
 Actions (the classifier) are not included: that is a separate service over HTTP, called off the
 frame path by the shared pipeline. No GPU figures here unless ``--provider cuda`` runs on a GPU.
+
+``--ratios`` measures instead the service against the raw model (letterbox + run + NMS, no tracker)
+on the same frames, path by path, in alternating rounds (:mod:`pipeline_ratios`); ``--memory`` adds
+the service's memory over 10 jobs in a row and a 60 s stream.
 """
 
 from __future__ import annotations
@@ -118,7 +122,12 @@ def main() -> None:
     ap.add_argument("--frames", type=int, default=150)
     ap.add_argument("--provider", default=None, help="cpu, cuda or auto (default: HAR_POSE_MULTI_PROVIDER or cpu)")
     ap.add_argument("--model", default=None, help="yolo11n-pose (default) or another exported size")
+    ap.add_argument("--ratios", action="store_true", help="service / raw model, path by path (classifier off)")
+    ap.add_argument("--rounds", type=int, default=3, help="rounds of --ratios")
+    ap.add_argument("--memory", action="store_true", help="with --ratios: memory over 10 jobs and a 60 s stream")
     args = ap.parse_args()
+    if args.ratios:
+        return ratios(args)
     kw = {k: v for k, v in {"provider": args.provider, "model": args.model}.items() if v}
     backend = YoloPoseBackend(YoloSettings(**kw))
     load0 = os.getloadavg()
@@ -140,6 +149,44 @@ def main() -> None:
         f"wall-clock figures are then lower bounds)"
     )
     backend.close()
+
+
+class _RawModel:
+    """The model without the tracker, as a session: letterbox, run, decode with NMS."""
+
+    def __init__(self, model):
+        self.model = model
+
+    def process(self, image: np.ndarray, timestamp_ms: float):
+        return self.model.predict(image)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc) -> None:
+        pass
+
+
+def ratios(args: argparse.Namespace) -> None:
+    import tempfile
+
+    sys.path.insert(0, str(ROOT))
+    from benchmarks import pipeline_ratios as pr
+    from tests.service_process import ServiceProcess
+
+    backend = YoloPoseBackend(YoloSettings())
+    raw = {"yolo (letterbox+run+nms)": lambda frames: pr.raw_rate(lambda: _RawModel(backend.model), frames)}
+    tmp = Path(tempfile.mkdtemp(prefix="pose-bench-"))
+    env = {"HAR_POSE_MULTI_DATA_DIR": str(tmp / "data"), "HAR_POSE_MULTI_CLASSIFIER_URL": ""}
+    svc = ServiceProcess(Path(sys.executable), "har_pose_multi.main:app", env, tmp / "pose.log", 120)
+    try:
+        video = SHARED / "data/videos/ta_chi.mp4"
+        pr.run_ratios(raw, svc.url, video, args.rounds, 1, {})
+        if args.memory:
+            pr.run_memory(svc.url, svc.pid, video, 10, 60.0)
+    finally:
+        svc.stop()
+        backend.close()
 
 
 if __name__ == "__main__":

@@ -19,6 +19,11 @@ pose service, then measures:
   including the annotated video).
 
 Other processes on the machine skew every figure: the load average is printed with them.
+
+``--ratios`` measures instead the service against MediaPipe alone on the same frames, path by path
+(video job with and without the annotated video, live socket, ``POST /v1/frames``), in alternating
+rounds, with the classifier off (:mod:`pipeline_ratios`); ``--memory`` adds the service's memory
+over 10 jobs in a row and a 60 s stream.
 """
 
 from __future__ import annotations
@@ -170,7 +175,12 @@ def main() -> int:
     ap.add_argument("--seconds", type=float, default=20.0, help="length of each live run")
     ap.add_argument("--no-classifier", action="store_true", help="do not start the classifier service")
     ap.add_argument("--only", choices=("live", "offline"), help="run one half only")
+    ap.add_argument("--ratios", action="store_true", help="service / MediaPipe alone, path by path (classifier off)")
+    ap.add_argument("--rounds", type=int, default=3, help="rounds of --ratios")
+    ap.add_argument("--memory", action="store_true", help="with --ratios: memory over 10 jobs and a 60 s stream")
     args = ap.parse_args()
+    if args.ratios:
+        return ratios(args)
 
     video = SHARED / "data/videos/ta_chi.mp4"
     frames = frames_640(video, 150)
@@ -212,6 +222,29 @@ def main() -> int:
     finally:
         for s in reversed(services):
             s.stop()
+    return 0
+
+
+def ratios(args: argparse.Namespace) -> int:
+    from benchmarks import pipeline_ratios as pr
+    from har_pose_single.backend import MediaPipeBackend
+    from tests.service_process import ServiceProcess
+
+    mp = MediaPipeBackend(1)
+    raw = {
+        "mediapipe (video mode)": lambda frames: pr.raw_rate(lambda: mp.session(), frames),
+        "mediapipe (static)": lambda frames: pr.raw_rate(lambda: mp.session(static=True), frames[::3]),
+    }
+    tmp = Path(tempfile.mkdtemp(prefix="pose-bench-"))
+    env = {"HAR_POSE_SINGLE_DATA_DIR": str(tmp / "data"), "HAR_POSE_SINGLE_CLASSIFIER_URL": ""}
+    svc = ServiceProcess(Path(sys.executable), "har_pose_single.main:app", env, tmp / "pose.log", 120)
+    try:
+        video = SHARED / "data/videos/ta_chi.mp4"
+        pr.run_ratios(raw, svc.url, video, args.rounds, 3, {"POST /v1/frames": "mediapipe (static)"})
+        if args.memory:
+            pr.run_memory(svc.url, svc.pid, video, 10, 60.0)
+    finally:
+        svc.stop()
     return 0
 
 

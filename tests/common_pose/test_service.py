@@ -427,9 +427,14 @@ def test_api_key(make_app):
         assert recv_frame(ws)["seq"] == 1
 
 
-@pytest.mark.parametrize("render", [True, False])
-def test_chunked_job_equals_one_piece(make_app, tmp_path, fake_classifier, render):
-    """Posing in parallel chunks gives the very result one session gives (single-person back ends)."""
+@pytest.mark.parametrize("render,keep_frames", [(True, None), (True, 10), (False, None)])
+def test_chunked_job_equals_one_piece(make_app, tmp_path, fake_classifier, monkeypatch, render, keep_frames):
+    """Posing in parallel chunks gives the very result one session gives (single-person back ends),
+    also when the background chunk can keep only some of its frames for drawing (the rest decoded again)."""
+    from har_pose_service import videojob
+
+    if keep_frames is not None:
+        monkeypatch.setattr(videojob, "KEEP_RGB_BYTES", keep_frames * 96 * 64 * 3)
     fake_classifier.mode = "ok"
     video = make_video(tmp_path / "clip.mp4", seconds=10, fps=15)
     results = {}

@@ -8,7 +8,9 @@ frames-to-actions pipeline, so labels and segments are exactly as if one session
 multi-person back end runs in one piece, since its tracker must see every frame in order.
 
 Around the model: frames are decoded ahead in a thread, and the annotated video is drawn and
-encoded in another, so neither holds the model back.
+encoded in another, so neither holds the model back. Each frame is decoded once: a background
+chunk keeps its posed frames for drawing, up to ``KEEP_RGB_BYTES`` (past that, the rest of the
+chunk is decoded again when it is drawn).
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from .state import ServiceState
 
 MIN_CHUNK_FRAMES = 60
+KEEP_RGB_BYTES = 512 * 1024 * 1024  # per job: about 550 frames at 640x480, 85 at 1920x1080
 
 
 class _ChunkPoser(threading.Thread):
@@ -43,8 +46,9 @@ class _ChunkPoser(threading.Thread):
         super().__init__(name=f"pose-chunk-{start}", daemon=True)
         self.run_, self.st = run, run.st
         self.start_i, self.end_i, self.start_pts = start, end, run.pts[start]
-        # frame index -> (timestamp_ms, detections, displayed (height, width))
-        self.results: dict[int, tuple[float, list, tuple[int, int]]] = {}
+        # frame index -> (timestamp_ms, detections, displayed (height, width), RGB kept for drawing or None)
+        self.results: dict[int, tuple[float, list, tuple[int, int], object]] = {}
+        self.kept_bytes = 0
         self.error: BaseException | None = None
         self.stop = threading.Event()
 
@@ -55,7 +59,10 @@ class _ChunkPoser(threading.Thread):
                     if self.stop.is_set():
                         return
                     t0 = time.perf_counter()
-                    self.results[f.index] = (f.timestamp_ms, session.process(f.rgb, f.timestamp_ms), (f.height, f.width))
+                    dets = session.process(f.rgb, f.timestamp_ms)
+                    keep = self.run_.render and self.kept_bytes + f.rgb.nbytes <= KEEP_RGB_BYTES
+                    self.kept_bytes += f.rgb.nbytes if keep else 0
+                    self.results[f.index] = (f.timestamp_ms, dets, (f.height, f.width), f.rgb if keep else None)
                     self.st.metrics.inference.observe(time.perf_counter() - t0)
                     self.run_.posed.add()
         except BaseException as exc:  # noqa: BLE001 - re-raised by the job thread
@@ -206,20 +213,26 @@ class _VideoJob:
                 self.emit(f.index, f.timestamp_ms, dets, f.rgb, f.height, f.width)
 
     def take_chunk(self, w: _ChunkPoser) -> None:
-        """A background chunk once posed, emitted in order (decoded again when frames are drawn)."""
+        """A background chunk once posed, emitted in order; frames drawn from the RGB the chunk
+        kept, and those it could not keep decoded again."""
         while w.is_alive():
             self.ctx.check()
             w.join(0.1)
         if w.error is not None:
             raise w.error
-        if self.renderer is not None:
-            for f in prefetch(self.frames_of(w.start_i, w.end_i, w.start_pts)):
+        order = sorted(w.results)
+        missing = [i for i in order if w.results[i][3] is None] if self.renderer is not None else []
+        for index in order:
+            if missing and index == missing[0]:
+                break
+            self.ctx.check()
+            t_ms, dets, (height, width), rgb = w.results.pop(index)
+            self.emit(index, t_ms, dets, rgb, height, width)
+        if missing:
+            start = missing[0]
+            for f in prefetch(self.frames_of(start, w.end_i, self.pts[start])):
                 self.ctx.check()
                 self.emit(f.index, f.timestamp_ms, w.results.pop(f.index, (0.0, []))[1], f.rgb, f.height, f.width)
-        else:
-            for index in sorted(w.results):
-                t_ms, dets, (height, width) = w.results.pop(index)
-                self.emit(index, t_ms, dets, None, height, width)
 
     def pose_all(self) -> int:
         """Every chunk posed and emitted; returns the number of chunks. On any failure the helper
