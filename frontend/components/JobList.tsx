@@ -78,21 +78,23 @@ export default function JobList({ refreshKey = 0, onOpen }: JobListProps) {
       ) : jobs.length === 0 ? (
         <p className="muted">No analyses yet.</p>
       ) : (
-        <table data-testid="job-table">
+        <table data-testid="job-table" className="cards">
           <thead>
             <tr>
               <th>Video</th>
               <th>People</th>
               <th>Status</th>
               <th>Created</th>
-              <th />
+              <th>
+                <span className="sr-only">Actions</span>
+              </th>
             </tr>
           </thead>
           <tbody>
             {jobs.map((j) => (
               <tr key={`${j.service}:${j.id}`} data-job-id={j.id}>
-                <td>{j.filename ?? <span className="muted">{j.id}</span>}</td>
-                <td>{j.service === 'pose-multi' ? 'several' : 'one'}</td>
+                <td className="name">{j.filename ?? <span className="muted">{j.id}</span>}</td>
+                <td>{j.service === 'pose-multi' ? 'several people' : 'one person'}</td>
                 <td>
                   <span className={`status ${j.status}`}>
                     {j.status}

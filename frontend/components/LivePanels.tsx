@@ -1,16 +1,24 @@
 'use client';
+import { actionState } from '@/lib/actionState';
 import type { LiveStats } from '@/lib/liveClient';
-import { labelColor, trackColor } from '@/lib/skeleton';
+import { trackColor } from '@/lib/skeleton';
 import type { ActionSegment, FrameResult } from '@/lib/types';
+import ActionChip from './ActionChip';
 import SegmentTable from './SegmentTable';
 
-export function StatsPanel({ stats, state }: { stats: LiveStats; state: string }) {
-  const f = (v: number | null, d = 0) => (v == null ? '–' : v.toFixed(d));
+export function StatsPanel({ stats, state, cameraFps, stale = false }: { stats: LiveStats; state: string; cameraFps?: number | null; stale?: boolean }) {
+  const f = (v: number | null | undefined, d = 0) => (v == null ? '–' : v.toFixed(d));
   return (
-    <div className="stats" data-testid="live-stats">
+    <div className={`stats${stale ? ' stale' : ''}`} data-testid="live-stats" data-stale={stale ? 'true' : 'false'}>
+      {cameraFps !== undefined && (
+        <div className="stat">
+          <b data-testid="camera-fps">{f(cameraFps, 1)}</b>
+          <span>camera frames / s</span>
+        </div>
+      )}
       <div className="stat">
         <b data-testid="fps">{f(stats.fps, 1)}</b>
-        <span>frames / s</span>
+        <span>analysed frames / s</span>
       </div>
       <div className="stat">
         <b data-testid="latency">{f(stats.rttMs)}</b>
@@ -29,29 +37,34 @@ export function StatsPanel({ stats, state }: { stats: LiveStats; state: string }
         <span>frames answered</span>
       </div>
       <div className="stat">
-        <b style={{ fontSize: '1rem' }}>{state}</b>
+        <b style={{ fontSize: '1rem', textDecoration: 'none' }} data-testid="stat-state">{state}</b>
         <span>actions: {stats.classifier ?? '–'}</span>
       </div>
     </div>
   );
 }
 
-export function PeopleNow({ frame }: { frame: FrameResult | null }) {
+export function PeopleNow({ frame, labelled, classifier }: { frame: FrameResult | null; labelled?: Set<number | null>; classifier?: LiveStats['classifier'] }) {
   const persons = frame?.persons ?? [];
   return (
     <ul className="people" data-testid="live-people">
-      {persons.length === 0 && <li className="muted">Nobody seen.</li>}
+      {!frame && <li className="muted">Nothing analysed yet.</li>}
+      {frame && persons.length === 0 && (
+        <li className="muted" data-testid="nobody">
+          Nobody seen.
+        </li>
+      )}
       {persons.map((p, i) => (
         <li key={i}>
           <span className="tl-swatch" style={{ background: trackColor(p.track_id) }} />
           <span>{p.track_id == null ? 'person' : `person ${p.track_id}`}</span>
-          {p.action ? (
-            <span className="chip" style={{ background: labelColor(p.action.label) }} data-testid="person-label">
-              {p.action.label} {Math.round(p.action.confidence * 100)}%
-            </span>
-          ) : (
-            <span className="muted small">no label yet</span>
-          )}
+          <ActionChip
+            state={actionState(p, {
+              labelledBefore: labelled ? labelled.has(p.track_id ?? null) : undefined,
+              reason: classifier === 'unavailable' ? 'classifier_unavailable' : null,
+              classifierOff: classifier === 'off',
+            })}
+          />
         </li>
       ))}
     </ul>
@@ -63,15 +76,25 @@ export function RecentSegments({ segments }: { segments: ActionSegment[] }) {
 }
 
 /** The side column of the live and stream pages: who is doing what now, and the latest segments. */
-export function LiveSidebar({ frame, segments }: { frame: FrameResult | null; segments: ActionSegment[] }) {
+export function LiveSidebar({
+  frame,
+  segments,
+  labelled,
+  classifier,
+}: {
+  frame: FrameResult | null;
+  segments: ActionSegment[];
+  labelled?: Set<number | null>;
+  classifier?: LiveStats['classifier'];
+}) {
   return (
     <aside>
       <div className="panel">
-        <h3 style={{ marginTop: 0 }}>Now</h3>
-        <PeopleNow frame={frame} />
+        <h2 className="sub">Now</h2>
+        <PeopleNow frame={frame} labelled={labelled} classifier={classifier} />
       </div>
       <div className="panel">
-        <h3 style={{ marginTop: 0 }}>Recent actions</h3>
+        <h2 className="sub">Recent actions</h2>
         <RecentSegments segments={segments} />
       </div>
     </aside>

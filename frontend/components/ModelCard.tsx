@@ -1,6 +1,7 @@
 'use client';
 import { classifierUrl, type ModelDescription, type ModelMetrics } from '@/lib/api';
 import { TableHead } from '@/components/TableHead';
+import { overWhite, textOn } from '@/lib/actionState';
 
 /** A share in [0, 1] as a percentage. */
 const pct = (v: number) => `${(v * 100).toFixed(1)}%`;
@@ -29,11 +30,11 @@ function Pairs({ record }: { record: Record<string, unknown> }) {
 export function ConfusionMatrix({ matrix, labels }: { matrix: number[][]; labels: string[] }) {
   const rowSums = matrix.map((r) => r.reduce((a, b) => a + b, 0) || 1);
   return (
-    <div style={{ overflowX: 'auto' }}>
+    <div style={{ overflowX: 'auto' }} tabIndex={0} role="region" aria-label="Confusion matrix (scrolls sideways)">
       <table className="cm" data-testid="confusion-matrix" aria-label="Confusion matrix: rows are the true class, columns the predicted class">
         <thead>
           <tr>
-            <th className="small muted">true ↓ / predicted →</th>
+            <th className="small">true ↓ / predicted →</th>
             {labels.map((l) => (
               <th key={l} className="rot">
                 {l}
@@ -47,9 +48,9 @@ export function ConfusionMatrix({ matrix, labels }: { matrix: number[][]; labels
               <th style={{ textAlign: 'right' }}>{labels[i] ?? i}</th>
               {row.map((v, j) => {
                 const share = v / rowSums[i];
-                const bg = i === j ? `rgba(22,163,74,${0.1 + 0.9 * share})` : `rgba(220,38,38,${share > 0 ? 0.1 + 0.9 * share : 0})`;
+                const bg = i === j ? overWhite([22, 163, 74], 0.1 + 0.9 * share) : overWhite([220, 38, 38], share > 0 ? 0.1 + 0.9 * share : 0);
                 return (
-                  <td key={j} style={{ background: bg, color: share > 0.55 ? '#fff' : undefined }} title={`${labels[i]} as ${labels[j]}: ${v}`}>
+                  <td key={j} style={{ background: bg, color: textOn(bg) }} title={`${labels[i]} as ${labels[j]}: ${v}`}>
                     {Number.isInteger(v) ? v : v.toFixed(2)}
                   </td>
                 );
@@ -146,6 +147,7 @@ export default function ModelCard({ model, isDefault = false }: { model: ModelDe
         </dl>
       )}
       {perClass.length > 0 && (
+        <div className="table-x" tabIndex={0} role="region" aria-label="Figures per class">
         <table>
           <TableHead
             columns={[
@@ -168,6 +170,7 @@ export default function ModelCard({ model, isDefault = false }: { model: ModelDe
             ))}
           </tbody>
         </table>
+        </div>
       )}
       {m.confusion_matrix && (
         <>

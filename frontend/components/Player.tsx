@@ -1,7 +1,9 @@
 'use client';
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import type { VideoAnalysis } from '@/lib/types';
-import { drawPersons, fitCanvas, formatMs, frameIndexAt, labelColor, segmentsFromFrames, trackColor, trackIds } from '@/lib/skeleton';
+import { actionState, presenceRuns, reasonAt } from '@/lib/actionState';
+import { drawPersons, fitCanvas, formatMs, frameIndexAt, segmentsFromFrames, trackColor, trackIds } from '@/lib/skeleton';
+import ActionChip from './ActionChip';
 import SegmentTable from './SegmentTable';
 import Timeline from './Timeline';
 
@@ -47,6 +49,8 @@ export default function Player({ analysis, sources, downloads = [] }: PlayerProp
     [analysis.segments, frames],
   );
   const tracks = useMemo(() => trackIds(frames, segments), [frames, segments]);
+  const presence = useMemo(() => presenceRuns(frames), [frames]);
+  const classifierOff = !analysis.models.classifier;
   const srcW = frames[0]?.width ?? source.width;
   const srcH = frames[0]?.height ?? source.height;
   const current = sources[sourceIdx];
@@ -182,32 +186,28 @@ export default function Player({ analysis, sources, downloads = [] }: PlayerProp
         </div>
         {current?.annotated && showSkeleton && <p className="muted small">This video has the skeleton drawn into it already; the overlay is drawn on top.</p>}
         {videoError && <p className="notice small">{videoError}</p>}
-        <h3>Timeline</h3>
+        <h2 className="sub">Timeline</h2>
         {derived && segments.length > 0 && <p className="muted small">The service sent no segments; these come from the per-frame labels.</p>}
-        <Timeline segments={segments} tracks={tracks} durationMs={source.duration_ms} currentMs={currentMs} onSeek={seek} />
-        <h3>Segments</h3>
+        <Timeline segments={segments} tracks={tracks} presence={presence} unlabelled={analysis.unlabelled ?? []} durationMs={source.duration_ms} currentMs={currentMs} onSeek={seek} />
+        <h2 className="sub">Segments</h2>
         <SegmentTable segments={segments} onSeek={seek} />
       </div>
       <aside>
         <div className="panel">
-          <h3 style={{ marginTop: 0 }}>Now</h3>
+          <h2 className="sub">Now</h2>
           <ul className="people" data-testid="now-people">
             {(frame?.persons ?? []).length === 0 && <li className="muted">Nobody in this frame.</li>}
             {(frame?.persons ?? []).map((p, i) => (
               <li key={i}>
                 <span className="tl-swatch" style={{ background: trackColor(p.track_id) }} />
                 <span>{p.track_id == null ? 'person' : `person ${p.track_id}`}</span>
-                {p.action && (
-                  <span className="chip" style={{ background: labelColor(p.action.label) }} data-testid="person-label">
-                    {p.action.label} {Math.round(p.action.confidence * 100)}%
-                  </span>
-                )}
+                <ActionChip state={actionState(p, { reason: reasonAt(analysis.unlabelled, p.track_id, frame.timestamp_ms), classifierOff })} />
               </li>
             ))}
           </ul>
         </div>
         <div className="panel">
-          <h3 style={{ marginTop: 0 }}>About</h3>
+          <h2 className="sub">About</h2>
           <dl className="kv">
             <dt>File</dt>
             <dd>{source.filename ?? '–'}</dd>
@@ -229,7 +229,7 @@ export default function Player({ analysis, sources, downloads = [] }: PlayerProp
         </div>
         {downloads.length > 0 && (
           <div className="panel">
-            <h3 style={{ marginTop: 0 }}>Downloads</h3>
+            <h2 className="sub">Downloads</h2>
             <div className="downloads">
               {downloads.map((d) => (
                 <a key={d.href} className="button secondary" href={d.href} download={d.filename}>

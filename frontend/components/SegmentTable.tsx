@@ -2,11 +2,12 @@
 import type { ActionSegment } from '@/lib/types';
 import { formatMs, labelColor } from '@/lib/skeleton';
 import { TableHead } from '@/components/TableHead';
+import { textOn } from '@/lib/actionState';
 
 export default function SegmentTable({ segments, onSeek }: { segments: ActionSegment[]; onSeek?: (ms: number) => void }) {
   if (segments.length === 0) return <p className="muted">No action segments.</p>;
   return (
-    <div className="table-scroll">
+    <div className="table-scroll" tabIndex={0} role="region" aria-label="Action segments">
     <table data-testid="segment-table">
       <TableHead
         columns={[
@@ -23,7 +24,7 @@ export default function SegmentTable({ segments, onSeek }: { segments: ActionSeg
           <tr key={i} className="clickable" onClick={() => onSeek?.(s.start_ms)} title="Play from here">
             <td>{s.track_id ?? '–'}</td>
             <td>
-              <span className="chip" style={{ background: labelColor(s.label) }}>
+              <span className="chip" style={{ background: labelColor(s.label), color: textOn(labelColor(s.label)) }}>
                 {s.label}
               </span>
             </td>

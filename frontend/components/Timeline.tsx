@@ -1,6 +1,8 @@
 'use client';
-import type { ActionSegment } from '@/lib/types';
+import { REASON_TEXT } from '@/lib/actionState';
+import type { ActionSegment, UnlabelledSpan } from '@/lib/types';
 import { formatMs, labelColor, trackColor } from '@/lib/skeleton';
+import { textOn } from '@/lib/actionState';
 
 export interface TimelineProps {
   segments: ActionSegment[];
@@ -8,62 +10,104 @@ export interface TimelineProps {
   durationMs: number;
   currentMs?: number;
   onSeek?: (ms: number) => void;
+  /** Per track, the time ranges in which the person is in the picture (a grey band). */
+  presence?: Map<number | null, [number, number][]>;
+  /** Time without a label, and why (hatched bars). */
+  unlabelled?: UnlabelledSpan[];
 }
 
-/** One row per person; each segment a coloured bar; click a bar (or the track) to seek. */
-export default function Timeline({ segments, tracks, durationMs, currentMs = 0, onSeek }: TimelineProps) {
+const who = (t: number | null) => (t == null ? 'person' : `person ${t}`);
+
+/** One row per person: a grey band where they are in the picture, a coloured bar per action segment,
+ * a hatched bar where they went unlabelled (with the reason); click a bar (or the track) to seek. */
+export default function Timeline({ segments, tracks, durationMs, currentMs = 0, onSeek, presence, unlabelled = [] }: TimelineProps) {
   const total = Math.max(durationMs, ...segments.map((s) => s.end_ms), 1);
   const labels = [...new Set(segments.map((s) => s.label))].sort();
   const pct = (ms: number) => `${(100 * Math.max(0, Math.min(ms, total))) / total}%`;
+  const width = (a: number, b: number) => `calc(${pct(b - a)} + 1px)`;
   return (
     <div className="timeline" data-testid="timeline">
       {tracks.map((t) => {
         const segs = segments.filter((s) => (s.track_id ?? null) === t);
+        const gaps = unlabelled.filter((u) => (u.track_id ?? null) === t);
+        const runs = presence?.get(t) ?? [];
         return (
           <div className="tl-row" key={String(t)}>
             <div className="tl-name">
               <span className="tl-swatch" style={{ background: trackColor(t) }} />
-              {t == null ? 'person' : `person ${t}`}
+              {who(t)}
             </div>
             <div
               className="tl-track"
+              data-track={String(t)}
               onClick={(e) => {
                 const r = e.currentTarget.getBoundingClientRect();
                 if (r.width > 0) onSeek?.(((e.clientX - r.left) / r.width) * total);
               }}
             >
-              {segs.map((s, i) => (
+              {runs.map(([a, b], i) => (
+                <div key={`p${i}`} className="tl-presence" data-testid="presence" style={{ left: pct(a), width: width(a, b) }} title={`${who(t)} in the picture ${formatMs(a)} – ${formatMs(b)}`} />
+              ))}
+              {gaps.map((u, i) => (
                 <button
                   type="button"
-                  key={i}
-                  className="tl-seg"
-                  data-label={s.label}
-                  title={`${s.label}: ${formatMs(s.start_ms)} – ${formatMs(s.end_ms)}, ${Math.round(s.mean_confidence * 100)}%`}
-                  aria-label={`${t == null ? 'person' : `person ${t}`} ${s.label} from ${formatMs(s.start_ms)} to ${formatMs(s.end_ms)}`}
-                  style={{ left: pct(s.start_ms), width: `calc(${pct(s.end_ms - s.start_ms)} + 1px)`, background: labelColor(s.label) }}
+                  key={`u${i}`}
+                  className="tl-gap"
+                  data-reason={u.reason}
+                  title={`no label (${REASON_TEXT[u.reason]}): ${formatMs(u.start_ms)} – ${formatMs(u.end_ms)}`}
+                  aria-label={`${who(t)} unlabelled (${REASON_TEXT[u.reason]}) from ${formatMs(u.start_ms)} to ${formatMs(u.end_ms)}`}
+                  style={{ left: pct(u.start_ms), width: width(u.start_ms, u.end_ms) }}
                   onClick={(e) => {
                     e.stopPropagation();
-                    onSeek?.(s.start_ms);
+                    onSeek?.(u.start_ms);
                   }}
-                >
-                  {s.label}
-                </button>
+                />
               ))}
+              {segs.map((s, i) => {
+                const bg = labelColor(s.label);
+                return (
+                  <button
+                    type="button"
+                    key={i}
+                    className="tl-seg"
+                    data-label={s.label}
+                    title={`${s.label}: ${formatMs(s.start_ms)} – ${formatMs(s.end_ms)}, ${Math.round(s.mean_confidence * 100)}%`}
+                    aria-label={`${who(t)} ${s.label} from ${formatMs(s.start_ms)} to ${formatMs(s.end_ms)}`}
+                    style={{ left: pct(s.start_ms), width: width(s.start_ms, s.end_ms), background: bg, color: textOn(bg) }}
+                    onClick={(e) => {
+                      e.stopPropagation();
+                      onSeek?.(s.start_ms);
+                    }}
+                  >
+                    {s.label}
+                  </button>
+                );
+              })}
               <div className="tl-playhead" style={{ left: pct(currentMs) }} />
             </div>
           </div>
         );
       })}
-      {labels.length > 0 && (
-        <div className="legend">
-          {labels.map((l) => (
-            <span key={l}>
-              <span className="tl-swatch" style={{ background: labelColor(l) }} />
-              {l}
-            </span>
-          ))}
-        </div>
-      )}
+      <div className="legend">
+        {labels.map((l) => (
+          <span key={l}>
+            <span className="tl-swatch" style={{ background: labelColor(l) }} />
+            {l}
+          </span>
+        ))}
+        {presence && (
+          <span>
+            <span className="tl-swatch presence" />
+            in the picture
+          </span>
+        )}
+        {unlabelled.length > 0 && (
+          <span>
+            <span className="tl-swatch hatched" />
+            no label (hover for why)
+          </span>
+        )}
+      </div>
     </div>
   );
 }

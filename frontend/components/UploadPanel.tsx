@@ -4,10 +4,48 @@ import { ApiError, uploadVideo, type Job } from '@/lib/api';
 import { watchJob } from '@/lib/jobWatch';
 import { rememberUpload } from '@/lib/localSources';
 import { POSE_SERVICES, type PoseService } from '@/lib/types';
+import { useServiceFacts } from '@/lib/useServiceInfo';
+import type { ServiceLimits } from '@/lib/api';
 import ErrorBanner from './ErrorBanner';
+import { ClassesOf } from './ModelClasses';
 import ProgressBar from './ProgressBar';
 
 export const VIDEO_ACCEPT = 'video/*,.mp4,.avi,.mov,.webm,.mkv';
+
+const mb = (bytes: number) => `${(bytes / 1e6).toFixed(bytes < 10e6 ? 1 : 0)} MB`;
+const minutes = (s: number) => (s >= 120 ? `${Math.round(s / 60)} min` : `${Math.round(s)} s`);
+
+/** What is wrong with a file before it is sent, in plain words (null: nothing known to be wrong). */
+export function checkFile(file: File, limits: ServiceLimits | null, formats: string[] | null, durationS: number | null): string | null {
+  const ext = (file.name.match(/\.([^.]+)$/)?.[1] ?? '').toLowerCase();
+  if (formats?.length && !formats.includes(ext))
+    return `“${file.name}” is not a video format the service reads (${formats.join(', ')}).`;
+  if (limits && file.size > limits.max_upload_bytes)
+    return `“${file.name}” is ${mb(file.size)}; the service takes files up to ${mb(limits.max_upload_bytes)}. Cut or compress it first.`;
+  if (limits && durationS != null && durationS > limits.max_video_duration_s)
+    return `“${file.name}” lasts ${minutes(durationS)}; the service takes videos up to ${minutes(limits.max_video_duration_s)}. Cut it first.`;
+  return null;
+}
+
+/** The length of a video the browser can read (null when it cannot, e.g. an AVI, or takes too long). */
+function probeDuration(file: File, timeoutMs = 4000): Promise<number | null> {
+  return new Promise((resolve) => {
+    if (typeof URL.createObjectURL !== 'function' || typeof document === 'undefined') return resolve(null);
+    const v = document.createElement('video');
+    const url = URL.createObjectURL(file);
+    const done = (d: number | null) => {
+      clearTimeout(timer);
+      v.removeAttribute('src');
+      URL.revokeObjectURL(url);
+      resolve(d != null && Number.isFinite(d) && d > 0 ? d : null);
+    };
+    const timer = setTimeout(() => done(null), timeoutMs);
+    v.preload = 'metadata';
+    v.onloadedmetadata = () => done(v.duration);
+    v.onerror = () => done(null);
+    v.src = url;
+  });
+}
 
 type Phase = 'idle' | 'uploading' | 'processing' | 'done' | 'failed';
 
@@ -26,7 +64,14 @@ export default function UploadPanel({ onJobCreated, onJobDone, onOpen }: UploadP
   const [uploadFrac, setUploadFrac] = useState(0);
   const [job, setJob] = useState<Job | null>(null);
   const [error, setError] = useState<{ title: string; message: string } | null>(null);
+  const [durationS, setDurationS] = useState<number | null>(null);
+  const facts = useServiceFacts(service);
+  const limits = facts.info?.limits ?? null;
+  const formats = facts.info?.video_formats ?? null;
+  const problem = file ? checkFile(file, limits, formats, durationS) : null;
   const input = useRef<HTMLInputElement>(null);
+  const statusRef = useRef<HTMLDivElement>(null);
+  const busy = phase === 'uploading' || phase === 'processing';
   const stopWatch = useRef<(() => void) | null>(null);
   const abort = useRef<AbortController | null>(null);
 
@@ -41,12 +86,17 @@ export default function UploadPanel({ onJobCreated, onJobDone, onOpen }: UploadP
     setError(null);
     setPhase('idle');
     setJob(null);
+    setDurationS(null);
+    void probeDuration(f).then((d) => setDurationS((old) => old ?? d));
   };
 
   const start = async () => {
-    if (!file) return;
+    if (!file || busy) return;
+    if (problem) return;
     setError(null);
     setPhase('uploading');
+    // the button turns into "Working…"; keep the keyboard focus on the progress that follows
+    requestAnimationFrame(() => statusRef.current?.focus());
     setUploadFrac(0);
     abort.current = new AbortController();
     let created: Job;
@@ -75,7 +125,6 @@ export default function UploadPanel({ onJobCreated, onJobDone, onOpen }: UploadP
     });
   };
 
-  const busy = phase === 'uploading' || phase === 'processing';
   return (
     <section className="panel" aria-labelledby="upload-title">
       <h2 id="upload-title" style={{ marginTop: 0 }}>
@@ -85,7 +134,7 @@ export default function UploadPanel({ onJobCreated, onJobDone, onOpen }: UploadP
         className={`dropzone${over ? ' over' : ''}`}
         role="button"
         tabIndex={0}
-        aria-label="Choose a video file or drop one here"
+        aria-describedby="upload-limits"
         onClick={() => input.current?.click()}
         onKeyDown={(e) => (e.key === 'Enter' || e.key === ' ') && input.current?.click()}
         onDragOver={(e) => {
@@ -99,8 +148,18 @@ export default function UploadPanel({ onJobCreated, onJobDone, onOpen }: UploadP
           pick(e.dataTransfer.files?.[0]);
         }}
       >
-        <strong>{file ? file.name : 'Drop a video here, or click to choose one'}</strong>
-        <span className="muted small">{file ? `${(file.size / 1e6).toFixed(1)} MB` : 'mp4, avi, mov, webm or mkv'}</span>
+        <strong>
+          {file ? (
+            <>
+              Chosen video: <span>{file.name}</span>
+            </>
+          ) : (
+            'Drop a video here, or click to choose one'
+          )}
+        </strong>
+        <span className="muted small">
+          {file ? `${mb(file.size)}${durationS != null ? `, ${minutes(durationS)}` : ''}; click or drop to choose another` : (formats ?? ['mp4', 'avi', 'mov', 'webm', 'mkv']).join(', ')}
+        </span>
         <input
           ref={input}
           type="file"
@@ -114,7 +173,7 @@ export default function UploadPanel({ onJobCreated, onJobDone, onOpen }: UploadP
         />
       </div>
       <fieldset className="choice" style={{ border: 'none', padding: 0 }}>
-        <legend className="sr-only" style={{ position: 'absolute', left: -9999 }}>
+        <legend className="sr-only">
           People in the video
         </legend>
         {POSE_SERVICES.map((s) => (
@@ -128,8 +187,21 @@ export default function UploadPanel({ onJobCreated, onJobDone, onOpen }: UploadP
           </label>
         ))}
       </fieldset>
-      <div className="row">
-        <button type="button" onClick={start} disabled={!file || busy}>
+      <p className="muted small limits" data-testid="upload-limits" id="upload-limits">
+        {limits
+          ? `Up to ${mb(limits.max_upload_bytes)} and ${minutes(limits.max_video_duration_s)} per video; formats: ${(formats ?? []).join(', ')}.`
+          : facts.infoError
+            ? `The service's limits could not be read: ${facts.infoError}`
+            : 'Reading the service’s limits…'}
+      </p>
+      <ClassesOf facts={facts} />
+      {problem && (
+        <ErrorBanner title="This file cannot be sent.">
+          <span data-testid="file-problem">{problem}</span>
+        </ErrorBanner>
+      )}
+      <div className="row" style={{ marginTop: '0.75rem' }}>
+        <button type="button" onClick={start} disabled={!file || !!problem} aria-disabled={busy || undefined}>
           {busy ? 'Working…' : 'Upload and analyse'}
         </button>
         {phase === 'uploading' && (
@@ -138,10 +210,12 @@ export default function UploadPanel({ onJobCreated, onJobDone, onOpen }: UploadP
           </button>
         )}
       </div>
-      {phase === 'uploading' && <ProgressBar value={uploadFrac * 100} label="Uploading" />}
-      {(phase === 'processing' || (phase === 'done' && job)) && job && (
-        <ProgressBar value={job.progress} label={job.status === 'queued' ? 'Queued' : phase === 'done' ? 'Done' : 'Processing'} />
-      )}
+      <div ref={statusRef} tabIndex={-1} aria-live="polite" data-testid="upload-status">
+        {phase === 'uploading' && <ProgressBar value={uploadFrac * 100} label="Uploading" />}
+        {(phase === 'processing' || (phase === 'done' && job)) && job && (
+          <ProgressBar value={job.progress} label={job.status === 'queued' ? 'Queued' : phase === 'done' ? 'Done' : 'Processing'} />
+        )}
+      </div>
       {phase === 'done' && job && (
         <p className="notice" role="status">
           Analysis ready.{' '}

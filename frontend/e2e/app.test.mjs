@@ -6,13 +6,15 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import {
-  ARTIFACTS, SHARED, ensureService, fakeCameraFile, freePort, launchBrowser, paintedPixels, screenshot, startFrontend, stopAll,
+  ARTIFACTS, SHARED, audit, consoleErrors, ensureService, fakeCameraFile, freePort, launchBrowser, paintedPixels, screenshot, startFrontend, stopAll,
 } from './stack.mjs';
 
 const TA_CHI = path.join(SHARED, 'data', 'videos', 'ta_chi.mp4');
 const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'har-e2e-data-'));
 
 const svc = {};
+/** Layout (390 and 1366 px wide) and accessibility problems of every page, asserted at the end. */
+const findings = [];
 let front;
 let browser;
 
@@ -52,14 +54,22 @@ describe('frontend end to end', { concurrency: false, timeout: 15 * 60_000 }, ()
   it('upload ta_chi.mp4: progress, then skeletons, labels, timeline and the JSON download', async (t) => {
     if (!needPose(t)) return;
     const page = await browser.context.newPage();
-    const errors = [];
-    page.on('pageerror', (e) => errors.push(e.message));
+    const errors = consoleErrors(page);
     await page.goto(front.base + '/');
     await page.getByRole('heading', { name: 'Upload a video' }).waitFor();
+    // the limits and the model's classes are there before anything is sent
+    await page.getByTestId('upload-limits').getByText(/^Up to \d/).waitFor({ timeout: 30_000 });
+    if (svc.classifier?.url) await page.getByTestId('model-classes').locator('li').first().waitFor({ timeout: 30_000 });
     await screenshot(page, '01-upload');
+    findings.push(...(await audit(page, 'upload')));
     await page.getByTestId('file-input').setInputFiles(TA_CHI);
     await page.getByLabel(/Single person/).check();
+    // the drop zone says which file was chosen
+    await page.getByRole('button', { name: /Chosen video: ta_chi\.mp4/ }).waitFor();
+    findings.push(...(await audit(page, 'upload-chosen', { viewports: [{ width: 390, height: 844 }] })));
     await page.getByRole('button', { name: 'Upload and analyse' }).click();
+    await page.waitForTimeout(200);
+    assert.notEqual(await page.evaluate(() => document.activeElement?.tagName), 'BODY', 'the keyboard focus stays on the page after Upload');
     // upload progress, then processing progress
     await page.getByRole('progressbar', { name: /Queued|Processing|Done/ }).waitFor({ timeout: 60_000 });
     await screenshot(page, '02-processing');
@@ -84,9 +94,15 @@ describe('frontend end to end', { concurrency: false, timeout: 15 * 60_000 }, ()
     // the "Now" panel lists the person; with the classifier running, with a label (on the canvas too)
     await page.getByTestId('now-people').getByText('person 0').waitFor();
     if (svc.classifier?.url) {
-      const label = await page.getByTestId('now-people').getByTestId('person-label').first().textContent();
-      assert.match(label, /\d+%/);
+      // a label with its confidence, or a state (warming up, uncertain) that shows no percentage
+      const chip = page.getByTestId('now-people').locator('[data-testid="person-label"], [data-testid="person-state"]').first();
+      const text = await chip.textContent();
+      if ((await chip.getAttribute('data-testid')) === 'person-label') assert.match(text, /\d+%/);
+      else assert.doesNotMatch(text, /%/);
+      // the first seconds are the window filling: a hatched bar with its reason, and the person's presence
+      await page.getByTestId('timeline').locator('.tl-gap[data-reason="window_filling"]').first().waitFor();
     }
+    assert.ok((await page.getByTestId('timeline').getByTestId('presence').count()) >= 1, 'a presence band per person');
     assert.ok((await page.getByTestId('timeline').locator('.tl-row').count()) >= 1, 'a timeline row per person');
     if (svc.classifier?.url) {
       const bars = page.getByTestId('timeline').locator('.tl-seg');
@@ -96,6 +112,7 @@ describe('frontend end to end', { concurrency: false, timeout: 15 * 60_000 }, ()
       await page.waitForTimeout(300);
     }
     await screenshot(page, '03-result');
+    findings.push(...(await audit(page, 'analysis')));
     // the JSON download is the VideoAnalysis of the clip
     const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('link', { name: 'Keypoints JSON' }).click()]);
     const file = path.join(ARTIFACTS, 'e2e', 'downloaded.analysis.json');
@@ -109,6 +126,7 @@ describe('frontend end to end', { concurrency: false, timeout: 15 * 60_000 }, ()
     await page.goto(front.base + '/');
     await page.getByTestId('job-table').getByText('ta_chi.mp4').first().waitFor();
     await screenshot(page, '04-history');
+    findings.push(...(await audit(page, 'history')));
     // reopen it from the list, then delete it
     const jobId = new URL(resultUrl).searchParams.get('id');
     const mine = page.locator(`[data-testid="job-table"] tr[data-job-id="${jobId}"]`);
@@ -122,7 +140,7 @@ describe('frontend end to end', { concurrency: false, timeout: 15 * 60_000 }, ()
     await mine.getByRole('button', { name: /^Delete/ }).click();
     await mine.waitFor({ state: 'detached' });
     assert.equal((await fetch(`${front.base}/api/pose-single/v1/jobs/${jobId}`)).status, 404, 'the job is gone on the service');
-    assert.deepEqual(errors, []);
+    assert.deepEqual(errors, [], 'no console errors on a normal visit');
     await page.close();
   });
 
@@ -182,9 +200,16 @@ describe('frontend end to end', { concurrency: false, timeout: 15 * 60_000 }, ()
   it('live: the fake camera streams, skeletons are drawn and labels arrive', async (t) => {
     if (!needPose(t)) return;
     const page = await browser.context.newPage();
+    const errors = consoleErrors(page);
     await page.goto(front.base + '/live/');
+    if (svc.classifier?.url) await page.getByTestId('model-classes').locator('li').first().waitFor({ timeout: 30_000 });
+    findings.push(...(await audit(page, 'live-stopped')));
     await page.getByRole('button', { name: 'Start camera' }).click();
     await page.waitForFunction(() => Number(document.querySelector('[data-testid="received"]')?.textContent) >= 15, null, { timeout: 60_000 });
+    // the picture the answer was computed from is drawn under its skeleton
+    assert.ok((await paintedPixels(page, '[data-testid="picture"]')) > 1000, 'the analysed frame is drawn');
+    assert.ok(Number(await page.getByTestId('overlay').getAttribute('data-seq')) >= 15, 'the overlay names the seq of its frame');
+    assert.ok(Number(await page.getByTestId('camera-fps').textContent()) > 0, 'camera fps shown');
     const painted = await paintedPixels(page, '[data-testid="overlay"]');
     const persons = await page.getByTestId('live-people').locator('li').count();
     assert.ok(painted > 300, `skeleton pixels on the live overlay: ${painted}`);
@@ -197,6 +222,47 @@ describe('frontend end to end', { concurrency: false, timeout: 15 * 60_000 }, ()
       await page.getByTestId('live-people').getByTestId('person-label').first().waitFor({ timeout: 30_000 });
     }
     await screenshot(page, '06-live');
+    findings.push(...(await audit(page, 'live')));
+    await page.getByRole('button', { name: 'Stop' }).click();
+    // Stop clears the stage and the "Now" panel
+    await page.getByTestId('live-people').getByText('Nothing analysed yet.').waitFor();
+    assert.equal(await paintedPixels(page, '[data-testid="overlay"]'), 0, 'overlay cleared');
+    assert.equal(await paintedPixels(page, '[data-testid="picture"]'), 0, 'picture cleared');
+    assert.deepEqual(errors, [], 'no console errors on a normal visit');
+    await page.close();
+  });
+
+  it('live: answers that stop are said within a second, and a 1013 close reconnects by itself', async (t) => {
+    if (!needPose(t)) return;
+    const page = await browser.context.newPage();
+    let hold = false;
+    const sockets = [];
+    await page.routeWebSocket(/\/v1\/stream$/, (ws) => {
+      const server = ws.connectToServer();
+      sockets.push(ws);
+      server.onMessage((m) => {
+        if (!hold) ws.send(m);
+      });
+    });
+    await page.goto(front.base + '/live/');
+    await page.getByRole('button', { name: 'Start camera' }).click();
+    const received = () => page.evaluate(() => Number(document.querySelector('[data-testid="received"]')?.textContent));
+    await page.waitForFunction(() => Number(document.querySelector('[data-testid="received"]')?.textContent) >= 5, null, { timeout: 60_000 });
+    hold = true;
+    const t0 = Date.now();
+    await page.getByTestId('stale-note').getByText(/Waiting for the server, \d+ s/).waitFor({ timeout: 5_000 });
+    const saidAfter = Date.now() - t0;
+    assert.ok(saidAfter < 2_000, `said within about a second (${saidAfter} ms)`);
+    assert.equal(await page.getByTestId('live-stats').getAttribute('data-stale'), 'true');
+    await screenshot(page, '06c-live-waiting');
+    // the server closes as overloaded: the page says so and comes back by itself
+    hold = false;
+    const before = await received();
+    await sockets.at(-1).close({ code: 1013, reason: 'overloaded' });
+    await page.getByRole('alert').getByText(/Reconnecting by itself/).waitFor({ timeout: 5_000 });
+    await page.waitForFunction((n) => Number(document.querySelector('[data-testid="received"]')?.textContent) > n + 3, before, { timeout: 30_000 });
+    assert.ok(sockets.length >= 2, 'a second connection');
+    assert.equal(await page.getByTestId('live-stats').getAttribute('data-stale'), 'false');
     await page.getByRole('button', { name: 'Stop' }).click();
     await page.close();
   });
@@ -228,6 +294,7 @@ describe('frontend end to end', { concurrency: false, timeout: 15 * 60_000 }, ()
 
   it('models page shows the classifier models (or says the service is down)', async () => {
     const page = await browser.context.newPage();
+    const errors = consoleErrors(page);
     await page.goto(front.base + '/models/');
     if (svc.classifier?.url) {
       await page.getByTestId('model-card').first().waitFor({ timeout: 30_000 });
@@ -237,6 +304,8 @@ describe('frontend end to end', { concurrency: false, timeout: 15 * 60_000 }, ()
       assert.match(await alert.textContent(), /classifier service/);
     }
     await screenshot(page, '07-models');
+    findings.push(...(await audit(page, 'models')));
+    if (svc.classifier?.url) assert.deepEqual(errors, [], 'no console errors on a normal visit');
     await page.close();
   });
 
@@ -248,6 +317,11 @@ describe('frontend end to end', { concurrency: false, timeout: 15 * 60_000 }, ()
     if (info.allow_stream_urls) await page.getByLabel('Camera URL').waitFor();
     else await page.getByTestId('stream-disabled').waitFor();
     await screenshot(page, '08-stream');
+    findings.push(...(await audit(page, 'stream')));
     await page.close();
+  });
+
+  it('every page fits 390 px without sideways scrolling and has no serious or critical axe violations', () => {
+    assert.deepEqual(findings, []);
   });
 });

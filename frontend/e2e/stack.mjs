@@ -1,6 +1,7 @@
 // The end-to-end stack: the real services from ../.venvs (started here unless already answering),
 // server.mjs over the built export, and Debian's Chromium driven by playwright-core.
 import { spawn, execFileSync } from 'node:child_process';
+import { createRequire } from 'node:module';
 import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
@@ -166,6 +167,63 @@ export async function screenshot(page, name) {
   const file = path.join(SCREENSHOTS, `${name}.png`);
   await page.screenshot({ path: file, fullPage: true });
   return file;
+}
+
+/** The phone and laptop sizes every page is checked at. */
+export const VIEWPORTS = [
+  { width: 390, height: 844 },
+  { width: 1366, height: 768 },
+];
+
+const AXE = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
+
+/**
+ * Checks a page in the state it is in: at each viewport, that nothing makes it scroll sideways
+ * (`scrollWidth <= innerWidth`, naming the widest elements when it does) and a screenshot
+ * (`<name>-<width>.png`); then axe-core's serious and critical violations. Returns the problems
+ * found, in words; the viewport is put back as it was.
+ */
+export async function audit(page, name, { viewports = VIEWPORTS } = {}) {
+  const problems = [];
+  const was = page.viewportSize();
+  for (const vp of viewports) {
+    await page.setViewportSize(vp);
+    await page.waitForTimeout(300);
+    const m = await page.evaluate(() => {
+      const iw = window.innerWidth;
+      const sw = document.documentElement.scrollWidth;
+      const wide = sw > iw
+        ? [...document.querySelectorAll('body *')]
+          .map((e) => [e, e.getBoundingClientRect().right])
+          .filter(([, r]) => r > iw + 1)
+          .slice(-4)
+          .map(([e, r]) => `${e.tagName.toLowerCase()}${e.className && typeof e.className === 'string' ? '.' + e.className.split(' ').join('.') : ''} to ${Math.round(r)}`)
+        : [];
+      return { iw, sw, wide };
+    });
+    await screenshot(page, `${name}-${vp.width}`);
+    if (m.sw > m.iw) problems.push(`${name} at ${vp.width}px is ${m.sw}px wide: ${m.wide.join(', ')}`);
+  }
+  if (was) await page.setViewportSize(was);
+  if (!(await page.evaluate(() => typeof window.axe === 'object'))) await page.addScriptTag({ path: AXE });
+  const violations = await page.evaluate(async () => {
+    const r = await window.axe.run(document, { resultTypes: ['violations'] });
+    return r.violations.map((v) => ({
+      id: v.id, impact: v.impact, help: v.help,
+      nodes: v.nodes.slice(0, 3).map((n) => `${n.target.join(' ')}${n.any?.[0]?.message ? ` (${n.any[0].message})` : ''}`),
+    }));
+  });
+  for (const v of violations)
+    if (v.impact === 'serious' || v.impact === 'critical') problems.push(`${name}: axe ${v.id} (${v.impact}): ${v.help}: ${v.nodes.join(' | ')}`);
+  return problems;
+}
+
+/** Console errors and page errors of a page, collected as they come. */
+export function consoleErrors(page) {
+  const errors = [];
+  page.on('console', (m) => m.type() === 'error' && errors.push(`console: ${m.text()} ${m.location()?.url ?? ''}`));
+  page.on('pageerror', (e) => errors.push(`pageerror: ${e.message}`));
+  return errors;
 }
 
 /** Counts non-transparent pixels of a canvas (the overlay has nothing else on it). */

@@ -247,6 +247,7 @@ export function uploadVideo(service: PoseService, file: File, opts: UploadOption
 
 /** GET /v1/info of a pose service. */
 export type ServiceInfo = PoseSchemas['ServiceInfo'];
+export type ServiceLimits = PoseSchemas['ServiceLimits'];
 
 export async function getInfo(service: PoseService): Promise<ServiceInfo> {
   return send(service, poseClient(service).GET('/v1/info'));

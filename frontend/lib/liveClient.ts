@@ -23,7 +23,7 @@ export interface LiveStats {
 
 export interface LiveHandlers {
   onOpen?: () => void;
-  onFrame?: (frame: FrameResult, newSegments: ActionSegment[], stats: LiveStats) => void;
+  onFrame?: (frame: FrameResult, newSegments: ActionSegment[], stats: LiveStats, seq: number) => void;
   onServerError?: (message: string, seq: number | null) => void;
   onClose?: (reason: string, code: number) => void;
 }
@@ -111,7 +111,7 @@ export class LiveClient {
     s.serverMs = typeof m.latency_ms === 'number' ? m.latency_ms : null;
     s.dropped = m.dropped ?? s.dropped;
     s.classifier = m.classifier ?? null;
-    this.handlers.onFrame?.(m.frame, m.segments ?? [], { ...s });
+    this.handlers.onFrame?.(m.frame, m.segments ?? [], { ...s }, m.seq);
   }
 
   close() {
@@ -123,6 +123,50 @@ export class LiveClient {
 /** The current action of each person, kept across frames where a person is briefly missing. */
 export function currentActions(frame: FrameResult | null): { trackId: number | null; action: ActionLabel | null }[] {
   return (frame?.persons ?? []).map((p) => ({ trackId: p.track_id ?? null, action: p.action ?? null }));
+}
+
+/** Seconds to wait before reconnect attempt n (1, 2, 4, ... up to 15 s). */
+export function backoffMs(attempt: number): number {
+  return Math.min(15_000, 1000 * 2 ** Math.max(0, attempt - 1));
+}
+
+/** Whether a close is worth reconnecting after: not a refusal (1008) and not one we asked for. */
+export function shouldReconnect(code: number): boolean {
+  return code !== 1000 && code !== 1008;
+}
+
+/**
+ * Frames sent, kept by sequence number until their answer comes, so a skeleton is drawn over the
+ * picture it was computed from; older ones are given back when a newer answer arrives.
+ */
+export class SentFrames<T> {
+  private byseq = new Map<number, T>();
+  constructor(private max = 8, private release: (item: T) => void = () => undefined) {}
+  put(seq: number, item: T) {
+    this.byseq.set(seq, item);
+    for (const k of [...this.byseq.keys()]) {
+      if (this.byseq.size <= this.max) break;
+      this.drop(k);
+    }
+  }
+  /** The frame with this seq (and every older one is let go). */
+  take(seq: number): T | undefined {
+    const item = this.byseq.get(seq);
+    for (const k of [...this.byseq.keys()]) if (k < seq) this.drop(k);
+    this.byseq.delete(seq);
+    return item;
+  }
+  clear() {
+    for (const k of [...this.byseq.keys()]) this.drop(k);
+  }
+  get size() {
+    return this.byseq.size;
+  }
+  private drop(k: number) {
+    const item = this.byseq.get(k);
+    this.byseq.delete(k);
+    if (item !== undefined) this.release(item);
+  }
 }
 
 /** Words for a getUserMedia failure. */

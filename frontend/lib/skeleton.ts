@@ -50,6 +50,7 @@ export function frameIndexAt(frames: FrameResult[], tMs: number): number {
 export function personTitle(p: PersonPose): string {
   const who = p.track_id == null ? 'person' : `#${p.track_id}`;
   if (!p.action) return who;
+  if (p.action.label === 'uncertain' || p.action.label === 'unknown') return `${who} uncertain`;
   return `${who} ${p.action.label} ${Math.round(p.action.confidence * 100)}%`;
 }
 

@@ -41,3 +41,4 @@ export const POSE_SERVICES: { id: PoseService; label: string; hint: string }[] =
   { id: 'pose-single', label: 'Single person', hint: 'MediaPipe Pose: fast, one person' },
   { id: 'pose-multi', label: 'Several people', hint: 'YOLO11-pose with tracking: an action per person' },
 ];
+export type UnlabelledSpan = Schemas['UnlabelledSpan'];

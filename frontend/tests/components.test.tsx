@@ -4,13 +4,13 @@ import JobList from '@/components/JobList';
 import ModelCard from '@/components/ModelCard';
 import Notices from '@/components/Notices';
 import Player from '@/components/Player';
-import UploadPanel from '@/components/UploadPanel';
+import UploadPanel, { checkFile } from '@/components/UploadPanel';
 import Timeline from '@/components/Timeline';
 import { forgetUpload, rememberUpload, uploadedFile, uploadedUrl } from '@/lib/localSources';
 import type { VideoAnalysis } from '@/lib/types';
 import { contextOf } from './setup';
 import { example } from './example';
-import { FakeWebSocket, FakeXHR, fakeJob, fakeModel, fakeWindow, jobEvent, problem, routeFetch } from './fakes';
+import { FakeWebSocket, FakeXHR, fakeInfo, fakeJob, fakeModel, fakeModelList, fakeWindow, jobEvent, problem, routeFetch } from './fakes';
 
 describe('localSources', () => {
   it('makes one object URL per upload and revokes it when the upload is forgotten', () => {
@@ -80,6 +80,36 @@ describe('UploadPanel', () => {
     expect(alert.textContent).toMatch(/not a video: no video stream in the file/);
   });
 
+  it('shows the limits and the model classes before uploading, and refuses a file past them without sending it', async () => {
+    routeFetch({
+      'GET /api/pose-single/v1/info': () =>
+        fakeInfo({ video_formats: ['mp4', 'avi'], limits: { max_inflight: 4, max_message_bytes: 1 << 20, max_streams: 4, max_upload_bytes: 2_000_000, max_video_duration_s: 300 } }),
+      'GET /api/classifier/v1/models': () => fakeModelList('tcn', [fakeModel({ name: 'tcn', classes: ['walking', 'sitting'] })]),
+    });
+    FakeXHR.last = null;
+    render(<UploadPanel />);
+    await waitFor(() => expect(screen.getByTestId('upload-limits').textContent).toBe('Up to 2.0 MB and 5 min per video; formats: mp4, avi.'));
+    expect(screen.getByRole('list', { name: 'Classes of tcn' }).textContent).toBe('walkingsitting');
+    pickFile(new File([new Uint8Array(3_000_000)], 'big.mp4', { type: 'video/mp4' }));
+    expect(screen.getByTestId('file-problem').textContent).toMatch(/big\.mp4” is 3\.0 MB; the service takes files up to 2\.0 MB/);
+    expect((screen.getByRole('button', { name: 'Upload and analyse' }) as HTMLButtonElement).disabled).toBe(true);
+    pickFile(new File(['x'], 'clip.wmv'));
+    expect(screen.getByTestId('file-problem').textContent).toMatch(/not a video format the service reads \(mp4, avi\)/);
+    expect(screen.getByRole('button', { name: /Chosen video: clip\.wmv/ })).toBeTruthy();
+    fireEvent.click(screen.getByRole('button', { name: 'Upload and analyse' }));
+    expect(FakeXHR.last).toBeNull(); // nothing was sent
+  });
+
+  it('checks size, length and format in plain words', () => {
+    const limits = { max_inflight: 4, max_message_bytes: 1 << 20, max_streams: 4, max_upload_bytes: 10, max_video_duration_s: 600 };
+    const small = new File(['12345'], 'a.MP4');
+    expect(checkFile(small, limits, ['mp4'], 30)).toBeNull();
+    expect(checkFile(small, limits, ['mp4'], null)).toBeNull(); // length unknown (an AVI, say): the server checks it
+    expect(checkFile(small, limits, ['mp4'], 1800)).toBe('“a.MP4” lasts 30 min; the service takes videos up to 10 min. Cut it first.');
+    expect(checkFile(new File(['x'.repeat(20)], 'b.mp4'), limits, ['mp4'], null)).toMatch(/is 0\.0 MB; the service takes files up to 0\.0 MB/);
+    expect(checkFile(small, null, null, null)).toBeNull(); // limits not known: nothing refused here
+  });
+
   it('says so when the service is down', async () => {
     render(<UploadPanel />);
     pickFile(new File(['x'], 'a.mp4'));
@@ -110,7 +140,28 @@ describe('Player', () => {
     const ctx = contextOf(canvas);
     expect(ctx.calls.filter((c) => c.op === 'arc').length).toBeGreaterThanOrEqual(17);
     expect(canvas.dataset.frameIndex).toBe('0');
-    expect(within(screen.getByTestId('now-people')).getByTestId('person-label').textContent).toBe('uncertain 0%');
+    // uncertain is a state, not a result: no percentage, and not the label chip
+    const now = within(screen.getByTestId('now-people'));
+    expect(now.queryByTestId('person-label')).toBeNull();
+    expect(now.getByTestId('person-state').textContent).toBe('uncertain');
+    expect(now.getByTestId('person-state').dataset.state).toBe('uncertain');
+  });
+
+  it('tells warming up from uncertain with the unlabelled spans, and draws them hatched with presence per person', () => {
+    const t0 = example.frames[0].timestamp_ms;
+    const withSpans: VideoAnalysis = {
+      ...analysis,
+      unlabelled: [{ track_id: 0, start_ms: t0, end_ms: t0 + 50, reason: 'window_filling' }],
+    };
+    render(<Player analysis={withSpans} sources={sources} />);
+    const state = within(screen.getByTestId('now-people')).getByTestId('person-state');
+    expect(state.dataset.state).toBe('warming');
+    expect(state.textContent).toMatch(/warming up/);
+    const timeline = screen.getByTestId('timeline');
+    const gap = timeline.querySelector('.tl-gap') as HTMLElement;
+    expect(gap.dataset.reason).toBe('window_filling');
+    expect(gap.getAttribute('aria-label')).toMatch(/person 0 unlabelled \(window filling\)/);
+    expect(within(timeline).getAllByTestId('presence').length).toBeGreaterThanOrEqual(1);
   });
 
   it('shows a timeline per person and seeks when a segment is clicked', () => {

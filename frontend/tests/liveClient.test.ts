@@ -1,5 +1,5 @@
 import { beforeEach, describe, expect, it } from 'vitest';
-import { cameraErrorText, LiveClient } from '@/lib/liveClient';
+import { backoffMs, cameraErrorText, LiveClient, SentFrames, shouldReconnect } from '@/lib/liveClient';
 import type { StreamMessage } from '@/lib/types';
 import { FakeWebSocket } from './fakes';
 
@@ -78,6 +78,41 @@ describe('LiveClient', () => {
     ws.open();
     ws.drop(1009);
     expect(closes[0]).toMatch(/larger than the server accepts/);
+  });
+});
+
+describe('live drawing and reconnecting', () => {
+  it('hands the answer its seq, so the skeleton goes over the frame it was computed from', () => {
+    const seqs: number[] = [];
+    const c = new LiveClient('ws://x', { onFrame: (_f, _s, _st, seq) => seqs.push(seq) }, { WebSocketImpl: FakeWebSocket as unknown as typeof WebSocket });
+    c.connect();
+    const ws = FakeWebSocket.instances.at(-1)!;
+    ws.open();
+    c.send(new Uint8Array([1]));
+    ws.receive(frameMsg(1));
+    expect(seqs).toEqual([1]);
+  });
+  it('keeps sent frames by seq and lets older ones go when a newer answer comes', () => {
+    const released: string[] = [];
+    const sent = new SentFrames<string>(3, (x) => released.push(x));
+    sent.put(1, 'a');
+    sent.put(2, 'b');
+    sent.put(3, 'c');
+    expect(sent.take(2)).toBe('b');
+    expect(released).toEqual(['a']);
+    sent.put(4, 'd');
+    sent.put(5, 'e');
+    sent.put(6, 'f');
+    expect(released).toEqual(['a', 'c']); // at most 3 kept
+    expect(sent.take(9)).toBeUndefined();
+    expect(sent.size).toBe(0);
+  });
+  it('backs off 1, 2, 4 ... 15 s and does not retry a refusal', () => {
+    expect([1, 2, 3, 4, 5, 6].map(backoffMs)).toEqual([1000, 2000, 4000, 8000, 15000, 15000]);
+    expect(shouldReconnect(1013)).toBe(true);
+    expect(shouldReconnect(1006)).toBe(true);
+    expect(shouldReconnect(1008)).toBe(false);
+    expect(shouldReconnect(1000)).toBe(false);
   });
 });
 

@@ -127,7 +127,7 @@ export default function StreamPage() {
               <p className="muted small">The server sends poses, not pictures: the skeletons are drawn on a blank stage.</p>
               <StatsPanel stats={stats} state={state} />
             </div>
-            <LiveSidebar frame={frame} segments={segments} />
+            <LiveSidebar frame={frame} segments={segments} classifier={stats.classifier} />
           </div>
         </>
       )}
