@@ -44,10 +44,21 @@ export function StatsPanel({ stats, state, cameraFps, stale = false }: { stats: 
   );
 }
 
-export function PeopleNow({ frame, labelled, classifier }: { frame: FrameResult | null; labelled?: Set<number | null>; classifier?: LiveStats['classifier'] }) {
+export function PeopleNow({
+  frame,
+  labelled,
+  classifier,
+  stale = false,
+}: {
+  frame: FrameResult | null;
+  labelled?: Set<number | null>;
+  classifier?: LiveStats['classifier'];
+  stale?: boolean;
+}) {
   const persons = frame?.persons ?? [];
   return (
-    <ul className="people" data-testid="live-people">
+    <ul className={`people${stale ? ' stale' : ''}`} data-testid="live-people" data-stale={stale ? 'true' : 'false'}>
+      {stale && frame && <li className="muted small">As of the last answer:</li>}
       {!frame && <li className="muted">Nothing analysed yet.</li>}
       {frame && persons.length === 0 && (
         <li className="muted" data-testid="nobody">
@@ -81,17 +92,19 @@ export function LiveSidebar({
   segments,
   labelled,
   classifier,
+  stale = false,
 }: {
   frame: FrameResult | null;
   segments: ActionSegment[];
   labelled?: Set<number | null>;
   classifier?: LiveStats['classifier'];
+  stale?: boolean;
 }) {
   return (
     <aside>
       <div className="panel">
         <h2 className="sub">Now</h2>
-        <PeopleNow frame={frame} labelled={labelled} classifier={classifier} />
+        <PeopleNow frame={frame} labelled={labelled} classifier={classifier} stale={stale} />
       </div>
       <div className="panel">
         <h2 className="sub">Recent actions</h2>

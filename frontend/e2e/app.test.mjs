@@ -167,6 +167,7 @@ describe('frontend end to end', { concurrency: false, timeout: 15 * 60_000 }, ()
     const rows = await page.getByTestId('timeline').locator('.tl-row').count();
     assert.ok(rows >= 2, `a timeline row per person (${rows})`);
     await screenshot(page, '09-result-multi');
+    findings.push(...(await audit(page, 'analysis-multi')));
     await page.close();
   });
 
@@ -194,6 +195,7 @@ describe('frontend end to end', { concurrency: false, timeout: 15 * 60_000 }, ()
     const { detail } = await direct.json();
     assert.ok(text.includes(detail), `alert "${text}" shows the server's "${detail}"`);
     await screenshot(page, '05-rejected');
+    findings.push(...(await audit(page, 'upload-rejected')));
     await page.close();
   });
 
@@ -255,6 +257,8 @@ describe('frontend end to end', { concurrency: false, timeout: 15 * 60_000 }, ()
     assert.ok(saidAfter < 2_000, `said within about a second (${saidAfter} ms)`);
     assert.equal(await page.getByTestId('live-stats').getAttribute('data-stale'), 'true');
     await screenshot(page, '06c-live-waiting');
+    findings.push(...(await audit(page, 'live-waiting', { viewports: [{ width: 390, height: 844 }] })));
+    assert.equal(await page.getByTestId('live-people').getAttribute('data-stale'), 'true', 'the Now panel is marked stale too');
     // the server closes as overloaded: the page says so and comes back by itself
     hold = false;
     const before = await received();

@@ -195,7 +195,8 @@ export async function audit(page, name, { viewports = VIEWPORTS } = {}) {
       const wide = sw > iw
         ? [...document.querySelectorAll('body *')]
           .map((e) => [e, e.getBoundingClientRect().right])
-          .filter(([, r]) => r > iw + 1)
+          .map(([e, r]) => [e, Math.max(r, e.getBoundingClientRect().left + e.scrollWidth)])
+          .filter(([e, r]) => r > iw + 1 && getComputedStyle(e).overflowX === 'visible')
           .slice(-4)
           .map(([e, r]) => `${e.tagName.toLowerCase()}${e.className && typeof e.className === 'string' ? '.' + e.className.split(' ').join('.') : ''} to ${Math.round(r)}`)
         : [];

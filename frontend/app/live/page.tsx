@@ -276,7 +276,7 @@ export default function LivePage() {
           <p className="muted small">The big picture is the frame the server last analysed, with its skeletons; the small one is the camera now.</p>
           <StatsPanel stats={stats} state={shownState} cameraFps={running || cameraFps != null ? cameraFps : null} stale={stale} />
         </div>
-        <LiveSidebar frame={frame} segments={segments} labelled={labelled} classifier={stats.classifier} />
+        <LiveSidebar frame={frame} segments={segments} labelled={labelled} classifier={stats.classifier} stale={stale} />
       </div>
     </>
   );
