@@ -237,6 +237,11 @@ class DecodeLog:
     failed_packets: list[tuple[int, float]] = field(default_factory=list)  # (last index decoded, its ms)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
+    def failed(self, last_index: int, last_ms: float) -> None:
+        """A packet that could not be decoded, after frame ``last_index`` (at ``last_ms``)."""
+        with self._lock:
+            self.failed_packets.append((last_index, last_ms))
+
     def lost(self, pts: list[int] | None, origin: int | None, time_base: Fraction) -> list[LostFrames]:
         """Runs of frames lost, in video order: from the time stamps every packet declares
         (``pts``, sorted) where they are known, else one run per failed packet."""
@@ -308,8 +313,7 @@ def iter_frames(
                     yield from packet.decode()
                 except av.FFmpegError:  # damaged data: skip the packet, keep decoding
                     if log is not None:
-                        with log._lock:
-                            log.failed_packets.append((state["index"], state["t_ms"]))
+                        log.failed(state["index"], state["t_ms"])
 
         for frame in decoded():
             if start_pts is not None and frame.pts is not None and frame.pts < start_pts:

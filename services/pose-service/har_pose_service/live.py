@@ -22,12 +22,11 @@ from har_common.pose.backend import Detection, left_out
 from har_common.schemas import FrameResult
 
 from .actions import LiveActions
-from .media import MediaError, check_pixels, decode_image
+from .media import IMAGE_SIGNATURES, MediaError, check_pixels, decode_image
 from .state import ServiceState
 
 log = logging.getLogger(__name__)
 
-_IMAGE_SIGNATURES = (b"\xff\xd8\xff", b"\x89PNG")
 FRAME_LAYOUT = (
     "a frame is a 4-byte sequence number (unsigned, big-endian), optionally its capture time "
     "(8-byte float, big-endian, milliseconds, 0 or more), then JPEG or PNG bytes"
@@ -56,9 +55,7 @@ def split_frame(data: bytes | bytearray | memoryview) -> tuple[int, float | None
     if len(view) < 5:
         raise MediaError(FRAME_LAYOUT)
     seq = int.from_bytes(view[:4], "big")
-    if not any(bytes(view[12 : 12 + len(sig)]) == sig for sig in _IMAGE_SIGNATURES) or any(
-        bytes(view[4 : 4 + len(sig)]) == sig for sig in _IMAGE_SIGNATURES
-    ):
+    if not bytes(view[12:20]).startswith(IMAGE_SIGNATURES) or bytes(view[4:12]).startswith(IMAGE_SIGNATURES):
         return seq, None, view[4:]  # no capture time (what is no image is refused by the decoder)
     (capture_ms,) = struct.unpack(">d", view[4:12])
     if not math.isfinite(capture_ms) or capture_ms < 0:

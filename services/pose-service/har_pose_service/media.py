@@ -10,6 +10,9 @@ import warnings
 import cv2
 import numpy as np
 
+# What JPEG and PNG bytes start with (the live socket's frame layout relies on it too).
+IMAGE_SIGNATURES = (b"\xff\xd8\xff", b"\x89PNG\r\n\x1a\n")
+
 
 class MediaError(ValueError):
     """Bad input: the message is safe to show to the client."""
@@ -17,16 +20,6 @@ class MediaError(ValueError):
 
 class TooLong(MediaError):
     pass
-
-
-def image_size(data: bytes | bytearray | memoryview) -> tuple[int, int]:
-    """``(width, height)`` from the image's header, read by Pillow, which stops at the header and
-    decodes nothing (:func:`image_header` also says whether it is a JPEG that EXIF turns).
-
-    Raises:
-        MediaError: Pillow cannot read the header (a size nobody can read is a size nobody can check).
-    """
-    return image_header(data)[0]
 
 
 def image_header(data: bytes | bytearray | memoryview) -> tuple[tuple[int, int], bool]:
@@ -69,7 +62,7 @@ def decode_image(data: bytes | bytearray | memoryview, max_pixels: int | None = 
     about a third of OpenCV's CPU per frame); PNGs and JPEGs turned by EXIF go to OpenCV, which
     applies the turn."""
     buf = np.frombuffer(data, dtype=np.uint8)
-    if buf.size < 8 or not (bytes(buf[:3]) == b"\xff\xd8\xff" or bytes(buf[:8]) == b"\x89PNG\r\n\x1a\n"):
+    if buf.size < 8 or not bytes(buf[:8]).startswith(IMAGE_SIGNATURES):
         raise MediaError("not a JPEG or PNG image")
     size, plain = image_header(data)
     check_pixels(*size, max_pixels)

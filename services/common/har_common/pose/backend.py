@@ -84,7 +84,8 @@ class PoseBackend(Protocol):
     whether sessions return several people with track ids.
 
     Optional: ``info() -> dict`` adds back-end details (model file, providers, ...) to
-    ``GET /v1/info``. The service warms a new back end up itself (a few frames through a session)
+    ``GET /v1/info``; ``nobody_found_hint: str`` is what a video job's ``nobody_found`` notice
+    advises for this back end. The service warms a new back end up itself (a few frames through a session)
     before ``/readyz`` says ready.
     """
 
