@@ -38,13 +38,17 @@ def test_target_reported_honestly(name):
 
 
 def test_default_is_the_best_on_real_video():
-    """The shipped default has the best headline of the real-video benchmark among the shipped models (ties: the
-    better macro recall), as recorded by `har benchmark videos --save-to` in each model's real_video.json; the
-    dev clips are never trained on, and every model was measured with the same command and ground truth."""
+    """The shipped default has the best headline of the real-video benchmark among the shipped models that know
+    every class the product promises, the still postures included (ties: the better macro recall), as recorded
+    by `har benchmark videos --save-to` in each model's real_video.json; the dev clips are never trained on, and
+    every model was measured with the same command and ground truth."""
     from har_classifier.settings import Settings
+    from har_classifier.sources import DEFAULT_CLASSES, POSTURE_CLASSES
 
     figures = {}
     for d in MODELS.glob("*/model.json"):
+        if not {*DEFAULT_CLASSES, *POSTURE_CLASSES} <= set(json.loads(d.read_text())["classes"]):
+            continue  # without `sitting` and `lying` a still person cannot be named
         rv = json.loads((d.parent / "real_video.json").read_text())
         head = rv["readings"][rv["headline_reading"]]
         figures[d.parent.name] = (head["correct"], head["macro_recall"])

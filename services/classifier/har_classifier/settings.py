@@ -19,8 +19,8 @@ class Settings(BaseSettings):
     model_dir: Path = Field(PACKAGE_MODELS, description="folder with one sub-folder per trained model")
     default_model: str = Field(
         "tcn_mocap",
-        description="model used when a request names none (the best of the shipped "
-        "models on the real-video dev clips: docs/benchmark.md)",
+        description="model used when a request names none (the best on the real-video dev clips among the "
+        "shipped models that know every class, still postures included: docs/benchmark.md)",
     )
     models: str | None = Field(None, description="comma-separated model names to load (default: every folder in model_dir)")
     engine: str = Field(
