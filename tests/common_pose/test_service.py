@@ -208,6 +208,40 @@ def test_cancel_running_job(make_app, tmp_path):
     assert client.get(f"/v1/jobs/{job_id}").status_code == 404
 
 
+def test_cancel_keeps_the_job_as_cancelled(make_app, tmp_path):
+    """POST /v1/jobs/{id}/cancel stops a running job and one waiting behind it; both stay listed as
+    cancelled without their uploads; an ended job or an unknown id is refused."""
+    client, _ = make_app(backend=FakeBackend(delay_s=0.05), job_workers=1, keep_uploads=False)
+    video = make_video(tmp_path / "clip.mp4", seconds=4, fps=15)
+    running = client.post("/v1/videos", files={"file": ("a.mp4", video.read_bytes(), "video/mp4")}).json()["id"]
+    queued = client.post("/v1/videos", files={"file": ("b.mp4", video.read_bytes(), "video/mp4")}).json()["id"]
+    for _ in range(200):
+        if client.get(f"/v1/jobs/{running}").json()["status"] == "running":
+            break
+        time.sleep(0.02)
+    assert client.get(f"/v1/jobs/{queued}").json()["status"] == "queued"
+    r = client.post(f"/v1/jobs/{queued}/cancel")
+    assert r.status_code == 200 and r.json()["status"] == "cancelled", r.text
+    r = client.post(f"/v1/jobs/{running}/cancel")
+    assert r.status_code == 200 and r.json()["status"] == "cancelled", r.text
+    assert r.json()["frames_done"] < 60  # stopped part way
+    listed = {j["id"]: j["status"] for j in client.get("/v1/jobs").json()["jobs"]}
+    assert listed == {running: "cancelled", queued: "cancelled"}
+    for _ in range(100):  # the worker takes the queued one off the queue and lets its upload go
+        if not (tmp_path / "data" / "jobs" / queued / "input").exists():
+            break
+        time.sleep(0.05)
+    assert not (tmp_path / "data" / "jobs" / queued / "input").exists()
+    assert not (tmp_path / "data" / "jobs" / running / "input").exists()
+    r = client.post(f"/v1/jobs/{running}/cancel")
+    assert r.status_code == 409 and "cancelled" in r.json()["detail"]
+    assert client.get(f"/v1/jobs/{running}/result").status_code == 409
+    assert client.post("/v1/jobs/0123456789abcdef0123456789abcdef/cancel").status_code == 404
+    # the service goes on: a new job runs to the end
+    done = client.post("/v1/videos", files={"file": ("c.mp4", video.read_bytes(), "video/mp4")}).json()["id"]
+    assert wait_job(client, done)["status"] == "done"
+
+
 def test_job_with_actions(make_app, tmp_path, fake_classifier):
     fake_classifier.mode = "ok"
     client, _ = make_app(classifier_url=fake_classifier.url)

@@ -120,6 +120,27 @@ def test_video_job_full_path(pose_service, shared, tmp_path):
     assert job["stats"]["classifier"] == "ok"
 
 
+def test_cancel_a_running_job(pose_service, shared):
+    """The real service stops a running ta_chi.mp4 job part way and keeps it listed as cancelled."""
+    with open(shared("data", "videos", "ta_chi.mp4"), "rb") as fh:
+        r = httpx.post(pose_service.url + "/v1/videos", files={"file": ("ta_chi.mp4", fh, "video/mp4")}, timeout=60)
+    job_id = r.json()["id"]
+    for _ in range(600):
+        job = httpx.get(f"{pose_service.url}/v1/jobs/{job_id}").json()
+        if job["status"] != "queued":
+            break
+        time.sleep(0.05)
+    r = httpx.post(f"{pose_service.url}/v1/jobs/{job_id}/cancel", timeout=30)
+    assert r.status_code == 200, r.text
+    assert r.json()["status"] == "cancelled" and r.json()["frames_done"] < 300
+    assert httpx.get(f"{pose_service.url}/v1/jobs/{job_id}/result").status_code == 409
+    r = httpx.post(f"{pose_service.url}/v1/jobs/{job_id}/cancel")
+    assert r.status_code == 409
+    listed = {j["id"]: j["status"] for j in httpx.get(pose_service.url + "/v1/jobs").json()["jobs"]}
+    assert listed[job_id] == "cancelled"
+    assert httpx.delete(f"{pose_service.url}/v1/jobs/{job_id}").status_code == 204
+
+
 def test_live_stream(pose_service, shared):
     frames = ta_chi_frames(shared, 150)
     answers, errors = [], []

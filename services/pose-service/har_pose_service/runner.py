@@ -101,10 +101,12 @@ class JobRunner:
         if job_id is None or self._stopping:
             return False
         job = self.store.get(job_id)
-        if job is None or job.status != QUEUED:
-            return True
-        if job_id in self._cancel:
+        if job_id in self._cancel:  # cancelled while queued: the route marked it, its upload goes here
             self._cancel.discard(job_id)
+            if job is not None and job.status in (QUEUED, CANCELLED):
+                self._end(job_id, CANCELLED, "cancelled")
+            return True
+        if job is None or job.status != QUEUED:
             return True
         self.store.update(job_id, status=RUNNING, progress=0.0)
         ctx = JobContext(self, job)

@@ -20,7 +20,7 @@ from ..decoder import probe_video
 from ..deps import AUTH, UPLOAD_BODY, JobId, State, error, job_or_404
 from ..media import MediaError
 from ..state import ServiceState
-from ..store import DONE, QUEUED, RUNNING, TERMINAL, JobRecord
+from ..store import CANCELLED, DONE, QUEUED, RUNNING, TERMINAL, JobRecord
 from ..upload import BadUpload, TooLarge, receive_file
 
 router = APIRouter()
@@ -173,6 +173,32 @@ async def delete_job(st: State, job_id: JobId):
             await asyncio.sleep(0.05)
     st.store.delete(job_id)
     return Response(status_code=204)
+
+
+@router.post(
+    "/v1/jobs/{job_id}/cancel",
+    tags=["jobs"],
+    dependencies=AUTH,
+    response_model=Job,
+    responses={404: {"model": Problem}, 409: {"model": Problem, "description": "the job has ended already"}},
+)
+async def cancel_job(st: State, job_id: JobId) -> Job:
+    """Stop a queued or running job and keep its record as ``cancelled`` (``DELETE`` also removes
+    it). A running job stops at its next frame; the answer is the job once it has (within 5 s)."""
+    job = job_or_404(st, job_id)
+    if job.status in TERMINAL:
+        raise error(409, f"the job has ended already: it is {job.status}")
+    st.runner.cancel(job_id)
+    if job.status == QUEUED:
+        # a worker that takes it from the queue now skips it (it is in the cancel set); one that took
+        # it a moment ago stops at its first frame and ends it as cancelled too
+        st.store.update(job_id, status=CANCELLED, error="cancelled")
+    for _ in range(100):  # let a running job notice (it checks per frame)
+        cur = st.store.get(job_id)
+        if cur is None or cur.status != RUNNING:
+            break
+        await asyncio.sleep(0.05)
+    return job_or_404(st, job_id).public(links=True)
 
 
 def _done_file(st: ServiceState, job_id: str, name: str) -> Path:
