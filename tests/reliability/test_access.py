@@ -324,6 +324,81 @@ def test_stream_url_schemes(urls_on, tmp_path):
     assert messages == {"cannot read the stream: the camera is unreachable, or not a video stream"}
 
 
+@contextmanager
+def _http_server(folder, handler_class=None):
+    """A loopback HTTP server in this process serving ``folder``; yields (url, paths requested)."""
+    import functools
+    import http.server
+    import threading
+
+    requested: list[str] = []
+
+    class Handler(handler_class or http.server.SimpleHTTPRequestHandler):
+        def log_message(self, *args):
+            requested.append(self.path)
+
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Handler, directory=str(folder)))
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{httpd.server_address[1]}", requested
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+
+
+def _stream_messages(svc, camera: str, limit: int = 5) -> list[dict]:
+    got = []
+    with connect(svc.ws + "/v1/stream/url?url=" + camera, open_timeout=10) as ws:
+        while len(got) < limit:
+            try:
+                msg = json.loads(ws.recv(timeout=30))
+            except ConnectionClosed:
+                break
+            got.append(msg)
+            if msg["type"] == "error":
+                break
+    return got
+
+
+def test_camera_urls_go_to_no_other_host(urls_on, tmp_path):
+    """A camera URL is read from the host it names and no other: an http redirect, or a playlist (HLS)
+    naming a segment elsewhere, ends with the one generic error and the other host gets no request.
+    The same video served directly streams (so the refusals are not a camera that never works)."""
+    import http.server
+
+    corpus.small_video(tmp_path / "cam.ts", n=20, fmt="mpegts")
+    (tmp_path / "target").mkdir()
+    shutil.copy(tmp_path / "cam.ts", tmp_path / "target" / "cam.ts")
+    with _http_server(tmp_path / "target") as (target, target_hits):
+
+        class Redirect(http.server.SimpleHTTPRequestHandler):
+            def do_GET(self):
+                if self.path.startswith("/redirect"):
+                    self.send_response(302)
+                    self.send_header("Location", target + "/cam.ts")
+                    self.end_headers()
+                else:
+                    super().do_GET()
+
+        (tmp_path / "front").mkdir()
+        (tmp_path / "front" / "cam.m3u8").write_text(
+            f"#EXTM3U\n#EXT-X-TARGETDURATION:2\n#EXTINF:2.0,\n{target}/cam.ts\n#EXT-X-ENDLIST\n"
+        )
+        with _http_server(tmp_path / "front", Redirect) as (front, _):
+            direct = _stream_messages(urls_on, target + "/cam.ts", limit=3)
+            assert direct and direct[0]["type"] == "frame", direct
+            assert target_hits, "the direct camera URL was not read"
+            target_hits.clear()
+            for camera in (front + "/redirect", front + "/cam.m3u8"):
+                got = _stream_messages(urls_on, camera)
+                assert got and got[-1] == {
+                    "type": "error",
+                    "seq": None,
+                    "message": "cannot read the stream: the camera is unreachable, or not a video stream",
+                }, (camera, got)
+                assert target_hits == [], (camera, target_hits)
+
+
 def test_cross_site_posts_refused_without_a_key(urls_on, tmp_path):
     """With no API key set, a page on another site must not create jobs: a state-changing request with a
     foreign Origin, or Sec-Fetch-Site cross-site, gets 403 and leaves no job; the web app's own origin and

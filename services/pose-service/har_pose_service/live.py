@@ -33,6 +33,30 @@ FRAME_LAYOUT = (
 )
 
 
+# Demuxers a camera's http(s) stream may be read with: single streams (MJPEG over multipart HTTP, a
+# JPEG snapshot, MPEG-TS, FLV, MP4/fragmented MP4, Matroska/WebM, AVI, raw H.264/H.265). Playlists and
+# lists of other URLs (HLS, DASH, concat, ...) are left out: FFmpeg would fetch what they name, on any host.
+HTTP_CAMERA_FORMATS = "mjpeg,mpjpeg,jpeg_pipe,mpegts,flv,mov,matroska,avi,h264,hevc"
+
+
+def camera_options(url: str) -> dict[str, str]:
+    """FFmpeg options for reading a camera URL (rtsp, http or https).
+
+    Time-outs of 5 s on connecting and on every read, RTSP over TCP; for http(s), redirects are refused
+    (``max_redirects`` 0: a redirect could send the service on to a host the URL does not name) and only
+    the single-stream formats of :data:`HTTP_CAMERA_FORMATS` are read.
+
+    >>> camera_options("http://cam.local/video.mjpg")["max_redirects"]
+    '0'
+    >>> "max_redirects" in camera_options("rtsp://cam.local/stream")
+    False
+    """
+    options = {"timeout": "5000000", "rw_timeout": "5000000"}
+    if url.lower().startswith("rtsp"):
+        return options | {"rtsp_transport": "tcp"}
+    return options | {"max_redirects": "0", "format_whitelist": HTTP_CAMERA_FORMATS}
+
+
 def split_frame(data: bytes | bytearray | memoryview) -> tuple[int, float | None, memoryview]:
     r"""A binary frame message as ``(sequence number, capture time in ms or None, image bytes)``.
 
@@ -181,9 +205,7 @@ class LiveStream:
 
             seq = 0
             try:
-                with av.open(
-                    url, options={"rtsp_transport": "tcp", "timeout": "5000000", "rw_timeout": "5000000"}, timeout=(10.0, 10.0)
-                ) as container:
+                with av.open(url, options=camera_options(url), timeout=(10.0, 10.0)) as container:
                     for frame in container.decode(video=0):
                         if self._stop_reader.is_set():
                             return
@@ -209,6 +231,11 @@ class LiveStream:
         self._reader.start()
 
     async def _end(self, message: str) -> None:
+        # the frame already read is answered before the end is told (a short clip would otherwise end
+        # before its first answer); bounded, as a stuck model must not hold the socket open
+        deadline = time.monotonic() + 30.0
+        while (self.pending is not None or self.processing) and not self.closed and time.monotonic() < deadline:
+            await asyncio.sleep(0.02)
         await self._send({"type": "error", "seq": None, "message": message})
         try:
             await self.ws.close(code=1011 if "cannot" in message else 1000)
