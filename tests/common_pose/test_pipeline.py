@@ -115,6 +115,35 @@ def test_low_confidence_and_few_joints_are_uncertain():
     assert not [r for i in range(20) for r in tr3.observe(i * 100.0, [person(visible=4)])]
 
 
+def test_each_label_carries_the_top_three_classes_and_why_it_is_uncertain():
+    tr = ActionRecognizer(SPEC)
+    first = tr.frame_labels(0.0, [person()])  # nothing observed yet: no track
+    assert first == [None]
+    tr.observe(0.0, [person()])
+    filling = tr.frame_labels(0.0, [person()])[0]
+    assert (filling.label, filling.reason, filling.top_k) == (UNCERTAIN, "window_filling", None)
+    for i in range(1, 10):
+        due = tr.observe(i * 100.0, [person()])
+        if due:
+            tr.apply(due, [{"walking": 0.4, "waving": 0.35, "boxing": 0.25}])
+    low = tr.frame_labels(900.0, [person()])[0]
+    assert (low.label, low.reason) == (UNCERTAIN, "low_confidence")
+    assert [(c.label, c.probability) for c in low.top_k] == [("walking", 0.4), ("waving", 0.35), ("boxing", 0.25)]
+    few = tr.frame_labels(950.0, [person(visible=5)])[0]
+    assert few.reason == "few_visible_joints" and few.top_k[0].label == "walking"
+    tr2 = ActionRecognizer(SPEC)
+    for i in range(10):
+        due = tr2.observe(i * 100.0, [person()])
+        if due:
+            tr2.apply(due, [probs("boxing")])
+    sure = tr2.frame_labels(900.0, [person()])[0]
+    assert (sure.label, sure.reason) == ("boxing", None)
+    assert sure.top_k[0].label == "boxing" and sure.top_k[0].probability == pytest.approx(sure.confidence)
+    assert [c.probability for c in sure.top_k] == sorted((c.probability for c in sure.top_k), reverse=True)
+    stale = tr2.frame_labels(900.0 + tr2.config.stale_ms + 100, [person()])[0]
+    assert stale.top_k is None and stale.reason == "window_filling"
+
+
 def test_a_label_is_never_shown_below_the_exit_threshold():
     """While another label waits out ``switch_after`` windows the current one is still dropped once
     its smoothed probability falls below ``exit_confidence``: every labelled frame's confidence is

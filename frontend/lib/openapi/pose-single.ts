@@ -239,6 +239,16 @@ export interface components {
              * @example walking
              */
             label: string;
+            /**
+             * Reason
+             * @description Why the label is ``uncertain`` (the same reasons as ``unlabelled``); null for a label.
+             */
+            reason?: ("window_filling" | "classifier_unavailable" | "few_visible_joints" | "low_confidence") | null;
+            /**
+             * Top K
+             * @description The model's three most likely classes for this person, most likely first (smoothed probabilities); null while no fresh classifier answer is there (window filling, classifier down).
+             */
+            top_k?: components["schemas"]["ClassProbability"][] | null;
         };
         /**
          * ActionSegment
@@ -297,6 +307,19 @@ export interface components {
              * @description test windows of the class
              */
             support: number;
+        };
+        /**
+         * ClassProbability
+         * @description One class of the model and its smoothed probability for a person.
+         */
+        ClassProbability: {
+            /**
+             * Label
+             * @example walking
+             */
+            label: string;
+            /** Probability */
+            probability: number;
         };
         /** FoldFigure */
         FoldFigure: {

@@ -39,10 +39,19 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..schemas import SCHEMA_VERSION, ActionLabel, ActionSegment, ModelDescription, UnlabelledReason, UnlabelledSpan
+from ..schemas import (
+    SCHEMA_VERSION,
+    ActionLabel,
+    ActionSegment,
+    ClassProbability,
+    ModelDescription,
+    UnlabelledReason,
+    UnlabelledSpan,
+)
 from .backend import Detection
 
 UNCERTAIN = "uncertain"
+TOP_K = 3  # classes with their probabilities per person and frame (ActionLabel.top_k)
 
 
 @dataclass
@@ -270,7 +279,12 @@ class ActionRecognizer:
             elif label == UNCERTAIN:
                 reason = "low_confidence"
             conf = float(min(max(conf, 0.0), 1.0))
-            out.append(ActionLabel(label=label, confidence=round(conf, 4)))
+            top_k = None
+            if track.probs is not None and reason not in ("window_filling", "classifier_unavailable"):
+                best = np.argsort(-track.probs, kind="stable")[:TOP_K]
+                classes = self.spec.classes
+                top_k = [ClassProbability(label=classes[i], probability=round(float(track.probs[i]), 4)) for i in best]
+            out.append(ActionLabel(label=label, confidence=round(conf, 4), top_k=top_k, reason=reason))
             seg = track.segment
             if seg is not None and seg.label == label and seg.reason == reason:
                 seg.end_ms, seg.conf_sum, seg.n = t_ms, seg.conf_sum + conf, seg.n + 1

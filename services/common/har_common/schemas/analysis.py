@@ -52,11 +52,30 @@ class Contract(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=False)
 
 
+UnlabelledReason = Literal["window_filling", "classifier_unavailable", "few_visible_joints", "low_confidence"]
+
+
+class ClassProbability(Contract):
+    """One class of the model and its smoothed probability for a person."""
+
+    label: str = Field(min_length=1, examples=["walking"])
+    probability: Score
+
+
 class ActionLabel(Contract):
     """The current action of one person, after smoothing."""
 
     label: str = Field(min_length=1, examples=["walking"])
     confidence: Score
+    top_k: list[ClassProbability] | None = Field(
+        None,
+        max_length=3,
+        description="The model's three most likely classes for this person, most likely first (smoothed "
+        "probabilities); null while no fresh classifier answer is there (window filling, classifier down).",
+    )
+    reason: UnlabelledReason | None = Field(
+        None, description="Why the label is ``uncertain`` (the same reasons as ``unlabelled``); null for a label."
+    )
 
 
 class PersonPose(Contract):
@@ -127,9 +146,6 @@ class ActionSegment(Contract):
         elif abs(self.duration_ms - duration) > 1e-3:
             raise ValueError(f"duration_ms must equal end_ms - start_ms ({duration})")
         return self
-
-
-UnlabelledReason = Literal["window_filling", "classifier_unavailable", "few_visible_joints", "low_confidence"]
 
 
 class UnlabelledSpan(Contract):
