@@ -1,7 +1,8 @@
 """The classifier's HTTP app (FastAPI): built here from :mod:`.settings`, :mod:`.routes` and :mod:`.middleware`.
 
 Run: ``.venvs/classifier/bin/python -m uvicorn har_classifier.main:app --port 8001``. Endpoints:
-``POST /v1/classify``, ``GET /v1/models``, ``GET /v1/models/{name}/report/{file}``, ``/livez``,
+``POST /v1/classify``, ``GET /v1/models``, ``POST /v1/clips`` and ``GET /v1/clips/model`` (the optional
+Kinetics-400 clip model), ``GET /v1/models/{name}/report/{file}``, ``/livez``,
 ``/readyz``, ``/metrics``, ``/docs`` (see docs/classifier.md).
 """
 
@@ -26,10 +27,11 @@ from har_common.schemas import ClassifyRequest
 
 from . import __version__
 from .deps import require_api_key
+from .kinetics.model import LazyClipModel
 from .middleware import BodyLimit, Metrics, MetricsMiddleware
 from .parsing import BodyParser
 from .registry import ModelRegistry
-from .routes import classify, health, models
+from .routes import classify, clips, health, models
 from .settings import Settings
 
 __all__ = ["Settings", "create_app", "app"]
@@ -68,13 +70,16 @@ def create_app(settings: Settings | None = None, load_in_background: bool = True
         title="HAR classifier",
         version=__version__,
         lifespan=lifespan,
-        description="Skeleton-sequence action classification (COCO-17 keypoints in, action probabilities out).",
+        description="Skeleton-sequence action classification (COCO-17 keypoints in, action probabilities out); "
+        "optionally the Kinetics-400 clip model on windows of RGB frames (/v1/clips).",
     )
     app.state.settings, app.state.registry, app.state.metrics, app.state.parser = settings, registry, metrics, parser
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.include_router(health.router)
     app.include_router(models.router, dependencies=[Depends(require_api_key)])
     app.include_router(classify.router, dependencies=[Depends(require_api_key)])
+    app.state.clips = LazyClipModel(settings.kinetics_dir, settings.threads)
+    app.include_router(clips.router, dependencies=[Depends(require_api_key)])
     # Outermost last: CORS (so busy answers carry its headers too), metrics, the in-flight bound, the body limit.
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
     slots = Slots("requests in flight", settings.max_inflight)

@@ -10,6 +10,12 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 PACKAGE_MODELS = Path(__file__).resolve().parents[1] / "models"
 
 
+def _kinetics_dir() -> Path:
+    from .kinetics.model import default_dir
+
+    return default_dir()
+
+
 class Settings(BaseSettings):
     """Every setting, from the environment with the prefix ``HAR_CLASSIFIER_`` (e.g. ``HAR_CLASSIFIER_MAX_BATCH=128``)."""
 
@@ -35,6 +41,12 @@ class Settings(BaseSettings):
     max_inflight: int = Field(
         16, ge=1, description="concurrent /v1 requests; more get 503 with Retry-After (health endpoints always answer)"
     )
+    kinetics_dir: Path = Field(
+        default_factory=lambda: _kinetics_dir(),
+        description="the Kinetics-400 clip model (scripts/setup kinetics writes it; default $HAR_CACHE/models/kinetics-i3d)",
+    )
+    kinetics_max_frames: int = Field(64, ge=9, description="most frames in one /v1/clips window")
+    kinetics_max_windows: int = Field(8, ge=1, description="most windows in one /v1/clips request")
     api_key: str = Field("", description="when set, /v1 endpoints need it in the X-API-Key header; empty: off")
     cors_origins: list[str] = Field(["http://localhost:3000"], description="browser origins allowed by CORS (JSON list)")
     allowed_hosts: list[str] = Field(

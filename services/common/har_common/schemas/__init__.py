@@ -3,7 +3,8 @@ services answer with these models and every caller parses with them.
 
 - :mod:`.analysis`: poses, labels, segments, a whole video's analysis (also the keypoints export);
 - :mod:`.classifier`: the classifier's models, windows and classifications;
-- :mod:`.service`: the pose services' jobs, information and health.
+- :mod:`.service`: the pose services' jobs, information and health;
+- :mod:`.kinetics`: the Kinetics-400 clip model's windows and labels.
 """
 
 from .analysis import (
@@ -22,6 +23,7 @@ from .analysis import (
     ModelInfo,
     Notice,
     PersonPose,
+    SceneWindow,
     SchemaVersion,
     Score,
     Skeleton,
@@ -45,6 +47,7 @@ from .classifier import (
     Problem,
     WindowSpec,
 )
+from .kinetics import ClipClassifyResponse, ClipModelInfo, ClipPrediction
 from .service import (
     ClassifierLink,
     ClassifierStatus,
@@ -84,6 +87,7 @@ __all__ = [
     "Notice",
     "ModelInfo",
     "VideoAnalysis",
+    "SceneWindow",
     "WindowSpec",
     "ClassMetrics",
     "FoldFigure",
@@ -96,6 +100,9 @@ __all__ = [
     "Liveness",
     "ClassifierReadiness",
     "Problem",
+    "ClipModelInfo",
+    "ClipPrediction",
+    "ClipClassifyResponse",
     "JobStatus",
     "JobOptions",
     "JobStats",

@@ -135,6 +135,11 @@ class ActionSegment(Contract):
     end_ms: Finite = Field(ge=0)
     duration_ms: Finite | None = Field(None, description="end_ms - start_ms; filled in when omitted.")
     mean_confidence: Score
+    kinetics: ClassProbability | None = Field(
+        None,
+        description="On ``other`` segments of a job run with kinetics=true: what the Kinetics-400 clip model saw "
+        "meanwhile (the person's crop, else the whole frame), its mean probability over the overlapping windows.",
+    )
 
     @model_validator(mode="after")
     def _ordered(self) -> ActionSegment:
@@ -159,6 +164,21 @@ class UnlabelledSpan(Contract):
     start_ms: Finite = Field(ge=0)
     end_ms: Finite = Field(ge=0)
     reason: UnlabelledReason
+    kinetics: ClassProbability | None = Field(
+        None, description="As on segments: what the Kinetics-400 clip model saw meanwhile (jobs run with kinetics=true)."
+    )
+
+
+class SceneWindow(Contract):
+    """The Kinetics-400 clip model's answer for one window of a video job (run with kinetics=true):
+    the whole frame (``track_id`` null), or a square crop around one tracked person."""
+
+    track_id: int | None = Field(None, ge=0, description="null: the whole frame; else the person's crop")
+    start_ms: Finite = Field(ge=0, description="the window's first frame")
+    end_ms: Finite = Field(ge=0, description="the window's last frame")
+    labels: list[ClassProbability] = Field(
+        min_length=1, max_length=20, description="the most probable Kinetics-400 classes, most probable first (5)"
+    )
 
 
 class SourceInfo(Contract):
@@ -194,7 +214,9 @@ class LostFrames(Contract):
 class Notice(Contract):
     """Something the user should know about a result: frames lost, nobody found, people left out."""
 
-    code: Literal["frames_lost", "nobody_found", "people_left_out", "size_changed", "classifier_unavailable"]
+    code: Literal[
+        "frames_lost", "nobody_found", "people_left_out", "size_changed", "classifier_unavailable", "kinetics_unavailable"
+    ]
     message: str = Field(min_length=1, description="What happened and what to do, for a person to read.")
 
 
@@ -203,6 +225,7 @@ class ModelInfo(Contract):
 
     pose: str = Field(examples=["mediapipe-pose-full"])
     classifier: str | None = Field(None, examples=["stgcn"])
+    kinetics: str | None = Field(None, description="the clip model of ``scene``; null when not run", examples=["i3d-kinetics400"])
 
 
 class VideoAnalysis(Contract):
@@ -221,3 +244,8 @@ class VideoAnalysis(Contract):
         default_factory=list, description="Where tracked people went without an action label, and why, per track in time order."
     )
     notices: list[Notice] = Field(default_factory=list)
+    scene: list[SceneWindow] = Field(
+        default_factory=list,
+        description="The Kinetics-400 clip model's labels per window (kinetics=true): whole frame and, in multi-person "
+        "jobs, each tracked person's crop; in time order.",
+    )

@@ -32,6 +32,7 @@ class JobOptions(Contract):
     actions: bool = Field(True, description="actions are labelled")
     render: bool = Field(True, description="the annotated MP4 is written")
     model: str | None = Field(None, description="the classifier model chosen for this job; the service's default when null")
+    kinetics: bool = Field(False, description="the Kinetics-400 clip model labels the scene (and each person's crop)")
 
 
 class JobStats(Contract):
