@@ -1,6 +1,7 @@
 'use client';
-import { useCallback, useEffect, useState } from 'react';
-import { deleteJob, listJobs, type ApiError, type Job } from '@/lib/api';
+import { useCallback, useEffect, useRef, useState } from 'react';
+import { cancelJob, deleteJob, listQueue, type ApiError, type Job } from '@/lib/api';
+import { SpeedMeter, queueFacts, queueText } from '@/lib/queue';
 import { forgetUpload } from '@/lib/localSources';
 import { POSE_SERVICES, type PoseService } from '@/lib/types';
 import ErrorBanner from './ErrorBanner';
@@ -19,17 +20,24 @@ export default function JobList({ refreshKey = 0, onOpen }: JobListProps) {
   const [jobs, setJobs] = useState<Job[] | null>(null);
   const [errors, setErrors] = useState<Partial<Record<PoseService, string>>>({});
   const [busy, setBusy] = useState<string | null>(null);
+  const [depth, setDepth] = useState<Partial<Record<PoseService, number>>>({});
+  const meter = useRef(new SpeedMeter());
 
   const load = useCallback(async () => {
-    const results = await Promise.allSettled(POSE_SERVICES.map((s) => listJobs(s.id)));
+    const results = await Promise.allSettled(POSE_SERVICES.map((s) => listQueue(s.id)));
     const all: Job[] = [];
     const errs: Partial<Record<PoseService, string>> = {};
+    const depths: Partial<Record<PoseService, number>> = {};
     results.forEach((r, i) => {
-      if (r.status === 'fulfilled') all.push(...r.value);
-      else errs[POSE_SERVICES[i].id] = (r.reason as ApiError).message;
+      if (r.status === 'fulfilled') {
+        all.push(...r.value.jobs);
+        depths[POSE_SERVICES[i].id] = r.value.queueDepth;
+      } else errs[POSE_SERVICES[i].id] = (r.reason as ApiError).message;
     });
     all.sort((a, b) => b.created_at - a.created_at);
+    meter.current.observe(all, performance.now());
     setJobs(all);
+    setDepth(depths);
     setErrors(errs);
   }, []);
 
@@ -57,6 +65,20 @@ export default function JobList({ refreshKey = 0, onOpen }: JobListProps) {
       setBusy(null);
     }
   };
+
+  const cancel = async (job: Job) => {
+    setBusy(job.id);
+    try {
+      const j = await cancelJob(job.service, job.id);
+      setJobs((js) => js?.map((x) => (x.id === j.id && x.service === j.service ? j : x)) ?? null);
+    } catch (e) {
+      setErrors((er) => ({ ...er, [job.service]: (e as ApiError).message }));
+    } finally {
+      setBusy(null);
+    }
+  };
+
+  const facts = jobs ? queueFacts(jobs, (s) => meter.current.fps(s), depth) : new Map();
 
   return (
     <section className="panel" aria-labelledby="jobs-title">
@@ -98,15 +120,27 @@ export default function JobList({ refreshKey = 0, onOpen }: JobListProps) {
                 <td>
                   <span className={`status ${j.status}`}>
                     {j.status}
-                    {(j.status === 'running' || j.status === 'queued') && ` ${Math.round(j.progress)}%`}
+                    {j.status === 'running' && ` ${Math.round(j.progress)}%`}
                   </span>
-                  {j.error && <div className="small" style={{ color: 'var(--danger)' }}>{j.error}</div>}
+                  {(j.status === 'running' || j.status === 'queued') && (
+                    <div className="small muted" data-testid="queue-text">
+                      {queueText(j, facts.get(`${j.service}:${j.id}`))}
+                    </div>
+                  )}
+                  {j.error && j.error !== j.status && <div className="small" style={{ color: 'var(--danger)' }}>{j.error}</div>}
                 </td>
                 <td className="small muted">{when(j.created_at)}</td>
                 <td style={{ whiteSpace: 'nowrap', textAlign: 'right' }}>
-                  <button type="button" className="secondary" disabled={j.status !== 'done'} onClick={() => onOpen(j)}>
-                    Open
+                  <button type="button" className="secondary" disabled={j.status === 'failed' || j.status === 'cancelled'} onClick={() => onOpen(j)}>
+                    {j.status === 'done' ? 'Open' : j.status === 'running' || j.status === 'queued' ? 'Watch' : 'Open'}
                   </button>{' '}
+                  {(j.status === 'running' || j.status === 'queued') && (
+                    <>
+                      <button type="button" className="secondary" disabled={busy === j.id} onClick={() => void cancel(j)} aria-label={`Cancel ${j.filename ?? j.id}`}>
+                        Cancel
+                      </button>{' '}
+                    </>
+                  )}
                   <button type="button" className="danger" disabled={busy === j.id} onClick={() => void remove(j)} aria-label={`Delete ${j.filename ?? j.id}`}>
                     Delete
                   </button>

@@ -3,7 +3,7 @@ import { actionState } from '@/lib/actionState';
 import type { LiveStats } from '@/lib/liveClient';
 import { trackColor } from '@/lib/skeleton';
 import type { ActionSegment, FrameResult } from '@/lib/types';
-import ActionChip from './ActionChip';
+import ActionChip, { TopClasses } from './ActionChip';
 import SegmentTable from './SegmentTable';
 
 export function StatsPanel({ stats, state, cameraFps, stale = false }: { stats: LiveStats; state: string; cameraFps?: number | null; stale?: boolean }) {
@@ -72,10 +72,11 @@ export function PeopleNow({
           <ActionChip
             state={actionState(p, {
               labelledBefore: labelled ? labelled.has(p.track_id ?? null) : undefined,
-              reason: classifier === 'unavailable' ? 'classifier_unavailable' : null,
+              reason: classifier === 'unavailable' ? 'classifier_unavailable' : (p.action?.reason ?? null),
               classifierOff: classifier === 'off',
             })}
           />
+          <TopClasses label={p.action} />
         </li>
       ))}
     </ul>

@@ -3,7 +3,7 @@ import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import type { VideoAnalysis } from '@/lib/types';
 import { actionState, presenceRuns, reasonAt } from '@/lib/actionState';
 import { drawPersons, fitCanvas, formatMs, frameIndexAt, segmentsFromFrames, trackColor, trackIds } from '@/lib/skeleton';
-import ActionChip from './ActionChip';
+import ActionChip, { TopClasses } from './ActionChip';
 import SegmentTable from './SegmentTable';
 import Timeline from './Timeline';
 
@@ -19,6 +19,8 @@ export interface PlayerProps {
   analysis: VideoAnalysis;
   sources: VideoSource[];
   downloads?: { label: string; href: string; filename: string }[];
+  /** Where to start, in milliseconds of the video (a link from the review page). */
+  startMs?: number;
 }
 
 type FrameCallbackVideo = HTMLVideoElement & {
@@ -31,7 +33,7 @@ type FrameCallbackVideo = HTMLVideoElement & {
  * (requestVideoFrameCallback where the browser has it, else requestAnimationFrame on currentTime),
  * the per-person timeline, the segment table and the downloads.
  */
-export default function Player({ analysis, sources, downloads = [] }: PlayerProps) {
+export default function Player({ analysis, sources, downloads = [], startMs = 0 }: PlayerProps) {
   const video = useRef<FrameCallbackVideo>(null);
   const canvas = useRef<HTMLCanvasElement>(null);
   const [sourceIdx, setSourceIdx] = useState(0);
@@ -109,6 +111,14 @@ export default function Player({ analysis, sources, downloads = [] }: PlayerProp
     if (typeof v.requestVideoFrameCallback === 'function') vfc = v.requestVideoFrameCallback(onFrame);
     raf = requestAnimationFrame(tick);
     const redraw = () => draw(v.currentTime * 1000, true);
+    const toStart = () => {
+      if (startMs > 0 && v.currentTime === 0) {
+        v.currentTime = startMs / 1000 + 0.001;
+        setCurrentMs(startMs);
+      }
+    };
+    if (v.readyState >= 1) toStart();
+    v.addEventListener('loadedmetadata', toStart);
     v.addEventListener('seeked', redraw);
     v.addEventListener('loadeddata', redraw);
     window.addEventListener('resize', redraw);
@@ -116,11 +126,12 @@ export default function Player({ analysis, sources, downloads = [] }: PlayerProp
       alive = false;
       cancelAnimationFrame(raf);
       if (vfc && v.cancelVideoFrameCallback) v.cancelVideoFrameCallback(vfc);
+      v.removeEventListener('loadedmetadata', toStart);
       v.removeEventListener('seeked', redraw);
       v.removeEventListener('loadeddata', redraw);
       window.removeEventListener('resize', redraw);
     };
-  }, [draw, current?.src]);
+  }, [draw, current?.src, startMs]);
 
   const seek = (ms: number) => {
     const v = video.current;
@@ -201,7 +212,8 @@ export default function Player({ analysis, sources, downloads = [] }: PlayerProp
               <li key={i}>
                 <span className="tl-swatch" style={{ background: trackColor(p.track_id) }} />
                 <span>{p.track_id == null ? 'person' : `person ${p.track_id}`}</span>
-                <ActionChip state={actionState(p, { reason: reasonAt(analysis.unlabelled, p.track_id, frame.timestamp_ms), classifierOff })} />
+                <ActionChip state={actionState(p, { reason: p.action?.reason ?? reasonAt(analysis.unlabelled, p.track_id, frame.timestamp_ms), classifierOff })} />
+                <TopClasses label={p.action} />
               </li>
             ))}
           </ul>

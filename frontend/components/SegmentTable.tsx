@@ -21,7 +21,20 @@ export default function SegmentTable({ segments, onSeek }: { segments: ActionSeg
       />
       <tbody>
         {segments.map((s, i) => (
-          <tr key={i} className="clickable" onClick={() => onSeek?.(s.start_ms)} title="Play from here">
+          <tr
+            key={i}
+            className="clickable"
+            onClick={() => onSeek?.(s.start_ms)}
+            title="Play from here"
+            tabIndex={onSeek ? 0 : undefined}
+            aria-label={onSeek ? `Play ${s.track_id == null ? '' : `person ${s.track_id} `}${s.label} from ${formatMs(s.start_ms)}` : undefined}
+            onKeyDown={(e) => {
+              if (onSeek && (e.key === 'Enter' || e.key === ' ')) {
+                e.preventDefault();
+                onSeek(s.start_ms);
+              }
+            }}
+          >
             <td>{s.track_id ?? '–'}</td>
             <td>
               <span className="chip" style={{ background: labelColor(s.label), color: textOn(labelColor(s.label)) }}>

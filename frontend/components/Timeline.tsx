@@ -18,8 +18,21 @@ export interface TimelineProps {
 
 const who = (t: number | null) => (t == null ? 'person' : `person ${t}`);
 
+/**
+ * The time under the pointer of a click on a bar (from the row's box, so the bar's own width and
+ * border do not matter), kept inside the bar; a click from the keyboard (no pointer: `detail` 0)
+ * goes to the bar's start.
+ */
+export function clickedMs(e: { detail: number; clientX: number; currentTarget: Element }, startMs: number, endMs: number, totalMs: number): number {
+  const row = e.currentTarget.parentElement?.getBoundingClientRect();
+  if (e.detail === 0 || !row || row.width <= 0) return startMs;
+  const ms = ((e.clientX - row.left) / row.width) * totalMs;
+  return Math.min(Math.max(ms, startMs), endMs);
+}
+
 /** One row per person: a grey band where they are in the picture, a coloured bar per action segment,
- * a hatched bar where they went unlabelled (with the reason); click a bar (or the track) to seek. */
+ * a hatched bar where they went unlabelled (with the reason); a click on a bar or the track seeks to the
+ * time clicked (Enter on a bar: to its start). */
 export default function Timeline({ segments, tracks, durationMs, currentMs = 0, onSeek, presence, unlabelled = [] }: TimelineProps) {
   const total = Math.max(durationMs, ...segments.map((s) => s.end_ms), 1);
   const labels = [...new Set(segments.map((s) => s.label))].sort();
@@ -59,7 +72,7 @@ export default function Timeline({ segments, tracks, durationMs, currentMs = 0, 
                   style={{ left: pct(u.start_ms), width: width(u.start_ms, u.end_ms) }}
                   onClick={(e) => {
                     e.stopPropagation();
-                    onSeek?.(u.start_ms);
+                    onSeek?.(clickedMs(e, u.start_ms, u.end_ms, total));
                   }}
                 />
               ))}
@@ -76,7 +89,7 @@ export default function Timeline({ segments, tracks, durationMs, currentMs = 0, 
                     style={{ left: pct(s.start_ms), width: width(s.start_ms, s.end_ms), background: bg, color: textOn(bg) }}
                     onClick={(e) => {
                       e.stopPropagation();
-                      onSeek?.(s.start_ms);
+                      onSeek?.(clickedMs(e, s.start_ms, s.end_ms, total));
                     }}
                   >
                     {s.label}

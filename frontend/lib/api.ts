@@ -172,8 +172,18 @@ export async function getJob(service: PoseService, id: string): Promise<Job> {
 }
 
 export async function listJobs(service: PoseService): Promise<Job[]> {
+  return (await listQueue(service)).jobs;
+}
+
+/** The jobs of a service, newest first, and how many wait in its queue (`queue_depth`). */
+export async function listQueue(service: PoseService): Promise<{ jobs: Job[]; queueDepth: number }> {
   const list = await send(service, poseClient(service).GET('/v1/jobs'));
-  return list.jobs.map((j) => withService(service, j));
+  return { jobs: list.jobs.map((j) => withService(service, j)), queueDepth: list.queue_depth };
+}
+
+/** Stops a queued or running job; the service keeps it as `cancelled` (409 once it has ended). */
+export async function cancelJob(service: PoseService, id: string): Promise<Job> {
+  return withService(service, await send(service, poseClient(service).POST('/v1/jobs/{job_id}/cancel', jobPath(id))));
 }
 
 export async function deleteJob(service: PoseService, id: string): Promise<void> {

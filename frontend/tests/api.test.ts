@@ -1,6 +1,6 @@
 import { describe, expect, it, vi } from 'vitest';
 import {
-  ApiError, deleteJob, detailText, encodeFrame, errorFromResponse, getInfo, getJob, listJobs, listModels,
+  ApiError, cancelJob, deleteJob, detailText, encodeFrame, errorFromResponse, getInfo, getJob, listJobs, listModels, listQueue,
   parseStreamMessage, uploadVideo, validCameraUrl, wsUrl, cameraUrlStreamUrl, closeReason,
 } from '@/lib/api';
 import { FakeXHR, fakeInfo, fakeJob, fakeModel, fakeModelList, problem, routeFetch } from './fakes';
@@ -54,6 +54,20 @@ describe('jobs', () => {
     expect(err).toBeInstanceOf(ApiError);
     expect(err.status).toBe(404);
     expect(err.message).toBe('no job nope');
+  });
+  it('cancels with POST /v1/jobs/{id}/cancel and reads the queue depth', async () => {
+    const f = routeFetch({
+      'GET /api/pose-single/v1/jobs': () => ({ jobs: [svcJob], queue_depth: 3 }),
+      'POST /api/pose-single/v1/jobs/{job_id}/cancel': (_req, { job_id }) =>
+        job_id === 'abc' ? { ...svcJob, status: 'cancelled' as const, error: 'cancelled' } : problem(409, 'the job has ended already: it is done'),
+    });
+    expect((await listQueue('pose-single')).queueDepth).toBe(3);
+    const job = await cancelJob('pose-single', 'abc');
+    expect(job).toMatchObject({ id: 'abc', status: 'cancelled', service: 'pose-single' });
+    expect((f.mock.calls[1][0] as Request).method).toBe('POST');
+    const err = await cancelJob('pose-single', 'old').catch((e) => e);
+    expect(err.status).toBe(409);
+    expect(err.message).toBe('the job has ended already: it is done');
   });
   it('fakes only what a service can send', () => {
     // These must not compile (tsc checks the tests): a fake answer the service could not send ...

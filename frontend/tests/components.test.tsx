@@ -179,6 +179,50 @@ describe('Player', () => {
     expect(video.currentTime).toBeCloseTo(0.001, 3);
   });
 
+  it('seeks to the time clicked inside a bar, and a segment row from the keyboard', () => {
+    render(<Player analysis={analysis} sources={sources} downloads={downloads} />);
+    const track = screen.getByTestId('timeline').querySelector('.tl-track') as HTMLElement;
+    // the row is 1000 px wide from x=100 and the timeline lasts the example's duration
+    vi.spyOn(track, 'getBoundingClientRect').mockReturnValue({ left: 100, width: 1000, top: 0, height: 20, right: 1100, bottom: 20, x: 100, y: 0, toJSON: () => ({}) });
+    const total = Math.max(analysis.source.duration_ms, 100);
+    const video = screen.getByTestId('video') as HTMLVideoElement;
+    const standing = within(screen.getByTestId('timeline')).getByRole('button', { name: /standing/ });
+    const inside = 40 + 0.5 * 60; // the middle of the standing bar (40-100 ms)
+    fireEvent.click(standing, { detail: 1, clientX: 100 + (inside / total) * 1000 });
+    expect(video.currentTime * 1000).toBeCloseTo(inside + 1, 0);
+    // a click right of the bar's end stays inside the bar
+    fireEvent.click(standing, { detail: 1, clientX: 1099 });
+    expect(video.currentTime * 1000).toBeCloseTo(101, 0);
+    // rows of the segment table are reached with Tab and played with Enter or Space
+    const rows = within(screen.getByTestId('segment-table')).getAllByRole('row').slice(1);
+    expect(rows.map((r) => r.tabIndex)).toEqual([0, 0]);
+    expect(rows[1].getAttribute('aria-label')).toBe('Play person 0 standing from 0:00.0');
+    fireEvent.keyDown(rows[1], { key: 'Enter' });
+    expect(video.currentTime * 1000).toBeCloseTo(41, 0);
+    fireEvent.keyDown(rows[0], { key: ' ' });
+    expect(video.currentTime * 1000).toBeCloseTo(1, 0);
+  });
+
+  it('lists the top three classes with their probabilities per person', () => {
+    const f0 = example.frames[0];
+    const withTop: VideoAnalysis = {
+      ...analysis,
+      frames: [
+        {
+          ...f0,
+          persons: f0.persons!.map((p) => ({
+            ...p,
+            action: { label: 'walking', confidence: 0.62, reason: null, top_k: [{ label: 'walking', probability: 0.62 }, { label: 'running', probability: 0.3 }, { label: 'other', probability: 0.05 }] },
+          })),
+        },
+        ...example.frames.slice(1),
+      ],
+    };
+    render(<Player analysis={withTop} sources={sources} />);
+    const top = within(screen.getByTestId('now-people')).getByTestId('top-k');
+    expect([...top.querySelectorAll('li')].map((li) => li.textContent)).toEqual(['walking 62%', 'running 30%', 'other 5%']);
+  });
+
   it('offers the downloads with file names', () => {
     render(<Player analysis={analysis} sources={sources} downloads={downloads} />);
     const link = screen.getByRole('link', { name: 'Keypoints JSON' });
@@ -273,6 +317,34 @@ describe('JobList', () => {
     fireEvent.click(screen.getByRole('button', { name: 'Delete ta_chi.mp4' }));
     await waitFor(() => expect(screen.queryByText('ta_chi.mp4')).toBeNull());
     expect(del).toHaveBeenCalled();
+  });
+});
+
+describe('JobList queue', () => {
+  it('says where a queued job stands, and cancels a running one', async () => {
+    const source = { width: 640, height: 480, fps: 30, frame_count: 300, duration_ms: 10000, filename: null, rotation: 0 as const, mirrored: false };
+    let running = fakeJob({ id: 'r1', status: 'running', progress: 20, frames_done: 60, filename: 'a.mp4', created_at: 1700000001, source });
+    const cancel = vi.fn(() => (running = { ...running, status: 'cancelled', error: 'cancelled' }));
+    routeFetch({
+      'GET /api/pose-single/v1/jobs': () => ({
+        jobs: [fakeJob({ id: 'q1', status: 'queued', filename: 'b.mp4', created_at: 1700000002, source }), running],
+        queue_depth: 1,
+      }),
+      'GET /api/pose-multi/v1/jobs': () => ({ jobs: [], queue_depth: 0 }),
+      'POST /api/pose-single/v1/jobs/{job_id}/cancel': cancel,
+    });
+    const open = vi.fn();
+    render(<JobList onOpen={open} />);
+    await screen.findByText('b.mp4');
+    const texts = screen.getAllByTestId('queue-text').map((e) => e.textContent);
+    expect(texts).toEqual(['1st in line', 'measuring the speed…']);
+    // a job that has not ended can be watched
+    fireEvent.click(within(screen.getByText('b.mp4').closest('tr')!).getByRole('button', { name: 'Watch' }));
+    expect(open).toHaveBeenCalledWith(expect.objectContaining({ id: 'q1' }));
+    fireEvent.click(screen.getByRole('button', { name: 'Cancel a.mp4' }));
+    await waitFor(() => expect(within(screen.getByText('a.mp4').closest('tr')!).getByText('cancelled')).toBeTruthy());
+    expect(cancel).toHaveBeenCalledTimes(1);
+    expect(screen.queryByRole('button', { name: 'Cancel a.mp4' })).toBeNull();
   });
 });
 

@@ -6,7 +6,9 @@ import ErrorBanner from '@/components/ErrorBanner';
 import Notices from '@/components/Notices';
 import Player, { type VideoSource } from '@/components/Player';
 import ProgressBar from '@/components/ProgressBar';
-import { annotatedVideoUrl, csvUrl, getJob, getResult, resultUrl, type ApiError, type Job } from '@/lib/api';
+import { annotatedVideoUrl, cancelJob, csvUrl, getJob, getResult, resultUrl, type ApiError, type Job } from '@/lib/api';
+import { queueText } from '@/lib/queue';
+import { useQueueFacts } from '@/lib/useQueue';
 import { watchJob } from '@/lib/jobWatch';
 import { uploadedUrl } from '@/lib/localSources';
 import type { PoseService, VideoAnalysis } from '@/lib/types';
@@ -22,7 +24,22 @@ function AnalysisView() {
   const [job, setJob] = useState<Job | null>(null);
   const [analysis, setAnalysis] = useState<VideoAnalysis | null>(null);
   const [error, setError] = useState<string | null>(null);
+  const startMs = Number(params.get('t')) || 0;
   const localUrl = useMemo(() => uploadedUrl(service, id), [service, id]);
+  const waiting = !!job && (job.status === 'queued' || job.status === 'running');
+  const facts = useQueueFacts(service, id, waiting);
+  const [cancelling, setCancelling] = useState(false);
+  const cancel = async () => {
+    setCancelling(true);
+    try {
+      setJob(await cancelJob(service, id));
+      setError('The analysis was cancelled.');
+    } catch (e) {
+      setError((e as ApiError).message);
+    } finally {
+      setCancelling(false);
+    }
+  };
 
   useEffect(() => {
     if (!id) return;
@@ -42,11 +59,13 @@ function AnalysisView() {
         setJob(j);
         if (j.status === 'done') void loadResult();
         else if (j.status === 'failed') setError(j.error ?? 'The analysis failed.');
+        else if (j.status === 'cancelled') setError('The analysis was cancelled.');
         else
           stop = watchJob(service, id, (u) => {
             setJob(u);
             if (u.status === 'done') void loadResult();
             if (u.status === 'failed') setError(u.error ?? 'The analysis failed.');
+            if (u.status === 'cancelled') setError('The analysis was cancelled.');
           });
       })
       .catch((e) => !cancelled && setError((e as ApiError).message));
@@ -79,10 +98,26 @@ function AnalysisView() {
         {service === 'pose-multi' ? 'Several people' : 'One person'} · job <code>{id}</code>
       </p>
       {error && <ErrorBanner title="Could not load the analysis.">{error}</ErrorBanner>}
-      {!analysis && !error && job && job.status !== 'done' && <ProgressBar value={job.progress} label={job.status === 'queued' ? 'Queued' : 'Processing'} />}
+      {!analysis && !error && waiting && job && (
+        <div className="panel" data-testid="job-waiting">
+          <ProgressBar value={job.progress} label={job.status === 'queued' ? 'Queued' : 'Processing'} />
+          <p className="small" aria-live="polite">
+            {job.source?.frame_count ? `${job.frames_done ?? 0} of ${job.source.frame_count} frames analysed` : 'Analysing'}
+            {facts && ` · ${queueText(job, facts)}`}. The result opens here when it is ready.
+          </p>
+          <button type="button" className="secondary" onClick={() => void cancel()} disabled={cancelling}>
+            Cancel the analysis
+          </button>
+        </div>
+      )}
       {!analysis && !error && (!job || job.status === 'done') && <p className="muted">Loading the result…</p>}
       {analysis && <Notices analysis={analysis} />}
-      {analysis && <Player analysis={analysis} sources={sources} downloads={downloads} />}
+      {analysis && (
+        <p className="small">
+          <Link href={`/review/?service=${service}&id=${encodeURIComponent(id)}`}>Review the segments one by one, and correct labels →</Link>
+        </p>
+      )}
+      {analysis && <Player analysis={analysis} sources={sources} downloads={downloads} startMs={startMs} />}
     </>
   );
 }
