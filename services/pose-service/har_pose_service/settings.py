@@ -34,6 +34,17 @@ class PoseServiceSettings(BaseSettings):
     )
     actions: bool = Field(True, description="Label actions at all (live streams can also switch per socket).")
 
+    # the Kinetics-400 clip model (in the classifier service): video jobs only, never live streams
+    kinetics: bool = Field(False, description="Video jobs run the Kinetics-400 clip model unless the upload says (kinetics=).")
+    kinetics_sample_fps: float = Field(8.0, gt=0, le=30, description="Frames a second the clip model sees.")
+    kinetics_window_frames: int = Field(16, ge=9, le=64, description="Frames per clip-model window (16 at 8 fps: 2 s).")
+    kinetics_hop_s: float = Field(
+        2.0, gt=0, le=60, description="Seconds between the starts of two windows (a window's length: no overlap, no gap)."
+    )
+    kinetics_per_person: bool = Field(True, description="Multi-person jobs: also a window on a crop around each person.")
+    kinetics_max_persons: int = Field(4, ge=0, le=32, description="At most this many people a frame get windows (the largest).")
+    kinetics_timeout_s: float = Field(60.0, gt=0, description="How long one clip-model window may take.")
+
     # uploads and jobs
     max_upload_bytes: int = Field(500 * 1024 * 1024, gt=0)
     max_video_duration_s: float = Field(600.0, gt=0)

@@ -30,6 +30,7 @@ from .media import MediaError
 from .render import AnnotatedWriter, draw
 from .results import analysis, write_results
 from .runner import JobContext
+from .scene import explain, sampler_for_job, unavailable_notice
 from .store import JobRecord
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -60,6 +61,8 @@ class _ChunkPoser(threading.Thread):
                         return
                     t0 = time.perf_counter()
                     dets = session.process(f.rgb, f.timestamp_ms)
+                    if self.run_.scene is not None:
+                        self.run_.scene.frame(self.start_i, f.index, f.timestamp_ms, f.rgb)
                     keep = self.run_.render and self.kept_bytes + f.rgb.nbytes <= KEEP_RGB_BYTES
                     self.kept_bytes += f.rgb.nbytes if keep else 0
                     self.results[f.index] = (f.timestamp_ms, dets, (f.height, f.width), f.rgb if keep else None)
@@ -163,6 +166,8 @@ class _VideoJob:
         self.origin = self.pts[0] if self.pts else None
         self.log = DecodeLog()
         self.sizes: set[tuple[int, int]] = set()
+        multi = st.backend.multi_person
+        self.scene = sampler_for_job(st.settings, self.fps, self.stride, multi) if opts.get("kinetics") else None
 
     def frames_of(self, start: int, end: int | None, start_pts: int | None):
         """The decoded frames ``[start, end)`` of the video (see :func:`~.decoder.iter_frames`)."""
@@ -193,6 +198,8 @@ class _VideoJob:
             persons_left_out=left_out(dets),
         )
         self.sizes.add((width, height))
+        if self.scene is not None:
+            self.scene.persons(index, t, rgb, frame.persons)
         self.frames.append(frame)
         self.segments.extend(self.actions.drain_segments())
         self.unlabelled.extend(self.actions.drain_unlabelled())
@@ -209,6 +216,8 @@ class _VideoJob:
                 t0 = time.perf_counter()
                 dets = session.process(f.rgb, f.timestamp_ms)
                 self.m.inference.observe(time.perf_counter() - t0)
+                if self.scene is not None:
+                    self.scene.frame(start, f.index, f.timestamp_ms, f.rgb)
                 self.posed.add()
                 self.emit(f.index, f.timestamp_ms, dets, f.rgb, f.height, f.width)
 
@@ -262,6 +271,8 @@ class _VideoJob:
             self.m.jobs_running.dec()
             if not ok:
                 self.tmp_video.unlink(missing_ok=True)
+                if self.scene is not None:
+                    self.scene.abort()
         return len(chunks)
 
     def notices(self, lost: list[LostFrames]) -> list[Notice]:
@@ -296,6 +307,8 @@ class _VideoJob:
                     "the video again.",
                 )
             )
+        if self.scene is not None and unavailable_notice(self.scene):
+            out.append(Notice(code="kinetics_unavailable", message=unavailable_notice(self.scene)))
         if not any(f.persons for f in self.frames):
             out.append(Notice(code="nobody_found", message=_nobody_found(self.st)))
         elif any(f.persons_left_out for f in self.frames):
@@ -327,6 +340,11 @@ class _VideoJob:
             os.replace(self.tmp_video, self.ctx.dir / "annotated.mp4")
         lost = self.log.lost(self.pts, self.origin, time_base(self.video_in))
         result = analysis(self.frames, self.segments, self.src, self.st.backend.name, self.actions.model_name)
+        if self.scene is not None:
+            result.scene, result.models.kinetics = self.scene.finish(), self.scene.model_name
+            for s in [*result.segments, *self.unlabelled]:
+                if getattr(s, "label", "uncertain") in ("other", "uncertain"):
+                    s.kinetics = explain(result.scene, s.track_id, s.start_ms, s.end_ms)
         result.lost_frames, result.notices = lost, self.notices(lost)
         result.unlabelled = sorted(self.unlabelled, key=lambda u: (u.track_id is not None, u.track_id or 0, u.start_ms))
         write_results(self.ctx.dir, result)

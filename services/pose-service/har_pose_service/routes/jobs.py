@@ -19,6 +19,7 @@ from ..access import open_socket
 from ..decoder import probe_video
 from ..deps import AUTH, UPLOAD_BODY, JobId, State, error, job_or_404
 from ..media import MediaError
+from ..scene import ClipClient, ClipModelUnavailable
 from ..state import ServiceState
 from ..store import CANCELLED, DONE, QUEUED, RUNNING, TERMINAL, JobRecord
 from ..upload import BadUpload, TooLarge, receive_file
@@ -50,6 +51,12 @@ async def upload_video(
         pattern=r"^[A-Za-z0-9_.-]+$",
         description="Classifier model for this job (default: the service's setting).",
     ),
+    kinetics: bool | None = Query(
+        None,
+        description="Label what the scene shows with the Kinetics-400 clip model (400 everyday activities, from the "
+        "pixels): top 5 per 2 s window, per person's crop in multi-person jobs, and on `other` segments (default: "
+        "setting; 503 naming the model when the classifier does not have it set up).",
+    ),
 ):
     """Upload a video (multipart field ``file``, or the raw body); a job starts at once. At most
     ``max_inflight`` uploads at once (the admission middleware refuses more with 503)."""
@@ -59,6 +66,9 @@ async def upload_video(
     model = model if actions and settings.actions else None  # no labels asked for: no model to choose
     if model:
         await _check_model(st, model)  # before the upload is read, so a wrong name costs nothing
+    kinetics = settings.kinetics if kinetics is None else kinetics
+    if kinetics:
+        await _check_clip_model(st)
     part = st.store.uploads_dir / f"{uuid.uuid4().hex}.part"
     try:
         name = await _receive(st, request, part)
@@ -69,6 +79,7 @@ async def upload_video(
             actions=bool(actions and settings.actions),
             render=settings.render_video if render is None else render,
             model=model,
+            kinetics=kinetics,
         )
         job = _create_job(st, part, source, options)
     finally:
@@ -90,6 +101,17 @@ async def _check_model(st: ServiceState, model: str) -> None:
         raise error(422, f"model: {exc}") from None
     except ConnectionError as exc:
         raise error(503, f"cannot check the model: {exc}", {"Retry-After": "5"}) from None
+
+
+async def _check_clip_model(st: ServiceState) -> None:
+    s = st.settings
+    client = ClipClient((s.classifier_url or "").strip() or None, s.classifier_api_key or s.api_key or None, 10.0)
+    try:
+        await asyncio.get_running_loop().run_in_executor(None, client.model)
+    except ClipModelUnavailable as exc:
+        raise error(503, f"kinetics: {exc}", {"Retry-After": "30"}) from None
+    finally:
+        client.close()
 
 
 async def _receive(st: ServiceState, request: Request, part: Path) -> str | None:
