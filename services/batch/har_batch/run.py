@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 import os
+import shutil
 import tempfile
 import time
 from contextlib import ExitStack
@@ -79,9 +80,7 @@ def run_batch(opts: BatchOptions, say=print) -> dict:
         if opts.actions and todo:
             url = _classifier(opts, settings, stack, say)
         if todo:
-            started = _init_ray(ray, opts)
-            if started:
-                stack.callback(ray.shutdown)
+            _init_ray(ray, opts, stack)
             t0 = time.perf_counter()
             results = _analyse(ray, opts, todo, settings, job_options, url, say)
             wall = time.perf_counter() - t0
@@ -117,14 +116,19 @@ def _classifier(opts: BatchOptions, settings, stack: ExitStack, say) -> str:
     return local.url
 
 
-def _init_ray(ray, opts: BatchOptions) -> bool:
-    """Connects to ``opts.address``, or starts a local cluster; True when this run started it."""
+def _init_ray(ray, opts: BatchOptions, stack: ExitStack) -> None:
+    """Connects to ``opts.address``, or starts a local cluster, shut down (and its session folder
+    removed, unless it was named) when ``stack`` closes; a cluster already joined is used as it is."""
     if ray.is_initialized():
-        return False
+        return
     if opts.address:
         ray.init(address=opts.address, logging_level=logging.WARNING)
-        return False
+        stack.callback(ray.shutdown)
+        return
     temp = opts.ray_temp_dir or tempfile.mkdtemp(prefix="ray-batch-")
+    if not opts.ray_temp_dir:
+        stack.callback(shutil.rmtree, temp, ignore_errors=True)
+    stack.callback(ray.shutdown)
     ray.init(
         num_cpus=opts.num_cpus or os.cpu_count(),
         _temp_dir=temp,
@@ -132,7 +136,6 @@ def _init_ray(ray, opts: BatchOptions) -> bool:
         object_store_memory=512 * 1024 * 1024,  # rows are small: results go to the destination
         logging_level=logging.WARNING,
     )
-    return True
 
 
 def _analyse(ray, opts, todo, settings, job_options, url, say) -> list[dict]:

@@ -41,9 +41,10 @@ def list_videos(source: str) -> tuple[list[str], str]:
         FileNotFoundError: nothing exists at ``source``, or it holds no video.
     """
     if any(c in source for c in "*?["):
-        fs, _ = fsspec.core.url_to_fs(source)
-        found = sorted(p for p in fs.glob(source.split("://", 1)[-1] if is_url(source) else source) if _is_video(p))
-        root = source.split("*", 1)[0].split("?", 1)[0].split("[", 1)[0].rsplit("/", 1)[0]
+        fs, pattern = fsspec.core.url_to_fs(source)
+        found = sorted(p for p in fs.glob(pattern) if _is_video(p))
+        fixed = pattern.split("*", 1)[0].split("?", 1)[0].split("[", 1)[0].rsplit("/", 1)[0]
+        root = _with_protocol(fs, fixed, source)
         videos = [_with_protocol(fs, p, source) for p in found]
     else:
         fs, path = fsspec.core.url_to_fs(source)
@@ -51,7 +52,7 @@ def list_videos(source: str) -> tuple[list[str], str]:
             raise FileNotFoundError(f"no such folder, file or URL: {source}")
         if fs.isdir(path):
             videos = [_with_protocol(fs, p, source) for p in sorted(fs.find(path)) if _is_video(p)]
-            root = source.rstrip("/")
+            root = _with_protocol(fs, path.rstrip("/"), source)
         elif posixpath.splitext(path)[1].lower() in LIST_SUFFIXES:
             with fs.open(path, "r") as fh:
                 lines = [ln.strip() for ln in fh.read().splitlines()]
