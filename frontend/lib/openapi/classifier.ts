@@ -56,6 +56,47 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/clips": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Classify Clips
+         * @description The ``top_k`` most probable Kinetics-400 classes of each window (frames at about 8-25 fps
+         *     give the model's best; see docs/kinetics.md). Runs one request at a time, off the event loop.
+         */
+        post: operations["classify_clips_v1_clips_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/clips/model": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Clip Model
+         * @description The clip model's classes and window limits (503 when it is not set up).
+         */
+        get: operations["clip_model_v1_clips_model_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/models": {
         parameters: {
             query?: never;
@@ -189,6 +230,101 @@ export interface components {
              * @description test windows of the class
              */
             support: number;
+        };
+        /**
+         * ClassProbability
+         * @description One class of the model and its smoothed probability for a person.
+         */
+        ClassProbability: {
+            /**
+             * Label
+             * @example walking
+             */
+            label: string;
+            /** Probability */
+            probability: number;
+        };
+        /**
+         * ClipClassifyResponse
+         * @description ``POST /v1/clips``: one prediction per window, in order.
+         */
+        ClipClassifyResponse: {
+            /**
+             * Frames
+             * @description frames per window
+             */
+            frames: number;
+            /** Model */
+            model: string;
+            /** Predictions */
+            predictions: components["schemas"]["ClipPrediction"][];
+            /**
+             * Schema Version
+             * @default 1.0
+             * @constant
+             */
+            schema_version: "1.0";
+            /**
+             * Seconds
+             * @description time the model took for the whole request
+             */
+            seconds?: number | null;
+        };
+        /**
+         * ClipModelInfo
+         * @description ``GET /v1/clips/model``: the clip model, what a window must be, and where it comes from.
+         */
+        ClipModelInfo: {
+            /**
+             * Classes
+             * @description the 400 Kinetics-400 class names, in the model's order
+             */
+            classes: string[];
+            /**
+             * Max Frames
+             * @description most frames in a window
+             */
+            max_frames: number;
+            /**
+             * Max Windows
+             * @description most windows in one request
+             */
+            max_windows: number;
+            /**
+             * Min Frames
+             * @description fewest frames in a window
+             */
+            min_frames: number;
+            /**
+             * Model
+             * @example i3d-kinetics400
+             */
+            model: string;
+            /**
+             * Schema Version
+             * @default 1.0
+             * @constant
+             */
+            schema_version: "1.0";
+            /**
+             * Size
+             * @description frames are size x size pixels, RGB
+             * @default 224
+             */
+            size: number;
+            /**
+             * Source
+             * @description where the weights come from, and their licences
+             */
+            source: string;
+        };
+        /**
+         * ClipPrediction
+         * @description One window's most probable classes, most probable first.
+         */
+        ClipPrediction: {
+            /** Labels */
+            labels: components["schemas"]["ClassProbability"][];
         };
         /** FoldFigure */
         FoldFigure: {
@@ -539,6 +675,85 @@ export interface operations {
                 content?: never;
             };
             /** @description models loading, or too many requests in flight */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    classify_clips_v1_clips_post: {
+        parameters: {
+            query?: {
+                /** @description frames per window */
+                frames?: number;
+                /** @description classes returned per window */
+                top_k?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description uint8 RGB pixels, windows one after the other, each `frames` frames of 224 x 224 x 3 (row-major) */
+        requestBody: {
+            content: {
+                /** @example N x frames x 224 x 224 x 3 bytes */
+                "application/octet-stream": string;
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ClipClassifyResponse"];
+                };
+            };
+            /** @description body over the limit */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description the body is not whole windows of 224 x 224 RGB frames, or too many windows or frames */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description the Kinetics-400 clip model is not set up (the detail names it and the setup step) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    clip_model_v1_clips_model_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ClipModelInfo"];
+                };
+            };
+            /** @description the Kinetics-400 clip model is not set up (the detail names it and the setup step) */
             503: {
                 headers: {
                     [name: string]: unknown;

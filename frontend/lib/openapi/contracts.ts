@@ -95,6 +95,12 @@ export interface components {
              */
             actions: boolean;
             /**
+             * Kinetics
+             * @description the Kinetics-400 clip model labels the scene (and each person's crop)
+             * @default false
+             */
+            kinetics: boolean;
+            /**
              * Model
              * @description the classifier model chosen for this job; the service's default when null
              */

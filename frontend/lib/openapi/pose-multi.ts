@@ -262,6 +262,8 @@ export interface components {
             duration_ms?: number | null;
             /** End Ms */
             end_ms: number;
+            /** @description On ``other`` segments of a job run with kinetics=true: what the Kinetics-400 clip model saw meanwhile (the person's crop, else the whole frame), its mean probability over the overlapping windows. */
+            kinetics?: components["schemas"]["ClassProbability"] | null;
             /** Label */
             label: string;
             /** Mean Confidence */
@@ -457,6 +459,12 @@ export interface components {
              */
             actions: boolean;
             /**
+             * Kinetics
+             * @description the Kinetics-400 clip model labels the scene (and each person's crop)
+             * @default false
+             */
+            kinetics: boolean;
+            /**
              * Model
              * @description the classifier model chosen for this job; the service's default when null
              */
@@ -644,6 +652,12 @@ export interface components {
              */
             classifier?: string | null;
             /**
+             * Kinetics
+             * @description the clip model of ``scene``; null when not run
+             * @example i3d-kinetics400
+             */
+            kinetics?: string | null;
+            /**
              * Pose
              * @example mediapipe-pose-full
              */
@@ -702,7 +716,7 @@ export interface components {
              * Code
              * @enum {string}
              */
-            code: "frames_lost" | "nobody_found" | "people_left_out" | "size_changed" | "classifier_unavailable";
+            code: "frames_lost" | "nobody_found" | "people_left_out" | "size_changed" | "classifier_unavailable" | "kinetics_unavailable";
             /**
              * Message
              * @description What happened and what to do, for a person to read.
@@ -784,6 +798,33 @@ export interface components {
         Problem: {
             /** Detail */
             detail: string | unknown[];
+        };
+        /**
+         * SceneWindow
+         * @description The Kinetics-400 clip model's answer for one window of a video job (run with kinetics=true):
+         *     the whole frame (``track_id`` null), or a square crop around one tracked person.
+         */
+        SceneWindow: {
+            /**
+             * End Ms
+             * @description the window's last frame
+             */
+            end_ms: number;
+            /**
+             * Labels
+             * @description the most probable Kinetics-400 classes, most probable first (5)
+             */
+            labels: components["schemas"]["ClassProbability"][];
+            /**
+             * Start Ms
+             * @description the window's first frame
+             */
+            start_ms: number;
+            /**
+             * Track Id
+             * @description null: the whole frame; else the person's crop
+             */
+            track_id?: number | null;
         };
         /**
          * ServiceInfo
@@ -871,6 +912,8 @@ export interface components {
         UnlabelledSpan: {
             /** End Ms */
             end_ms: number;
+            /** @description As on segments: what the Kinetics-400 clip model saw meanwhile (jobs run with kinetics=true). */
+            kinetics?: components["schemas"]["ClassProbability"] | null;
             /**
              * Reason
              * @enum {string}
@@ -918,6 +961,11 @@ export interface components {
             models: components["schemas"]["ModelInfo"];
             /** Notices */
             notices?: components["schemas"]["Notice"][];
+            /**
+             * Scene
+             * @description The Kinetics-400 clip model's labels per window (kinetics=true): whole frame and, in multi-person jobs, each tracked person's crop; in time order.
+             */
+            scene?: components["schemas"]["SceneWindow"][];
             /**
              * Schema Version
              * @default 1.0
@@ -1456,6 +1504,8 @@ export interface operations {
                 actions?: boolean;
                 /** @description Display name for a raw-body upload. */
                 filename?: string | null;
+                /** @description Label what the scene shows with the Kinetics-400 clip model (400 everyday activities, from the pixels): top 5 per 2 s window, per person's crop in multi-person jobs, and on `other` segments (default: setting; 503 naming the model when the classifier does not have it set up). */
+                kinetics?: boolean | null;
                 /** @description Classifier model for this job (default: the service's setting). */
                 model?: string | null;
                 /** @description Keep MediaPipe's raw landmarks in the result. */
