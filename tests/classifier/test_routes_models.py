@@ -37,6 +37,36 @@ def test_models_listing(client):
         assert m["report_files"] == {f: f"{m['report_url']}/{f}" for f in ("confusion.png", "curves.png", "model_card.md")}
 
 
+def test_models_say_real_video_speed_size_and_training_data(client):
+    """What the web app's comparison table shows comes from each model folder: real_video.json's
+    headline, the export's speed at batch 1, the served file's size and the data sets' licences."""
+    import json
+    from pathlib import Path
+
+    models = {m["name"]: m for m in client.get("/v1/models").json()["models"]}
+    folder = Path(__file__).resolve().parents[2] / "services" / "classifier" / "models"
+    for name, m in models.items():
+        rv = json.loads((folder / name / "real_video.json").read_text())
+        head = rv["readings"][rv["headline_reading"]]
+        assert m["real_video"] == {
+            "spans": rv["spans"],
+            "correct": head["correct"],
+            "accuracy": head["accuracy"],
+            "reading": rv["headline_reading"],
+            "lag_s": rv["lag_s"],
+        }
+        served = {"tflite": "model.tflite", "onnx": "model.onnx", "tf": "model.keras"}[m["engine"]]
+        assert m["size_bytes"] == (folder / name / served).stat().st_size
+        info = json.loads((folder / name / "model.json").read_text())
+        wps = info.get("engine_choice", {}).get("windows_per_second", {}).get(m["engine"], {}).get("1")
+        assert m["windows_per_second"] == wps
+        names = [d["name"] for d in m["training_data"]]
+        assert "UTD-MHAD" in names and all(d["licence"] and "**" not in d["licence"] for d in m["training_data"])
+    # the default is trained on Bandai Namco's motion capture: its non-commercial licence is said
+    lic = {d["name"]: d["licence"] for d in models["tcn_mocap"]["training_data"]}
+    assert "non-commercial" in lic["Bandai Namco mocap"]
+
+
 @pytest.mark.parametrize(
     "file,media,magic",
     [

@@ -323,6 +323,16 @@ export interface components {
             /** Probability */
             probability: number;
         };
+        /**
+         * DataLicence
+         * @description One data set a model was trained on, and its licence (which the weights inherit).
+         */
+        DataLicence: {
+            /** Licence */
+            licence: string;
+            /** Name */
+            name: string;
+        };
         /** FoldFigure */
         FoldFigure: {
             /** Mean */
@@ -621,6 +631,8 @@ export interface components {
             name: string;
             /** Parameters */
             parameters?: number | null;
+            /** @description the real-video benchmark's headline, where measured */
+            real_video?: components["schemas"]["RealVideoFigure"] | null;
             /**
              * Report Files
              * @description report file name -> its URL path
@@ -634,12 +646,27 @@ export interface components {
              */
             report_url?: string | null;
             /**
+             * Size Bytes
+             * @description size of the served model file
+             */
+            size_bytes?: number | null;
+            /**
              * Temperature
              * @description softmax temperature applied to the model's output (fitted on validation)
              * @default 1
              */
             temperature: number;
+            /**
+             * Training Data
+             * @description the data sets it was trained on
+             */
+            training_data?: components["schemas"]["DataLicence"][];
             window: components["schemas"]["WindowSpec"];
+            /**
+             * Windows Per Second
+             * @description windows classified per second at batch 1 by the served engine, as measured at export
+             */
+            windows_per_second?: number | null;
         };
         /**
          * ModelInfo
@@ -798,6 +825,29 @@ export interface components {
         Problem: {
             /** Detail */
             detail: string | unknown[];
+        };
+        /**
+         * RealVideoFigure
+         * @description The real-video benchmark's headline for a model (``har benchmark videos``, the model folder's
+         *     ``real_video.json``): annotated spans of real clips, never trained on, named right.
+         */
+        RealVideoFigure: {
+            /**
+             * Accuracy
+             * @description correct / spans
+             */
+            accuracy: number;
+            /** Correct */
+            correct: number;
+            /** Lag S */
+            lag_s?: number | null;
+            /**
+             * Reading
+             * @description how a span counts as right (lag: the label may come up to lag_s late)
+             */
+            reading: string;
+            /** Spans */
+            spans: number;
         };
         /**
          * SceneWindow

@@ -21,7 +21,8 @@ import numpy as np
 from har_common.schemas import ModelDescription, ModelMetrics, WindowSpec
 
 from .calibration import apply_temperature, reweight
-from .engines import BUCKETS, ENGINES, available_engines, default_engine, load_engine, load_keras
+from .engines import BUCKETS, ENGINES, FILES, available_engines, default_engine, load_engine, load_keras
+from .licences import training_data
 from .preprocessing import preprocess_batch
 
 __all__ = ["ENGINES", "ModelRunner", "apply_temperature", "discover", "load_keras", "reweight"]
@@ -104,7 +105,36 @@ class ModelRunner:
             parameters=self.info.get("parameters"),
             temperature=self.temperature,
             metrics={k: v for k, v in self.metrics.items() if k in ModelMetrics.model_fields},
+            real_video=_real_video(self.metrics.get("real_video")),
+            windows_per_second=((self.info.get("engine_choice") or {}).get("windows_per_second") or {})
+            .get(self.engine, {})
+            .get("1"),
+            size_bytes=_size(self.model_dir / FILES.get(self.engine, "")),
+            training_data=[
+                {"name": n, "licence": lic}
+                for n, lic in training_data(
+                    self.metrics.get("class_sources") or self.info.get("data", {}).get("class_sources") or {}
+                )
+            ],
         )
+
+
+def _real_video(rv: dict | None) -> dict | None:
+    """The headline reading of ``real_video.json`` (as copied into the report's metrics), or None."""
+    reading = ((rv or {}).get("readings") or {}).get((rv or {}).get("headline_reading") or "")
+    if not reading or not rv.get("spans"):
+        return None
+    return {
+        "spans": rv["spans"],
+        "correct": reading["correct"],
+        "accuracy": reading["accuracy"],
+        "reading": rv["headline_reading"],
+        "lag_s": rv.get("lag_s"),
+    }
+
+
+def _size(path: Path) -> int | None:
+    return path.stat().st_size if path.is_file() else None
 
 
 def discover(models_dir: str | Path) -> list[Path]:

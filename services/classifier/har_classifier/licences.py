@@ -35,3 +35,12 @@ LICENCES = {
         'mocap.cs.cmu.edu. The database was created with funding from NSF EIA-0196217."',
     ),
 }
+
+
+def training_data(class_sources: dict[str, list[str]]) -> list[tuple[str, str]]:
+    """(name, licence) of each data set named in a model's ``class_sources`` (``"UTD-MHAD: squat"``, ...),
+    in :data:`LICENCES` order; the licences in plain text."""
+    from .sources import DATASET_NAMES
+
+    used = {s.split(":")[0] for sources in class_sources.values() for s in sources}
+    return [(DATASET_NAMES[k], lic.replace("**", "")) for k, (_, lic) in LICENCES.items() if DATASET_NAMES.get(k) in used]

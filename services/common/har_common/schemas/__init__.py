@@ -38,6 +38,7 @@ from .classifier import (
     ClassifyRequest,
     ClassifyResponse,
     ClassMetrics,
+    DataLicence,
     FoldFigure,
     KFoldSummary,
     Liveness,
@@ -45,6 +46,7 @@ from .classifier import (
     ModelList,
     ModelMetrics,
     Problem,
+    RealVideoFigure,
     WindowSpec,
 )
 from .kinetics import ClipClassifyResponse, ClipModelInfo, ClipPrediction
@@ -90,6 +92,8 @@ __all__ = [
     "SceneWindow",
     "WindowSpec",
     "ClassMetrics",
+    "DataLicence",
+    "RealVideoFigure",
     "FoldFigure",
     "KFoldSummary",
     "ModelMetrics",

@@ -97,6 +97,24 @@ class ModelMetrics(Contract):
     kfold: KFoldSummary | None = Field(None, description="5-fold-by-subject summary, where run")
 
 
+class RealVideoFigure(Contract):
+    """The real-video benchmark's headline for a model (``har benchmark videos``, the model folder's
+    ``real_video.json``): annotated spans of real clips, never trained on, named right."""
+
+    spans: int = Field(ge=0)
+    correct: int = Field(ge=0)
+    accuracy: float = Field(ge=0, le=1, description="correct / spans")
+    reading: str = Field(description="how a span counts as right (lag: the label may come up to lag_s late)")
+    lag_s: float | None = None
+
+
+class DataLicence(Contract):
+    """One data set a model was trained on, and its licence (which the weights inherit)."""
+
+    name: str
+    licence: str
+
+
 class ModelDescription(Contract):
     """One model the classifier serves: what it tells apart and what one input window is."""
 
@@ -111,6 +129,12 @@ class ModelDescription(Contract):
     metrics: ModelMetrics = Field(default_factory=ModelMetrics)
     report_url: str | None = Field(None, description="the report folder: GET report_url + '/' + a file name of report_files")
     report_files: dict[str, str] = Field(default_factory=dict, description="report file name -> its URL path")
+    real_video: RealVideoFigure | None = Field(None, description="the real-video benchmark's headline, where measured")
+    windows_per_second: float | None = Field(
+        None, ge=0, description="windows classified per second at batch 1 by the served engine, as measured at export"
+    )
+    size_bytes: int | None = Field(None, ge=0, description="size of the served model file")
+    training_data: list[DataLicence] = Field(default_factory=list, description="the data sets it was trained on")
 
 
 class ModelList(Contract):
