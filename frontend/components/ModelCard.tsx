@@ -4,7 +4,7 @@ import { TableHead } from '@/components/TableHead';
 import { overWhite, textOn } from '@/lib/actionState';
 
 /** A share in [0, 1] as a percentage. */
-const pct = (v: number) => `${(v * 100).toFixed(1)}%`;
+export const pct = (v: number) => `${(v * 100).toFixed(1)}%`;
 
 /** The figures of a model's report, in this order, with their names for a person. */
 const FIGURES: { key: keyof ModelMetrics; label: string; share: boolean }[] = [
@@ -15,6 +15,13 @@ const FIGURES: { key: keyof ModelMetrics; label: string; share: boolean }[] = [
   { key: 'utd_other_recall', label: 'UTD-MHAD other recall', share: true },
   { key: 'test_windows', label: 'test windows', share: false },
 ];
+
+/** What a report plot shows, for people who cannot see it. */
+export function plotAlt(file: string, model: string): string {
+  if (/^confusion/i.test(file)) return `Confusion matrix of ${model} on the test side: how often each true class (rows) was predicted as each class (columns)`;
+  if (/^curves/i.test(file)) return `Training curves of ${model}: loss and accuracy per epoch on the training and validation sides`;
+  return `Report figure ${file.replace(/\.png$/i, '').replace(/[_-]+/g, ' ')} of ${model}`;
+}
 
 /** A free-form figure (calibration, k-fold summary): numbers and words shown, nested values left out. */
 const plain = (v: unknown): string | null =>
@@ -84,7 +91,7 @@ export default function ModelCard({ model, isDefault = false }: { model: ModelDe
   ];
   if (model.parameters != null) details.push(['parameters', model.parameters.toLocaleString('en')]);
   return (
-    <section className="panel" data-testid="model-card">
+    <section className="panel" data-testid="model-card" id={`model-${model.name}`}>
       <h2 style={{ marginTop: 0 }}>
         {model.name} {isDefault && <span className="status done">default</span>}
       </h2>
@@ -139,12 +146,24 @@ export default function ModelCard({ model, isDefault = false }: { model: ModelDe
               <dd>
                 {Object.entries(m.kfold.figures ?? {})
                   .filter(([, f]) => f.mean != null)
-                  .map(([name, f]) => `${name.replace(/_/g, ' ')} ${f.mean!.toFixed(3)} ± ${(f.std ?? 0).toFixed(3)}`)
+                  .map(([name, f]) => `${name.replace(/_/g, ' ')} ${pct(f.mean!)} ± ${pct(f.std ?? 0)}`)
                   .join(', ')}
               </dd>
             </>
           )}
         </dl>
+      )}
+      {(model.training_data ?? []).length > 0 && (
+        <>
+          <h3>Training data and licences</h3>
+          <ul className="small" data-testid="training-data">
+            {model.training_data!.map((d) => (
+              <li key={d.name}>
+                <b>{d.name}</b>: {d.licence}
+              </li>
+            ))}
+          </ul>
+        </>
       )}
       {perClass.length > 0 && (
         <div className="table-x" tabIndex={0} role="region" aria-label="Figures per class">
@@ -180,9 +199,13 @@ export default function ModelCard({ model, isDefault = false }: { model: ModelDe
       )}
       {images.map(([name, href]) => (
         <figure key={name} style={{ margin: '1rem 0' }}>
-          {/* eslint-disable-next-line @next/next/no-img-element -- a static export (images.unoptimized) leaves next/image nothing to optimise, and it would need each report figure's size, which the service does not give */}
-          <img src={classifierUrl(href)} alt={name} style={{ maxWidth: '100%', border: '1px solid var(--line)', borderRadius: 6 }} />
-          <figcaption className="muted small">{name}</figcaption>
+          <a href={classifierUrl(href)}>
+            {/* eslint-disable-next-line @next/next/no-img-element -- a static export (images.unoptimized) leaves next/image nothing to optimise, and it would need each report figure's size, which the service does not give */}
+            <img src={classifierUrl(href)} alt={plotAlt(name, model.name)} style={{ maxWidth: '100%', border: '1px solid var(--line)', borderRadius: 6 }} />
+          </a>
+          <figcaption className="muted small">
+            {name} (opens full size)
+          </figcaption>
         </figure>
       ))}
       {documents.length > 0 && (

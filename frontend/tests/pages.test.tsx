@@ -1,4 +1,4 @@
-import { fireEvent, render, screen } from '@testing-library/react';
+import { fireEvent, render, screen, within } from '@testing-library/react';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import LivePage from '@/app/live/page';
 import ModelsPage from '@/app/models/page';
@@ -52,12 +52,45 @@ describe('Models page', () => {
     render(<ModelsPage />);
     expect((await screen.findByRole('alert')).textContent).toMatch(/classifier service is not reachable/);
   });
-  it('lists models, default first', async () => {
+  it('compares the models in a table first, default first, and opens a card on demand', async () => {
     routeFetch({
-      'GET /api/classifier/v1/models': () => fakeModelList('b', [fakeModel({ name: 'a', classes: ['x'] }), fakeModel({ name: 'b', classes: ['x', 'y'] })]),
+      'GET /api/classifier/v1/models': () =>
+        fakeModelList('b', [
+          fakeModel({ name: 'a', classes: ['x'], metrics: { accuracy: 1, macro_f1: 0.5 } }),
+          fakeModel({
+            name: 'b', classes: ['x', 'y'], parameters: 356555, size_bytes: 1433020, windows_per_second: 3908.1,
+            metrics: { accuracy: 0.9123, macro_f1: 0.8 },
+            real_video: { spans: 31, correct: 11, accuracy: 0.3548, reading: 'lag', lag_s: 1.6 },
+            training_data: [
+              { name: 'UTD-MHAD', licence: 'free for research use with a citation: C. Chen et al.' },
+              { name: 'Bandai Namco mocap', licence: 'CC BY-NC 4.0: attribution, non-commercial use only' },
+            ],
+            report_files: { 'curves.png': '/v1/models/b/report/curves.png' },
+          }),
+        ]),
     });
     render(<ModelsPage />);
-    const cards = await screen.findAllByTestId('model-card');
-    expect(cards[0].querySelector('h2')?.textContent).toMatch(/^b/);
+    const table = await screen.findByTestId('model-table');
+    const rows = within(table).getAllByRole('row').slice(1);
+    expect(rows.map((r) => r.dataset.model)).toEqual(['b', 'a']);
+    const b = within(rows[0]);
+    expect(b.getByTestId('real-video').textContent).toBe('11 / 3135.5%');
+    expect(b.getByText('91.2%')).toBeTruthy(); // a share is a percentage
+    expect(b.getByText('3,908')).toBeTruthy();
+    expect(b.getByText('1.4 MB')).toBeTruthy();
+    expect(b.getByText('Bandai Namco mocap: CC BY-NC 4.0')).toBeTruthy();
+    expect(b.getByText('UTD-MHAD: free for research use with a citation')).toBeTruthy();
+    expect(within(rows[1]).getByText('100.0%')).toBeTruthy(); // 1.0 reads as 100.0%, not "1"
+    expect(within(rows[1]).getByText('not measured')).toBeTruthy();
+    expect(screen.queryByTestId('model-card')).toBeNull(); // cards on demand
+    const show = b.getByRole('button', { name: 'Show the card of b' });
+    fireEvent.click(show);
+    const card = await screen.findByTestId('model-card');
+    expect(show.getAttribute('aria-expanded')).toBe('true');
+    expect(within(card).getByRole('img').getAttribute('alt')).toMatch(/^Training curves of b: loss and accuracy per epoch/);
+    expect(within(card).getByRole('link', { name: /Training curves/ }).getAttribute('href')).toBe('/api/classifier/v1/models/b/report/curves.png');
+    expect(within(card).getByTestId('training-data').textContent).toMatch(/non-commercial use only/);
+    fireEvent.click(b.getByRole('button', { name: 'Hide the card of b' }));
+    expect(screen.queryByTestId('model-card')).toBeNull();
   });
 });
