@@ -82,12 +82,13 @@ def analyze(
     model: str | None = None,
     render: bool | None = None,
     downloads: bool = True,
+    kinetics: bool | None = None,
 ) -> VideoAnalysis:
     """Send ``video`` to the pose service, follow the job, save ``<stem>.analysis.json`` into ``out``
     (and, with ``downloads``, the keypoints CSV and the annotated MP4).
 
     ``model`` picks the classifier model for this job and ``render`` switches the annotated video on
-    or off (default: the service's settings).
+    or off, ``kinetics`` the Kinetics-400 clip model's scene labels (default: the service's settings).
 
     Raises:
         FileNotFoundError: no such video.
@@ -108,6 +109,8 @@ def analyze(
         params["model"] = model
     if render is not None:
         params["render"] = "true" if render else "false"
+    if kinetics is not None:
+        params["kinetics"] = "true" if kinetics else "false"
     with httpx.Client(base_url=base, timeout=httpx.Timeout(60.0, connect=5.0), headers=headers) as client:
         job_id = _upload(client, video, params)
         _wait_for(client, job_id, poll_s, timeout_s)
@@ -188,7 +191,7 @@ def format_segments(analysis: VideoAnalysis) -> str:
         rows.append(
             (
                 str(s.track_id if s.track_id is not None else "-"),
-                s.label,
+                s.label + (f": {s.kinetics.label} {s.kinetics.probability:.2f}" if s.kinetics else ""),
                 f"{s.start_ms / 1000:.2f}",
                 f"{s.end_ms / 1000:.2f}",
                 f"{(s.duration_ms or 0) / 1000:.2f}",
@@ -199,6 +202,33 @@ def format_segments(analysis: VideoAnalysis) -> str:
         return "no action segments"
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
     return "\n".join("  ".join(c.ljust(w) if i < 2 else c.rjust(w) for i, (c, w) in enumerate(zip(r, widths))) for r in rows)
+
+
+def format_scene(analysis: VideoAnalysis) -> str:
+    """The Kinetics-400 clip model's windows (a job run with kinetics): whole frame, then each person.
+
+    Example:
+        >>> from har_common.schemas import ModelInfo, SceneWindow, SourceInfo
+        >>> a = VideoAnalysis(source=SourceInfo(width=9, height=9, fps=30, frame_count=60, duration_ms=2000),
+        ...                   models=ModelInfo(pose="x", kinetics="i3d-kinetics400"), frames=[],
+        ...                   scene=[SceneWindow(start_ms=0, end_ms=2000, labels=[{"label": "tai chi", "probability": 0.97},
+        ...                                                                    {"label": "yoga", "probability": 0.01}])])
+        >>> print(format_scene(a))
+        scene (i3d-kinetics400, Kinetics-400)
+        who    start s  end s  top labels
+        scene     0.00   2.00  tai chi 0.97, yoga 0.01
+    """
+    if not analysis.scene:
+        return "no scene labels (run with --kinetics)" if analysis.models.kinetics is None else "no scene labels"
+    rows = [("who", "start s", "end s", "top labels")]
+    for w in analysis.scene:
+        who = "scene" if w.track_id is None else f"track {w.track_id}"
+        top = ", ".join(f"{c.label} {c.probability:.2f}" for c in w.labels)
+        rows.append((who, f"{w.start_ms / 1000:.2f}", f"{w.end_ms / 1000:.2f}", top))
+    widths = [max(len(r[i]) for r in rows) for i in range(3)]
+    lines = [f"scene ({analysis.models.kinetics}, Kinetics-400)"]
+    lines += ["  ".join([r[0].ljust(widths[0]), r[1].rjust(widths[1]), r[2].rjust(widths[2]), r[3]]) for r in rows]
+    return "\n".join(lines)
 
 
 def describe_source(analysis: VideoAnalysis) -> str:
@@ -236,12 +266,14 @@ def describe_source(analysis: VideoAnalysis) -> str:
 def _run(args: argparse.Namespace) -> int:
     out = Path(args.out)
     try:
-        analysis = analyze(Path(args.video), out, args.multi, args.url)
+        analysis = analyze(Path(args.video), out, args.multi, args.url, kinetics=True if args.kinetics else None)
     except (ConnectionError, RuntimeError, TimeoutError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     print(f"\n{describe_source(analysis)}\nwrote {out}/{Path(args.video).stem}.*\n")
     print(format_segments(analysis))
+    if args.kinetics:
+        print(f"\n{format_scene(analysis)}")
     return 0
 
 
@@ -251,4 +283,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--multi", action="store_true", help="use the multi-person service (YOLO11-pose, tracked people)")
     p.add_argument("--out", default=".", help="folder for the JSON, CSV and annotated video (default: here)")
     p.add_argument("--url", help="pose service URL (default: HAR_POSE_SINGLE_URL / HAR_POSE_MULTI_URL or localhost)")
+    p.add_argument(
+        "--kinetics",
+        action="store_true",
+        help="also label what the scene shows with the Kinetics-400 clip model (top 5 per 2 s window; per person with --multi)",
+    )
     p.set_defaults(func=_run)
