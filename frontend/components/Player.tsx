@@ -6,6 +6,8 @@ import { drawPersons, fitCanvas, formatMs, frameIndexAt, segmentsFromFrames, tra
 import ActionChip, { TopClasses } from './ActionChip';
 import SegmentTable from './SegmentTable';
 import Timeline from './Timeline';
+import SceneRow from './SceneRow';
+import KineticsPanel from './KineticsPanel';
 
 export interface VideoSource {
   id: string;
@@ -200,6 +202,7 @@ export default function Player({ analysis, sources, downloads = [], startMs = 0 
         <h2 className="sub">Timeline</h2>
         {derived && segments.length > 0 && <p className="muted small">The service sent no segments; these come from the per-frame labels.</p>}
         <Timeline segments={segments} tracks={tracks} presence={presence} unlabelled={analysis.unlabelled ?? []} durationMs={source.duration_ms} currentMs={currentMs} onSeek={seek} />
+        <SceneRow scene={analysis.scene ?? []} durationMs={source.duration_ms} currentMs={currentMs} onSeek={seek} />
         <h2 className="sub">Segments</h2>
         <SegmentTable segments={segments} onSeek={seek} />
       </div>
@@ -251,6 +254,7 @@ export default function Player({ analysis, sources, downloads = [], startMs = 0 
             </div>
           </div>
         )}
+        <KineticsPanel scene={analysis.scene ?? []} model={analysis.models.kinetics} segments={segments} unlabelled={analysis.unlabelled ?? []} />
       </aside>
     </div>
   );

@@ -42,3 +42,4 @@ export const POSE_SERVICES: { id: PoseService; label: string; hint: string }[] =
   { id: 'pose-multi', label: 'Several people', hint: 'YOLO11-pose with tracking: an action per person' },
 ];
 export type UnlabelledSpan = Schemas['UnlabelledSpan'];
+export type SceneWindow = Schemas['SceneWindow'];
