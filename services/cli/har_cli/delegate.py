@@ -22,6 +22,7 @@ BENCHMARKS = {
     "tracking": ("pose-multi", "benchmarks/tracking_bench.py"),
     "small-people-single": ("pose-single", "benchmarks/small_people_bench.py"),
     "small-people-multi": ("pose-multi", "benchmarks/small_people_bench.py"),
+    "kinetics": ("pose-multi", "benchmarks/kinetics_bench.py"),
 }
 
 

@@ -1,7 +1,7 @@
 """What the scene shows: windows of a video job's frames for the Kinetics-400 clip model.
 
-A job run with ``kinetics=true`` hands its frames to a :class:`SceneSampler`. It keeps frames at
-about ``sample_fps``, each as a 224 x 224 RGB picture: the whole frame (shorter side scaled to 224,
+A job run with ``kinetics=true`` hands its frames to a :class:`SceneSampler`. It keeps a frame
+every ``1 / sample_fps`` seconds, each as a 224 x 224 RGB picture: the whole frame (shorter side scaled to 224,
 centre cut) and, in multi-person jobs, a square crop around each tracked person (the box of the
 person's keypoints, padded by ``CROP_PAD`` on each side, black beyond the frame's edge). Every
 ``hop_s`` seconds a full window of ``window_frames`` pictures goes to the classifier service's
@@ -137,6 +137,10 @@ class _Track:
         self.times: deque[float] = deque(maxlen=length)
         self.last_window_ms = -1e18
 
+    def due(self, t_ms: float, interval_ms: float) -> bool:
+        """Whether a picture at ``t_ms`` is the next one to keep (one every ``interval_ms``)."""
+        return not self.times or t_ms - self.times[-1] >= 0.95 * interval_ms
+
     def add(self, t_ms: float, picture: np.ndarray, max_gap_ms: float) -> None:
         if self.times and t_ms - self.times[-1] > max_gap_ms:  # the person was gone: a window spans no gap
             self.pictures.clear()
@@ -174,9 +178,9 @@ class SceneSampler:
         max_persons: int = 4,
     ):
         self.client, self.window_frames, self.per_person, self.max_persons = client, window_frames, per_person, max_persons
-        self.step = stride * max(1, round(fps / stride / sample_fps))  # in frames of the video
+        self.interval_ms = 1000.0 / sample_fps
         self.hop_ms = hop_s * 1000.0
-        self.max_gap_ms = 2.5 * 1000.0 * self.step / fps
+        self.max_gap_ms = 2.5 * max(self.interval_ms, 1000.0 * stride / fps)
         self.model_name: str | None = None
         self.windows: list[SceneWindow] = []
         self.failed = 0
@@ -188,23 +192,25 @@ class SceneSampler:
         self._worker = threading.Thread(target=self._loop, name="kinetics", daemon=True)
         self._worker.start()
 
-    def sampled(self, index: int) -> bool:
-        """Whether frame ``index`` of the video is one the clip model sees."""
-        return index % self.step == 0
+    def _due(self, key: tuple, t_ms: float) -> bool:
+        with self._lock:
+            track = self._tracks.get(key)
+            return track is None or track.due(t_ms, self.interval_ms)
 
     def frame(self, chunk: object, index: int, t_ms: float, rgb: np.ndarray | None) -> None:
         """A decoded frame for the whole-frame windows; ``chunk`` names the pose chunk it came from
         (windows never span two chunks, whose frames arrive in parallel)."""
-        if rgb is None or not self.sampled(index):
+        if rgb is None or not self._due(("frame", chunk), t_ms):
             return
         self._add(("frame", chunk), None, t_ms, whole_frame(rgb))
 
     def persons(self, index: int, t_ms: float, rgb: np.ndarray | None, persons: Sequence[PersonPose]) -> None:
         """A posed frame, in video order, for the per-person windows (when ``per_person``)."""
-        if not self.per_person or rgb is None or not self.sampled(index):
+        if not self.per_person or rgb is None:
             return
-        boxed = [(p.track_id, person_box(p)) for p in persons if p.track_id is not None]
-        boxed = [(tid, b) for tid, b in boxed if b is not None]
+        # each person is sampled on their own clock: a frame where the tracker lost them is made up by the next
+        due = [p for p in persons if p.track_id is not None and self._due(("person", p.track_id), t_ms)]
+        boxed = [(p.track_id, b) for p in due if (b := person_box(p)) is not None]
         boxed.sort(key=lambda tb: -(tb[1][2] - tb[1][0]) * (tb[1][3] - tb[1][1]))
         for tid, box in boxed[: self.max_persons]:
             self._add(("person", tid), tid, t_ms, square_crop(rgb, box))

