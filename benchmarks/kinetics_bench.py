@@ -10,8 +10,10 @@
    har_classifier.kinetics.convert --int8``), and whether it keeps the top 1 on the clips.
 3. ``--job``: whole video jobs through the real services (the classifier and pose-single, started
    here on free loopback ports): ``ta_chi.mp4`` scaled to 640x480, one person, without and with
-   ``kinetics=true``, alternately, ``--rounds`` times; the job's real-time factor (video seconds per
-   second of analysis; >= 1 is real time).
+   ``kinetics=true``, alternately, ``--rounds`` times, for each window hop of ``--hops``; the job's
+   real-time factor (video seconds per second of analysis; >= 1 is real time) and the CPU seconds
+   both services spent per second of video, which a busy machine inflates far less than the wall
+   time: the cores' seconds over it bound the real-time factor on a quiet machine.
 
 Run: ``.venvs/pose-multi/bin/python benchmarks/kinetics_bench.py [--job] [--rounds 2]`` (or
 ``har bench kinetics``); needs ``scripts/setup kinetics``. Other processes on the machine share the
@@ -101,19 +103,18 @@ def top1(sess, windows: np.ndarray, labels: list[str]) -> tuple[str, float]:
 def model_figures(args) -> None:
     sess = session(MODEL_DIR / "i3d_kinetics400.onnx")
     print(f"== the model alone, ONNX Runtime, 2 threads ({load()})")
-    fp = {}
+    fp, fp_cpu = {}, {}
     for frames in (16, 32):
         wall, cpu = time_window(sess, frames, args.repeats)
-        fp[frames] = wall
+        fp[frames], fp_cpu[frames] = wall, cpu
         print(f"  {frames} frames a window: {wall:.3f} s wall (median of {args.repeats}), {cpu:.3f} s CPU")
     whole_ms, crop_ms = preparation()
     print(f"  preparing a 640x480 frame: whole frame {whole_ms:.2f} ms, a person's crop {crop_ms:.2f} ms")
     prep_s = 8.0 * whole_ms / 1000  # 8 pictures a second
     for hop in sorted({args.hop, 1.0, 2.0, 4.0}):
-        per_s = fp[16] / hop + prep_s
         print(
-            f"  cost per second of video, 16 frames at 8 fps, a window every {hop:g} s: whole frame {per_s:.3f} s; "
-            f"per person {fp[16] / hop + 8.0 * crop_ms / 1000:.3f} s more for each person"
+            f"  cost per second of video, 16 frames at 8 fps, a window every {hop:g} s: whole frame "
+            f"{fp[16] / hop + prep_s:.3f} s wall, {fp_cpu[16] / hop + prep_s:.3f} s CPU; as much again for each person"
         )
     print(f"  ({load()})")
     labels = (MODEL_DIR / "kinetics400_label_map.txt").read_text().splitlines()
@@ -146,6 +147,12 @@ def scaled_copy(src: Path, dst: Path, width: int, height: int) -> None:
             out.mux(p)
 
 
+def proc_cpu_s(pid: int) -> float:
+    """CPU seconds (user + system) a process has used so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def job_figures(args) -> None:
     import httpx
     from service_process import VENVS, ServiceProcess, wait_for_job
@@ -153,36 +160,55 @@ def job_figures(args) -> None:
     tmp = Path(tempfile.mkdtemp(prefix="kinetics-bench-"))
     video = tmp / "ta_chi_640x480.mp4"
     scaled_copy(SHARED / "data/videos/ta_chi.mp4", video, 640, 480)
+    seconds = 10.01
     clf = ServiceProcess(
         VENVS / "classifier/bin/python",
         "har_classifier.main:app",
         {"HAR_CLASSIFIER_KINETICS_DIR": str(MODEL_DIR), "HAR_CLASSIFIER_MODELS": "tcn_mocap"},
         tmp / "classifier.log",
     )
-    env = {"HAR_POSE_SINGLE_DATA_DIR": str(tmp / "data"), "HAR_POSE_SINGLE_CLASSIFIER_URL": clf.url}
-    if args.hop:
-        env["HAR_POSE_SINGLE_KINETICS_HOP_S"] = str(args.hop)
-    pose = ServiceProcess(VENVS / "pose-single/bin/python", "har_pose_single.main:app", env, tmp / "pose.log")
-    print(
-        f"== video jobs, pose-single, ta_chi.mp4 at 640x480 (10 s, 30 fps, one person), annotated video on, "
-        f"a window every {args.hop:g} s ({load()})"
-    )
     try:
-        with httpx.Client(base_url=pose.url, timeout=600) as c:
-            for kinetics in ("true", "false"):  # a first job of each warms both services up
-                _job(c, video, kinetics, wait_for_job)
-            figures: dict[str, list[float]] = {"false": [], "true": []}
-            for r in range(args.rounds):
-                for kinetics in ("false", "true"):
-                    job = _job(c, video, kinetics, wait_for_job)
-                    figures[kinetics].append(job["stats"]["realtime_factor"])
-                    windows = "" if kinetics == "false" else f", {len(job['scene'])} windows"
-                    rt = job["stats"]["realtime_factor"]
-                    print(f"  round {r + 1}, kinetics={kinetics}: {rt:.2f}x real time{windows} ({load()})")
-            off, on = np.median(figures["false"]), np.median(figures["true"])
-            print(f"  median: without the clip model {off:.2f}x real time, with it {on:.2f}x (ratio {on / off:.2f})")
+        for hop in [float(h) for h in args.hops.split(",")]:
+            env = {
+                "HAR_POSE_SINGLE_DATA_DIR": str(tmp / f"data-{hop:g}"),
+                "HAR_POSE_SINGLE_CLASSIFIER_URL": clf.url,
+                "HAR_POSE_SINGLE_KINETICS_HOP_S": str(hop),
+            }
+            pose = ServiceProcess(VENVS / "pose-single/bin/python", "har_pose_single.main:app", env, tmp / f"pose-{hop:g}.log")
+            print(
+                f"== video jobs, pose-single, ta_chi.mp4 at 640x480 (10 s, 30 fps, one person), annotated video on, "
+                f"16 frames at 8 fps a window, a window every {hop:g} s ({load()})"
+            )
+            try:
+                with httpx.Client(base_url=pose.url, timeout=600) as c:
+                    for kinetics in ("true", "false"):  # a first job of each warms both services up
+                        _job(c, video, kinetics, wait_for_job)
+                    rt: dict[str, list[float]] = {"false": [], "true": []}
+                    cpu: dict[str, list[tuple[float, float]]] = {"false": [], "true": []}
+                    for r in range(args.rounds):
+                        for kinetics in ("false", "true"):
+                            p0, c0 = proc_cpu_s(pose.proc.pid), proc_cpu_s(clf.proc.pid)
+                            job = _job(c, video, kinetics, wait_for_job)
+                            p1, c1 = proc_cpu_s(pose.proc.pid), proc_cpu_s(clf.proc.pid)
+                            rt[kinetics].append(job["stats"]["realtime_factor"])
+                            cpu[kinetics].append(((p1 - p0) / seconds, (c1 - c0) / seconds))
+                            print(
+                                f"  round {r + 1}, kinetics={kinetics}: {rt[kinetics][-1]:.2f}x real time, CPU per second of "
+                                f"video: pose service {cpu[kinetics][-1][0]:.2f} s, classifier {cpu[kinetics][-1][1]:.2f} s, "
+                                f"{len(job['scene'])} windows ({load()})"
+                            )
+                    for k in ("false", "true"):
+                        pose_cpu = np.median([x[0] for x in cpu[k]])
+                        clf_cpu = np.median([x[1] for x in cpu[k]])
+                        cores = os.cpu_count() or 1
+                        print(
+                            f"  median, kinetics={k}: {np.median(rt[k]):.2f}x real time; CPU per second of video "
+                            f"{pose_cpu + clf_cpu:.2f} s (pose {pose_cpu:.2f}, classifier {clf_cpu:.2f}): on {cores} "
+                            f"cores at most {cores / (pose_cpu + clf_cpu):.2f}x real time with the machine to itself"
+                        )
+            finally:
+                pose.stop()
     finally:
-        pose.stop()
         clf.stop()
 
 
@@ -203,6 +229,7 @@ def main() -> int:
     ap.add_argument("--int8", help="also time this int8 copy of the model")
     ap.add_argument("--job", action="store_true", help="also whole video jobs through the real services")
     ap.add_argument("--rounds", type=int, default=2, help="job rounds (each: one job without, one with the model)")
+    ap.add_argument("--hops", default="2,4", help="--job: the window hops to compare, comma-separated seconds")
     args = ap.parse_args()
     if not (MODEL_DIR / "i3d_kinetics400.onnx").is_file():
         print(f"the Kinetics-400 clip model is not set up in {MODEL_DIR}: run scripts/setup kinetics", file=sys.stderr)
