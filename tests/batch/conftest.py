@@ -30,7 +30,11 @@ def classifier(tmp_path_factory):
 def pose_single(tmp_path_factory, classifier):
     """The single-person service with its default settings (this environment holds it too)."""
     data = tmp_path_factory.mktemp("pose-single-data")
-    env = {"HAR_POSE_SINGLE_DATA_DIR": str(data), "HAR_POSE_SINGLE_CLASSIFIER_URL": classifier.url}
+    env = {
+        "HAR_POSE_SINGLE_DATA_DIR": str(data),
+        "HAR_POSE_SINGLE_CLASSIFIER_URL": classifier.url,
+        "HAR_POSE_SINGLE_CLASSIFIER_TIMEOUT_S": "15",  # as the batch's (test_batch.SLOW_MACHINE)
+    }
     svc = Service(Path(sys.executable), "har_pose_single.main:app", env, data / "service.log", ready_timeout=120)
     yield svc
     svc.stop()
