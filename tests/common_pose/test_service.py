@@ -220,8 +220,10 @@ def test_cancel_keeps_the_job_as_cancelled(make_app, tmp_path):
             break
         time.sleep(0.02)
     assert client.get(f"/v1/jobs/{queued}").json()["status"] == "queued"
+    assert client.get("/v1/jobs").json()["queue_depth"] == 1
     r = client.post(f"/v1/jobs/{queued}/cancel")
     assert r.status_code == 200 and r.json()["status"] == "cancelled", r.text
+    assert client.get("/v1/jobs").json()["queue_depth"] == 0  # a cancelled job waits no more
     r = client.post(f"/v1/jobs/{running}/cancel")
     assert r.status_code == 200 and r.json()["status"] == "cancelled", r.text
     assert r.json()["frames_done"] < 60  # stopped part way
