@@ -7,8 +7,11 @@ See ``har batch --help`` and docs/deployment.md.
 from __future__ import annotations
 
 import argparse
+import os
+import subprocess
+from pathlib import Path
 
-from .delegate import _exec, _python
+from .delegate import _python
 
 
 def environment(argv: list[str]) -> str:
@@ -21,8 +24,13 @@ def environment(argv: list[str]) -> str:
 
 
 def run(argv: list[str]) -> int:
-    """Everything after ``batch`` goes to the batch's own parser, ``--help`` included."""
-    return _exec([str(_python(environment(argv))), "-m", "har_batch", *argv])
+    """Everything after ``batch`` goes to the batch's own parser, ``--help`` included. Paths stay
+    relative to where the user is; the YOLO weights are found in the checkout's cache wherever that
+    is (``HAR_CACHE``, as ``scripts/setup`` fills it)."""
+    env = dict(os.environ)
+    if "HAR_CACHE" not in env and env.get("HAR_ROOT"):
+        env["HAR_CACHE"] = str(Path(env["HAR_ROOT"]) / ".cache")
+    return subprocess.call([str(_python(environment(argv))), "-m", "har_batch", *argv], env=env)
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
