@@ -174,7 +174,8 @@ def _create_job(st: ServiceState, part: Path, source: SourceInfo, options: JobOp
 
 @router.get("/v1/jobs", tags=["jobs"], dependencies=AUTH, response_model=JobList)
 def list_jobs(st: State, limit: int = Query(50, ge=1, le=500), offset: int = Query(0, ge=0, le=2**31 - 1)) -> JobList:
-    """Jobs, newest first; ``queue_depth``: the jobs waiting to run (a cancelled or deleted one no longer counts)."""
+    """Jobs, newest first."""
+    # queue_depth: the jobs waiting to run, from the store (the worker queue still holds cancelled ones)
     return JobList(jobs=[j.public() for j in st.store.list(limit, offset)], queue_depth=st.store.count(QUEUED))
 
 
