@@ -1,5 +1,5 @@
 """The Kinetics-400 clip model in the classifier service: the checkpoint loader that refuses code,
-the wire format, ``/v1/clips`` without the model (503 naming it) and with it (the real model, from
+the wire format, ``/v1/clips`` without the model (404 naming it) and with it (the real model, from
 ``scripts/setup kinetics``; skipped, saying so, when it is absent)."""
 
 from __future__ import annotations
@@ -57,10 +57,10 @@ def _client(kinetics_dir: Path):
     return TestClient(app, base_url="http://localhost")
 
 
-def test_clips_without_the_model_answer_503_naming_it(tmp_path):
+def test_clips_without_the_model_answer_404_naming_it(tmp_path):
     with _client(tmp_path / "absent") as c:
         for r in (c.get("/v1/clips/model"), c.post("/v1/clips?frames=16", content=bytes(16 * 224 * 224 * 3))):
-            assert r.status_code == 503
+            assert r.status_code == 404
             assert "Kinetics-400 clip model (i3d-kinetics400) is not set up" in r.json()["detail"]
             assert "scripts/setup kinetics" in r.json()["detail"]
         assert c.get("/v1/models").status_code == 200  # the skeleton models go on

@@ -54,6 +54,8 @@ def test_module_app_is_built():
         "/v1/classify",
         "/v1/models",
         "/v1/models/{name}/report/{file}",
+        "/v1/clips",
+        "/v1/clips/model",
         "/livez",
         "/readyz",
     }  # /metrics is served but left out of the schema

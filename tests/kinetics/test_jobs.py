@@ -56,7 +56,7 @@ def test_a_missing_model_is_named_before_the_upload(pose_multi_without_model, sh
         files={"file": (path.name, path.read_bytes(), "video/mp4")},
         timeout=60,
     )
-    assert r.status_code == 503
+    assert r.status_code == 422
     assert "Kinetics-400 clip model (i3d-kinetics400) is not set up" in r.json()["detail"], r.text
     assert "scripts/setup kinetics" in r.json()["detail"]
     assert httpx.get(pose_multi_without_model.url + "/readyz", timeout=10).status_code == 200

@@ -86,7 +86,7 @@ export interface paths {
         };
         /**
          * Clip Model
-         * @description The clip model's classes and window limits (503 when it is not set up).
+         * @description The clip model's classes and window limits (404 when it is not set up).
          */
         get: operations["clip_model_v1_clips_model_get"];
         put?: never;
@@ -762,6 +762,13 @@ export interface operations {
                     "application/json": components["schemas"]["ClipClassifyResponse"];
                 };
             };
+            /** @description the Kinetics-400 clip model is not set up (the detail names it and the setup step) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
             /** @description body over the limit */
             413: {
                 headers: {
@@ -771,13 +778,6 @@ export interface operations {
             };
             /** @description the body is not whole windows of 224 x 224 RGB frames, or too many windows or frames */
             422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-            /** @description the Kinetics-400 clip model is not set up (the detail names it and the setup step) */
-            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -804,7 +804,7 @@ export interface operations {
                 };
             };
             /** @description the Kinetics-400 clip model is not set up (the detail names it and the setup step) */
-            503: {
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -1554,7 +1554,7 @@ export interface operations {
                 actions?: boolean;
                 /** @description Display name for a raw-body upload. */
                 filename?: string | null;
-                /** @description Label what the scene shows with the Kinetics-400 clip model (400 everyday activities, from the pixels): top 5 per 2 s window, per person's crop in multi-person jobs, and on `other` segments (default: setting; 503 naming the model when the classifier does not have it set up). */
+                /** @description Label what the scene shows with the Kinetics-400 clip model (400 everyday activities, from the pixels): top 5 per 2 s window, per person's crop in multi-person jobs, and on `other` segments (default: setting; 422 naming the model when the classifier does not have it set up, 503 when it cannot be reached). */
                 kinetics?: boolean | null;
                 /** @description Classifier model for this job (default: the service's setting). */
                 model?: string | null;

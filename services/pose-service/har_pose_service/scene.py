@@ -42,7 +42,11 @@ EXPLAINED = ("other", "uncertain")
 
 
 class ClipModelUnavailable(RuntimeError):
-    """The classifier has no clip model, or cannot be reached; the message says which and what to do."""
+    """The classifier has no clip model (``missing``), or cannot be reached; the message says which and what to do."""
+
+    def __init__(self, message: str, missing: bool = False):
+        super().__init__(message)
+        self.missing = missing
 
 
 class ClipClient:
@@ -54,7 +58,9 @@ class ClipClient:
 
     def _call(self, method: str, path: str, **kw) -> httpx.Response:
         if self.base_url is None:
-            raise ClipModelUnavailable("the Kinetics-400 clip model runs in the classifier service, and none is configured")
+            raise ClipModelUnavailable(
+                "the Kinetics-400 clip model runs in the classifier service, and none is configured", missing=True
+            )
         try:
             r = self._http.request(method, self.base_url + path, **kw)
         except httpx.HTTPError as exc:
@@ -64,7 +70,7 @@ class ClipClient:
                 detail = r.json().get("detail")
             except ValueError:
                 detail = r.text[:200]
-            raise ClipModelUnavailable(str(detail or f"the classifier answered {r.status_code}"))
+            raise ClipModelUnavailable(str(detail or f"the classifier answered {r.status_code}"), r.status_code == 404)
         r.raise_for_status()
         return r
 

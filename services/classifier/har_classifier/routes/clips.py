@@ -1,6 +1,6 @@
 """``GET /v1/clips/model`` and ``POST /v1/clips``: the Kinetics-400 clip model (I3D RGB) on windows
-of frames. Optional: set up by ``scripts/setup kinetics``; without it both answer 503 naming the
-missing model and the setup step."""
+of frames. Optional: set up by ``scripts/setup kinetics``; without it both answer 404 naming the
+missing model and the setup step (a 4xx: nothing will change until someone runs it)."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from ..kinetics.model import ClipModel, ClipModelMissing
 from ..kinetics.source import SOURCE
 
 router = APIRouter(prefix="/v1/clips", tags=["clips"])
-MISSING = {503: {"description": "the Kinetics-400 clip model is not set up (the detail names it and the setup step)"}}
+MISSING = {404: {"description": "the Kinetics-400 clip model is not set up (the detail names it and the setup step)"}}
 BODY = {
     "requestBody": {
         "required": True,
@@ -35,12 +35,12 @@ async def _model(request: Request) -> ClipModel:
     try:
         return await run_in_threadpool(request.app.state.clips.get)
     except ClipModelMissing as exc:
-        raise HTTPException(503, detail=str(exc)) from None
+        raise HTTPException(404, detail=str(exc)) from None
 
 
 @router.get("/model", response_model=ClipModelInfo, responses=MISSING)
 async def clip_model(request: Request) -> ClipModelInfo:
-    """The clip model's classes and window limits (503 when it is not set up)."""
+    """The clip model's classes and window limits (404 when it is not set up)."""
     model = await _model(request)
     s = request.app.state.settings
     return ClipModelInfo(

@@ -55,7 +55,7 @@ async def upload_video(
         None,
         description="Label what the scene shows with the Kinetics-400 clip model (400 everyday activities, from the "
         "pixels): top 5 per 2 s window, per person's crop in multi-person jobs, and on `other` segments (default: "
-        "setting; 503 naming the model when the classifier does not have it set up).",
+        "setting; 422 naming the model when the classifier does not have it set up, 503 when it cannot be reached).",
     ),
 ):
     """Upload a video (multipart field ``file``, or the raw body); a job starts at once. At most
@@ -109,7 +109,9 @@ async def _check_clip_model(st: ServiceState) -> None:
     try:
         await asyncio.get_running_loop().run_in_executor(None, client.model)
     except ClipModelUnavailable as exc:
-        raise error(503, f"kinetics: {exc}", {"Retry-After": "30"}) from None
+        if exc.missing:
+            raise error(422, f"kinetics: {exc}") from None
+        raise error(503, f"kinetics: {exc}", {"Retry-After": "5"}) from None
     finally:
         client.close()
 
