@@ -31,6 +31,7 @@ class FakeClips:
 
 
 def sampler(fake, **kw) -> SceneSampler:
+    kw.setdefault("hop_s", 2.0)
     return SceneSampler(ClipClient("http://clf", transport=httpx.MockTransport(fake)), fps=30.0, **kw)
 
 

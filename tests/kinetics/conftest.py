@@ -77,7 +77,7 @@ def pose_multi(tmp_path_factory, classifier):
 
 @pytest.fixture(scope="session")
 def pose_single(tmp_path_factory, classifier):
-    svc = pose_service(tmp_path_factory, classifier, "single")
+    svc = pose_service(tmp_path_factory, classifier, "single", kinetics_hop_s=2.0)  # every moment of the clip seen
     yield svc
     svc.stop()
 

@@ -179,7 +179,7 @@ class SceneSampler:
         stride: int = 1,
         sample_fps: float = 8.0,
         window_frames: int = 16,
-        hop_s: float = 2.0,
+        hop_s: float = 4.0,
         per_person: bool = False,
         max_persons: int = 4,
     ):

@@ -39,7 +39,11 @@ class PoseServiceSettings(BaseSettings):
     kinetics_sample_fps: float = Field(8.0, gt=0, le=30, description="Frames a second the clip model sees.")
     kinetics_window_frames: int = Field(16, ge=9, le=64, description="Frames per clip-model window (16 at 8 fps: 2 s).")
     kinetics_hop_s: float = Field(
-        2.0, gt=0, le=60, description="Seconds between the starts of two windows (a window's length: no overlap, no gap)."
+        4.0,
+        gt=0,
+        le=60,
+        description="Seconds between the starts of two windows (2: every moment seen; 4, the default, is estimated to "
+        "keep a one-person 640x480 job at real time on 2 cores: docs/kinetics.md).",
     )
     kinetics_per_person: bool = Field(True, description="Multi-person jobs: also a window on a crop around each person.")
     kinetics_max_persons: int = Field(4, ge=0, le=32, description="At most this many people a frame get windows (the largest).")
