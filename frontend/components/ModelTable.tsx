@@ -19,7 +19,7 @@ export interface ModelTableProps {
 /** The models side by side: real-video figure, cross-subject accuracy, macro-F1, speed, size, licences of the training data. */
 export default function ModelTable({ models, defaultModel, open, onToggle }: ModelTableProps) {
   return (
-    <div className="table-scroll" tabIndex={0} role="region" aria-label="Models compared">
+    <div className="table-x" tabIndex={0} role="region" aria-label="Models compared">
       <table data-testid="model-table">
         <TableHead
           columns={[
@@ -42,7 +42,7 @@ export default function ModelTable({ models, defaultModel, open, onToggle }: Mod
               <tr key={m.name} data-model={m.name}>
                 <th scope="row" style={{ textAlign: 'left' }}>
                   {m.name} {m.name === defaultModel && <span className="status done">default</span>}
-                  <div className="small muted">{m.architecture ?? ''}</div>
+                  <div className="small muted" style={{ fontWeight: 'normal' }}>{m.architecture ?? ''}</div>
                 </th>
                 <td className="num" data-testid="real-video">
                   {rv ? (

@@ -57,8 +57,8 @@ export default function ReviewCard({ segment: s, thumbnail, correction, choices,
           ))}
         </select>
         <p className="small">
-          <Link href={playHref} aria-label={`Play ${who} ${s.label} from ${formatMs(s.start_ms)}`}>
-            Play from here →
+          <Link href={playHref} aria-label={`Play from here: ${who} ${s.label} from ${formatMs(s.start_ms)}`}>
+            Play from here <span aria-hidden="true">→</span>
           </Link>
         </p>
       </div>

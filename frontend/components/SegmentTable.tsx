@@ -26,6 +26,7 @@ export default function SegmentTable({ segments, onSeek }: { segments: ActionSeg
             className="clickable"
             onClick={() => onSeek?.(s.start_ms)}
             title="Play from here"
+            data-start={s.start_ms}
             tabIndex={onSeek ? 0 : undefined}
             aria-label={onSeek ? `Play ${s.track_id == null ? '' : `person ${s.track_id} `}${s.label} from ${formatMs(s.start_ms)}` : undefined}
             onKeyDown={(e) => {

@@ -9,6 +9,7 @@ import type { ServiceLimits } from '@/lib/api';
 import ErrorBanner from './ErrorBanner';
 import { ClassesOf } from './ModelClasses';
 import ProgressBar from './ProgressBar';
+import SampleOffer from './SampleOffer';
 
 export const VIDEO_ACCEPT = 'video/*,.mp4,.avi,.mov,.webm,.mkv';
 
@@ -90,9 +91,10 @@ export default function UploadPanel({ onJobCreated, onJobDone, onOpen }: UploadP
     void probeDuration(f).then((d) => setDurationS((old) => old ?? d));
   };
 
-  const start = async () => {
-    if (!file || busy) return;
-    if (problem) return;
+  /** Uploads the chosen file, or ``f`` (a sample picked this moment, not in the state yet). */
+  const start = async (f: File | null = file) => {
+    if (!f || busy) return;
+    if (f === file ? problem : checkFile(f, limits, formats, null)) return;
     setError(null);
     setPhase('uploading');
     // the button turns into "Working…"; keep the keyboard focus on the progress that follows
@@ -101,7 +103,7 @@ export default function UploadPanel({ onJobCreated, onJobDone, onOpen }: UploadP
     abort.current = new AbortController();
     let created: Job;
     try {
-      created = await uploadVideo(service, file, { onProgress: setUploadFrac, signal: abort.current.signal });
+      created = await uploadVideo(service, f, { onProgress: setUploadFrac, signal: abort.current.signal });
     } catch (e) {
       setPhase('failed');
       const err = e as ApiError;
@@ -109,7 +111,7 @@ export default function UploadPanel({ onJobCreated, onJobDone, onOpen }: UploadP
       setError({ title, message: err.message });
       return;
     }
-    rememberUpload(service, created.id, file);
+    rememberUpload(service, created.id, f);
     setJob(created);
     setPhase('processing');
     onJobCreated?.(created);
@@ -201,7 +203,7 @@ export default function UploadPanel({ onJobCreated, onJobDone, onOpen }: UploadP
         </ErrorBanner>
       )}
       <div className="row" style={{ marginTop: '0.75rem' }}>
-        <button type="button" onClick={start} disabled={!file || !!problem} aria-disabled={busy || undefined}>
+        <button type="button" onClick={() => void start()} disabled={!file || !!problem} aria-disabled={busy || undefined}>
           {busy ? 'Working…' : 'Upload and analyse'}
         </button>
         {phase === 'uploading' && (
@@ -223,6 +225,15 @@ export default function UploadPanel({ onJobCreated, onJobDone, onOpen }: UploadP
             Open the result
           </button>
         </p>
+      )}
+      {!file && phase === 'idle' && (
+        <SampleOffer
+          disabled={busy}
+          onSample={(f) => {
+            pick(f);
+            void start(f);
+          }}
+        />
       )}
       {error && (
         <ErrorBanner title={error.title} onDismiss={() => setError(null)}>

@@ -1,12 +1,13 @@
 // End-to-end: the built app through server.mjs against the real services, in Debian's Chromium.
 // Run: npm run e2e (after npm run build); scripts/test frontend does both.
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import {
-  ARTIFACTS, SHARED, audit, consoleErrors, ensureService, fakeCameraFile, freePort, launchBrowser, paintedPixels, screenshot, startFrontend, stopAll,
+  ARTIFACTS, FRONTEND, ROOT, SHARED, audit, consoleErrors, ensureService, fakeCameraFile, freePort, launchBrowser, paintedPixels, screenshot, startFrontend, stopAll,
 } from './stack.mjs';
 
 const TA_CHI = path.join(SHARED, 'data', 'videos', 'ta_chi.mp4');
@@ -21,13 +22,17 @@ let browser;
 describe('frontend end to end', { concurrency: false, timeout: 15 * 60_000 }, () => {
   before(async () => {
     const t0 = Date.now();
+    // Free ports of their own (so another stack on 8001-8003 is never mistaken for this tree's), or
+    // the services already answering there with HAR_E2E_REUSE=1.
+    const port = async () => (process.env.HAR_E2E_REUSE === '1' ? undefined : await freePort());
     // The classifier first: the pose services label actions through it.
-    svc.classifier = await ensureService('classifier', { dataDir });
-    svc['pose-single'] = await ensureService('pose-single', { dataDir, extraEnv: { HAR_POSE_SINGLE_CLASSIFIER_URL: 'http://127.0.0.1:8001' } });
+    svc.classifier = await ensureService('classifier', { dataDir, port: await port() });
+    const classifierUrl = svc.classifier.url ?? 'http://127.0.0.1:8001';
+    svc['pose-single'] = await ensureService('pose-single', { dataDir, port: await port(), extraEnv: { HAR_POSE_SINGLE_CLASSIFIER_URL: classifierUrl } });
     // several people: only where its environment (and its exported YOLO model) is there
-    svc['pose-multi'] = await ensureService('pose-multi', { dataDir, extraEnv: { HAR_POSE_MULTI_CLASSIFIER_URL: 'http://127.0.0.1:8001' } });
+    svc['pose-multi'] = await ensureService('pose-multi', { dataDir, port: await port(), extraEnv: { HAR_POSE_MULTI_CLASSIFIER_URL: classifierUrl } });
     for (const [k, v] of Object.entries(svc)) if (v.reason) console.error(`[e2e] ${k} unavailable: ${v.reason}`);
-    front = await startFrontend({});
+    front = await startFrontend(Object.fromEntries(Object.entries(svc).filter(([, v]) => v.url).map(([k, v]) => [k, v.url])));
     browser = await launchBrowser({ fakeCamera: fs.existsSync(TA_CHI) ? fakeCameraFile(TA_CHI) : undefined });
     console.error(`[e2e] stack up in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
   });
@@ -107,9 +112,28 @@ describe('frontend end to end', { concurrency: false, timeout: 15 * 60_000 }, ()
     if (svc.classifier?.url) {
       const bars = page.getByTestId('timeline').locator('.tl-seg');
       assert.ok((await bars.count()) >= 1, 'timeline bars');
-      // clicking the last bar seeks to where it starts
-      await bars.last().click();
+      // a click inside a bar seeks to the time clicked (70 % along the bar), not to the bar's start
+      const bar = bars.last();
+      const [start, end] = [Number(await bar.getAttribute('data-start')), Number(await bar.getAttribute('data-end'))];
+      const box = await bar.boundingBox();
+      await bar.click({ position: { x: box.width * 0.7, y: box.height / 2 } });
       await page.waitForTimeout(300);
+      const clicked = await page.$eval('[data-testid="video"]', (v) => v.currentTime * 1000);
+      const wanted = start + 0.7 * (end - start);
+      assert.ok(Math.abs(clicked - wanted) < Math.max(300, 0.05 * (end - start)), `seeked to ${clicked} ms, clicked at about ${wanted} ms (bar ${start}-${end})`);
+      // the person's three most likely classes, with their probabilities, in "Now"
+      const top = page.getByTestId('now-people').getByTestId('top-k');
+      await top.first().waitFor({ timeout: 10_000 });
+      assert.equal(await top.first().locator('li').count(), 3, 'three classes');
+      assert.match(await top.first().textContent(), /\d+%/);
+      // a row of the segment table is reached with the keyboard and played with Enter
+      const row = page.getByTestId('segment-table').locator('tbody tr').first();
+      await row.focus();
+      await page.keyboard.press('Enter');
+      await page.waitForTimeout(300);
+      const rowStart = Number(await row.getAttribute('data-start'));
+      const at = await page.$eval('[data-testid="video"]', (v) => v.currentTime * 1000);
+      assert.ok(Math.abs(at - rowStart) < 100, `Enter on a row plays from its start (${at} ms, row ${rowStart} ms)`);
     }
     await screenshot(page, '03-result');
     findings.push(...(await audit(page, 'analysis')));
@@ -141,6 +165,139 @@ describe('frontend end to end', { concurrency: false, timeout: 15 * 60_000 }, ()
     await mine.waitFor({ state: 'detached' });
     assert.equal((await fetch(`${front.base}/api/pose-single/v1/jobs/${jobId}`)).status, 404, 'the job is gone on the service');
     assert.deepEqual(errors, [], 'no console errors on a normal visit');
+    await page.close();
+  });
+
+  let watchedJob = null;
+
+  it('queue: place in line, Cancel, and a running job watched until its result fills in', async (t) => {
+    if (!needPose(t)) return;
+    const post = async () => {
+      const f = new FormData();
+      f.append('file', new Blob([fs.readFileSync(TA_CHI)], { type: 'video/mp4' }), 'ta_chi.mp4');
+      const r = await fetch(`${front.base}/api/pose-single/v1/videos`, { method: 'POST', body: f });
+      assert.equal(r.status, 202);
+      return (await r.json()).id;
+    };
+    // three at once on a one-worker service: the first runs, the others wait in line
+    const first = await post();
+    const running = await post();
+    const queued = await post();
+    const page = await browser.context.newPage();
+    const errors = consoleErrors(page);
+    await page.goto(front.base + '/');
+    const queuedRow = page.locator(`[data-testid="job-table"] tr[data-job-id="${queued}"]`);
+    const runningRow = page.locator(`[data-testid="job-table"] tr[data-job-id="${running}"]`);
+    await queuedRow.getByTestId('queue-text').getByText(/^(1st|2nd) in line/).waitFor({ timeout: 30_000 });
+    // the time left, once two looks at the running job have measured the speed
+    await page.getByTestId('queue-text').getByText(/done in (about|a few)|left$/).first().waitFor({ timeout: 30_000 });
+    await screenshot(page, '10-queue');
+    findings.push(...(await audit(page, 'history-queue')));
+    // Cancel the queued one: kept, as cancelled, on the service too
+    await queuedRow.getByRole('button', { name: /^Cancel/ }).click();
+    await queuedRow.locator('.status.cancelled').waitFor({ timeout: 15_000 });
+    assert.equal((await (await fetch(`${front.base}/api/pose-single/v1/jobs/${queued}`)).json()).status, 'cancelled');
+    assert.notEqual((await (await fetch(`${front.base}/api/pose-single/v1/jobs/${first}`)).json()).status, 'cancelled');
+    // Watch the next one: its place or progress, then its result fills in on the same page
+    await runningRow.getByRole('button', { name: 'Watch' }).click();
+    await page.waitForURL(new RegExp(`/analysis/\\?service=pose-single&id=${running}`));
+    const waiting = page.getByTestId('job-waiting');
+    await page.locator('[data-testid="job-waiting"], [data-testid="timeline"]').first().waitFor({ timeout: 60_000 });
+    if (await waiting.isVisible().catch(() => false)) {
+      assert.match(await waiting.textContent(), /of 300 frames analysed( · .*)?\. The result opens here/);
+      await screenshot(page, '11-analysis-running');
+      findings.push(...(await audit(page, 'analysis-running')));
+    }
+    await page.getByTestId('timeline').waitFor({ timeout: 240_000 });
+    assert.equal(await waiting.count(), 0);
+    assert.deepEqual(errors, [], 'no console errors');
+    watchedJob = running;
+    await page.close();
+  });
+
+  it('review: a card per segment with a still, filters, play from the moment; corrections import with har dataset import', async (t) => {
+    if (!needPose(t)) return;
+    if (!watchedJob) return t.skip('no analysis from the queue test');
+    const result = await (await fetch(`${front.base}/api/pose-single/v1/jobs/${watchedJob}/result`)).json();
+    const page = await browser.context.newPage();
+    const errors = consoleErrors(page);
+    await page.goto(`${front.base}/review/?service=pose-single&id=${watchedJob}`);
+    await page.getByRole('heading', { name: 'Review: ta_chi.mp4' }).waitFor({ timeout: 30_000 });
+    if (!result.segments.length) {
+      await page.getByText(/No action segments/).waitFor();
+      return t.skip('no segments without the classifier');
+    }
+    const cards = page.getByTestId('review-card');
+    await cards.first().waitFor();
+    assert.equal(await cards.count(), result.segments.length, 'one card per segment');
+    // a still from the video at the segment's time, drawn in the browser
+    await page.waitForFunction(() => [...document.querySelectorAll('[data-testid="review-thumb"]')].length > 0 && [...document.querySelectorAll('[data-testid="review-thumb"]')].every((i) => i.complete && i.naturalWidth > 0), null, { timeout: 60_000 });
+    assert.match(await page.getByTestId('review-thumb').first().getAttribute('src'), /^data:image\/jpeg;base64,/);
+    assert.match(await page.getByTestId('review-thumb').first().getAttribute('alt'), /^Still of person 0 at/);
+    // filters by action and person
+    const first = result.segments[0];
+    await page.getByTestId('filter-label').selectOption(first.label);
+    const same = result.segments.filter((s) => s.label === first.label).length;
+    assert.equal(await cards.count(), same);
+    assert.equal(await page.getByTestId('shown-count').textContent(), `${same} of ${result.segments.length} shown`);
+    await page.getByTestId('filter-person').selectOption('0');
+    assert.equal(await cards.count(), same);
+    await page.getByTestId('filter-label').selectOption('');
+    // correct the longest segment's label to "other"
+    const longest = result.segments.reduce((a, b) => (b.end_ms - b.start_ms > a.end_ms - a.start_ms ? b : a));
+    const card = page.locator(`[data-testid="review-card"]`).nth(result.segments.indexOf(longest));
+    await card.getByTestId('correct-label').selectOption('other');
+    assert.equal(await page.getByTestId('corrected-count').textContent(), '1');
+    await screenshot(page, '12-review');
+    findings.push(...(await audit(page, 'review')));
+    // export, and the importer reads it
+    const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Export corrections (ZIP)' }).click()]);
+    assert.equal(download.suggestedFilename(), 'ta_chi.corrections.zip');
+    const out = fs.mkdtempSync(path.join(os.tmpdir(), 'har-e2e-corrections-'));
+    const zip = path.join(ARTIFACTS, 'e2e', 'ta_chi.corrections.zip');
+    await download.saveAs(zip);
+    const python = path.join(ROOT, '.venvs', 'common', 'bin', 'python');
+    const har = path.join(ROOT, '.venvs', 'common', 'bin', 'har');
+    if (!fs.existsSync(har)) return t.skip(`no ${har} (scripts/setup common)`);
+    execFileSync(python, ['-c', 'import sys, zipfile; zipfile.ZipFile(sys.argv[1]).extractall(sys.argv[2])', zip, out]);
+    assert.match(fs.readFileSync(path.join(out, 'labels.csv'), 'utf8'), /^file,label,subject\nclips\/ta_chi_p0_\d+ms\.analysis\.json,other,ta_chi_p0\n$/);
+    execFileSync(har, ['dataset', 'import', 'analysis', path.join(out, 'labels.csv'), '--out', path.join(out, 'dataset')], { cwd: ROOT, stdio: 'pipe' });
+    const info = JSON.parse(execFileSync(har, ['dataset', 'info', path.join(out, 'dataset'), '--json'], { cwd: ROOT }).toString());
+    assert.match(JSON.stringify(info), /"other"/, `the imported data set has the corrected label: ${JSON.stringify(info).slice(0, 300)}`);
+    fs.rmSync(out, { recursive: true, force: true });
+    // jump to the moment in the player
+    const play = card.getByRole('link', { name: /^Play from here: person 0/ });
+    await play.click();
+    await page.waitForURL(/\/analysis\/\?service=pose-single&id=.*&t=\d+/);
+    const t0 = Number(new URL(page.url()).searchParams.get('t'));
+    await page.waitForFunction((ms) => Math.abs(document.querySelector('[data-testid="video"]')?.currentTime * 1000 - ms) < 100, t0, { timeout: 30_000 });
+    assert.deepEqual(errors, [], 'no console errors');
+    await page.close();
+  });
+
+  it('try a sample: none bundled says where to find one; a bundled clip is analysed at a click', async (t) => {
+    if (!needPose(t)) return;
+    const page = await browser.context.newPage();
+    await page.goto(front.base + '/');
+    await page.getByTestId('sample-offer').getByText(/No sample clip comes with this installation/).waitFor({ timeout: 30_000 });
+    // an installation that bundles a clip (public/samples.json lists it; here: written into the built app)
+    const out = path.join(FRONTEND, 'out');
+    const manifest = path.join(out, 'samples.json');
+    const kept = fs.readFileSync(manifest);
+    fs.mkdirSync(path.join(out, 'samples'), { recursive: true });
+    fs.copyFileSync(TA_CHI, path.join(out, 'samples', 'tai_chi.mp4'));
+    fs.writeFileSync(manifest, JSON.stringify({ samples: [{ file: 'samples/tai_chi.mp4', title: 'Tai chi', source: 'the test clip', licence: 'for this test only' }] }));
+    try {
+      await page.goto(front.base + '/');
+      const offer = page.getByTestId('sample-offer');
+      await offer.getByRole('button', { name: 'Analyse “Tai chi”' }).click();
+      await page.waitForURL(/\/analysis\/\?service=pose-single&id=/, { timeout: 240_000 });
+      await page.getByRole('heading', { name: 'tai_chi.mp4' }).waitFor({ timeout: 60_000 });
+      await page.getByTestId('timeline').waitFor({ timeout: 60_000 });
+    } finally {
+      fs.writeFileSync(manifest, kept);
+      fs.rmSync(path.join(out, 'samples'), { recursive: true, force: true });
+    }
     await page.close();
   });
 
@@ -222,6 +379,9 @@ describe('frontend end to end', { concurrency: false, timeout: 15 * 60_000 }, ()
     assert.ok(latency > 0, `latency ${latency}`);
     if (svc.classifier?.url) {
       await page.getByTestId('live-people').getByTestId('person-label').first().waitFor({ timeout: 30_000 });
+      // the top three classes with their probabilities, live too
+      await page.getByTestId('live-people').getByTestId('top-k').first().waitFor({ timeout: 10_000 });
+      assert.equal(await page.getByTestId('live-people').getByTestId('top-k').first().locator('li').count(), 3);
     }
     await screenshot(page, '06-live');
     findings.push(...(await audit(page, 'live')));
@@ -301,14 +461,25 @@ describe('frontend end to end', { concurrency: false, timeout: 15 * 60_000 }, ()
     const errors = consoleErrors(page);
     await page.goto(front.base + '/models/');
     if (svc.classifier?.url) {
-      await page.getByTestId('model-card').first().waitFor({ timeout: 30_000 });
+      const table = page.getByTestId('model-table');
+      await table.waitFor({ timeout: 30_000 });
+      // the shipped models' real-video figures and licences, from their folders
+      assert.match(await table.locator('tr[data-model="tcn_mocap"]').getByTestId('real-video').textContent(), /^\d+ \/ \d+\d+\.\d%$/);
+      assert.match(await table.locator('tr[data-model="tcn_mocap"]').textContent(), /CC BY-NC 4\.0/);
+      await screenshot(page, '07-models');
+      findings.push(...(await audit(page, 'models')));
+      await table.getByRole('button', { name: 'Show the card of tcn_mocap' }).click();
+      await page.getByTestId('model-card').first().waitFor();
+      const alt = await page.getByTestId('model-card').locator('img').first().getAttribute('alt');
+      assert.match(alt, /^(Confusion matrix|Training curves) of tcn_mocap/);
+      findings.push(...(await audit(page, 'models-card')));
     } else {
       const alert = page.locator('.error[role=alert]');
       await alert.waitFor();
       assert.match(await alert.textContent(), /classifier service/);
+      await screenshot(page, '07-models');
+      findings.push(...(await audit(page, 'models')));
     }
-    await screenshot(page, '07-models');
-    findings.push(...(await audit(page, 'models')));
     if (svc.classifier?.url) assert.deepEqual(errors, [], 'no console errors on a normal visit');
     await page.close();
   });

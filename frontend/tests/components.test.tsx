@@ -70,6 +70,34 @@ describe('UploadPanel', () => {
     expect(screen.getByRole('status').textContent).toMatch(/Analysis ready/);
   });
 
+  it('says where to find a clip when none is bundled, and analyses a bundled sample at a click', async () => {
+    // public/samples.json and the clips are the web app's own static files, not a service's routes
+    const statics = (files: Record<string, () => Response>) =>
+      vi.stubGlobal('fetch', vi.fn(async (input: RequestInfo | URL) => {
+        const p = new URL(input instanceof Request ? input.url : String(input), 'http://localhost:3000').pathname;
+        return files[p]?.() ?? problem(404, `no route GET ${p}`);
+      }));
+    const json = (body: unknown) => () => new Response(JSON.stringify(body), { status: 200, headers: { 'content-type': 'application/json' } });
+    statics({ '/samples.json': json({ samples: [] }) });
+    const { unmount } = render(<UploadPanel />);
+    expect((await screen.findByTestId('sample-offer')).textContent).toMatch(/No sample clip comes with this installation.*Wikimedia Commons/);
+    unmount();
+    const clip = new Uint8Array([0, 0, 0, 24, 102, 116, 121, 112]);
+    statics({
+      '/samples.json': json({ samples: [{ file: 'samples/walk.mp4', title: 'A walk', source: 'our own footage', licence: 'CC0' }] }),
+      '/samples/walk.mp4': () => new Response(clip, { status: 200, headers: { 'content-type': 'video/mp4' } }),
+    });
+    render(<UploadPanel />);
+    const offer = await screen.findByTestId('sample-offer');
+    expect(offer.textContent).toMatch(/our own footage; CC0/);
+    fireEvent.click(within(offer).getByRole('button', { name: 'Analyse “A walk”' }));
+    await waitFor(() => expect(FakeXHR.last?.url).toBe('/api/pose-single/v1/videos'));
+    const sent = (FakeXHR.last!.body as FormData).get('file') as File;
+    expect(sent.name).toBe('walk.mp4');
+    expect(new Uint8Array(await sent.arrayBuffer())).toEqual(clip);
+    expect(screen.getByText('walk.mp4')).toBeTruthy(); // the drop zone names the chosen sample
+  });
+
   it('shows the server message when the file is rejected', async () => {
     render(<UploadPanel />);
     pickFile(new File(['just text'], 'notes.txt', { type: 'text/plain' }));
@@ -376,7 +404,9 @@ describe('ModelCard', () => {
     expect(screen.getByText('temperature 0.7395, ece 0.0638')).toBeTruthy();
     expect(within(screen.getByTestId('confusion-matrix')).getByTitle('boxing as walking: 2')).toBeTruthy();
     expect(screen.getAllByRole('cell', { name: '96.0%' })).toHaveLength(2); // boxing recall, walking F1
-    expect(screen.getByRole('img', { name: 'confusion.png' }).getAttribute('src')).toBe('/api/classifier/v1/models/stgcn/report/confusion.png');
+    const plot = screen.getByRole('img', { name: /^Confusion matrix of stgcn on the test side: how often each true class \(rows\)/ });
+    expect(plot.getAttribute('src')).toBe('/api/classifier/v1/models/stgcn/report/confusion.png');
+    expect(plot.closest('a')?.getAttribute('href')).toBe('/api/classifier/v1/models/stgcn/report/confusion.png'); // full size
     expect(screen.getByRole('link', { name: 'model_card.md' }).getAttribute('href')).toBe('/api/classifier/v1/models/stgcn/report/model_card.md');
   });
 
