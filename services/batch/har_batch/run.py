@@ -180,6 +180,8 @@ def _summary(opts: BatchOptions, videos: list[str], todo: list[dict], results: l
         "frames": frames,
         "segments": sum(int(r["segments"]) for r in done),
         "seconds": round(wall, 3),
+        # the workers' time on the videos themselves, without starting the cluster and loading models
+        "worker_seconds": round(sum(float(r["seconds"]) for r in results), 3),
         "clips_per_minute": round(60.0 * len(done) / wall, 2) if wall > 0 else None,
         "frames_per_second": round(frames / wall, 2) if wall > 0 else None,
     }
