@@ -2,6 +2,7 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import type { VideoAnalysis } from '@/lib/types';
 import { actionState, presenceRuns, reasonAt } from '@/lib/actionState';
+import { hasProbabilities, recutSegments } from '@/lib/recut';
 import { drawPersons, fitCanvas, formatMs, frameIndexAt, segmentsFromFrames, trackColor, trackIds } from '@/lib/skeleton';
 import ActionChip, { TopClasses } from './ActionChip';
 import SegmentTable from './SegmentTable';
@@ -47,10 +48,13 @@ export default function Player({ analysis, sources, downloads = [], startMs = 0 
   const drawState = useRef({ skeleton: true, labels: true, lastIdx: -2 });
 
   const { frames, source } = analysis;
-  const derived = !analysis.segments?.length;
+  /** A minimum confidence (percent) the person chose to re-cut the segments at; null: the service's own. */
+  const [minConf, setMinConf] = useState<number | null>(null);
+  const canRecut = useMemo(() => hasProbabilities(frames), [frames]);
+  const derived = !analysis.segments?.length && minConf == null;
   const segments = useMemo(
-    () => (analysis.segments?.length ? analysis.segments : segmentsFromFrames(frames)),
-    [analysis.segments, frames],
+    () => (minConf != null ? recutSegments(frames, minConf / 100) : analysis.segments?.length ? analysis.segments : segmentsFromFrames(frames)),
+    [analysis.segments, frames, minConf],
   );
   const tracks = useMemo(() => trackIds(frames, segments), [frames, segments]);
   const presence = useMemo(() => presenceRuns(frames), [frames]);
@@ -201,6 +205,29 @@ export default function Player({ analysis, sources, downloads = [], startMs = 0 
         {videoError && <p className="notice small">{videoError}</p>}
         <h2 className="sub">Timeline</h2>
         {derived && segments.length > 0 && <p className="muted small">The service sent no segments; these come from the per-frame labels.</p>}
+        {canRecut && (
+          <div className="row small recut" data-testid="recut">
+            <label>
+              Minimum confidence{' '}
+              <input
+                type="range"
+                min={0}
+                max={95}
+                step={5}
+                value={minConf ?? 50}
+                aria-valuetext={minConf == null ? "the service's segments" : `${minConf}%`}
+                onChange={(e) => setMinConf(Number(e.target.value))}
+                data-testid="min-confidence"
+              />
+            </label>
+            <output data-testid="min-confidence-value">{minConf == null ? "the service's segments" : `${minConf}%: re-cut here from the per-frame probabilities`}</output>
+            {minConf != null && (
+              <button type="button" className="secondary" onClick={() => setMinConf(null)}>
+                Back to the service&apos;s segments
+              </button>
+            )}
+          </div>
+        )}
         <Timeline segments={segments} tracks={tracks} presence={presence} unlabelled={analysis.unlabelled ?? []} durationMs={source.duration_ms} currentMs={currentMs} onSeek={seek} />
         <SceneRow scene={analysis.scene ?? []} durationMs={source.duration_ms} currentMs={currentMs} onSeek={seek} />
         <h2 className="sub">Segments</h2>

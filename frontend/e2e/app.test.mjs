@@ -126,6 +126,13 @@ describe('frontend end to end', { concurrency: false, timeout: 15 * 60_000 }, ()
       await top.first().waitFor({ timeout: 10_000 });
       assert.equal(await top.first().locator('li').count(), 3, 'three classes');
       assert.match(await top.first().textContent(), /\d+%/);
+      // the confidence slider re-cuts the segments in the browser; back to the service's own
+      const before = await bars.count();
+      await page.getByTestId('min-confidence').fill('95');
+      await page.getByTestId('min-confidence-value').getByText(/^95%: re-cut here/).waitFor();
+      assert.ok((await bars.count()) <= before, 'fewer or as many segments at 95 %');
+      await page.getByRole('button', { name: "Back to the service's segments" }).click();
+      assert.equal(await bars.count(), before);
       // a row of the segment table is reached with the keyboard and played with Enter
       const row = page.getByTestId('segment-table').locator('tbody tr').first();
       await row.focus();
@@ -369,6 +376,9 @@ describe('frontend end to end', { concurrency: false, timeout: 15 * 60_000 }, ()
     assert.ok((await paintedPixels(page, '[data-testid="picture"]')) > 1000, 'the analysed frame is drawn');
     assert.ok(Number(await page.getByTestId('overlay').getAttribute('data-seq')) >= 15, 'the overlay names the seq of its frame');
     assert.ok(Number(await page.getByTestId('camera-fps').textContent()) > 0, 'camera fps shown');
+    // one (fake) camera: nothing to switch to
+    const cams = await page.evaluate(async () => (await navigator.mediaDevices.enumerateDevices()).filter((d) => d.kind === 'videoinput').length);
+    assert.equal(await page.getByTestId('switch-camera').count(), cams > 1 ? 1 : 0, `camera switch with ${cams} camera(s)`);
     const painted = await paintedPixels(page, '[data-testid="overlay"]');
     const persons = await page.getByTestId('live-people').locator('li').count();
     assert.ok(painted > 300, `skeleton pixels on the live overlay: ${painted}`);

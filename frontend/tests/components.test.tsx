@@ -251,6 +251,31 @@ describe('Player', () => {
     expect([...top.querySelectorAll('li')].map((li) => li.textContent)).toEqual(['walking 62%', 'running 30%', 'other 5%']);
   });
 
+  it('re-cuts the segments at a minimum confidence chosen with the slider, and goes back', () => {
+    const p0 = example.frames[0].persons![0];
+    const frames = Array.from({ length: 20 }, (_, i) => {
+      const p = i < 10 ? 0.9 : 0.6;
+      return {
+        ...example.frames[0],
+        frame_index: i,
+        timestamp_ms: i * 100,
+        persons: [{ ...p0, track_id: 0, action: { label: 'walking', confidence: p, reason: null, top_k: [{ label: 'walking', probability: p }, { label: 'other', probability: 1 - p }] } }],
+      };
+    });
+    const withProbs: VideoAnalysis = { ...analysis, frames, source: { ...analysis.source, duration_ms: 2000 } };
+    render(<Player analysis={withProbs} sources={sources} />);
+    const rows = () => within(screen.getByTestId('segment-table')).getAllByRole('row').slice(1).map((r) => r.textContent);
+    expect(rows()).toHaveLength(2); // the service's segments
+    expect(screen.getByTestId('min-confidence-value').textContent).toBe("the service's segments");
+    fireEvent.change(screen.getByTestId('min-confidence'), { target: { value: '80' } });
+    expect(screen.getByTestId('min-confidence-value').textContent).toMatch(/^80%: re-cut here/);
+    expect(rows()).toEqual([expect.stringMatching(/^0walking0:00\.00:01\.0/)]); // 0.6 falls under 80 %
+    fireEvent.change(screen.getByTestId('min-confidence'), { target: { value: '50' } });
+    expect(rows()).toEqual([expect.stringMatching(/^0walking0:00\.00:01\.9/)]);
+    fireEvent.click(screen.getByRole('button', { name: "Back to the service's segments" }));
+    expect(rows()).toHaveLength(2);
+  });
+
   it('offers the downloads with file names', () => {
     render(<Player analysis={analysis} sources={sources} downloads={downloads} />);
     const link = screen.getByRole('link', { name: 'Keypoints JSON' });

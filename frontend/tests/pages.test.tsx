@@ -17,6 +17,44 @@ describe('Live page', () => {
   });
 });
 
+describe('Live page camera switch', () => {
+  beforeEach(() => {
+    FakeWebSocket.reset();
+    vi.stubGlobal('WebSocket', FakeWebSocket);
+  });
+  it('offers the other camera when there are two, and swaps it in under the running stream', async () => {
+    const stops: string[] = [];
+    const fakeStream = (name: string) => ({ getTracks: () => [{ stop: () => stops.push(name) }] }) as unknown as MediaStream;
+    const getUserMedia = vi.fn(async (c: MediaStreamConstraints) => fakeStream(String(((c.video as MediaTrackConstraints).facingMode as ConstrainDOMStringParameters).ideal)));
+    const enumerateDevices = vi.fn(async () => [{ kind: 'videoinput' }, { kind: 'videoinput' }, { kind: 'audioinput' }] as MediaDeviceInfo[]);
+    Object.defineProperty(navigator, 'mediaDevices', { configurable: true, value: { getUserMedia, enumerateDevices } });
+    render(<LivePage />);
+    fireEvent.click(screen.getByRole('button', { name: 'Start camera' }));
+    const back = await screen.findByRole('button', { name: 'Use the back camera' });
+    expect(getUserMedia.mock.calls[0][0]).toMatchObject({ video: { facingMode: { ideal: 'user' } }, audio: false });
+    const sockets = FakeWebSocket.instances.length;
+    fireEvent.click(back);
+    await screen.findByRole('button', { name: 'Use the front camera' });
+    expect(getUserMedia.mock.calls[1][0]).toMatchObject({ video: { facingMode: { ideal: 'environment' } } });
+    expect(stops).toEqual(['user']); // the front camera let go
+    expect(FakeWebSocket.instances.length).toBe(sockets); // the same connection goes on
+    expect((screen.getByTestId('camera') as HTMLVideoElement & { srcObject: unknown }).srcObject).toBeTruthy();
+    fireEvent.click(screen.getByRole('button', { name: 'Stop' }));
+    expect(stops).toEqual(['user', 'environment']);
+  });
+  it('shows no switch with one camera', async () => {
+    Object.defineProperty(navigator, 'mediaDevices', {
+      configurable: true,
+      value: { getUserMedia: vi.fn(async () => ({ getTracks: () => [] })), enumerateDevices: vi.fn(async () => [{ kind: 'videoinput' }]) },
+    });
+    render(<LivePage />);
+    fireEvent.click(screen.getByRole('button', { name: 'Start camera' }));
+    await screen.findByRole('button', { name: 'Stop' });
+    await new Promise((r) => setTimeout(r, 50));
+    expect(screen.queryByTestId('switch-camera')).toBeNull();
+  });
+});
+
 describe('Stream page', () => {
   beforeEach(() => {
     FakeWebSocket.reset();

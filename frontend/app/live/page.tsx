@@ -37,6 +37,23 @@ function clearCanvas(c: HTMLCanvasElement | null) {
   c?.getContext('2d')?.clearRect(0, 0, c.width, c.height);
 }
 
+/** The camera asked for: about 640x480, facing the person (front) or away (back); a wish, not a must. */
+const cameraConstraints = (facing: 'user' | 'environment'): MediaTrackConstraints => ({
+  facingMode: { ideal: facing },
+  width: { ideal: 640 },
+  height: { ideal: 480 },
+});
+
+/** How many cameras the browser offers (named only after permission was given). */
+async function countCameras(): Promise<number> {
+  try {
+    const devices = await navigator.mediaDevices.enumerateDevices();
+    return devices.filter((d) => d.kind === 'videoinput').length;
+  } catch {
+    return 0;
+  }
+}
+
 export default function LivePage() {
   const [service, setService] = useState<PoseService>('pose-single');
   const [running, setRunning] = useState(false);
@@ -49,6 +66,9 @@ export default function LivePage() {
   const [serverNote, setServerNote] = useState<string | null>(null);
   const [waitingS, setWaitingS] = useState<number | null>(null);
   const [cameraFps, setCameraFps] = useState<number | null>(null);
+  /** Which camera a phone uses (getUserMedia's facingMode), and how many cameras there are. */
+  const [facing, setFacing] = useState<'user' | 'environment'>('user');
+  const [cameras, setCameras] = useState(0);
   const video = useRef<FrameCallbackVideo>(null);
   const picture = useRef<HTMLCanvasElement>(null);
   const overlay = useRef<HTMLCanvasElement>(null);
@@ -154,7 +174,7 @@ export default function LivePage() {
     try {
       if (!navigator.mediaDevices?.getUserMedia) throw Object.assign(new Error('no mediaDevices'), { name: 'NoMediaDevices' });
       setState('asking for the camera');
-      stream = await navigator.mediaDevices.getUserMedia({ video: { width: { ideal: 640 }, height: { ideal: 480 } }, audio: false });
+      stream = await navigator.mediaDevices.getUserMedia({ video: cameraConstraints(facing), audio: false });
     } catch (e) {
       setState('stopped');
       setError({ title: 'Camera unavailable.', message: cameraErrorText(e) });
@@ -163,6 +183,7 @@ export default function LivePage() {
     const v = video.current!;
     v.srcObject = stream;
     await v.play().catch(() => undefined);
+    void countCameras().then(setCameras);
     const s: Session = {
       stream,
       client: null,
@@ -231,6 +252,25 @@ export default function LivePage() {
     s.raf = requestAnimationFrame(loop);
   };
 
+  /** The other camera (front or back), swapped in under the running stream: the socket stays open. */
+  const switchCamera = async () => {
+    const s = session.current;
+    const next = facing === 'user' ? 'environment' : 'user';
+    if (!s) return setFacing(next);
+    try {
+      const stream = await navigator.mediaDevices.getUserMedia({ video: cameraConstraints(next), audio: false });
+      if (session.current !== s) return stream.getTracks().forEach((t) => t.stop());
+      s.stream.getTracks().forEach((t) => t.stop());
+      s.stream = stream;
+      const v = video.current!;
+      v.srcObject = stream;
+      await v.play().catch(() => undefined);
+      setFacing(next);
+    } catch (e) {
+      setError({ title: 'Could not switch the camera.', message: cameraErrorText(e) });
+    }
+  };
+
   const stale = running && waitingS !== null;
   const shownState = stale && state === 'live' ? `waiting for the server, ${waitingS} s` : state;
   return (
@@ -247,6 +287,11 @@ export default function LivePage() {
           ) : (
             <button type="button" onClick={() => void start()}>
               Start camera
+            </button>
+          )}
+          {running && cameras > 1 && (
+            <button type="button" className="secondary" onClick={() => void switchCamera()} data-testid="switch-camera">
+              {facing === 'user' ? 'Use the back camera' : 'Use the front camera'}
             </button>
           )}
           <span className="muted small" data-testid="live-state" role="status">
