@@ -7,6 +7,7 @@ import { POSE_SERVICES, type PoseService } from '@/lib/types';
 import { useServiceFacts } from '@/lib/useServiceInfo';
 import type { ServiceLimits } from '@/lib/api';
 import ErrorBanner from './ErrorBanner';
+import KineticsOption from './KineticsOption';
 import { ClassesOf } from './ModelClasses';
 import ProgressBar from './ProgressBar';
 import SampleOffer from './SampleOffer';
@@ -60,6 +61,7 @@ export interface UploadPanelProps {
 export default function UploadPanel({ onJobCreated, onJobDone, onOpen }: UploadPanelProps) {
   const [service, setService] = useState<PoseService>('pose-single');
   const [file, setFile] = useState<File | null>(null);
+  const [kinetics, setKinetics] = useState(false);
   const [over, setOver] = useState(false);
   const [phase, setPhase] = useState<Phase>('idle');
   const [uploadFrac, setUploadFrac] = useState(0);
@@ -103,7 +105,8 @@ export default function UploadPanel({ onJobCreated, onJobDone, onOpen }: UploadP
     abort.current = new AbortController();
     let created: Job;
     try {
-      created = await uploadVideo(service, f, { onProgress: setUploadFrac, signal: abort.current.signal });
+      const query = kinetics ? { kinetics: true } : undefined;
+      created = await uploadVideo(service, f, { onProgress: setUploadFrac, signal: abort.current.signal, query });
     } catch (e) {
       setPhase('failed');
       const err = e as ApiError;
@@ -189,6 +192,7 @@ export default function UploadPanel({ onJobCreated, onJobDone, onOpen }: UploadP
           </label>
         ))}
       </fieldset>
+      <KineticsOption checked={kinetics} onChange={setKinetics} disabled={busy} />
       <p className="muted small limits" data-testid="upload-limits" id="upload-limits">
         {limits
           ? `Up to ${mb(limits.max_upload_bytes)} and ${minutes(limits.max_video_duration_s)} per video; formats: ${(formats ?? []).join(', ')}.`

@@ -1,8 +1,10 @@
-import { fireEvent, render, screen, within } from '@testing-library/react';
+import { fireEvent, render, screen, waitFor, within } from '@testing-library/react';
 import { describe, expect, it, vi } from 'vitest';
 import KineticsPanel, { summarise } from '@/components/KineticsPanel';
 import SceneRow from '@/components/SceneRow';
+import UploadPanel from '@/components/UploadPanel';
 import type { ActionSegment, SceneWindow } from '@/lib/types';
+import { FakeXHR, problem } from './fakes';
 
 const scene: SceneWindow[] = [
   { track_id: null, start_ms: 0, end_ms: 2000, labels: [{ label: 'tai chi', probability: 0.9 }, { label: 'yoga', probability: 0.05 }] },
@@ -44,5 +46,30 @@ describe('KineticsPanel', () => {
     render(<KineticsPanel scene={scene} model="i3d-kinetics400" segments={segments} unlabelled={[]} />);
     expect(screen.getAllByTestId('kinetics-summary')[0].textContent).toContain('tai chi');
     expect(screen.getByTestId('kinetics-explained').textContent).toContain('other: tai chi 97%');
+  });
+});
+
+describe('the upload', () => {
+  it('asks for the clip model with kinetics=true when the box is ticked', async () => {
+    vi.stubGlobal('XMLHttpRequest', FakeXHR);
+    const clip = new Uint8Array([0, 0, 0, 24, 102, 116, 121, 112]);
+    const files: Record<string, () => Response> = {
+      '/samples.json': () =>
+        new Response(JSON.stringify({ samples: [{ file: 'samples/walk.mp4', title: 'A walk', source: 'our own footage', licence: 'CC0' }] }), {
+          status: 200,
+          headers: { 'content-type': 'application/json' },
+        }),
+      '/samples/walk.mp4': () => new Response(clip, { status: 200, headers: { 'content-type': 'video/mp4' } }),
+    };
+    vi.stubGlobal('fetch', vi.fn(async (input: RequestInfo | URL) => {
+      const p = new URL(input instanceof Request ? input.url : String(input), 'http://localhost:3000').pathname;
+      return files[p]?.() ?? problem(404, `no route GET ${p}`);
+    }));
+    render(<UploadPanel />);
+    fireEvent.click(screen.getByTestId('kinetics-option'));
+    const offer = await screen.findByTestId('sample-offer');
+    fireEvent.click(within(offer).getByRole('button', { name: 'Analyse “A walk”' }));
+    await waitFor(() => expect(FakeXHR.last?.url).toBe('/api/pose-single/v1/videos?kinetics=true'));
+    vi.unstubAllGlobals();
   });
 });
