@@ -244,3 +244,27 @@ def test_options_from_flags_record_and_back():
             from_args(build_parser().parse_args(["train", *bad]))
     # an older record (fewer fields) reads with the defaults for the rest
     assert TrainOptions.from_record({"model": "stgcn", "epochs": 60}).stretch == 0.0
+
+
+def test_init_fine_tunes_from_a_model_of_the_same_shape(tmp_path, shared):
+    """--init starts from another folder's weights (recorded in model.json); a folder whose classes differ is refused.
+    --held-squats is a flag (no value) that puts UTD-MHAD's held squats on the train side."""
+    from har_classifier.cli import build_parser
+    from har_classifier.engines import load_keras
+    from har_classifier.options import from_args
+    from har_classifier.train import prepare, train
+
+    base = train(quick(shared, tmp_path / "base", model="tcn"), verbose=0)
+    before = [w.numpy() for w in load_keras(base).trainable_weights]
+    tuned = train(quick(shared, tmp_path / "tuned", model="tcn", init=str(base), learning_rate=1e-9), verbose=0)
+    after = [w.numpy() for w in load_keras(tuned).trainable_weights]
+    # a tiny step from the same start (batch normalisation's running statistics move whatever the rate)
+    assert all(np.allclose(a, b, atol=1e-4) for a, b in zip(before, after))
+    assert json.loads((tuned / "model.json").read_text())["training"]["init"] == str(base)
+    with pytest.raises(ValueError, match="differ"):
+        train(quick(shared, tmp_path / "bad", model="tcn", init=str(base), classes=["walking", "other"]), verbose=0)
+    opts = from_args(build_parser().parse_args(["train", "--held-squats"]))
+    assert opts.held_squats and not from_args(build_parser().parse_args(["train"])).held_squats
+    _, split, _, _, _ = prepare(quick(shared, tmp_path / "x", held_squats=True, classes=["squatting", "other"], lzq=None))
+    held = [r for r in split.train if r.source.startswith("utd_mhad_squat_held/")]
+    assert held and all(r.label == "squatting" for r in held)

@@ -249,6 +249,33 @@ def test_utd_trials_seen_by_virtual_cameras_and_held_seated_postures(shared):
     assert all(np.array_equal(a.keypoints, b.keypoints) for a, b in zip(again, recs))
 
 
+def test_utd_squats_held_at_their_lowest(shared):
+    pytest.importorskip("scipy")
+    from har_common.importers.utd_mhad import HELD_SECONDS, load_utd_mhad
+
+    folder = shared("data", "skeletons", "utd_mhad")
+    recs = load_utd_mhad(folder, label_map={"squat": "squatting"}, views=1, seed=0, squat_label="squatting")
+    own = [r for r in recs if "view" not in r.meta and "derived" not in r.meta]
+    held = [r for r in recs if r.meta.get("derived")]
+    assert len(held) >= 2 * len(own) - 2 and {r.label for r in held} == {"squatting"}  # camera's view + 1 virtual
+    assert {len(r.keypoints) for r in held} == {int(HELD_SECONDS * 30)}
+    assert all(r.source.startswith("utd_mhad_squat_held/") for r in held)
+
+    def hip_to_ankle(kp):  # image y grows downwards: the hips' height above the ankles, per torso length
+        torso = np.abs(kp[:, 5:7, 1].mean(1) - kp[:, 11:13, 1].mean(1))
+        return np.median((kp[:, 15:17, 1].mean(1) - kp[:, 11:13, 1].mean(1)) / torso)
+
+    # held at the bottom: the hips far lower than in the same people's first (standing) frames, and still
+    ratios = []
+    for trial, squat in zip([r for r in held if "view" not in r.meta], own, strict=True):
+        assert trial.source.endswith(squat.source.split("/")[-1])
+        ratios.append(hip_to_ankle(trial.keypoints) / hip_to_ankle(squat.keypoints[:5]))
+        assert np.ptp(trial.keypoints[:, 11:13, 1]) < 0.2 * np.ptp(squat.keypoints[:, 11:13, 1])
+    assert max(ratios) < 0.9 and np.median(ratios) < 0.75, ratios
+    # off unless asked for
+    assert not any(r.meta.get("derived") for r in load_utd_mhad(folder, label_map={"squat": "squatting"}))
+
+
 def test_lying_is_built_from_a_real_idle_clip(shared):
     pytest.importorskip("bvhio", reason="BVH import needs bvhio (the common environment has it)")
     from har_common.importers.bvh import read_bvh

@@ -192,6 +192,11 @@ def _augmentations(opts: TrainOptions) -> str:
             f"; and each UTD-MHAD training trial also seen by {opts.utd_views} random virtual cameras (any azimuth, "
             "eye level to 60 degrees down, `har_common.cameras`)"
         )
+    if opts.held_squats:
+        text += (
+            "; and the lowest frames of each UTD-MHAD squat trial held still for 4 s as `squatting` (`--held-squats`: "
+            "a person holding a squat, built from real 3D squats as the seated frames build `sitting`)"
+        )
     return text
 
 
@@ -211,7 +216,9 @@ def _training(m: dict, info: dict, history: dict, opts: TrainOptions) -> list[st
         "",
         "## Training",
         "",
-        f"- architecture `{opts.model}`, {info.get('parameters')} parameters{ensemble}; Adam (lr {opts.learning_rate:g}), "
+        f"- architecture `{opts.model}`, {info.get('parameters')} parameters{ensemble}"
+        + (f"; fine-tuned from the weights of `{opts.init}` (`--init`)" if opts.init else "")
+        + f"; Adam (lr {opts.learning_rate:g}), "
         f"batch {opts.batch_size}, up to {opts.epochs} epochs, early stopping (patience {opts.patience}) and learning-rate "
         "halving on a validation-loss plateau; best epoch by validation balanced accuracy "
         f"(epoch {info.get('best_epoch')} of {len(history.get('loss', []))}); validation: "

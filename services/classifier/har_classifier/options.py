@@ -113,6 +113,11 @@ class TrainOptions(BaseModel):
         description="augmentation: each UTD-MHAD training trial also seen by this many random "
         "virtual cameras (any azimuth, eye level to 60 degrees down)",
     )
+    held_squats: bool = Field(
+        False,
+        description="data: the lowest frames of each UTD-MHAD squat trial held still for 4 s also train "
+        "'squatting' (in the camera's view and the --utd-views virtual ones), as the seated frames make 'sitting'",
+    )
     stretch: float = Field(0.0, ge=0, lt=1, description="augmentation: x and y scaled apart within 1 +- STRETCH (0: off)")
     estimator_noise: float = Field(
         0.0,
@@ -120,6 +125,11 @@ class TrainOptions(BaseModel):
         description="augmentation: MediaPipe's and YOLO's errors measured on real video (har_classifier/pose_noise.json: "
         "offsets, wander, jitter, left/right swaps, dropout) put on the synthetic sequences, times this (1: as "
         "measured; 0: off)",
+    )
+    init: str | None = Field(
+        None,
+        description="start from the weights of this model folder (same architecture, classes and window) "
+        "instead of random ones: fine-tuning (none: from scratch)",
     )
     seed: int = Field(SEED_DEFAULT, description="random seed (data order, augmentation, weights)")
     members: int = Field(1, ge=1, description="train this many models (seeds SEED, SEED+1, ...) and ship their average as one")
@@ -179,7 +189,9 @@ def _argument(parser: argparse.ArgumentParser, name: str, field, default_text: s
     text = field.description if "default" in field.description else f"{field.description} (default: {default_text})"
     kwargs: dict[str, Any] = {"dest": name, "default": None, "help": text}
     choices = getattr(field.annotation, "__args__", None) if getattr(field.annotation, "__origin__", None) is Literal else None
-    if choices:
+    if field.annotation is bool:
+        kwargs["action"] = "store_true"
+    elif choices:
         kwargs["choices"] = list(choices)
     elif extra.get("parse"):
         kwargs["type"] = extra["parse"]

@@ -19,6 +19,7 @@ from har_common.importers.utd_mhad import ACTIONS as _UTD_ACTIONS
 
 OTHER = "other"
 SITTING = "sitting"
+SQUATTING = "squatting"
 DEFAULT_CLASSES = [
     "boxing",
     "handclapping",
@@ -69,6 +70,7 @@ DATASET_NAMES = {
     "utd_mhad": "UTD-MHAD",
     "lzq_openpose2d": "LZQ OpenPose 2D",
     "utd_mhad_seated": "UTD-MHAD seated, held",
+    "utd_mhad_squat_held": "UTD-MHAD squat, held",
     "mocap/bandai_namco": "Bandai Namco mocap",
     "mocap/reactidle": "ReActIdle mocap",
     "mocap/cmu_subset": "CMU mocap",
@@ -88,11 +90,13 @@ def load_sources(
     yaws: Sequence[float] = (),
     utd_views: int = 0,
     seed: int = 0,
+    held_squats: bool = False,
 ) -> list[SequenceRecord]:
     """Read the raw data sets and keep the records whose (mapped) label is in ``classes``. ``yaws``: extra
     viewpoints of the 3D UTD-MHAD trials (degrees), ``utd_views``: as many random virtual cameras per trial
     (drawn with ``seed``); both for training only (:func:`split_records` keeps them there). With ``sitting``
-    in ``classes``, UTD-MHAD's seated frames held still make that class (:func:`load_utd_mhad`)."""
+    in ``classes``, UTD-MHAD's seated frames held still make that class (:func:`load_utd_mhad`); with
+    ``held_squats``, the lowest frames of its squats held still join ``squatting``."""
     from har_common.importers.openpose_csv import load_openpose_csv
     from har_common.importers.utd_mhad import load_utd_mhad
 
@@ -116,6 +120,7 @@ def load_sources(
             views=utd_views,
             seed=seed,
             sitting_label=SITTING if SITTING in wanted else None,
+            squat_label=SQUATTING if held_squats and SQUATTING in wanted else None,
         )
     if lzq_dir:
         files = [Path(lzq_dir) / f for f in LZQ_FILES if (Path(lzq_dir) / f).is_file()]

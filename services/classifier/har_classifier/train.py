@@ -47,7 +47,14 @@ def prepare(opts: TrainOptions):
     """Load, split and window the data: ``(records, split, train_samples, val_samples, spec)``."""
     spec = opts.window
     records = load_sources(
-        opts.utd, opts.lzq, opts.datasets, opts.classes, yaws=opts.yaws, utd_views=opts.utd_views, seed=opts.seed
+        opts.utd,
+        opts.lzq,
+        opts.datasets,
+        opts.classes,
+        yaws=opts.yaws,
+        utd_views=opts.utd_views,
+        seed=opts.seed,
+        held_squats=opts.held_squats,
     )
     split = split_records(records, opts.protocol, opts.fold, opts.n_folds, val=opts.val, val_subject=opts.val_subject)
     train = _limit(make_samples(split.train, spec, train=True), opts.limit, opts.seed)
@@ -153,6 +160,28 @@ def _model_info(opts: TrainOptions, out: Path, model, records, split, train_s, v
     }
 
 
+def _start_from(model, folder: Path, opts: TrainOptions) -> None:
+    """Load ``folder``'s weights into ``model`` (fine-tuning); its architecture, classes and window must match.
+
+    Raises:
+        ValueError: the folder's model differs in architecture, classes or window.
+    """
+    from .engines import load_keras
+
+    info = json.loads((folder / "model.json").read_text())
+    theirs = (
+        info.get("architecture"),
+        info.get("classes"),
+        info.get("window", {}).get("length"),
+        info.get("window", {}).get("fps"),
+    )
+    ours = (opts.model, list(opts.classes), opts.window.length, opts.window.fps)
+    if theirs != ours:
+        raise ValueError(f"--init {folder}: its architecture, classes and window {theirs} differ from this run's {ours}")
+    model.set_weights(load_keras(folder).get_weights())
+    print(f"starting from the weights of {folder}", flush=True)
+
+
 def _train_one(opts: TrainOptions, verbose: int | None = None, export_graphs: bool = True) -> Path:
     from .engines import load_keras
     from .fitting import configure_tf, fit
@@ -174,6 +203,8 @@ def _train_one(opts: TrainOptions, verbose: int | None = None, export_graphs: bo
     out = opts.out_dir()
     out.mkdir(parents=True, exist_ok=True)
     model = build_model(opts.model, len(opts.classes), spec.length)
+    if opts.init:
+        _start_from(model, Path(opts.init), opts)
     verbose = (1 if sys.stdout.isatty() else 2) if verbose is None else verbose
     history, best_epoch = fit(model, train_s, x_val, y_val, opts, out / "model.keras", verbose)
     best_model = load_keras(out)

@@ -58,6 +58,7 @@ ACTIONS = {
 
 
 SEATED_FRAMES = 10  # the seated stretch at the start of sit-to-stand and the end of stand-to-sit (0.33 s)
+SQUAT_BOTTOM_M = 0.03  # a held squat: frames whose hips are at most this much above the lowest
 HELD_SECONDS = 4.0  # how long a held seated posture lasts (longer than the classifier's window)
 
 
@@ -80,6 +81,7 @@ def load_utd_mhad(
     views: int = 0,
     seed: int = 0,
     sitting_label: str | None = None,
+    squat_label: str | None = None,
 ) -> list[SequenceRecord]:
     """Read every skeleton file of a UTD-MHAD folder, sorted by action, subject and trial.
 
@@ -90,6 +92,7 @@ def load_utd_mhad(
     ``sitting_label``: also a still seated posture per sit-to-stand and stand-to-sit trial, its seated
     frames held for :data:`HELD_SECONDS` (:func:`har_common.postures.hold`; ``meta["derived"]``), in the
     camera's view and the virtual ones.
+    ``squat_label``: also a held squat per squat trial, its lowest frames held the same way.
     """
     from scipy.io import loadmat  # the one scipy use in the package: kept out of the core's imports
 
@@ -100,7 +103,8 @@ def load_utd_mhad(
         label = name
         if label_map is not None:
             label = label_map.get(name, label_map.get(f"a{action}"))
-            if label is None and not (sitting_label and name in ("sit_to_stand", "stand_to_sit")):
+            held = (sitting_label and name in ("sit_to_stand", "stand_to_sit")) or (squat_label and name == "squat")
+            if label is None and not held:
                 continue
         skel = loadmat(path)["d_skel"]
         if skel.ndim != 3 or skel.shape[:2] != (20, 3):
@@ -113,6 +117,8 @@ def load_utd_mhad(
             records += _virtual_views(label, xyz, views, rng, meta, subject_id, source)
         if sitting_label and name in ("sit_to_stand", "stand_to_sit"):
             records += _held_seated(sitting_label, name, xyz, views, rng, meta, subject_id, path.name)
+        if squat_label and name == "squat":
+            records += _held_squat(squat_label, xyz, views, rng, meta, subject_id, path.name)
     return records
 
 
@@ -146,12 +152,34 @@ def _turned(label: str, xyz: np.ndarray, yaws, subject: str, source: str, meta: 
 def _held_seated(label: str, name: str, xyz: np.ndarray, views: int, rng, meta: dict, subject: str, file: str) -> list:
     """The seated frames of a sit-to-stand or stand-to-sit trial held still for :data:`HELD_SECONDS`,
     in the camera's view and the virtual ones."""
+    seated = xyz[:SEATED_FRAMES] if name == "sit_to_stand" else xyz[-SEATED_FRAMES:]
+    return _held(label, seated, f"seated frames of {name}", f"utd_mhad_seated/{file}", views, rng, meta, subject)
+
+
+def _held_squat(label: str, xyz: np.ndarray, views: int, rng, meta: dict, subject: str, file: str) -> list:
+    """The bottom of a squat trial (the frames around the one with the hip centre nearest the feet, Kinect's y
+    up, while it stays within :data:`SQUAT_BOTTOM_M` of that) held still for :data:`HELD_SECONDS`, in the
+    camera's view and the virtual ones: a person holding a squat."""
+    from ..layouts import KINECT20
+
+    hip, feet = KINECT20.index("hip_center"), [KINECT20.index("left_ankle"), KINECT20.index("right_ankle")]
+    height = xyz[:, hip, 1] - xyz[:, feet, 1].mean(axis=1)
+    low = int(np.argmin(height))
+    a, b = low, low + 1
+    while a > 0 and b - a < SEATED_FRAMES and height[a - 1] <= height[low] + SQUAT_BOTTOM_M:
+        a -= 1
+    while b < len(xyz) and b - a < SEATED_FRAMES and height[b] <= height[low] + SQUAT_BOTTOM_M:
+        b += 1
+    return _held(label, xyz[a:b], "lowest frames of squat", f"utd_mhad_squat_held/{file}", views, rng, meta, subject)
+
+
+def _held(label: str, frames: np.ndarray, what: str, source: str, views: int, rng, meta: dict, subject: str) -> list:
+    """``frames`` held still for :data:`HELD_SECONDS` (:func:`har_common.postures.hold`), in the camera's view and
+    ``views`` virtual ones; ``meta["derived"]`` says what was held."""
     from ..postures import hold
 
-    seated = xyz[:SEATED_FRAMES] if name == "sit_to_stand" else xyz[-SEATED_FRAMES:]
-    held = hold(seated, int(HELD_SECONDS * FPS))
-    meta = {**meta, "derived": f"seated frames of {name} held {HELD_SECONDS:g} s"}
-    source = f"utd_mhad_seated/{file}"
+    held = hold(frames, int(HELD_SECONDS * FPS))
+    meta = {**meta, "derived": f"{what} held {HELD_SECONDS:g} s"}
     return [
         SequenceRecord(label, from_kinect20(held), subject=subject, source=source, fps=FPS, meta=meta),
         *_virtual_views(label, held, views, rng, meta, subject, source),

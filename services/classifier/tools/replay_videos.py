@@ -1,0 +1,93 @@
+"""Replay the real-video benchmark's pose output through another classifier model, offline.
+
+The pose services' keypoints do not depend on the classifier, so a model (or a decision setting) can
+be compared on the dev clips without running the pose services again: this reads the analyses of a
+``har benchmark videos`` run (``OUT/analyses/*.analysis.json``), feeds every frame's people through
+the same :class:`har_common.pose.pipeline.ActionRecognizer` the pose services use (default
+``PipelineConfig``), classifying each due window in process with :class:`ModelRunner`, and writes the
+relabelled analyses to ``--out``/analyses. Score them with the benchmark itself::
+
+    .venvs/classifier/bin/python services/classifier/tools/replay_videos.py \
+        --analyses /tmp/bench/tcn_mocap/analyses --model services/classifier/models/tcn_mocap --out /tmp/replay/tcn_mocap
+    ./har benchmark videos ../shared/data/videos/real/groundtruth.json --reuse --lag 1.6 --out /tmp/replay/tcn_mocap
+
+``--windows FILE`` also writes every classified window (clip, track, time, calibrated probabilities)
+as JSON lines, to see what the model saw. The figures a model ships with come from the running
+services (``har benchmark videos --save-to``), never from this replay.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+import numpy as np
+
+from har_classifier.inference import ModelRunner
+from har_common.pose.backend import Detection
+from har_common.pose.pipeline import ActionRecognizer, PipelineConfig
+
+
+def replay(analysis: dict, runner: ModelRunner, config: PipelineConfig, windows_log=None, clip: str = "") -> dict:
+    """The analysis with every person's ``action`` replaced by ``runner``'s labels (a new dict)."""
+    spec = runner.describe()
+    tracker = ActionRecognizer(spec, config)
+
+    def classify(requests):
+        probs = runner.classify([(r.keypoints, r.fps) for r in requests])
+        out = [dict(zip(runner.classes, map(float, p))) for p in probs]
+        if windows_log is not None:
+            for r, p in zip(requests, probs):
+                row = {"clip": clip, "track": r.track_id, "t_ms": round(r.t_ms, 1), "probs": np.round(p, 4).tolist()}
+                windows_log.write(json.dumps(row) + "\n")
+        return out
+
+    frames = []
+    for frame in analysis["frames"]:
+        dets = [Detection(keypoints=np.asarray(p["keypoints"], np.float32), track_id=p.get("track_id")) for p in frame["persons"]]
+        labels = tracker.step(frame["timestamp_ms"], dets, classify)
+        persons = []
+        for p, label in zip(frame["persons"], labels):
+            persons.append({**p, "action": None if label is None else label.model_dump()})
+        frames.append({**frame, "persons": persons})
+    tracker.finish(analysis["frames"][-1]["timestamp_ms"] if analysis["frames"] else None)
+    unlabelled = [u.model_dump() for u in tracker.drain_unlabelled()]
+    return {
+        **analysis,
+        "models": {**analysis["models"], "classifier": runner.name},
+        "frames": frames,
+        "segments": [],
+        "unlabelled": unlabelled,
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--analyses", required=True, type=Path, help="folder of *.analysis.json from a benchmark run")
+    ap.add_argument("--model", required=True, type=Path, help="classifier model folder")
+    ap.add_argument("--out", required=True, type=Path, help="report folder; analyses go to OUT/analyses")
+    ap.add_argument("--windows", type=Path, help="also write every classified window as JSON lines here")
+    ap.add_argument("--engine", default="auto")
+    args = ap.parse_args(argv)
+    runner = ModelRunner(args.model, engine=args.engine)
+    folder = args.out / "analyses"
+    folder.mkdir(parents=True, exist_ok=True)
+    log = args.windows.open("w") if args.windows else None
+    try:
+        for path in sorted(args.analyses.glob("*.analysis.json")):
+            clip = path.name.removesuffix(".analysis.json")
+            out = replay(json.loads(path.read_text()), runner, PipelineConfig(), log, clip)
+            (folder / path.name).write_text(json.dumps(out))
+            print(f"{clip}: {len(out['frames'])} frames", file=sys.stderr)
+    finally:
+        if log is not None:
+            log.close()
+    if log is not None:
+        print(f"classes: {runner.classes}", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
