@@ -7,7 +7,8 @@
    of the per-person mode (one more window per person), at the services' sampling (16 frames at
    8 fps, a window every ``--hop`` seconds).
 2. ``--int8 PATH``: the same for a dynamically quantised copy (``python -m
-   har_classifier.kinetics.convert --int8``), and whether it keeps the top 1 on the clips.
+   har_classifier.kinetics.convert OUT --int8``), and whether it keeps the float model's top 1 on
+   every clip of ``../shared/data/videos`` and ``../shared/data/videos/real``.
 3. ``--job``: whole video jobs through the real services (the classifier and pose-single, started
    here on free loopback ports): ``ta_chi.mp4`` scaled to 640x480, one person, without and with
    ``kinetics=true``, alternately, ``--rounds`` times, for each window hop of ``--hops``; the job's
@@ -92,7 +93,7 @@ def clip_windows(path: Path) -> np.ndarray:
         step = max(1, round(float(s.average_rate) / 8.0))
         pics = [whole_frame(f.to_ndarray(format="rgb24")) for i, f in enumerate(c.decode(s)) if i % step == 0]
     n = len(pics) // 16
-    return np.stack(pics[: n * 16]).reshape(n, 16, 224, 224, 3)
+    return np.stack(pics[: n * 16]).reshape(n, 16, 224, 224, 3) if n else np.zeros((0, 16, 224, 224, 3), np.uint8)
 
 
 def top1(sess, windows: np.ndarray, labels: list[str]) -> tuple[str, float]:
@@ -127,9 +128,16 @@ def model_figures(args) -> None:
         print(f"== int8 dynamic quantisation: {args.int8} ({Path(args.int8).stat().st_size / 1e6:.1f} MB) ({load()})")
         wall, cpu = time_window(q, 16, args.repeats)
         print(f"  16 frames a window: {wall:.3f} s wall, {cpu:.3f} s CPU: {wall / fp[16]:.2f}x the float model's time")
-        for name, windows in clips.items():
-            label, p = top1(q, windows, labels)
-            print(f"  {name}: top 1 {label} {p:.3f} (float: {top1(sess, windows, labels)[0]})")
+        videos = sorted((SHARED / "data/videos").glob("*.*")) + sorted((SHARED / "data/videos/real").glob("*.*"))
+        agree = 0
+        for path in [v for v in videos if v.suffix in (".mp4", ".avi")]:
+            windows = clip_windows(path)
+            if len(windows) == 0:
+                continue
+            (fl, fp_), (ql, qp) = top1(sess, windows, labels), top1(q, windows, labels)
+            agree += fl == ql
+            print(f"  {path.name} ({len(windows)} windows): float {fl} {fp_:.3f}, int8 {ql} {qp:.3f}")
+        print(f"  the same top 1 on {agree} of the clips ({load()})")
 
 
 def scaled_copy(src: Path, dst: Path, width: int, height: int) -> None:

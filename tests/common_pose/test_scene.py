@@ -129,3 +129,13 @@ def test_explain_prefers_the_persons_own_windows():
     assert explain(w, 5, 100, 900).label == "tai chi"
     assert explain(w, None, 3000, 4000) is None
     json.dumps([x.model_dump() for x in w])
+
+
+def test_between_windows_no_frame_is_kept():
+    fake = FakeClips()
+    s = sampler(fake, hop_s=4.0)
+    for i, t, rgb in frames(300):
+        s.frame(0, i, t, rgb)
+    assert [round(w.start_ms) for w in s.finish()] == [0, 4000, 8000][: len(fake.windows)]
+    assert len(fake.windows) == 2  # the third would end past 10 s
+    assert int(fake.windows[1][0][0, 0, 0]) == 120  # the second window starts with frame 120 (4 s), not before

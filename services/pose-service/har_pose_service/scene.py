@@ -143,8 +143,12 @@ class _Track:
         self.times: deque[float] = deque(maxlen=length)
         self.last_window_ms = -1e18
 
-    def due(self, t_ms: float, interval_ms: float) -> bool:
-        """Whether a picture at ``t_ms`` is the next one to keep (one every ``interval_ms``)."""
+    def due(self, t_ms: float, interval_ms: float, hop_ms: float) -> bool:
+        """Whether a picture at ``t_ms`` is the next one to keep: one every ``interval_ms``, and none
+        before the next window may start (``hop_ms`` after the last one's start), so the time between
+        windows costs no resizing."""
+        if t_ms < self.last_window_ms + hop_ms - 0.05 * interval_ms:
+            return False
         return not self.times or t_ms - self.times[-1] >= 0.95 * interval_ms
 
     def add(self, t_ms: float, picture: np.ndarray, max_gap_ms: float) -> None:
@@ -201,7 +205,7 @@ class SceneSampler:
     def _due(self, key: tuple, t_ms: float) -> bool:
         with self._lock:
             track = self._tracks.get(key)
-            return track is None or track.due(t_ms, self.interval_ms)
+            return track is None or track.due(t_ms, self.interval_ms, self.hop_ms)
 
     def frame(self, chunk: object, index: int, t_ms: float, rgb: np.ndarray | None) -> None:
         """A decoded frame for the whole-frame windows; ``chunk`` names the pose chunk it came from
