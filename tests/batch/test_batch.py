@@ -72,7 +72,7 @@ def test_multi_person_command_line_on_its_own_local_cluster(tmp_path, classifier
     """``python -m har_batch --multi`` starts its own local cluster (two CPUs) and agrees with the
     pose-multi service's job on a clip of two people. First in the file, so that the suite's own
     cluster is not running yet (two clusters on two cores start slowly)."""
-    clip = shared_path("data", "videos", "ntu_sample_hugging_2persons.avi")
+    clip = shared_path("data", "videos", "real", "apple_dance_2p.mp4")  # two people, 5 s at 10 fps
     folder = tmp_path / "clips"
     folder.mkdir()
     (folder / clip.name).symlink_to(clip)
