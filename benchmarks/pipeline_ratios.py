@@ -7,8 +7,12 @@ decoded RGB frames go to the raw model, and the same frames as JPEG q85 to the l
 the round (a shared, noisy machine drifts between rounds); the medians over rounds are printed.
 
 Rates are frames per second. A video job's rate is its frames over its whole wall time, upload,
-probe and annotated video included. Memory: the service's resident set (MiB) after each job of
-``--jobs`` in a row and every 10 s of a ``--stream-s`` live stream.
+probe and annotated video included; the job is followed as a client would, on one connection
+polled every 0.1 s (polling harder only loads the service it measures). Beside each rate, the CPU
+time per frame (ms, all threads) of the process doing the work: the benchmark's own for the raw
+model, the service's for the other paths; on a shared machine it moves less than the rates do.
+Memory: the service's resident set (MiB) after each job of ``--jobs`` in a row and every 10 s of a
+``--stream-s`` live stream.
 """
 
 from __future__ import annotations
@@ -56,33 +60,41 @@ def jpegs_of(frames: list[np.ndarray]) -> list[bytes]:
     return [cv2.imencode(".jpg", cv2.cvtColor(f, cv2.COLOR_RGB2BGR), [cv2.IMWRITE_JPEG_QUALITY, 85])[1].tobytes() for f in frames]
 
 
-def raw_rate(session_factory: Callable, frames: list[np.ndarray], fps: float = 30.0) -> float:
-    """Frames per second of ``session.process`` over ``frames`` in one session (after 5 warm-up frames)."""
+def cpu_s(pid: int | None = None) -> float:
+    """CPU seconds (user + system, all threads) used so far by process ``pid`` (None: this one)."""
+    if pid is None:
+        return time.process_time()
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def raw_rate(session_factory: Callable, frames: list[np.ndarray], fps: float = 30.0) -> tuple[float, float]:
+    """``session.process`` over ``frames`` in one session (after 5 warm-up frames): frames per second
+    and this process's CPU ms per frame."""
     with session_factory() as s:
         for i, f in enumerate(frames[:5]):
             s.process(f, i * 1000.0 / fps)
     with session_factory() as s:
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), cpu_s()
         for i, f in enumerate(frames):
             s.process(f, i * 1000.0 / fps)
-        return len(frames) / (time.perf_counter() - t0)
+        return len(frames) / (time.perf_counter() - t0), (cpu_s() - c0) * 1000.0 / len(frames)
 
 
 def job(url: str, video: Path, render: bool) -> tuple[float, dict]:
     """A video job from upload to done: (frames per second of wall time, the job)."""
-    t0 = time.perf_counter()
-    with open(video, "rb") as fh:
-        r = httpx.post(
-            f"{url}/v1/videos", params={"render": str(render).lower()}, files={"file": (video.name, fh, "video/mp4")}, timeout=120
-        )
-    r.raise_for_status()
-    job_id = r.json()["id"]
-    while True:
-        j = httpx.get(f"{url}/v1/jobs/{job_id}", timeout=30).json()
-        if j["status"] in ("done", "failed", "cancelled"):
-            break
-        time.sleep(0.02)
-    wall = time.perf_counter() - t0
+    with httpx.Client(timeout=120) as c:
+        t0 = time.perf_counter()
+        with open(video, "rb") as fh:
+            r = c.post(f"{url}/v1/videos", params={"render": str(render).lower()}, files={"file": (video.name, fh, "video/mp4")})
+        r.raise_for_status()
+        job_id = r.json()["id"]
+        while True:
+            j = c.get(f"{url}/v1/jobs/{job_id}").json()
+            if j["status"] in ("done", "failed", "cancelled"):
+                break
+            time.sleep(0.1)
+        wall = time.perf_counter() - t0
     if j["status"] != "done":
         raise RuntimeError(j)
     return j["stats"]["frames"] / wall, j
@@ -124,47 +136,64 @@ def rss_mib(pid: int) -> float:
     return float("nan")
 
 
+def _served(pid: int, n_frames: Callable[[object], int], fn: Callable[[], tuple[float, object]]) -> tuple[float, float]:
+    """``fn()``'s rate and the CPU ms per frame that process ``pid`` spent meanwhile."""
+    c0 = cpu_s(pid)
+    rate, got = fn()
+    return rate, (cpu_s(pid) - c0) * 1000.0 / n_frames(got)
+
+
 def run_ratios(
-    raw: dict[str, Callable[[list[np.ndarray]], float]],
+    raw: dict[str, Callable[[list[np.ndarray]], tuple[float, float]]],
     url: str,
+    pid: int,
     source: Path,
     rounds: int,
     every: int,
     against: dict[str, str],
 ) -> None:
-    """Print every path's rate per round, then the median of each path's rate and of its ratio to
-    the raw rate named in ``against`` (path -> raw name; default the first raw entry). The raw
-    model, the job and the live socket see every frame; ``POST /v1/frames`` every ``every``-th (the
-    raw entry it is held against should too)."""
+    """Print every path's rate (and CPU per frame) per round, then the median of each path's rate
+    and of its ratio to the raw rate named in ``against`` (path -> raw name; default the first raw
+    entry). ``raw`` entries return (fps, CPU ms per frame), as :func:`raw_rate` does; ``pid`` is the
+    service's process. The raw model, the job and the live socket see every frame; ``POST /v1/frames``
+    every ``every``-th (the raw entry it is held against should too)."""
     tmp = Path(tempfile.mkdtemp(prefix="ratios-"))
     video = tmp / "ta_chi_640x480.mp4"
     frames = make_video(source, video)
     jpegs = jpegs_of(frames)
     ws = url.replace("http", "ws", 1) + "/v1/stream"
-    paths: dict[str, Callable[[], float]] = {
+    some = jpegs[::every]
+    paths: dict[str, Callable[[], tuple[float, float]]] = {
         **{name: (lambda fn=fn: fn(frames)) for name, fn in raw.items()},
-        "job, annotated video": lambda: job(url, video, True)[0],
-        "job, no video": lambda: job(url, video, False)[0],
-        "live socket 640x480": lambda: live_rate(ws, jpegs, len(jpegs)),
-        "POST /v1/frames": lambda: frames_rate(url, jpegs[::every], len(jpegs[::every])),
+        "job, annotated video": lambda: _served(pid, lambda j: j["stats"]["frames"], lambda: job(url, video, True)),
+        "job, no video": lambda: _served(pid, lambda j: j["stats"]["frames"], lambda: job(url, video, False)),
+        "live socket 640x480": lambda: _served(pid, lambda _: len(jpegs) + 5, lambda: (live_rate(ws, jpegs, len(jpegs)), None)),
+        "POST /v1/frames": lambda: _served(pid, lambda _: len(some) + 3, lambda: (frames_rate(url, some, len(some)), None)),
     }
     first = next(iter(raw))
     print(f"{len(frames)} frames 640x480 (ta_chi.mp4 scaled), {os.cpu_count()} CPUs, load average {load()} at start")
     table: dict[str, list[float]] = {k: [] for k in paths}
+    cpu: dict[str, list[float]] = {k: [] for k in paths}
     ratios: dict[str, list[float]] = {k: [] for k in paths if k not in raw}
     for r in range(rounds):
         got = {}
         for name, fn in paths.items():
-            got[name] = fn()
+            got[name], ms = fn()
             table[name].append(got[name])
+            cpu[name].append(ms)
         for name in ratios:
             ratios[name].append(got[name] / got[against.get(name, first)])
-        print(f"round {r + 1}: " + "; ".join(f"{k} {v:.1f}" for k, v in got.items()) + f" fps (load {load()})", flush=True)
-    print(f"{'path':24} {'median fps':>10}  median ratio (within rounds)")
+        print(
+            f"round {r + 1}: "
+            + "; ".join(f"{k} {v:.1f} fps ({cpu[k][-1]:.0f} ms CPU)" for k, v in got.items())
+            + f" (load {load()})",
+            flush=True,
+        )
+    print(f"{'path':24} {'median fps':>10} {'CPU ms/frame':>12}  median ratio (within rounds)")
     for name, v in table.items():
         ratio = ratios.get(name)
         tail = f"{statistics.median(ratio):.2f} of {against.get(name, first)}" if ratio else ""
-        print(f"{name:24} {statistics.median(v):>10.1f}  {tail}")
+        print(f"{name:24} {statistics.median(v):>10.1f} {statistics.median(cpu[name]):>12.1f}  {tail}")
     print(f"load average {load()} at the end")
 
 

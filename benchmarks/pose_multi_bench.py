@@ -181,7 +181,7 @@ def ratios(args: argparse.Namespace) -> None:
     svc = ServiceProcess(Path(sys.executable), "har_pose_multi.main:app", env, tmp / "pose.log", 120)
     try:
         video = SHARED / "data/videos/ta_chi.mp4"
-        pr.run_ratios(raw, svc.url, video, args.rounds, 1, {})
+        pr.run_ratios(raw, svc.url, svc.pid, video, args.rounds, 1, {})
         if args.memory:
             pr.run_memory(svc.url, svc.pid, video, 10, 60.0)
     finally:

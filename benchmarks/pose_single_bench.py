@@ -240,7 +240,7 @@ def ratios(args: argparse.Namespace) -> int:
     svc = ServiceProcess(Path(sys.executable), "har_pose_single.main:app", env, tmp / "pose.log", 120)
     try:
         video = SHARED / "data/videos/ta_chi.mp4"
-        pr.run_ratios(raw, svc.url, video, args.rounds, 3, {"POST /v1/frames": "mediapipe (static)"})
+        pr.run_ratios(raw, svc.url, svc.pid, video, args.rounds, 3, {"POST /v1/frames": "mediapipe (static)"})
         if args.memory:
             pr.run_memory(svc.url, svc.pid, video, 10, 60.0)
     finally:

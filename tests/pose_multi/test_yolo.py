@@ -98,3 +98,17 @@ def test_missing_model_says_how_to_get_it(tmp_path):
 def test_model_rejects_non_rgb_input(backend):
     with pytest.raises(ValueError):
         backend.model.prepare(np.zeros((10, 10), np.uint8))
+
+
+def test_intra_op_threads_sleep_unless_told_to_spin(backend, settings):
+    """Idle ONNX Runtime threads leave the core to decoding and encoding (spinning is opt-in), and
+    the setting changes nothing in the results."""
+    key = "session.intra_op.allow_spinning"
+    assert settings.intra_op_spinning is False
+    assert backend.model.session.get_session_options().get_session_config_entry(key) == "0"
+    spinning = yolo.YoloPoseModel(settings.model_path(), conf=settings.conf, min_keypoints=settings.min_keypoints, spinning=True)
+    assert spinning.session.get_session_options().get_session_config_entry(key) == "1"
+    rgb = np.random.default_rng(1).integers(0, 255, (480, 640, 3), dtype=np.uint8)
+    a, b = backend.model.predict(rgb), spinning.predict(rgb)
+    np.testing.assert_array_equal(a.boxes, b.boxes)
+    np.testing.assert_array_equal(a.keypoints, b.keypoints)

@@ -64,6 +64,7 @@ class YoloPoseBackend:
             max_det=s.max_det,
             max_imgsz=s.max_imgsz,
             min_keypoints=s.min_keypoints,
+            spinning=s.intra_op_spinning,
         )
         self.name = Path(path).stem  # e.g. "yolo11n-pose": goes into results as models.pose
         log.info("loaded %s with %s", path, self.model.providers)
@@ -77,6 +78,7 @@ class YoloPoseBackend:
             "device": m.device,
             "provider_setting": s.provider,
             "imgsz": m.imgsz,
+            "intra_op_spinning": s.intra_op_spinning,
             "dynamic_input": m.dynamic,
             "max_imgsz": m.max_imgsz,
             "conf": s.conf,

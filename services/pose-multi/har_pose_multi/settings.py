@@ -52,6 +52,11 @@ class YoloSettings(BaseSettings):
     iou: float = Field(0.7, gt=0, le=1, description="NMS IoU threshold.")
     max_det: int = Field(300, ge=1, le=1000, description="Most people per frame; persons_left_out counts the rest.")
     intra_op_threads: int = Field(0, ge=0, description="ONNX Runtime intra-op threads; 0 = one per core.")
+    intra_op_spinning: bool = Field(
+        False,
+        description="Let ONNX Runtime's idle intra-op threads spin (busy-wait) for the next step; off, they "
+        "sleep and leave the core to decoding, encoding and other work (docs/pose-multi.md has the figures).",
+    )
     # ByteTrack (Roboflow `trackers`): one tracker per session (video job or live stream).
     track_activation_threshold: float = Field(0.4, gt=0, lt=1, description="Min score that starts a track.")
     track_high_threshold: float = Field(0.4, gt=0, lt=1, description="Scores below go to ByteTrack's second match.")

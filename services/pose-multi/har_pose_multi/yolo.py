@@ -234,6 +234,7 @@ class YoloPoseModel:
         max_det: int = 300,
         max_imgsz: int | None = None,
         min_keypoints: int = 0,
+        spinning: bool = False,
     ):
         import onnxruntime as ort
 
@@ -244,6 +245,10 @@ class YoloPoseModel:
         opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
         if intra_op_threads > 0:
             opts.intra_op_num_threads = intra_op_threads
+        # Idle intra-op threads spin by default, holding a core between the model's parallel steps:
+        # that core is then lost to the frame decoder, the annotated video's encoder and the HTTP
+        # loop of the same process, and to anything else the machine runs (docs/pose-multi.md).
+        opts.add_session_config_entry("session.intra_op.allow_spinning", "1" if spinning else "0")
         requested = choose_providers(device)
         try:
             self.session = ort.InferenceSession(self.path, opts, providers=requested)

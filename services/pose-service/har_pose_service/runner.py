@@ -16,6 +16,7 @@ import uuid
 from collections.abc import Callable
 from pathlib import Path
 
+from .heap import release_free_memory
 from .store import CANCELLED, DONE, FAILED, QUEUED, RUNNING, JobRecord, JobStore
 
 log = logging.getLogger(__name__)
@@ -93,6 +94,9 @@ class JobRunner:
                     return
             except Exception:  # the worker outlives any one job's trouble
                 log.exception("job worker error")
+            # the job's frames are garbage now: their memory goes back to the system, so the
+            # service's footprint does not creep up job after job
+            release_free_memory()
 
     def _one(self) -> bool:
         """One job from the queue; False when the worker should stop."""
