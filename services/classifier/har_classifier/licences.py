@@ -16,6 +16,11 @@ LICENCES = {
         "UTD-MHAD's seated frames (the start of sit-to-stand, the end of stand-to-sit) held still for 4 s: the `sitting` posture",
         "as UTD-MHAD",
     ),
+    "utd_mhad_squat_held": (
+        "UTD-MHAD's squat trials at their lowest (the hip centre within 3 cm of its lowest) held still for 4 s: "
+        "a held squat, `squatting`",
+        "as UTD-MHAD",
+    ),
     "mocap/bandai_namco": (
         "Bandai Namco Research Motion Dataset 1 and 2 (a subset; BandaiNamcoResearchInc/"
         "Bandai-Namco-Research-Motiondataset@74ead3b), 3D motion capture of three actors seen by random "
