@@ -11,8 +11,8 @@ probe and annotated video included; the job is followed as a client would, on on
 polled every 0.1 s (polling harder only loads the service it measures). Beside each rate, the CPU
 time per frame (ms, all threads) of the process doing the work: the benchmark's own for the raw
 model, the service's for the other paths; on a shared machine it moves less than the rates do.
-Memory: the service's resident set (MiB) after each job of ``--jobs`` in a row and every 10 s of a
-``--stream-s`` live stream.
+Memory: the service's resident set (MiB) 1 s after each job of ``--jobs`` in a row (between jobs)
+and every 10 s of a ``--stream-s`` live stream.
 """
 
 from __future__ import annotations
@@ -156,7 +156,10 @@ def run_ratios(
     and of its ratio to the raw rate named in ``against`` (path -> raw name; default the first raw
     entry). ``raw`` entries return (fps, CPU ms per frame), as :func:`raw_rate` does; ``pid`` is the
     service's process. The raw model, the job and the live socket see every frame; ``POST /v1/frames``
-    every ``every``-th (the raw entry it is held against should too)."""
+    every ``every``-th (the raw entry it is held against should too). No rounds: nothing (``--memory``
+    alone)."""
+    if rounds <= 0:
+        return
     tmp = Path(tempfile.mkdtemp(prefix="ratios-"))
     video = tmp / "ta_chi_640x480.mp4"
     frames = make_video(source, video)
@@ -207,6 +210,7 @@ def run_memory(url: str, pid: int, source: Path, jobs: int, stream_s: float) -> 
     marks = [rss_mib(pid)]
     for _ in range(jobs):
         job(url, video, True)
+        time.sleep(1.0)  # between jobs: the worker hands the job's memory back once it is done
         marks.append(rss_mib(pid))
     print(f"service RSS over {jobs} jobs (MiB, before and after each): " + " ".join(f"{m:.0f}" for m in marks))
     marks, seq = [rss_mib(pid)], 0

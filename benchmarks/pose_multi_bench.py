@@ -123,7 +123,7 @@ def main() -> None:
     ap.add_argument("--provider", default=None, help="cpu, cuda or auto (default: HAR_POSE_MULTI_PROVIDER or cpu)")
     ap.add_argument("--model", default=None, help="yolo11n-pose (default) or another exported size")
     ap.add_argument("--ratios", action="store_true", help="service / raw model, path by path (classifier off)")
-    ap.add_argument("--rounds", type=int, default=3, help="rounds of --ratios")
+    ap.add_argument("--rounds", type=int, default=3, help="rounds of --ratios (0 with --memory: the memory only)")
     ap.add_argument("--memory", action="store_true", help="with --ratios: memory over 10 jobs and a 60 s stream")
     args = ap.parse_args()
     if args.ratios:

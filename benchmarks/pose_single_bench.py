@@ -176,7 +176,7 @@ def main() -> int:
     ap.add_argument("--no-classifier", action="store_true", help="do not start the classifier service")
     ap.add_argument("--only", choices=("live", "offline"), help="run one half only")
     ap.add_argument("--ratios", action="store_true", help="service / MediaPipe alone, path by path (classifier off)")
-    ap.add_argument("--rounds", type=int, default=3, help="rounds of --ratios")
+    ap.add_argument("--rounds", type=int, default=3, help="rounds of --ratios (0 with --memory: the memory only)")
     ap.add_argument("--memory", action="store_true", help="with --ratios: memory over 10 jobs and a 60 s stream")
     args = ap.parse_args()
     if args.ratios:
