@@ -205,6 +205,12 @@ describe('frontend end to end', { concurrency: false, timeout: 15 * 60_000 }, ()
     await queuedRow.locator('.status.cancelled').waitFor({ timeout: 15_000 });
     assert.equal((await (await fetch(`${front.base}/api/pose-single/v1/jobs/${queued}`)).json()).status, 'cancelled');
     assert.notEqual((await (await fetch(`${front.base}/api/pose-single/v1/jobs/${first}`)).json()).status, 'cancelled');
+    // its page says so in a neutral panel, not as an error
+    const endedPage = await browser.context.newPage();
+    await endedPage.goto(`${front.base}/analysis/?service=pose-single&id=${queued}`);
+    await endedPage.getByTestId('job-ended').getByText('The analysis was cancelled.').waitFor({ timeout: 15_000 });
+    assert.equal(await endedPage.getByText('Could not load the analysis.').count(), 0);
+    await endedPage.close();
     // Watch the next one: its place or progress, then its result fills in on the same page
     await runningRow.getByRole('button', { name: 'Watch' }).click();
     await page.waitForURL(new RegExp(`/analysis/\\?service=pose-single&id=${running}`));

@@ -24,6 +24,8 @@ function AnalysisView() {
   const [job, setJob] = useState<Job | null>(null);
   const [analysis, setAnalysis] = useState<VideoAnalysis | null>(null);
   const [error, setError] = useState<string | null>(null);
+  // a cancelled analysis is the user's choice, not a failure: told in a neutral panel
+  const [ended, setEnded] = useState<string | null>(null);
   const startMs = Number(params.get('t')) || 0;
   const localUrl = useMemo(() => uploadedUrl(service, id), [service, id]);
   const waiting = !!job && (job.status === 'queued' || job.status === 'running');
@@ -33,7 +35,7 @@ function AnalysisView() {
     setCancelling(true);
     try {
       setJob(await cancelJob(service, id));
-      setError('The analysis was cancelled.');
+      setEnded('The analysis was cancelled.');
     } catch (e) {
       setError((e as ApiError).message);
     } finally {
@@ -59,13 +61,13 @@ function AnalysisView() {
         setJob(j);
         if (j.status === 'done') void loadResult();
         else if (j.status === 'failed') setError(j.error ?? 'The analysis failed.');
-        else if (j.status === 'cancelled') setError('The analysis was cancelled.');
+        else if (j.status === 'cancelled') setEnded('The analysis was cancelled.');
         else
           stop = watchJob(service, id, (u) => {
             setJob(u);
             if (u.status === 'done') void loadResult();
             if (u.status === 'failed') setError(u.error ?? 'The analysis failed.');
-            if (u.status === 'cancelled') setError('The analysis was cancelled.');
+            if (u.status === 'cancelled') setEnded('The analysis was cancelled.');
           });
       })
       .catch((e) => !cancelled && setError((e as ApiError).message));
@@ -98,7 +100,12 @@ function AnalysisView() {
         {service === 'pose-multi' ? 'Several people' : 'One person'} · job <code>{id}</code>
       </p>
       {error && <ErrorBanner title="Could not load the analysis.">{error}</ErrorBanner>}
-      {!analysis && !error && waiting && job && (
+      {ended && (
+        <p className="panel" role="status" data-testid="job-ended">
+          {ended} <Link href="/">Start another</Link>.
+        </p>
+      )}
+      {!analysis && !error && !ended && waiting && job && (
         <div className="panel" data-testid="job-waiting">
           <ProgressBar value={job.progress} label={job.status === 'queued' ? 'Queued' : 'Processing'} />
           <p className="small" aria-live="polite">
@@ -110,7 +117,7 @@ function AnalysisView() {
           </button>
         </div>
       )}
-      {!analysis && !error && (!job || job.status === 'done') && <p className="muted">Loading the result…</p>}
+      {!analysis && !error && !ended && (!job || job.status === 'done') && <p className="muted">Loading the result…</p>}
       {analysis && <Notices analysis={analysis} />}
       {analysis && (
         <p className="small">
