@@ -4,8 +4,9 @@ A job allocates and frees hundreds of megabytes of frames, detections and result
 threads. glibc's allocator keeps what was freed inside its heaps for reuse, scattered between
 blocks still in use, so the resident memory of a service that has run a few jobs stays near the
 high-water mark of the biggest and creeps up job after job. ``malloc_trim(0)`` returns every free
-page of every heap (it ``madvise``s the holes away too, not only the heap's top); measured on
-pose-multi in docs/pose-api.md.
+page of every heap (it ``madvise``s the holes away too, not only the heap's top). The footprint
+between jobs is measured by ``./har bench pose-single --ratios --rounds 0 --memory`` (and
+``pose-multi``); the README has the figures.
 """
 
 from __future__ import annotations
