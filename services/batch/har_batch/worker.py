@@ -126,22 +126,12 @@ class VideoAnalyst:
 def _job(st: _State, video: Path, uri: str, options: dict):
     """The job record the service would have made at upload: the video probed with the service's
     limits (a file it would refuse with 422 fails here with the same message)."""
-    from har_common.schemas import SourceInfo
     from har_pose_service.decoder import probe_video
     from har_pose_service.store import QUEUED, JobRecord
 
     s = st.settings
     probe = probe_video(video, s.max_video_duration_s, s.max_video_pixels)
-    source = SourceInfo(
-        filename=uri.rsplit("/", 1)[-1],
-        width=probe.width,
-        height=probe.height,
-        fps=probe.fps,
-        frame_count=probe.frame_count,
-        duration_ms=probe.duration_ms,
-        rotation=probe.rotation,
-        mirrored=probe.mirrored,
-    )
+    source = probe.source(uri.rsplit("/", 1)[-1])
     opts = {"stride": s.job_frame_stride, "raw": False, "actions": True, "render": False, **options}
     now = time.time()
     return JobRecord(

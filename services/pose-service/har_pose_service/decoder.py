@@ -23,7 +23,7 @@ from pathlib import Path
 
 import numpy as np
 
-from har_common.schemas import LostFrames
+from har_common.schemas import LostFrames, SourceInfo
 
 from .media import MediaError, TooLong, check_pixels
 
@@ -111,6 +111,19 @@ class VideoProbe:
     codec: str
     rotation: int = 0
     mirrored: bool = False
+
+    def source(self, filename: str | None) -> SourceInfo:
+        """The analysis' ``source`` block for this video, under its display name."""
+        return SourceInfo(
+            filename=filename,
+            width=self.width,
+            height=self.height,
+            fps=self.fps,
+            frame_count=self.frame_count,
+            duration_ms=self.duration_ms,
+            rotation=self.rotation,
+            mirrored=self.mirrored,
+        )
 
 
 def _open(path: Path):

@@ -147,16 +147,7 @@ async def _probe(st: ServiceState, part: Path, display: str | None) -> SourceInf
         )
     except MediaError as exc:  # TooLong included
         raise error(422, str(exc)) from None
-    return SourceInfo(
-        filename=display,
-        width=probe.width,
-        height=probe.height,
-        fps=probe.fps,
-        frame_count=probe.frame_count,
-        duration_ms=probe.duration_ms,
-        rotation=probe.rotation,
-        mirrored=probe.mirrored,
-    )
+    return probe.source(display)
 
 
 def _create_job(st: ServiceState, part: Path, source: SourceInfo, options: JobOptions) -> JobRecord:
