@@ -30,15 +30,21 @@ __all__ = [
     "expected_calibration_error",
     "kfold_summary",
     "predict_samples",
+    "sample_windows",
     "write_card",
 ]
 
 
-def predict_samples(runner, samples: Sequence[Sample]) -> np.ndarray:
-    """The model's raw (uncalibrated) probabilities for ``samples``."""
+def sample_windows(runner, samples: Sequence[Sample]) -> np.ndarray:
+    """The model's input windows ``(N, T, 17, 3)`` for ``samples`` (the test pipeline)."""
     from .preprocessing import preprocess_batch
 
-    return runner.predict(preprocess_batch([(s.keypoints, s.fps) for s in samples], runner.spec))
+    return preprocess_batch([(s.keypoints, s.fps) for s in samples], runner.spec)
+
+
+def predict_samples(runner, samples: Sequence[Sample]) -> np.ndarray:
+    """The model's raw (uncalibrated) probabilities for ``samples``."""
+    return runner.predict(sample_windows(runner, samples))
 
 
 def _utd_figures(samples: Sequence[Sample], y_true: np.ndarray, probs: np.ndarray, classes: list[str]) -> dict:
@@ -102,12 +108,16 @@ def evaluate_split(
     samples = make_samples(split.test, runner.spec, train=False)
     if not samples:
         raise ValueError("the test side is empty")
-    raw = predict_samples(runner, samples)
-    probs = runner.calibrate(raw)
+    windows = sample_windows(runner, samples)
+    raw = runner.predict(windows)
+    probs = runner.calibrate(raw, windows)
     y_true = labels_to_index(samples, classes)
     m = {**compute_metrics(y_true, probs.argmax(1), classes), **_utd_figures(samples, y_true, probs, classes)}
     m["calibration"] = calibration(raw, probs, y_true, runner.temperature)
     m["calibration"].update({f"{c}_weight": w for c, w in runner.class_weights.items()})
+    if runner.stillness is not None:
+        gate = runner.stillness.describe()  # flat: the API's ModelMetrics.calibration holds plain values
+        m["calibration"].update(stillness_threshold=gate["threshold"], stillness_postures=",".join(gate["postures"]))
     m["per_dataset"] = _per_dataset(samples, y_true == probs.argmax(1))
     m.update(
         {

@@ -24,6 +24,7 @@ from .calibration import apply_temperature, reweight
 from .engines import BUCKETS, ENGINES, FILES, available_engines, default_engine, load_engine, load_keras
 from .licences import training_data
 from .preprocessing import preprocess_batch
+from .stillness import StillnessGate, window_motion
 
 __all__ = ["ENGINES", "ModelRunner", "apply_temperature", "discover", "load_keras", "reweight"]
 
@@ -57,6 +58,8 @@ class ModelRunner:
         if unknown:
             raise ValueError(f"{self.model_dir / 'model.json'}: class_weights name unknown classes {sorted(unknown)}")
         self._weights = np.array([self.class_weights.get(c, 1.0) for c in self.classes]) if self.class_weights else None
+        still = calibration.get("stillness")
+        self.stillness = StillnessGate(still["threshold"], self.classes, still["postures"]) if still else None
 
     @staticmethod
     def available_engines(model_dir: str | Path) -> list[str]:
@@ -71,13 +74,18 @@ class ModelRunner:
         with self._lock:
             return self._engine(x)
 
-    def calibrate(self, probs: np.ndarray) -> np.ndarray:
-        """The model's own probabilities -> the served ones: the temperature, then the class weights (``model.json``)."""
-        return reweight(apply_temperature(probs, self.temperature), self._weights)
+    def calibrate(self, probs: np.ndarray, windows: np.ndarray | None = None) -> np.ndarray:
+        """The model's own probabilities -> the served ones: the temperature, then the class weights, then, given
+        the preprocessed ``windows`` the probabilities came from, the stillness gate (all three in ``model.json``;
+        :mod:`.stillness`)."""
+        out = reweight(apply_temperature(probs, self.temperature), self._weights)
+        if self.stillness is not None and windows is not None:
+            out = self.stillness(out, window_motion(windows, self.spec.fps))
+        return out
 
     def probabilities(self, windows: np.ndarray) -> np.ndarray:
         """Calibrated probabilities of preprocessed windows (:meth:`predict`, then :meth:`calibrate`)."""
-        return self.calibrate(self.predict(windows))
+        return self.calibrate(self.predict(windows), windows)
 
     def classify(self, sequences: Sequence[tuple[np.ndarray, float]]) -> np.ndarray:
         """Raw sequences ``[(keypoints (T, 17, 3) pixels, fps), ...]`` -> calibrated probabilities ``(N, classes)``."""

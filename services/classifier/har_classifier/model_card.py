@@ -104,6 +104,13 @@ def _test_figures(m: dict) -> list[str]:
                 if "other_weight" in cal
                 else ""
             )
+            + (
+                f"; stillness gate: a window whose most moving joint moves under {cal['stillness_threshold']:g} "
+                f"torso lengths a second is named only among {', '.join(f'`{c}`' for c in cal['stillness_postures'].split(','))} "
+                "(`calibration.stillness` in model.json), included in these figures"
+                if "stillness_threshold" in cal
+                else ""
+            )
         )
     return lines
 
