@@ -59,7 +59,9 @@ class ModelRunner:
             raise ValueError(f"{self.model_dir / 'model.json'}: class_weights name unknown classes {sorted(unknown)}")
         self._weights = np.array([self.class_weights.get(c, 1.0) for c in self.classes]) if self.class_weights else None
         still = calibration.get("stillness")
-        self.stillness = StillnessGate(still["threshold"], self.classes, still["postures"]) if still else None
+        self.stillness = (
+            StillnessGate(still["threshold"], self.classes, still["postures"], still.get("width", 0.0)) if still else None
+        )
 
     @staticmethod
     def available_engines(model_dir: str | Path) -> list[str]:

@@ -5,9 +5,10 @@ standing, sitting or lying still then gets whichever movement their posture look
 sitting still on a sofa read as ``falling``, someone standing still as ``running``). The gate decides
 on the window's own motion, measured in the model's input (:func:`window_motion`): below the
 threshold only the posture classes keep their probability, renormalised, so a still person is named
-by posture (``standing``, ``sitting``, ``lying``, a held ``squatting``) and never by a movement. The
-threshold lives in ``model.json`` (``calibration.stillness``) and is chosen by measurement
-(``services/classifier/tools/stillness.py``, figures in docs/classifier.md).
+by posture (``standing``, ``sitting``, ``lying``, a held ``squatting``) and never by a movement. A
+model has the gate when its ``model.json`` sets ``calibration.stillness`` (measured and written by
+``services/classifier/tools/stillness.py``); the shipped default does not, because slow movement such
+as tai chi falls on both sides of any threshold (figures in docs/classifier.md).
 
 Example:
     >>> import numpy as np
@@ -32,54 +33,69 @@ BODY_JOINTS = tuple(range(5, 17))
 POSTURES = ("standing", "sitting", "lying", "squatting")
 
 
-def window_motion(windows: np.ndarray, fps: float) -> np.ndarray:
+def window_motion(windows: np.ndarray, fps: float, lag: int = 1) -> np.ndarray:
     """How fast the most moving body joint moves, in torso lengths per second: ``(N,)`` float32.
 
     ``windows``: preprocessed model inputs ``(N, T, 17, 3)`` (normalised by the torso length, the third
     channel a 0/1 visibility flag) at ``fps`` frames a second. For each body joint, its mean speed over
-    the pairs of consecutive frames where it is visible in both, leaving out pairs where nothing moved
+    the pairs of frames ``lag`` apart where it is visible in both, leaving out pairs where nothing moved
     (padding); the window's figure is the largest of those (a wave moves one wrist; walking moves every
-    joint). A window with no such pair is 0.
+    joint). A window with no such pair is 0. A longer ``lag`` lets less of a pose estimator's
+    frame-to-frame jitter into the figure (jitter adds the same distance to a pair whatever its lag).
     """
     w = np.asarray(windows, np.float32)[:, :, BODY_JOINTS[0] : BODY_JOINTS[-1] + 1, :]
-    if w.shape[1] < 2:
+    if w.shape[1] <= lag:
         return np.zeros(len(w), np.float32)
-    # x and y as planes of their own: numpy reduces over a last axis of length 2 slowly
+    # x, y and visibility as planes of their own: numpy reduces over a last axis of length 3 slowly
     x, y, seen = (np.ascontiguousarray(w[..., c]) for c in range(3))
-    both = (seen[:, 1:] > 0) & (seen[:, :-1] > 0)  # (N, T-1, J)
-    step = np.sqrt(np.square(x[:, 1:] - x[:, :-1]) + np.square(y[:, 1:] - y[:, :-1])) * both
+    both = (seen[:, lag:] > 0) & (seen[:, :-lag] > 0)  # (N, T-lag, J)
+    step = np.sqrt(np.square(x[:, lag:] - x[:, :-lag]) + np.square(y[:, lag:] - y[:, :-lag])) * both
     # a pair where no joint moved at all is padding (a short sequence's edge frames repeated to fill the
     # window), not a person holding still (a pose estimator's keypoints never repeat exactly)
     both &= (step > 0).any(axis=2, keepdims=True)
     pairs = both.sum(axis=1)  # (N, J)
-    speed = np.where(pairs > 0, (step * both).sum(axis=1) / np.maximum(pairs, 1), 0.0) * fps
+    speed = np.where(pairs > 0, (step * both).sum(axis=1) / np.maximum(pairs, 1), 0.0) * fps / lag
     return speed.max(axis=1).astype(np.float32)
 
 
 class StillnessGate:
-    """Below ``threshold`` (torso lengths per second, :func:`window_motion`) only ``postures`` keep their
+    """Below ``threshold`` (torso lengths, :func:`window_motion`) only ``postures`` keep their
     probability; ``probs (N, classes)`` and ``motion (N,)`` in, gated probabilities out (rows that sum to 1).
 
-    A still window whose postures all have zero probability is left as it was (nothing to renormalise).
-    Raises ``ValueError`` when ``postures`` names a class the model does not have."""
+    ``width`` > 0 makes the gate soft: across ``threshold +- width / 2`` the output moves linearly from
+    the gated probabilities to the model's own, so two nearly equal windows (the same clip encoded twice)
+    get nearly equal probabilities instead of one of them flipping to a posture. A still window whose
+    postures all have zero probability is left as it was (nothing to renormalise). Raises ``ValueError``
+    when ``postures`` names a class the model does not have."""
 
-    def __init__(self, threshold: float, classes: Sequence[str], postures: Sequence[str] = POSTURES):
-        self.threshold = float(threshold)
+    def __init__(self, threshold: float, classes: Sequence[str], postures: Sequence[str] = POSTURES, width: float = 0.0):
+        self.threshold, self.width = float(threshold), float(width)
+        if self.width < 0 or self.width >= 2 * self.threshold > 0:
+            raise ValueError(f"stillness width {width} must be at least 0 and under twice the threshold {threshold}")
         unknown = [p for p in postures if p not in classes]
         if unknown:
             raise ValueError(f"stillness postures {unknown} are not classes of the model ({list(classes)})")
         self.postures = [c for c in classes if c in postures]
         self._mask = np.array([c in postures for c in classes], np.float64)
 
+    def weight(self, motion: np.ndarray) -> np.ndarray:
+        """How much of the gate applies to each window: 1 still, 0 moving, linear across the width ``(N,)``."""
+        m = np.asarray(motion, np.float64)
+        if self.width == 0:
+            return (m < self.threshold).astype(np.float64)
+        return np.clip((self.threshold + self.width / 2 - m) / self.width, 0.0, 1.0)
+
     def __call__(self, probs: np.ndarray, motion: np.ndarray) -> np.ndarray:
         p = np.asarray(probs, np.float64).copy()
-        still = np.asarray(motion) < self.threshold
+        g = self.weight(motion)
+        still = g > 0
         if still.any():
             kept = p[still] * self._mask
             total = kept.sum(axis=1, keepdims=True)
-            p[still] = np.where(total > 0, kept / np.where(total > 0, total, 1.0), p[still])
+            gated = np.where(total > 0, kept / np.where(total > 0, total, 1.0), p[still])
+            p[still] = g[still, None] * gated + (1 - g[still, None]) * p[still]
         return p.astype(np.float32)
 
     def describe(self) -> dict:
         """The ``calibration.stillness`` entry of ``model.json``."""
-        return {"threshold": round(self.threshold, 4), "postures": self.postures}
+        return {"threshold": round(self.threshold, 4), "width": round(self.width, 4), "postures": self.postures}

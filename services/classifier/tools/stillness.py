@@ -14,11 +14,11 @@ posture"; ``squatting``, ``other`` and ``no_person`` take no part):
 
     .venvs/classifier/bin/python services/classifier/tools/stillness.py services/classifier/models/tcn_mocap \
         --analyses OUT/analyses --groundtruth ../shared/data/videos/real/groundtruth.json
-    .venvs/classifier/bin/python services/classifier/tools/stillness.py services/classifier/models/tcn_mocap --write 0.65 \
-        --reason "..."
+    .venvs/classifier/bin/python services/classifier/tools/stillness.py MODEL_DIR --write 0.6 --width 0.4 --reason "..."
 
-``--write T`` stores ``calibration.stillness`` (threshold, postures, ``--reason``) and measures nothing.
-How the shipped threshold was chosen: docs/classifier.md ("Stillness").
+``--write T [--width W]`` stores ``calibration.stillness`` (threshold, soft width, postures, ``--reason``)
+and measures nothing.
+What was measured, and why the shipped default has no gate: docs/classifier.md ("A stillness gate").
 """
 
 from __future__ import annotations
@@ -133,6 +133,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--groundtruth", type=Path, help="the benchmark's ground truth (with --analyses)")
     ap.add_argument("--seed", type=int, default=0, help="the estimator noise's seed (training side)")
     ap.add_argument("--write", type=float, metavar="THRESHOLD", help="store this threshold in MODEL_DIR/model.json")
+    ap.add_argument("--width", type=float, default=0.0, help="with --write: the soft gate's width (0: a hard gate)")
     ap.add_argument("--reason", default="", help="with --write: how the threshold was chosen (kept beside it)")
     args = ap.parse_args(argv)
     if args.write is not None:
@@ -140,7 +141,7 @@ def main(argv: list[str] | None = None) -> int:
 
         path = args.model_dir / "model.json"
         info = json.loads(path.read_text())
-        gate = StillnessGate(args.write, info["classes"], [p for p in POSTURES if p in info["classes"]])
+        gate = StillnessGate(args.write, info["classes"], [p for p in POSTURES if p in info["classes"]], args.width)
         info.setdefault("calibration", {})["stillness"] = {**gate.describe(), "chosen": args.reason}
         path.write_text(json.dumps(info, indent=1))
         print(f"written to {path}: {gate.describe()}")
