@@ -20,6 +20,7 @@ from har_common.admission import InflightLimit, Route
 from har_common.pose.pipeline import PipelineConfig
 
 from .access import CrossSiteGuard
+from .heap import configure_allocator
 from .logs import redact_log_handlers
 from .metrics import MetricsMiddleware
 from .retention import purge
@@ -72,6 +73,8 @@ def _lifespan(st: ServiceState):
         # uploads, results and the job database are private to the service's user (files 600,
         # folders 700): a video of people is personal data
         os.umask(0o077)
+        # before the model loads and any job runs: the memory a job frees goes back to the system (.heap)
+        configure_allocator()
         redact_log_handlers()  # again here: uvicorn may configure its handlers after the app is built
         st.store = JobStore(st.settings.data_dir)
         st.runner = JobRunner(
