@@ -295,3 +295,27 @@ def test_a_partial_run_is_never_saved_into_a_model_folder(shared, tmp_path, caps
     err = capsys.readouterr().err
     assert "not saved to the model folder" in err and "no pose service" in err
     assert json.loads((tmp_path / "out" / "report.json").read_text())["failed"][0]["clip"] == "kth_style_boxing"
+
+
+def test_responsiveness_first_labels_short_events_and_changes_in_long_spans():
+    # a person appears at 1 s, is labelled at 2 s, flickers in the long walk; the short fall is missed
+    # (nobody found); a second appearance after a 2 s absence ends undecided
+    labels = ["no_person"] * 10 + ["uncertain"] * 10 + ["walking"] * 20 + ["uncertain"] + ["walking"] * 9
+    labels += ["walking"] * 10 + ["no_person"] * 20 + ["uncertain"] * 10
+    gt = truth((1, 6, "walking"), (6, 7, "falling"), (7, 8, "no_person"), (8, 9, "standing"))
+    score = score_clip("a", gt, line(labels), {}, lag_ms=0.0)
+    assert score.first_label_s == [1.0, None]
+    walk = next(s for s in score.spans if s.truth == "walking")
+    assert walk.changes == 3  # uncertain -> walking -> uncertain -> walking
+    r = summarize([score])["responsiveness"]
+    assert (r["appearances"], r["never_labelled"], r["first_label_s"]["median"]) == (2, 1, 1.0)
+    assert r["short_spans"] == {"scored": 2, "correct": 0}  # the fall and the standing; empty spans are not events
+    assert r["long_spans"] == {"scored": 1, "correct": 1}
+    assert r["long_span_changes_per_minute"] == pytest.approx(60 * 3 / 5)
+
+
+def test_responsiveness_of_a_multi_person_clip_is_read_per_track():
+    tracks = {1: line([None] * 5 + ["uncertain"] * 5 + ["other"] * 10, key="track 1"), 2: line(["other"] * 20, key="track 2")}
+    gt = truth((0, 2, "other"), person="all", mode="multi", people=2)
+    score = score_clip("m", gt, line(["other"] * 20), tracks, lag_ms=0.0)
+    assert sorted(score.first_label_s) == [0.0, 0.5]

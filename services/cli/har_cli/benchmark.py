@@ -57,6 +57,13 @@ def _print_summary(summary: dict, failed: list) -> None:
         f"  false alarms in other/no_person spans: {fa['events']} ({fa['seconds']:.1f} s); "
         f"false falls anywhere: {summary['false_falls']['events']} ({summary['false_falls']['seconds']:.1f} s)"
     )
+    r = summary["responsiveness"]
+    print(
+        f"  first label after a person appears: median {r['first_label_s']['median']} s, max {r['first_label_s']['max']} s "
+        f"({r['appearances']} appearance(s), {r['never_labelled']} never labelled); spans under {r['short_s']:g} s right: "
+        f"{r['short_spans']['correct']} / {r['short_spans']['scored']}; label changes inside longer spans: "
+        f"{r['long_span_changes_per_minute']} a minute"
+    )
     h = summary["headline"]
     acc = "n/a" if h["accuracy"] is None else f"{100 * h['accuracy']:.1f} %"
     print(

@@ -85,6 +85,20 @@ def _md_alarms(summary: dict) -> list[str]:
         ),
         "",
     ]
+    r = summary["responsiveness"]
+    out += [
+        "## Responsiveness",
+        "",
+        (
+            f"First label after a person appears: median {r['first_label_s']['median']} s, max "
+            f"{r['first_label_s']['max']} s over {r['appearances']} appearance(s), {r['never_labelled']} never "
+            f"labelled. Spans under {r['short_s']:g} s (short events) right: {r['short_spans']['correct']} of "
+            f"{r['short_spans']['scored']}; longer spans: {r['long_spans']['correct']} of {r['long_spans']['scored']}, "
+            f"with {r['long_span_changes']} label change(s) inside them ({r['long_span_changes_per_minute']} a minute; "
+            "the truth does not change inside a span)."
+        ),
+        "",
+    ]
     d = summary["detection"]
     out += [
         (

@@ -183,6 +183,7 @@ def model_figures(model_dir: Path, meta: dict, summary: dict) -> Path:
         "recall": {c: v["recall"] for c, v in readings[HEADLINE]["per_class"].items() if v["spans"]},
         "false_alarms": {k: summary["false_alarms"][k] for k in ("events", "seconds", "reject_seconds", "labels")},
         "false_falls": summary["false_falls"],
+        "responsiveness": summary["responsiveness"],
     }
     path = model_dir / "real_video.json"
     path.write_text(json.dumps(body, indent=1))

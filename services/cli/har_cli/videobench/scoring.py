@@ -50,6 +50,7 @@ import numpy as np
 from har_common.schemas import VideoAnalysis
 
 from .groundtruth import NO_PERSON, OTHER, VideoTruth
+from .responsiveness import first_labels, label_changes
 from .timelines import UNCERTAIN, Timeline, timelines
 
 FALLING = "falling"
@@ -116,6 +117,7 @@ class SpanScore:
     scored: bool
     reason: str | None = None  # why it was not scored
     frames: int = 0  # frames read (headline reading)
+    changes: int = 0  # changes of the shown label over the frames read (headline reading)
     predicted: dict[str, str | None] = field(default_factory=dict)
     correct: dict[str, bool] = field(default_factory=dict)
 
@@ -181,6 +183,7 @@ class ClipScore:
     detection: PeopleFound
     lag_ms: float
     false_falls: FalseAlarms = field(default_factory=FalseAlarms)  # `falling` shown in any span but a fall
+    first_label_s: list[float | None] = field(default_factory=list)  # per appearance (None: never labelled)
 
 
 def _false_alarms(line: Timeline, lo_ms: float, hi_ms: float, step_s: float, only: str | None = None) -> FalseAlarms:
@@ -219,6 +222,7 @@ def _read_all(clip: str, person: str, truth: str, span, line: Timeline, lag_ms: 
         item.correct[reading] = is_correct(truth, label)
         if reading == HEADLINE:
             item.frames = n
+            item.changes = label_changes(line, lo, hi)
     if all(v is None for v in item.predicted.values()):
         item.scored, item.reason = False, "no analysed frames in the span"
         item.predicted, item.correct = {}, {}
@@ -296,7 +300,9 @@ def score_clip(
                 spans.append(_read_all(clip, person.id, span.label, span, main_line, lag_ms, clip_end_ms))
             else:
                 spans.extend(_read_tracks(clip, span, tracks, in_span, step_s, min_span_s, lag_ms, clip_end_ms))
-    return ClipScore(clip, spans, fa, det, lag_ms, falls)
+    rows = [main_line] if truth.mode == "single" else list(tracks.values())
+    delays = [d for line in rows for d in first_labels(line)]
+    return ClipScore(clip, spans, fa, det, lag_ms, falls, delays)
 
 
 def score_analysis(clip: str, truth: VideoTruth, analysis: VideoAnalysis, lag_ms: float, min_span_s: float = 0.5) -> ClipScore:

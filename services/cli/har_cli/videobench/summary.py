@@ -12,6 +12,7 @@ from dataclasses import asdict
 import numpy as np
 
 from .groundtruth import NO_PERSON
+from .responsiveness import Responsiveness
 from .scoring import HEADLINE, READINGS, ClipScore, FalseAlarms, PeopleFound, SpanScore, as_scored
 
 
@@ -35,7 +36,7 @@ def _class_table(y_true: list[str], y_pred: list[str]) -> dict[str, dict[str, fl
 def summarize(clips: Sequence[ClipScore]) -> dict:
     """Pool clips: per reading the span accuracy, macro recall, per-class recall and precision (over
     spans, ``uncertain`` read as ``other``) and the confusion table (truth by raw prediction); false
-    alarms and detection totals. Returns a JSON-ready dict."""
+    alarms, detection totals and responsiveness (:mod:`.responsiveness`). Returns a JSON-ready dict."""
     from sklearn.metrics import confusion_matrix
 
     items = [s for c in clips for s in c.spans if s.scored]
@@ -68,7 +69,12 @@ def summarize(clips: Sequence[ClipScore]) -> dict:
         }
     fa, falls = FalseAlarms(), FalseAlarms()
     det = PeopleFound()
+    timing = Responsiveness()
+    for s in items:
+        if s.truth != NO_PERSON:  # an empty room is neither an event nor an action to hold
+            timing.add_span(s.end_s - s.start_s, s.correct[HEADLINE], s.changes)
     for c in clips:
+        timing.add_first_labels(c.first_label_s)
         fa.add(c.false_alarms)
         falls.add(c.false_falls)
         for k, v in asdict(c.detection).items():
@@ -85,6 +91,7 @@ def summarize(clips: Sequence[ClipScore]) -> dict:
         "false_alarms": {**asdict(fa), "per_minute": fa.per_minute},
         "false_falls": {"events": falls.events, "seconds": falls.seconds, "watched_seconds": falls.reject_seconds},
         "detection": {**asdict(det), "found_rate": det.found_rate},
+        "responsiveness": timing.as_json(),
     }
 
 
@@ -98,6 +105,7 @@ def clip_json(c: ClipScore) -> dict:
         "false_alarms": {**asdict(c.false_alarms), "per_minute": c.false_alarms.per_minute},
         "false_falls": {"events": c.false_falls.events, "seconds": c.false_falls.seconds},
         "detection": {**asdict(c.detection), "found_rate": c.detection.found_rate},
+        "first_label_s": c.first_label_s,
     }
 
 
