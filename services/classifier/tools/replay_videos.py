@@ -11,6 +11,7 @@ relabelled analyses to ``--out``/analyses. Score them with the benchmark itself:
         --analyses /tmp/bench/tcn_mocap/analyses --model services/classifier/models/tcn_mocap --out /tmp/replay/tcn_mocap
     ./har benchmark videos ../shared/data/videos/real/groundtruth.json --reuse --lag 1.6 --out /tmp/replay/tcn_mocap
 
+``--set FIELD=VALUE`` replays with a :class:`PipelineConfig` field changed (window fill, smoothing).
 ``--windows FILE`` also writes every classified window (clip, track, time, calibrated probabilities)
 as JSON lines, to see what the model saw. The figures a model ships with come from the running
 services (``har benchmark videos --save-to``), never from this replay.
@@ -63,6 +64,26 @@ def replay(analysis: dict, runner: ModelRunner, config: PipelineConfig, windows_
     }
 
 
+def pipeline_config(settings: list[str]) -> PipelineConfig:
+    """A :class:`PipelineConfig` with ``FIELD=VALUE`` settings applied (numbers as the field's type).
+
+    >>> pipeline_config(["min_window_fill=0.5", "switch_after=3"]).min_window_fill
+    0.5
+    >>> pipeline_config(["window=3"])
+    Traceback (most recent call last):
+    ...
+    SystemExit: unknown PipelineConfig field 'window' (fields: ema_alpha, enter_confidence, ...)
+    """
+    config = PipelineConfig()
+    for item in settings:
+        name, sep, value = item.partition("=")
+        if not sep or not hasattr(config, name):
+            fields = ", ".join(list(vars(config))[:2])
+            raise SystemExit(f"unknown PipelineConfig field {name!r} (fields: {fields}, ...)")
+        setattr(config, name, type(getattr(config, name))(value))
+    return config
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--analyses", required=True, type=Path, help="folder of *.analysis.json from a benchmark run")
@@ -70,7 +91,15 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--out", required=True, type=Path, help="report folder; analyses go to OUT/analyses")
     ap.add_argument("--windows", type=Path, help="also write every classified window as JSON lines here")
     ap.add_argument("--engine", default="auto")
+    ap.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="FIELD=VALUE",
+        help="a PipelineConfig field other than its default, e.g. --set min_window_fill=0.5 (repeatable)",
+    )
     args = ap.parse_args(argv)
+    config = pipeline_config(args.set)
     runner = ModelRunner(args.model, engine=args.engine)
     folder = args.out / "analyses"
     folder.mkdir(parents=True, exist_ok=True)
@@ -78,7 +107,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         for path in sorted(args.analyses.glob("*.analysis.json")):
             clip = path.name.removesuffix(".analysis.json")
-            out = replay(json.loads(path.read_text()), runner, PipelineConfig(), log, clip)
+            out = replay(json.loads(path.read_text()), runner, config, log, clip)
             (folder / path.name).write_text(json.dumps(out))
             print(f"{clip}: {len(out['frames'])} frames", file=sys.stderr)
     finally:
