@@ -117,4 +117,6 @@ def test_card_shows_a_new_real_video_benchmark_without_re_evaluating(model_dir, 
     (copy / "real_video.json").write_text(json.dumps(rv))
     card = write_card(copy).read_text()
     assert "somewhere-new" in card
+    first = rv["responsiveness"]["first_label_s"]["median"]
+    assert f"first label {first:g} s after a person appears" in card
     assert json.loads((copy / "report" / "metrics.json").read_text())["real_video"]["command"] == rv["command"]

@@ -132,7 +132,22 @@ def _real_video(rv: dict | None) -> list[str]:
         f"{rv['false_alarms']['events']} runs, {rv['false_alarms']['seconds']:.1f} s in "
         f"{rv['false_alarms']['reject_seconds']:.1f} s; **false falls: {rv['false_falls']['events']} runs, "
         f"{rv['false_falls']['seconds']:.1f} s**",
+        *_responsiveness(rv.get("responsiveness")),
         f"- measured by `{rv['command']}` ({rv['created']}; docs/benchmark.md)",
+    ]
+
+
+def _responsiveness(r: dict | None) -> list[str]:
+    """How soon and how steady the labels are; absent from figures measured before it was recorded."""
+    if not r:
+        return []
+    first = r["first_label_s"]
+    never = f", {r['never_labelled']} never labelled" if r["never_labelled"] else ""
+    return [
+        f"- responsiveness: first label {first['median']:g} s after a person appears (median; longest "
+        f"{first['max']:g} s{never}); spans under {r['short_s']:g} s right: {r['short_spans']['correct']} of "
+        f"{r['short_spans']['scored']}; label changes inside longer spans: "
+        f"{r['long_span_changes_per_minute']:.1f} a minute"
     ]
 
 
