@@ -58,8 +58,11 @@ def test_windows_come_due_once_per_stride_and_carry_real_fps():
             assert r.fps == pytest.approx(10.0, rel=0.01)  # thinned to the model's 10 fps
             assert r.keypoints.shape[1:] == (17, 3)
             assert len(r.keypoints) <= 9
-    assert due_at[0] == 17  # 75 % of the 24-frame window filled
+    assert due_at[0] == 5  # 25 % of the 800 ms window covered (the default min_window_fill)
     assert np.diff(due_at).tolist() == [6] * (len(due_at) - 1)  # 200 ms at 30 fps
+    late = ActionRecognizer(SPEC, PipelineConfig(min_window_fill=0.75))
+    first = next(i for i in range(40) if late.observe(i * 1000 / 30, [person()]))
+    assert first == 17  # 75 % of the 24-frame window filled
 
 
 def test_window_json_is_a_valid_skeleton_sequence():

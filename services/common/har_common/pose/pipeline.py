@@ -58,14 +58,14 @@ TOP_K = 3  # classes with their probabilities per person and frame (ActionLabel.
 class PipelineConfig:
     """Smoothing and gating of labels. The defaults suit the shipped model at 30 fps."""
 
-    ema_alpha: float = 0.5  # weight of the newest window in the moving average
+    ema_alpha: float = 0.3  # weight of the newest window in the moving average
     enter_confidence: float = 0.5  # smoothed probability a label needs to be adopted
     exit_confidence: float = 0.35  # the current label is dropped below this (see apply)
     switch_margin: float = 0.1  # a new label must beat the current one by this much
     switch_after: int = 2  # ... in this many windows in a row
     visible_threshold: float = 0.3  # a joint counts as visible at this score or above
     min_visible_joints: int = 8  # fewer visible joints: `uncertain` (frame and window)
-    min_window_fill: float = 0.75  # share of the window span needed before the first request
+    min_window_fill: float = 0.25  # share of the window span needed before the first request
     max_gap_ms: float = 1000.0  # a track unseen for longer starts a new window
     track_timeout_ms: float = 2000.0  # a track unseen for longer is closed (its segment ends)
     stale_ms: float = 3000.0  # no classification for this long: labels go `uncertain`
