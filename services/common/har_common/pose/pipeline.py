@@ -23,9 +23,9 @@ Example:
     >>> tracker = ActionRecognizer(spec)
     >>> person = Detection(keypoints=np.ones((17, 3), np.float32), track_id=0)
     >>> due = [r for i in range(4) for r in tracker.observe(i * 100.0, [person])]
-    >>> [(r.track_id, len(r.keypoints)) for r in due]       # due once 75 % of the window is filled
-    [(0, 3)]
-    >>> tracker.apply(due, [{"walking": 0.9, "waving": 0.1}])
+    >>> [(r.track_id, len(r.keypoints)) for r in due]       # due once a quarter of the window is filled, then every stride
+    [(0, 2), (0, 4)]
+    >>> tracker.apply(due, [{"walking": 0.9, "waving": 0.1}] * len(due))
     >>> tracker.frame_labels(300.0, [person])[0].label
     'walking'
 """
