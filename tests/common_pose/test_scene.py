@@ -127,7 +127,9 @@ def test_explain_prefers_the_persons_own_windows():
     ]
     assert explain(w, 2, 100, 900).label == "hugging"
     assert explain(w, 5, 100, 900).label == "tai chi"
-    assert explain(w, None, 3000, 4000) is None
+    assert explain(w, None, 3000, 4000).label == "tai chi"  # the clip's tail, after the last full window
+    assert explain(w, 2, 3000, 3500).label == "hugging"
+    assert explain(w, None, 4500, 5000) is None  # further than a window's length from every window
     json.dumps([x.model_dump() for x in w])
 
 

@@ -282,7 +282,9 @@ class SceneSampler:
 def explain(windows: Sequence[SceneWindow], track_id: int | None, start_ms: float, end_ms: float) -> ClassProbability | None:
     """The Kinetics-400 class most probable over ``[start_ms, end_ms]``: the mean of its
     probability over the windows that overlap that time (0 where a window's top 5 lack it), from
-    the person's own windows when there are any, else the whole frame's. None without windows.
+    the person's own windows when there are any, else the whole frame's. Where none overlaps (a span
+    in the clip's last seconds, after the last full window), the nearest window no further than its
+    own length answers, the person's before the whole frame's. None without such a window.
 
     Example:
         >>> from har_common.schemas import SceneWindow
@@ -291,12 +293,28 @@ def explain(windows: Sequence[SceneWindow], track_id: int | None, start_ms: floa
         ...                                                     {"label": "tai chi", "probability": 0.3}])]
         >>> explain(w, None, 500, 3500)
         ClassProbability(label='tai chi', probability=0.6)
+        >>> explain(w, None, 4200, 4400)  # after the last window: the nearest one
+        ClassProbability(label='yoga', probability=0.6)
+        >>> explain(w, None, 9000, 9500) is None  # too far from every window
+        True
     """
 
-    def overlapping(tid):
-        return [w for w in windows if w.track_id == tid and w.start_ms <= end_ms and w.end_ms >= start_ms]
+    def gap(w) -> float:
+        return max(w.start_ms - end_ms, start_ms - w.end_ms, 0.0)
 
-    chosen = (overlapping(track_id) if track_id is not None else []) or overlapping(None)
+    def overlapping(tid):
+        return [w for w in windows if w.track_id == tid and gap(w) == 0.0]
+
+    def nearest(tid):
+        near = [w for w in windows if w.track_id == tid and gap(w) <= w.end_ms - w.start_ms]
+        return [min(near, key=gap)] if near else []
+
+    chosen = (
+        (overlapping(track_id) if track_id is not None else [])
+        or overlapping(None)
+        or (nearest(track_id) if track_id is not None else [])
+        or nearest(None)
+    )
     if not chosen:
         return None
     totals: dict[str, float] = {}
