@@ -139,8 +139,8 @@ def _real_video(rv: dict | None) -> list[str]:
 
 def _responsiveness(r: dict | None) -> list[str]:
     """How soon and how steady the labels are; absent from figures measured before it was recorded."""
-    if not r:
-        return []
+    if not r or r["first_label_s"]["median"] is None or r["long_span_changes_per_minute"] is None:
+        return []  # nobody labelled, or no long span: nothing to say how soon or how steady
     first = r["first_label_s"]
     never = f", {r['never_labelled']} never labelled" if r["never_labelled"] else ""
     return [
