@@ -61,6 +61,9 @@ def stack(tmp_path_factory):
         stderr=subprocess.STDOUT,
         text=True,
         start_new_session=True,
+        # as from a terminal: a shell started in the background (nohup ... &) hands its children SIGINT
+        # ignored, and bash cannot trap a signal ignored at its start, so Ctrl-C would never reach it
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
     lines, deadline = [], time.monotonic() + 420
     while time.monotonic() < deadline:
