@@ -28,6 +28,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from har_common.pose.pipeline import PipelineConfig
+
 from .groundtruth import NO_PERSON
 from .timelines import UNCERTAIN, Timeline
 
@@ -38,12 +40,13 @@ def _decided(label: str | None) -> bool:
     return label is not None and label not in (UNCERTAIN, NO_PERSON)
 
 
-def first_labels(line: Timeline, max_gap_ms: float = 1000.0) -> list[float | None]:
+def first_labels(line: Timeline, max_gap_ms: float = PipelineConfig.max_gap_ms) -> list[float | None]:
     """Seconds from each appearance's first frame to its first decided label (None: never decided).
 
     Args:
         line: one row's per-frame labels.
-        max_gap_ms: frames without the person for up to this long do not end an appearance.
+        max_gap_ms: frames without the person for up to this long do not end an appearance (the pose
+            pipeline's own gap, after which a track starts a new window).
     """
     present = line.present()
     out: list[float | None] = []
