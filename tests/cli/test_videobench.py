@@ -132,6 +132,20 @@ def test_false_falls_are_counted_in_every_span_but_a_fall():
     assert summarize([s])["false_falls"]["events"] == 1
 
 
+def test_a_fall_shown_late_is_not_a_false_fall():
+    """`falling` inside the true fall's own reading window (the latency allowed) is that fall, late, even where
+    it overlaps the next span (a last span is read unshifted); the same label before the fall is false."""
+    spans = ((0, 1, "walking"), (1, 2, "falling"), (2, 3, "lying"))
+    late = ["walking"] * 10 + ["running"] * 10 + ["running"] * 5 + ["falling"] * 5  # shown 2.5-3.0 s
+    s = score_clip("c", truth(*spans), line(late), {}, lag_ms=1000.0)
+    assert s.false_falls.events == 0 and s.spans[1].correct["lag"] is False  # late, and too late to read the fall right
+    # the walk is read over 1-2 s (latency allowed), the fall over 2-3 s: `falling` at 1-2 s came before the fall
+    early = ["walking"] * 10 + ["falling"] * 10 + ["lying"] * 10
+    assert score_clip("c", truth(*spans), line(early), {}, lag_ms=1000.0).false_falls.events == 1
+    # with no latency allowed nothing is excused after the fall's end
+    assert score_clip("c", truth(*spans), line(late), {}, lag_ms=0.0).false_falls.events == 1
+
+
 def test_lag_reading_ignores_frames_after_the_person_left_but_not_a_person_never_found():
     # standing 0-2 s, then the person leaves (nobody 2-4 s); a 1 s shift reaches into the empty part
     labels = ["uncertain"] * 5 + ["standing"] * 10 + ["no_person"] * 25

@@ -186,11 +186,17 @@ class ClipScore:
     first_label_s: list[float | None] = field(default_factory=list)  # per appearance (None: never labelled)
 
 
-def _false_alarms(line: Timeline, lo_ms: float, hi_ms: float, step_s: float, only: str | None = None) -> FalseAlarms:
-    """Runs of known actions (or only of the label ``only``) shown on ``line`` within ``[lo_ms, hi_ms)``."""
+def _false_alarms(
+    line: Timeline, lo_ms: float, hi_ms: float, step_s: float, only: str | None = None, excused=()
+) -> FalseAlarms:
+    """Runs of known actions (or only of the label ``only``) shown on ``line`` within ``[lo_ms, hi_ms)``, leaving
+    out the frames inside any ``excused`` ``(lo, hi)`` ms interval."""
     fa = FalseAlarms(reject_seconds=max(0.0, (hi_ms - lo_ms) / 1000.0))
     t = line.times_ms
-    idx = np.flatnonzero((t >= lo_ms) & (t < hi_ms))
+    keep = (t >= lo_ms) & (t < hi_ms)
+    for a, b in excused:
+        keep &= ~((t >= a) & (t < b))
+    idx = np.flatnonzero(keep)
     prev: str | None = None
     for i in idx:
         label = line.labels[i]
@@ -229,9 +235,13 @@ def _read_all(clip: str, person: str, truth: str, span, line: Timeline, lag_ms: 
     return item
 
 
-def _watch(truth: str, watched, lo: float, hi: float, step_s: float, by_main: bool, fa: FalseAlarms, falls: FalseAlarms) -> None:
+def _watch(
+    truth: str, watched, lo: float, hi: float, step_s: float, by_main: bool, fa: FalseAlarms, falls: FalseAlarms, fall_windows=()
+) -> None:
     """Add the false alarms (in ``other``/``no_person`` spans) and false falls (anywhere but a fall)
-    the ``watched`` timelines show over ``[lo, hi)`` ms."""
+    the ``watched`` timelines show over ``[lo, hi)`` ms. ``fall_windows``: the clip's true falls as the
+    headline reads them (``(lo, hi)`` ms, latency allowed): `falling` there is that fall, shown late, not a
+    false one."""
     for line in watched:
         if truth in (OTHER, NO_PERSON):
             one = _false_alarms(line, lo, hi, step_s)
@@ -240,7 +250,7 @@ def _watch(truth: str, watched, lo: float, hi: float, step_s: float, by_main: bo
                 one.reject_seconds = round(float((line.present() & in_window).sum()) * step_s, 3)
             fa.add(one)
         if truth != FALLING:
-            falls.add(_false_alarms(line, lo, hi, step_s, only=FALLING))
+            falls.add(_false_alarms(line, lo, hi, step_s, only=FALLING, excused=fall_windows))
 
 
 def _read_tracks(
@@ -284,6 +294,11 @@ def score_clip(
     fa, falls = FalseAlarms(), FalseAlarms()
     det = PeopleFound(tracks=len(tracks) if people_found is None else people_found, untracked=untracked, people=truth.people)
     someone = main_line.present()
+    # a true fall's own reading window (latency allowed) may overlap the next span's; `falling` there is late,
+    # not false
+    fall_windows = [
+        _window(FALLING, s.start, s.end, lag_ms, clip_end_ms) for p in truth.persons for s in p.spans if s.label == FALLING
+    ]
     for person in truth.persons:
         for span in person.spans:
             in_span = (t >= span.start * 1000.0) & (t < span.end * 1000.0)
@@ -292,7 +307,7 @@ def score_clip(
             by_main = person.id == "main" or span.label == NO_PERSON
             watched = [main_line] if by_main else list(tracks.values())
             lo, hi = _window(span.label, span.start, span.end, lag_ms, clip_end_ms)
-            _watch(span.label, watched, lo, hi, step_s, by_main, fa, falls)
+            _watch(span.label, watched, lo, hi, step_s, by_main, fa, falls, fall_windows)
             if span.duration_s < min_span_s:
                 reason = f"shorter than {min_span_s:g} s"
                 spans.append(SpanScore(clip, person.id, span.label, span.start, span.end, scored=False, reason=reason))
