@@ -1,3 +1,4 @@
+import json
 from pathlib import Path
 
 import numpy as np
@@ -211,10 +212,14 @@ def test_mocap_label_rules_cover_every_clip_of_the_shared_folder(shared, tmp_pat
     assert label_for(rules, "reactidle", "idle") == "standing"
     from har_common.importers.mocap import postures_for
 
-    assert postures_for(rules, "reactidle", "idle") == [("lying", "lie_down")]
+    assert postures_for(rules, "reactidle", "idle") == [("lying", "lie_down")] + [("falling", "fall_over")] * 6
     bad = tmp_path / "rules.json"
     bad.write_text('{"rules": [{"source": "x", "label": "y"}]}')
     with pytest.raises(ValueError, match="needs source, match and label"):
+        load_label_rules(bad)
+    rule = {"source": "reactidle", "match": "idle", "label": "falling", "posture": "fall_over", "count": 0}
+    bad.write_text(json.dumps({"rules": [rule]}))
+    with pytest.raises(ValueError, match="count must be a whole number"):
         load_label_rules(bad)
 
 
@@ -292,3 +297,34 @@ def test_lying_is_built_from_a_real_idle_clip(shared):
         assert np.ptp(lying[..., [0, 2]].reshape(-1, 2), axis=0).max() > 1.2  # the body's length lies along the floor
         moved = np.abs(np.diff(lying, axis=0)).max()
         assert 0 < moved < 0.1  # the idle motion is kept
+
+
+def test_falls_are_built_from_a_real_idle_clip(shared):
+    """A built fall: upright, then the body tips over about its feet ever faster, then lies on the floor still
+    moving a little; every direction comes up, and a clip too short for the phases is refused."""
+    pytest.importorskip("bvhio", reason="BVH import needs bvhio (the common environment has it)")
+    from har_common.importers.bvh import read_bvh
+    from har_common.importers.mocap import BODY, SKELETONS, to_coco17_3d, upright
+    from har_common.postures import FALL_PHASES_S, fall_over
+
+    path = shared("data", "mocap", *MOCAP_FRAMES["reactidle"])
+    motion = read_bvh(path, [SKELETONS["reactidle"][j] for j in BODY])
+    idle = to_coco17_3d(upright(motion.positions))
+    rng = np.random.default_rng(2)
+    longest = sum(hi for _, hi in FALL_PHASES_S.values()) * motion.fps
+    headings = set()
+    for _ in range(12):
+        fall = fall_over(idle, rng, motion.fps)
+        assert fall.shape[1:] == (17, 3) and len(fall) <= longest + 3
+        head = fall[:, 0, 1]  # the nose's height
+        assert head[0] > 1.3 and head[-1] < 0.5 and fall[..., 1].min() >= -1e-6  # standing, then on the floor
+        drop = -np.diff(head)
+        assert drop.max() > 3 * max(drop[: len(drop) // 4].max(), 1e-3)  # it speeds up: no steady sinking
+        assert 0 < np.abs(np.diff(fall[-5:], axis=0)).max() < 0.1  # lying, the idle motion kept
+        feet = fall[:, 15:17].mean(axis=1)
+        assert np.abs(feet[-1] - feet[0]).max() < 0.35  # it tips over about the feet
+        nose = fall[-1, 0, [0, 2]] - fall[0, 0, [0, 2]]
+        headings.add(int(np.degrees(np.arctan2(nose[1], nose[0])) // 90))
+    assert len(headings) >= 3
+    with pytest.raises(ValueError, match="a fall needs"):
+        fall_over(idle[:20], rng, motion.fps)

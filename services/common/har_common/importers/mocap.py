@@ -11,8 +11,9 @@ Labels come from a small rule file (:func:`load_label_rules`): per source, the f
 that matches the clip's text (Bandai Namco: its content, such as ``walk-turn-left``; ReActIdle:
 ``idle``; CMU: the index's motion description) gives the class; clips no rule matches are skipped.
 Rules with a ``posture`` add records built from the clip (``lie_down``: a standing idle clip turned to lie
-on the floor or a bed, :func:`har_common.postures.lie_down`). Every record is marked ``train_only``:
-synthetic views train, they never score a model.
+on the floor or a bed, :func:`har_common.postures.lie_down`; ``fall_over``: stretches of a standing idle
+clip that topple to the floor, :func:`har_common.postures.fall_over`, ``count`` of them a clip). Every
+record is marked ``train_only``: synthetic views train, they never score a model.
 
 Example:
     >>> rules = {"rules": [{"source": "cmu_subset", "match": "^walk$", "label": "walking"}]}
@@ -93,7 +94,7 @@ SKELETONS: dict[str, dict[str, str]] = {
 # The folder each source lives in under ../shared/data/mocap, and its skeleton.
 SOURCES = {"bandai_namco": "bandai_namco", "reactidle": "reactidle", "cmu_subset": "cmu_iclone"}
 
-POSTURES = ("lie_down",)  # har_common.postures functions a rule may apply
+POSTURES = ("lie_down", "fall_over")  # har_common.postures functions a rule may apply
 HEIGHT_M = 1.5  # head joint to the ankles' midpoint of an upright adult
 # Face points from the head joint, in metres at that height: (forward, up, sideways to the left).
 FACE = {
@@ -164,6 +165,8 @@ def load_label_rules(path: str | Path) -> dict:
             raise ValueError(f"{path}: a rule needs source, match and label: {r}")
         if r.get("posture") and r["posture"] not in POSTURES:
             raise ValueError(f"{path}: unknown posture {r['posture']!r} (known: {', '.join(POSTURES)})")
+        if not isinstance(r.get("count", 1), int) or r.get("count", 1) < 1:
+            raise ValueError(f"{path}: a rule's count must be a whole number >= 1: {r}")
         re.compile(r["match"])
     return rules
 
@@ -177,11 +180,13 @@ def label_for(rules: Mapping, source: str, text: str) -> str | None:
 
 
 def postures_for(rules: Mapping, source: str, text: str) -> list[tuple[str, str]]:
-    """``(label, posture)`` of every matching rule with a ``posture`` (:data:`POSTURES`): extra records built
-    from the clip, such as ``lying`` from a standing idle clip turned to lie down."""
+    """``(label, posture)`` of every matching rule with a ``posture`` (:data:`POSTURES`), once per ``count``
+    (default 1): extra records built from the clip, such as ``lying`` from a standing idle clip turned to lie
+    down."""
     return [
         (r["label"], r["posture"])
         for r in rules.get("rules", [])
+        for _ in range(r.get("count", 1))
         if r["source"] == source and r.get("posture") and re.search(r["match"], text, re.IGNORECASE)
     ]
 
@@ -239,7 +244,8 @@ def load_mocap(
     rng = np.random.default_rng(seed)
     records: list[SequenceRecord] = []
     skipped: list[str] = []
-    from ..postures import lie_down
+    short: list[str] = []  # clips too short for a built posture
+    from ..postures import fall_over, lie_down
 
     for clip in find_clips(root):
         label = label_for(rules, clip.source, clip.text)
@@ -254,9 +260,17 @@ def load_mocap(
         joints3d = to_coco17_3d(upright(motion.positions))
         rel = clip.path.relative_to(Path(root)).as_posix()
         versions = [(label, joints3d, "")] if label is not None else []
-        versions += [(lab, lie_down(joints3d, rng), f"&{posture}") for lab, posture in derived]
+        for i, (lab, posture) in enumerate(derived):
+            tag = f"&{posture}" + (f"-{i}" if i else "")
+            if posture == "lie_down":
+                versions.append((lab, lie_down(joints3d, rng), tag))
+            else:
+                try:
+                    versions.append((lab, fall_over(joints3d, rng, motion.fps), tag))
+                except ValueError as e:
+                    short.append(f"{clip.path.name} ({e})")
         for lab, points, tag in versions:
-            meta = {"train_only": True, "mocap_text": clip.text, **({"derived": tag[1:]} if tag else {})}
+            meta = {"train_only": True, "mocap_text": clip.text, **({"derived": tag[1:].split("-")[0]} if tag else {})}
             records += virtual_views(
                 lab, points, rng, views, subject=clip.subject, source=f"mocap/{rel}", fps=round(motion.fps, 3), meta=meta, tag=tag
             )
@@ -266,4 +280,6 @@ def load_mocap(
             + (" ..." if len(skipped) > 8 else ""),
             file=log,
         )
+    if short:
+        print(f"mocap: {len(short)} built posture(s) left out: {', '.join(short[:4])}", file=log)
     return records
