@@ -186,9 +186,7 @@ class ClipScore:
     first_label_s: list[float | None] = field(default_factory=list)  # per appearance (None: never labelled)
 
 
-def _false_alarms(
-    line: Timeline, lo_ms: float, hi_ms: float, step_s: float, only: str | None = None, excused=()
-) -> FalseAlarms:
+def _false_alarms(line: Timeline, lo_ms: float, hi_ms: float, step_s: float, only: str | None = None, excused=()) -> FalseAlarms:
     """Runs of known actions (or only of the label ``only``) shown on ``line`` within ``[lo_ms, hi_ms)``, leaving
     out the frames inside any ``excused`` ``(lo, hi)`` ms interval."""
     fa = FalseAlarms(reject_seconds=max(0.0, (hi_ms - lo_ms) / 1000.0))
