@@ -30,7 +30,8 @@ LICENCES = {
     ),
     "mocap/reactidle": (
         "ReActIdle (Enekoassets/ReActIdle@90b0ac7; Atxa Landa et al. 2025), standing idle motion capture of "
-        "8 people seen by random virtual cameras; `lying` is the same motion turned to lie down",
+        "8 people seen by random virtual cameras; `lying` is the same motion turned to lie down, and built "
+        "falls (`falling`, where a model's data lists `idle (fall_over)`) are stretches of it toppling to the floor",
         "MIT",
     ),
     "mocap/cmu_subset": (
