@@ -39,6 +39,14 @@ def _rotation(axis: np.ndarray, degrees: float) -> np.ndarray:
     return Rotation.from_rotvec(np.radians(degrees) * axis).as_matrix()
 
 
+def _rotations(axis: np.ndarray, degrees: np.ndarray) -> np.ndarray:
+    """``(n,)`` angles about one axis -> ``(n, 3, 3)`` rotation matrices."""
+    from scipy.spatial.transform import Rotation
+
+    axis = axis / np.linalg.norm(axis)
+    return Rotation.from_rotvec(np.radians(degrees)[:, None] * axis).as_matrix()
+
+
 def lie_down(joints3d: np.ndarray, rng: np.random.Generator, bed_probability: float = 0.3) -> np.ndarray:
     """``(T, 17, 3)`` upright motion -> the same motion lying flat: on the back, the front or either side
     (equally likely), turned to a random heading, on the floor or (``bed_probability``) on a 0.5 m bed."""
@@ -93,9 +101,7 @@ def fall_over(joints3d: np.ndarray, rng: np.random.Generator, fps: float) -> np.
     axis = (left, -left, forward, -forward)[way]
     final = rng.uniform(80.0, 95.0)
     s = np.clip((np.arange(n) - n_before) / n_fall, 0.0, 1.0)
-    out = np.empty_like(seg)
-    for k in range(n):
-        out[k] = (seg[k] - pivot) @ _rotation(axis, final * s[k] ** 2).T + pivot
+    out = np.einsum("nij,nkj->nki", _rotations(axis, final * s**2), seg - pivot) + pivot
     out[..., 1] -= np.minimum(out[..., 1].min(axis=1, keepdims=True), 0.0)  # nothing under the floor
     return out.astype(np.float32)
 

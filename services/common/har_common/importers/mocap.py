@@ -259,18 +259,18 @@ def load_mocap(
             continue
         joints3d = to_coco17_3d(upright(motion.positions))
         rel = clip.path.relative_to(Path(root)).as_posix()
-        versions = [(label, joints3d, "")] if label is not None else []
+        versions = [(label, joints3d, "", None)] if label is not None else []  # (label, joints, tag, posture)
         for i, (lab, posture) in enumerate(derived):
             tag = f"&{posture}" + (f"-{i}" if i else "")
             if posture == "lie_down":
-                versions.append((lab, lie_down(joints3d, rng), tag))
+                versions.append((lab, lie_down(joints3d, rng), tag, posture))
             else:
                 try:
-                    versions.append((lab, fall_over(joints3d, rng, motion.fps), tag))
+                    versions.append((lab, fall_over(joints3d, rng, motion.fps), tag, posture))
                 except ValueError as e:
                     short.append(f"{clip.path.name} ({e})")
-        for lab, points, tag in versions:
-            meta = {"train_only": True, "mocap_text": clip.text, **({"derived": tag[1:].split("-")[0]} if tag else {})}
+        for lab, points, tag, posture in versions:
+            meta = {"train_only": True, "mocap_text": clip.text, **({"derived": posture} if posture else {})}
             records += virtual_views(
                 lab, points, rng, views, subject=clip.subject, source=f"mocap/{rel}", fps=round(motion.fps, 3), meta=meta, tag=tag
             )
