@@ -581,3 +581,26 @@ def test_retention_deletes_ended_jobs_by_age_and_by_size(make_app, tmp_path):
     assert [j.id for j in store.ended()] == [ids[1]]
     assert purge(store, max_age_s=3600, max_bytes=0) == []  # nothing older than an hour
     store.close()
+
+
+def test_a_failed_model_load_refuses_work(tmp_path):
+    """When the pose model cannot load, uploads are refused with the reason (503), not queued for ever."""
+    from fastapi.testclient import TestClient
+
+    from har_pose_service import PoseServiceSettings, create_app
+
+    def missing(settings):
+        raise FileNotFoundError("yolo11n-pose.onnx not found")
+
+    app = create_app(missing, PoseServiceSettings(data_dir=tmp_path / "d", classifier_url=None))
+    with TestClient(app, base_url="http://localhost") as client:
+        for _ in range(100):
+            if client.get("/readyz").json()["status"] == "failed":
+                break
+            time.sleep(0.02)
+        assert "yolo11n-pose.onnx" in client.get("/readyz").json()["error"]
+        r = client.post("/v1/videos", files={"file": ("a.mp4", make_video(tmp_path / "a.mp4").read_bytes())})
+        assert r.status_code == 503 and "failed to load" in r.json()["detail"] and "yolo11n-pose.onnx" in r.json()["detail"]
+        assert client.get("/v1/jobs").json()["jobs"] == []
+        r = client.post("/v1/frames", content=jpeg(), headers={"content-type": "image/jpeg"})
+        assert r.status_code == 503 and "yolo11n-pose.onnx" in r.json()["detail"]

@@ -85,7 +85,8 @@ class JobRunner:
         for _ in self._threads:
             self._queue.put(None)
         for t in self._threads:
-            t.join(timeout=10)
+            if t.is_alive():  # never started where the pose model failed to load
+                t.join(timeout=10)
 
     def _loop(self) -> None:
         while True:

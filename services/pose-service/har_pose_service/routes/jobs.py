@@ -58,9 +58,12 @@ async def upload_video(
         "setting; 422 naming the model when the classifier does not have it set up, 503 when it cannot be reached).",
     ),
 ):
-    """Upload a video (multipart field ``file``, or the raw body); a job starts at once. At most
-    ``max_inflight`` uploads at once (the admission middleware refuses more with 503)."""
+    """Upload a video (multipart field ``file``, or the raw body); a job starts at once, or once the pose model
+    has loaded. At most ``max_inflight`` uploads at once (the admission middleware refuses more with 503); 503
+    too when the pose model failed to load (``/readyz`` gives the reason)."""
     settings = st.settings
+    if st.load_error:  # a job would wait for a model that will never load
+        raise error(503, f"the pose model failed to load: {st.load_error}")
     if st.store.count(QUEUED) >= settings.max_queued_jobs:
         raise error(503, "busy: too many jobs waiting", {"Retry-After": "10"})
     model = model if actions and settings.actions else None  # no labels asked for: no model to choose
