@@ -12,9 +12,10 @@ relabelled analyses to ``--out``/analyses. Score them with the benchmark itself:
     ./har benchmark videos ../shared/data/videos/real/groundtruth.json --reuse --lag 1.6 --out /tmp/replay/tcn_mocap
 
 ``--set FIELD=VALUE`` replays with a :class:`PipelineConfig` field changed (window fill, smoothing).
-``--windows FILE`` also writes every classified window (clip, track, time, calibrated probabilities)
-as JSON lines, to see what the model saw. The figures a model ships with come from the running
-services (``har benchmark videos --save-to``), never from this replay.
+``--second-view SECONDS --join mean|geo|events`` also classifies each window's newest part and joins
+the two views (an experiment, docs/classifier.md). ``--windows FILE`` also writes every classified
+window (clip, track, time, calibrated probabilities) as JSON lines, to see what the model saw. The
+figures a model ships with come from the running services (``har benchmark videos --save-to``), never from this replay.
 """
 
 from __future__ import annotations
@@ -30,14 +31,53 @@ from har_classifier.inference import ModelRunner
 from har_common.pose.backend import Detection
 from har_common.pose.pipeline import ActionRecognizer, PipelineConfig
 
+# classes a second, shorter view may speak for with ``--join events``: postures and transitions
+EVENT_CLASSES = ("falling", "sitting_down", "standing_up", "lying", "standing", "sitting")
 
-def replay(analysis: dict, runner: ModelRunner, config: PipelineConfig, windows_log=None, clip: str = "") -> dict:
-    """The analysis with every person's ``action`` replaced by ``runner``'s labels (a new dict)."""
+
+def join_views(full: np.ndarray, short: np.ndarray, how: str, classes: list[str]) -> np.ndarray:
+    """``(N, C)`` probabilities of the whole windows and of their newest part -> ``(N, C)`` joined: ``mean``,
+    ``geo`` (renormalised geometric mean) or ``events`` (the larger of the two for :data:`EVENT_CLASSES`, the
+    whole window's elsewhere, renormalised).
+
+    >>> join_views(np.array([[0.8, 0.2]]), np.array([[0.2, 0.8]]), "mean", ["walking", "falling"]).round(2).tolist()
+    [[0.5, 0.5]]
+    >>> join_views(np.array([[0.8, 0.2]]), np.array([[0.2, 0.8]]), "events", ["walking", "falling"]).round(2).tolist()
+    [[0.5, 0.5]]
+    """
+    if how == "mean":
+        return (full + short) / 2
+    if how == "geo":
+        g = np.sqrt(full * short)
+        return g / g.sum(axis=1, keepdims=True)
+    if how == "events":
+        out = full.copy()
+        ev = [classes.index(c) for c in EVENT_CLASSES if c in classes]
+        out[:, ev] = np.maximum(full[:, ev], short[:, ev])
+        return out / out.sum(axis=1, keepdims=True)
+    raise ValueError(f"unknown join {how!r} (mean, geo, events)")
+
+
+def replay(
+    analysis: dict,
+    runner: ModelRunner,
+    config: PipelineConfig,
+    windows_log=None,
+    clip: str = "",
+    second_view_s: float = 0.0,
+    join: str = "mean",
+) -> dict:
+    """The analysis with every person's ``action`` replaced by ``runner``'s labels (a new dict); with
+    ``second_view_s`` > 0 every window is also classified from its newest ``second_view_s`` seconds and the two
+    views are joined by :func:`join_views` (an experiment: the services classify the whole window only)."""
     spec = runner.describe()
     tracker = ActionRecognizer(spec, config)
 
     def classify(requests):
         probs = runner.classify([(r.keypoints, r.fps) for r in requests])
+        if second_view_s > 0:
+            newest = [(r.keypoints[-max(2, round(second_view_s * r.fps)) :], r.fps) for r in requests]
+            probs = join_views(np.asarray(probs), np.asarray(runner.classify(newest)), join, runner.classes)
         out = [dict(zip(runner.classes, map(float, p))) for p in probs]
         if windows_log is not None:
             for r, p in zip(requests, probs):
@@ -98,6 +138,10 @@ def main(argv: list[str] | None = None) -> int:
         metavar="FIELD=VALUE",
         help="a PipelineConfig field other than its default, e.g. --set min_window_fill=0.5 (repeatable)",
     )
+    ap.add_argument(
+        "--second-view", type=float, default=0.0, metavar="SECONDS", help="also classify each window's newest SECONDS"
+    )
+    ap.add_argument("--join", choices=("mean", "geo", "events"), default="mean", help="how the two views are joined")
     args = ap.parse_args(argv)
     config = pipeline_config(args.set)
     runner = ModelRunner(args.model, engine=args.engine)
@@ -107,7 +151,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         for path in sorted(args.analyses.glob("*.analysis.json")):
             clip = path.name.removesuffix(".analysis.json")
-            out = replay(json.loads(path.read_text()), runner, config, log, clip)
+            out = replay(json.loads(path.read_text()), runner, config, log, clip, args.second_view, args.join)
             (folder / path.name).write_text(json.dumps(out))
             print(f"{clip}: {len(out['frames'])} frames", file=sys.stderr)
     finally:
