@@ -49,6 +49,11 @@ def test_kfold_summary(tmp_path):
     assert s["folds"] == 3 and s["figures"]["accuracy"]["mean"] == pytest.approx(0.9)
     assert s["figures"]["accuracy"]["std"] == pytest.approx(0.1) and s["figures"]["ece"]["mean"] == pytest.approx(0.1)
 
+    # folds run at another time add up: fold 1 run again replaces the kept one, the rest are kept, in fold order
+    kept = kfold_summary([dirs[1]], keep=kfold_summary([dirs[2], dirs[0]]))
+    assert kept["protocol"] == ["kfold 0/3", "kfold 1/3", "kfold 2/3"] and kept["figures"] == s["figures"]
+    assert kfold_summary([dirs[1]], keep=s)["figures"] == s["figures"]
+
 
 def test_card_names_the_optional_augmentations(model_dir):
     """The model card says which optional augmentations trained the model (here added to the shipped default's record)."""

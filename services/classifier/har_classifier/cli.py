@@ -53,6 +53,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     k.add_argument("model_dir", help="the model folder whose card shows the summary")
     k.add_argument("fold_dirs", nargs="+", help="fold model folders, each with report/metrics.json")
+    k.add_argument(
+        "--keep",
+        action="store_true",
+        help="keep the folds MODEL_DIR/kfold.json already holds that FOLD_DIRS do not run again (folds run at different times)",
+    )
     return parser
 
 
@@ -87,8 +92,10 @@ def _export(args) -> int:
 def _kfold_summary(args) -> int:
     from .evaluate import kfold_summary
 
-    summary = kfold_summary(args.fold_dirs)
-    (Path(args.model_dir) / "kfold.json").write_text(json.dumps(summary, indent=1))
+    path = Path(args.model_dir) / "kfold.json"
+    keep = json.loads(path.read_text()) if args.keep and path.is_file() else None
+    summary = kfold_summary(args.fold_dirs, keep=keep)
+    path.write_text(json.dumps(summary, indent=1))
     for key, f in summary["figures"].items():
         print(f"{key}: {f['mean']:.4f} ± {f['std']:.4f} over {summary['folds']} folds {f['values']}")
     return 0

@@ -58,31 +58,68 @@ def calibration(raw: np.ndarray, calibrated: np.ndarray, y_true: np.ndarray, tem
     }
 
 
-def kfold_summary(fold_dirs: Sequence[str | Path]) -> dict:
-    """Mean and standard deviation (over folds, ddof 1) of each fold's report figures."""
-    reports = []
+FOLD_FIGURES = ("utd_mhad_accuracy", "accuracy", "macro_f1", "utd_other_recall", "ece")
+
+
+def _fold_rows(summary: dict) -> list[dict]:
+    """A ``kfold.json`` summary back into one row per fold (protocol, test windows, each figure)."""
+    rows = []
+    for i, protocol in enumerate(summary.get("protocol", [])):
+        row = {"protocol": protocol, "test_windows": (summary.get("test_windows") or [None] * (i + 1))[i]}
+        for key, fig in summary.get("figures", {}).items():
+            row[key] = fig["values"][i]
+        rows.append(row)
+    return rows
+
+
+def kfold_summary(fold_dirs: Sequence[str | Path], keep: dict | None = None) -> dict:
+    """Mean and standard deviation (over folds, ddof 1) of each fold's report figures.
+
+    ``keep``: an earlier summary (``kfold.json``) whose folds are kept unless ``fold_dirs`` run them again,
+    so folds trained at different times add up to one summary. Folds are listed in fold order.
+
+    >>> earlier = {"protocol": ["kfold 3/5"], "test_windows": [142],
+    ...            "figures": {"utd_mhad_accuracy": {"mean": 1.0, "std": 0.0, "values": [1.0]}}}
+    >>> s = kfold_summary([], keep=earlier)
+    >>> s["folds"], s["protocol"], s["figures"]["utd_mhad_accuracy"]["values"]
+    (1, ['kfold 3/5'], [1.0])
+
+    Raises:
+        FileNotFoundError: a fold folder without ``report/metrics.json``.
+    """
+    rows = []
     for d in fold_dirs:
         path = Path(d) / "report" / "metrics.json"
         if not path.is_file():
             raise FileNotFoundError(f"no report in {d} (train with --evaluate, or run evaluate on it)")
-        reports.append(json.loads(path.read_text()))
+        r = json.loads(path.read_text())
+        rows.append(
+            {
+                "protocol": r.get("protocol"),
+                "test_windows": r.get("test_windows"),
+                **{k: r.get("calibration", {}).get("ece") if k == "ece" else r.get(k) for k in FOLD_FIGURES},
+            }
+        )
+    new = {r["protocol"] for r in rows}
+    rows += [r for r in _fold_rows(keep or {}) if r["protocol"] not in new]
+    rows.sort(key=lambda r: int(str(r["protocol"]).split()[-1].split("/")[0]) if r["protocol"] else 0)
     figures = {}
-    for key in ("utd_mhad_accuracy", "accuracy", "macro_f1", "utd_other_recall", "ece"):
-        vals = [r.get("calibration", {}).get("ece") if key == "ece" else r.get(key) for r in reports]
-        if all(v is not None for v in vals):
+    for key in FOLD_FIGURES:
+        vals = [r.get(key) for r in rows]
+        if vals and all(v is not None for v in vals):
             v = np.array(vals, float)
             figures[key] = {
                 "mean": round(float(v.mean()), 4),
                 "std": round(float(v.std(ddof=1)) if len(v) > 1 else 0.0, 4),
                 "values": [round(float(x), 4) for x in v],
             }
-    n_folds = int(str(reports[0].get("protocol", "kfold 0/5")).rsplit("/", 1)[-1]) if reports else 5
+    n_folds = int(str(rows[0].get("protocol") or "kfold 0/5").rsplit("/", 1)[-1]) if rows else 5
     return {
-        "folds": len(reports),
+        "folds": len(rows),
         "n_folds": n_folds,
-        "protocol": [r.get("protocol") for r in reports],
+        "protocol": [r.get("protocol") for r in rows],
         "figures": figures,
-        "test_windows": [r.get("test_windows") for r in reports],
+        "test_windows": [r.get("test_windows") for r in rows],
         "note": "Each fold trains a fresh model with the same command and settings (--protocol kfold --fold k); "
         f"UTD-MHAD subject n tests in fold (n-1) mod {n_folds}, the LZQ rows in contiguous time block k. "
         "Nothing was chosen on these folds.",
