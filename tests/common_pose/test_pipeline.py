@@ -76,7 +76,7 @@ def test_window_json_is_a_valid_skeleton_sequence():
 def test_smoothing_and_hysteresis_do_not_flicker():
     # at weight 0.4 the alternation keeps walking's smoothed probability above the exit threshold
     # (it settles at 0.37); at 0.5 it would sink to 1/3 and walking would rightly be dropped
-    tr = ActionRecognizer(SPEC, PipelineConfig(ema_alpha=0.4))
+    tr = ActionRecognizer(SPEC, PipelineConfig(ema_alpha=0.4, ema_hop_s=0.2))  # a weight per window of SPEC (0.2 s hop)
     seq = ["walking"] * 6 + ["waving", "walking"] * 4 + ["waving"] * 8
     labels = []
     t = 0.0
@@ -151,7 +151,7 @@ def test_a_label_is_never_shown_below_the_exit_threshold():
     """While another label waits out ``switch_after`` windows the current one is still dropped once
     its smoothed probability falls below ``exit_confidence``: every labelled frame's confidence is
     at or above it."""
-    cfg = PipelineConfig(ema_alpha=0.9, switch_after=3)
+    cfg = PipelineConfig(ema_alpha=0.9, ema_hop_s=0.2, switch_after=3)
     tr = ActionRecognizer(SPEC, cfg)
     shown = []
     t = 0.0
@@ -226,3 +226,15 @@ def test_a_failed_classifier_call_changes_nothing_and_labels_go_stale():
     assert labels[140] == UNCERTAIN  # stale after the classifier went away
     assert labels[-1] == "waving"  # and back once it answers again
     assert len(calls) > 20
+
+
+def test_smoothing_spans_the_same_time_whatever_the_models_stride():
+    """``ema_alpha`` is the weight per 0.8 s of window hop: a model that classifies twice as often weighs each
+    window less, so after the same time the newest evidence counts as much."""
+    cfg = PipelineConfig(ema_alpha=0.3)
+    weights = {}
+    for stride in (4, 8):
+        spec = ModelDescription(name="m", classes=SPEC.classes, window=WindowSpec(length=16, fps=10.0, stride=stride))
+        weights[stride] = ActionRecognizer(spec, cfg)._alpha
+    assert weights[8] == pytest.approx(0.3)
+    assert 1 - (1 - weights[4]) ** 2 == pytest.approx(0.3)  # two windows of 0.4 s weigh as one of 0.8 s

@@ -60,7 +60,10 @@ class PipelineConfig:
     ``min_window_fill`` were chosen by replaying the real-video benchmark's dev clips with each setting
     (docs/classifier.md, "When the first label comes, and how steady it stays")."""
 
-    ema_alpha: float = 0.3  # weight of the newest window in the moving average
+    ema_alpha: float = 0.3  # weight of the newest window in the moving average, per ema_hop_s of window hop
+    # A model that classifies more often (a shorter stride) would otherwise smooth over a shorter time and
+    # flicker more: its weight is 1 - (1 - ema_alpha) ** (stride_s / ema_hop_s), the same time constant.
+    ema_hop_s: float = 0.8
     enter_confidence: float = 0.5  # smoothed probability a label needs to be adopted
     exit_confidence: float = 0.35  # the current label is dropped below this (see apply)
     switch_margin: float = 0.1  # a new label must beat the current one by this much
@@ -149,6 +152,13 @@ class ActionRecognizer:
             track.label, track.confidence = UNCERTAIN, 0.0
 
     @property
+    def _alpha(self) -> float:
+        """The moving average's weight per window for this model's hop (``PipelineConfig.ema_hop_s``)."""
+        cfg = self.config
+        hop = self.spec.window.stride_seconds if self.spec else cfg.ema_hop_s
+        return 1.0 - (1.0 - cfg.ema_alpha) ** (hop / cfg.ema_hop_s)
+
+    @property
     def track_ids(self) -> list[int | None]:
         return list(self._tracks)
 
@@ -234,7 +244,7 @@ class ActionRecognizer:
             if total <= 0:
                 continue
             vec /= total
-            track.probs = vec if track.probs is None else cfg.ema_alpha * vec + (1 - cfg.ema_alpha) * track.probs
+            track.probs = vec if track.probs is None else self._alpha * vec + (1 - self._alpha) * track.probs
             track.last_result = req.t_ms
             classes = self.spec.classes
             top = int(np.argmax(track.probs))
