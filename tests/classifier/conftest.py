@@ -15,7 +15,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 ROOT = Path(__file__).resolve().parents[2]
 MODELS = ROOT / "services/classifier/models"
-DEFAULT = "tcn_mocap"  # the best on the real-video dev clips (test_reproduce.py checks)
+DEFAULT = "tcn_mocap_short"  # the best on the real-video dev clips (test_reproduce.py checks)
 
 
 @pytest.fixture(scope="session")

@@ -79,7 +79,7 @@ def test_engines_agree():
     assert p.shape == (1, len(auto.classes)) and np.isclose(p.sum(), 1, atol=1e-4)
 
 
-@pytest.mark.parametrize("name", ["tcn", "tcn_mocap", "stgcn", "resnet3d", "cnn_lstm"])
+@pytest.mark.parametrize("name", ["tcn", "tcn_mocap", "tcn_mocap_short", "stgcn", "resnet3d", "cnn_lstm"])
 def test_shipped_engine_recorded_and_matches_keras(name):
     """Each shipped model.json names the engine measured at export (with its figures); that engine alone is loaded,
     and its probabilities are the Keras model's."""

@@ -9,7 +9,7 @@ def test_health_and_readiness(client):
     assert client.get("/livez").json() == {"status": "ok"}
     r = client.get("/readyz")
     assert r.status_code == 200 and r.json()["status"] == "ready"
-    assert {"tcn", "stgcn", "resnet3d", "cnn_lstm"} <= set(r.json()["models"]) and r.json()["default_model"] == "tcn_mocap"
+    assert {"tcn", "stgcn", "resnet3d", "cnn_lstm"} <= set(r.json()["models"]) and r.json()["default_model"] == "tcn_mocap_short"
     assert client.get("/docs").status_code == 200
     paths = client.get("/openapi.json").json()["paths"]
     assert {"/v1/classify", "/v1/models", "/v1/models/{name}/report/{file}", "/livez", "/readyz"} <= set(paths)

@@ -7,7 +7,7 @@ def test_defaults_and_environment(monkeypatch):
     from har_classifier.settings import Settings
 
     s = Settings()
-    assert s.default_model == "tcn_mocap" and s.max_inflight >= 1 and s.api_key == ""
+    assert s.default_model == "tcn_mocap_short" and s.max_inflight >= 1 and s.api_key == ""
     assert s.cors_origins == ["http://localhost:3000"] and s.model_names() is None
     monkeypatch.setenv("HAR_CLASSIFIER_MAX_INFLIGHT", "5")
     monkeypatch.setenv("HAR_CLASSIFIER_API_KEY", "k")

@@ -24,7 +24,7 @@ class Settings(BaseSettings):
     port: int = Field(8001, description="port scripts/up and the compose stack serve on (uvicorn's --port decides)")
     model_dir: Path = Field(PACKAGE_MODELS, description="folder with one sub-folder per trained model")
     default_model: str = Field(
-        "tcn_mocap",
+        "tcn_mocap_short",
         description="model used when a request names none (the best on the real-video dev clips among the "
         "shipped models that know every class, still postures included: docs/benchmark.md)",
     )
