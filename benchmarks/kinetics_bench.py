@@ -172,7 +172,7 @@ def job_figures(args) -> None:
     clf = ServiceProcess(
         VENVS / "classifier/bin/python",
         "har_classifier.main:app",
-        {"HAR_CLASSIFIER_KINETICS_DIR": str(MODEL_DIR), "HAR_CLASSIFIER_MODELS": "tcn_mocap"},
+        {"HAR_CLASSIFIER_KINETICS_DIR": str(MODEL_DIR), "HAR_CLASSIFIER_MODELS": "tcn_mocap_short"},
         tmp / "classifier.log",
     )
     try:

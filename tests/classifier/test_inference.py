@@ -98,8 +98,9 @@ def test_shipped_engine_recorded_and_matches_keras(name):
     runner = ModelRunner(MODELS / name)
     assert runner.engine == info["engine"] and runner.describe().engine == info["engine"]
     assert runner.engine != "tf"  # every shipped model serves from an exported graph: no TensorFlow in the service
-    x = np.random.default_rng(2).normal(0, 1, (20, 32, 17, 3)).astype(np.float32)
-    x[..., 2] = np.random.default_rng(3).random((20, 32, 17)) > 0.2
+    length = info["window"]["length"]
+    x = np.random.default_rng(2).normal(0, 1, (20, length, 17, 3)).astype(np.float32)
+    x[..., 2] = np.random.default_rng(3).random((20, length, 17)) > 0.2
     keras_probs = load_keras(MODELS / name).predict(x, verbose=0)
     np.testing.assert_allclose(runner.predict(x), keras_probs, atol=2e-4)
 

@@ -53,7 +53,7 @@ def _client(kinetics_dir: Path):
     from har_classifier.main import create_app
     from har_classifier.settings import Settings
 
-    app = create_app(Settings(kinetics_dir=kinetics_dir, models="tcn_mocap"), load_in_background=False)
+    app = create_app(Settings(kinetics_dir=kinetics_dir, models="tcn_mocap_short"), load_in_background=False)
     return TestClient(app, base_url="http://localhost")
 
 

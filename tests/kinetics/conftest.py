@@ -27,7 +27,7 @@ def _classifier(tmp_path_factory, kinetics_dir: Path, name: str) -> Service:
     return Service(
         VENVS / "classifier/bin/python",
         "har_classifier.main:app",
-        {"HAR_CLASSIFIER_KINETICS_DIR": str(kinetics_dir), "HAR_CLASSIFIER_MODELS": "tcn_mocap"},
+        {"HAR_CLASSIFIER_KINETICS_DIR": str(kinetics_dir), "HAR_CLASSIFIER_MODELS": "tcn_mocap_short"},
         tmp_path_factory.mktemp("logs") / f"{name}.log",
         ready_timeout=180,
     )
