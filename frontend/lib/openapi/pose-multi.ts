@@ -213,8 +213,9 @@ export interface paths {
         put?: never;
         /**
          * Upload Video
-         * @description Upload a video (multipart field ``file``, or the raw body); a job starts at once. At most
-         *     ``max_inflight`` uploads at once (the admission middleware refuses more with 503).
+         * @description Upload a video (multipart field ``file``, or the raw body); a job starts at once, or once the pose model
+         *     has loaded. At most ``max_inflight`` uploads at once (the admission middleware refuses more with 503); 503
+         *     too when the pose model failed to load (``/readyz`` gives the reason).
          */
         post: operations["upload_video_v1_videos_post"];
         delete?: never;
