@@ -124,4 +124,12 @@ def test_card_shows_a_new_real_video_benchmark_without_re_evaluating(model_dir, 
     assert "somewhere-new" in card
     first = rv["responsiveness"]["first_label_s"]["median"]
     assert f"first label {first:g} s after a person appears" in card
+    # figures recorded before the change delay was measured leave it out; recorded ones show it
+    for key in ("changes", "changes_missed", "change_delay_s"):
+        rv["responsiveness"].pop(key, None)
+    (copy / "real_video.json").write_text(json.dumps(rv))
+    assert "changes of action named" not in write_card(copy).read_text()
+    rv["responsiveness"].update(changes=16, changes_missed=10, change_delay_s={"median": 2.3, "max": 8.6})
+    (copy / "real_video.json").write_text(json.dumps(rv))
+    assert "changes of action named: 6 of 16, a median 2.3 s after the change" in write_card(copy).read_text()
     assert json.loads((copy / "report" / "metrics.json").read_text())["real_video"]["command"] == rv["command"]

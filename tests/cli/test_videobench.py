@@ -328,6 +328,22 @@ def test_responsiveness_first_labels_short_events_and_changes_in_long_spans():
     assert r["long_span_changes_per_minute"] == pytest.approx(60 * 3 / 5)
 
 
+def test_change_delay_is_read_from_each_annotated_change_of_action():
+    # standing 0-2 s, sitting_down 2-3 s (named 0.7 s late), sitting 3-6 s (named 1.5 s late), other 6-8 s
+    # (rejected at once, which counts), then nobody: the empty room is not a change of action; lag 0.5 s
+    labels = ["standing"] * 27 + ["sitting_down"] * 18 + ["sitting"] * 15 + ["uncertain"] * 20 + ["no_person"] * 10
+    gt = truth((0, 2, "standing"), (2, 3, "sitting_down"), (3, 6, "sitting"), (6, 8, "other"), (8, 9, "no_person"))
+    score = score_clip("a", gt, line(labels), {}, lag_ms=500.0)
+    assert score.change_delay_s == [0.7, 1.5, 0.0]
+    r = summarize([score])["responsiveness"]
+    assert (r["changes"], r["changes_missed"], r["change_delay_s"]) == (3, 0, {"median": 0.7, "max": 1.5})
+    # never shown before the headline reading's end of the span (its end + the lag): missed
+    late = ["standing"] * 36 + ["sitting_down"] * 54
+    score = score_clip("b", truth((0, 2, "standing"), (2, 3, "sitting_down"), (3, 9, "sitting")), line(late), {}, lag_ms=500.0)
+    assert score.change_delay_s == [None, None]
+    assert summarize([score])["responsiveness"]["change_delay_s"] == {"median": None, "max": None}
+
+
 def test_responsiveness_of_a_multi_person_clip_is_read_per_track():
     tracks = {1: line([None] * 5 + ["uncertain"] * 5 + ["other"] * 10, key="track 1"), 2: line(["other"] * 20, key="track 2")}
     gt = truth((0, 2, "other"), person="all", mode="multi", people=2)

@@ -147,8 +147,17 @@ def _responsiveness(r: dict | None) -> list[str]:
         f"- responsiveness: first label {first['median']:g} s after a person appears (median; longest "
         f"{first['max']:g} s{never}); spans under {r['short_s']:g} s right: {r['short_spans']['correct']} of "
         f"{r['short_spans']['scored']}; label changes inside longer spans: "
-        f"{r['long_span_changes_per_minute']:.1f} a minute"
+        f"{r['long_span_changes_per_minute']:.1f} a minute{_change_delay(r)}"
     ]
+
+
+def _change_delay(r: dict) -> str:
+    """How late an annotated change of action is named; absent from figures measured before it was recorded."""
+    delay = r.get("change_delay_s") or {}
+    if delay.get("median") is None:
+        return ""
+    named = r["changes"] - r["changes_missed"]
+    return f"; changes of action named: {named} of {r['changes']}, a median {delay['median']:g} s after the change"
 
 
 def _kfold(kf: dict | None) -> list[str]:

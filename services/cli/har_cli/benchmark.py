@@ -62,7 +62,8 @@ def _print_summary(summary: dict, failed: list) -> None:
         f"  first label after a person appears: median {r['first_label_s']['median']} s, max {r['first_label_s']['max']} s "
         f"({r['appearances']} appearance(s), {r['never_labelled']} never labelled); spans under {r['short_s']:g} s right: "
         f"{r['short_spans']['correct']} / {r['short_spans']['scored']}; label changes inside longer spans: "
-        f"{r['long_span_changes_per_minute']} a minute"
+        f"{r['long_span_changes_per_minute']} a minute; changes of action named: {r['changes'] - r['changes_missed']} / "
+        f"{r['changes']}, median {r['change_delay_s']['median']} s after the change (max {r['change_delay_s']['max']} s)"
     )
     h = summary["headline"]
     acc = "n/a" if h["accuracy"] is None else f"{100 * h['accuracy']:.1f} %"

@@ -95,7 +95,9 @@ def _md_alarms(summary: dict) -> list[str]:
             f"labelled. Spans under {r['short_s']:g} s (short events) right: {r['short_spans']['correct']} of "
             f"{r['short_spans']['scored']}; longer spans: {r['long_spans']['correct']} of {r['long_spans']['scored']}, "
             f"with {r['long_span_changes']} label change(s) inside them ({r['long_span_changes_per_minute']} a minute; "
-            "the truth does not change inside a span)."
+            "the truth does not change inside a span). Annotated changes of one person's action named: "
+            f"{r['changes'] - r['changes_missed']} of {r['changes']}, after a median {r['change_delay_s']['median']} s "
+            f"(max {r['change_delay_s']['max']} s) from the annotated change."
         ),
         "",
     ]

@@ -10,6 +10,11 @@ window length and smoothing.
 - *Changes in long spans*: how often the shown label changes (``uncertain`` counted, since a user sees
   it) inside the headline window of each scored span at least ``short_s`` long, per minute of those
   spans. The truth does not change inside a span, so every change there is flicker.
+- *Change delay*: where one person's annotated action changes to another (neither ``no_person``; the
+  new span scored), the seconds from the annotated start of the new span to the first frame shown
+  with it (a rejection counts for ``other``), looked for until the headline reading's end of that
+  span; not shown by then is a missed change. The ``lag`` reading allows half the window for this
+  delay: a median above it says why short spans read the action before them.
 
 Example:
     >>> import numpy as np
@@ -19,6 +24,8 @@ Example:
     [1.0]
     >>> label_changes(Timeline("main", np.arange(27) * 100.0, labels), 1500.0, 2700.0)
     2
+    >>> change_delay(Timeline("main", np.arange(27) * 100.0, labels), "walking", 1000.0, 2700.0)
+    0.5
 """
 
 from __future__ import annotations
@@ -73,6 +80,16 @@ def label_changes(line: Timeline, lo_ms: float, hi_ms: float) -> int:
     return sum(a != b for a, b in zip(shown, shown[1:]))
 
 
+def change_delay(line: Timeline, label: str, start_ms: float, until_ms: float, rejections=()) -> float | None:
+    """Seconds from ``start_ms`` to the first frame in ``[start_ms, until_ms)`` shown as ``label`` (or as one of
+    ``rejections``), None if there is none: the delay before an annotated change of action is named."""
+    t = line.times_ms
+    for ti, shown in zip(t, line.labels):
+        if start_ms <= ti < until_ms and (shown == label or shown in rejections):
+            return round(float(ti - start_ms) / 1000.0, 3)
+    return None
+
+
 @dataclass
 class Responsiveness:
     """Pooled first-label delays, short-event accuracy and changes inside long spans."""
@@ -85,6 +102,8 @@ class Responsiveness:
     long_correct: int = 0
     long_changes: int = 0
     long_seconds: float = 0.0
+    change_delay_s: list[float] = field(default_factory=list)
+    changes_missed: int = 0
 
     def add_first_labels(self, delays: Iterable[float | None]) -> None:
         for d in delays:
@@ -92,6 +111,13 @@ class Responsiveness:
                 self.never_labelled += 1
             else:
                 self.first_label_s.append(d)
+
+    def add_change_delays(self, delays: Iterable[float | None]) -> None:
+        for d in delays:
+            if d is None:
+                self.changes_missed += 1
+            else:
+                self.change_delay_s.append(d)
 
     def add_span(self, duration_s: float, correct: bool, changes: int) -> None:
         if duration_s < SHORT_S:
@@ -105,6 +131,7 @@ class Responsiveness:
 
     def as_json(self) -> dict:
         d: Sequence[float] = self.first_label_s
+        c: Sequence[float] = self.change_delay_s
         return {
             "appearances": len(d) + self.never_labelled,
             "never_labelled": self.never_labelled,
@@ -117,4 +144,10 @@ class Responsiveness:
             "long_spans": {"scored": self.long_scored, "correct": self.long_correct},
             "long_span_changes": self.long_changes,
             "long_span_changes_per_minute": round(60.0 * self.long_changes / self.long_seconds, 2) if self.long_seconds else None,
+            "changes": len(c) + self.changes_missed,
+            "changes_missed": self.changes_missed,
+            "change_delay_s": {
+                "median": round(float(np.median(c)), 2) if c else None,
+                "max": round(float(np.max(c)), 2) if c else None,
+            },
         }

@@ -50,7 +50,7 @@ import numpy as np
 from har_common.schemas import VideoAnalysis
 
 from .groundtruth import NO_PERSON, OTHER, VideoTruth
-from .responsiveness import first_labels, label_changes
+from .responsiveness import change_delay, first_labels, label_changes
 from .timelines import UNCERTAIN, Timeline, timelines
 
 FALLING = "falling"
@@ -184,6 +184,7 @@ class ClipScore:
     lag_ms: float
     false_falls: FalseAlarms = field(default_factory=FalseAlarms)  # `falling` shown in any span but a fall
     first_label_s: list[float | None] = field(default_factory=list)  # per appearance (None: never labelled)
+    change_delay_s: list[float | None] = field(default_factory=list)  # per annotated change (None: missed)
 
 
 def _false_alarms(line: Timeline, lo_ms: float, hi_ms: float, step_s: float, only: str | None = None, excused=()) -> FalseAlarms:
@@ -315,7 +316,17 @@ def score_clip(
                 spans.extend(_read_tracks(clip, span, tracks, in_span, step_s, min_span_s, lag_ms, clip_end_ms))
     rows = [main_line] if truth.mode == "single" else list(tracks.values())
     delays = [d for line in rows for d in first_labels(line)]
-    return ClipScore(clip, spans, fa, det, lag_ms, falls, delays)
+    changes = []
+    for person in truth.persons:
+        if person.id != "main":  # an `all` span's people are not told apart: no change of one person to follow
+            continue
+        for before, span in zip(person.spans, person.spans[1:]):
+            if NO_PERSON in (before.label, span.label) or before.label == span.label or span.duration_s < min_span_s:
+                continue
+            _, until = _window(span.label, span.start, span.end, lag_ms, clip_end_ms)
+            rejections = REJECTIONS if span.label == OTHER else ()
+            changes.append(change_delay(main_line, span.label, span.start * 1000.0, until, rejections))
+    return ClipScore(clip, spans, fa, det, lag_ms, falls, delays, changes)
 
 
 def score_analysis(clip: str, truth: VideoTruth, analysis: VideoAnalysis, lag_ms: float, min_span_s: float = 0.5) -> ClipScore:

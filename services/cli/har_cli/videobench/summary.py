@@ -75,6 +75,7 @@ def summarize(clips: Sequence[ClipScore]) -> dict:
             timing.add_span(s.end_s - s.start_s, s.correct[HEADLINE], s.changes)
     for c in clips:
         timing.add_first_labels(c.first_label_s)
+        timing.add_change_delays(c.change_delay_s)
         fa.add(c.false_alarms)
         falls.add(c.false_falls)
         for k, v in asdict(c.detection).items():
@@ -106,6 +107,7 @@ def clip_json(c: ClipScore) -> dict:
         "false_falls": {"events": c.false_falls.events, "seconds": c.false_falls.seconds},
         "detection": {**asdict(c.detection), "found_rate": c.detection.found_rate},
         "first_label_s": c.first_label_s,
+        "change_delay_s": c.change_delay_s,
     }
 
 
