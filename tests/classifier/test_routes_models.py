@@ -31,8 +31,7 @@ def test_models_listing(client):
             assert set(pc) == {"precision", "recall", "f1", "support"} and pc["support"] == sum(row)
         assert 0 <= metrics["calibration"]["ece"] <= 1
         kf = metrics.get("kfold")
-        if m["name"] != "tcn_mocap_short":  # every shipped model but the newest has its 5 folds run
-            assert kf["folds"] == kf["n_folds"] == 5 and 0 < kf["figures"]["utd_mhad_accuracy"]["mean"] <= 1
+        assert kf["folds"] == kf["n_folds"] == 5 and 0 < kf["figures"]["utd_mhad_accuracy"]["mean"] <= 1
         assert m["report_url"] == f"/v1/models/{m['name']}/report"
         assert m["report_files"] == {f: f"{m['report_url']}/{f}" for f in ("confusion.png", "curves.png", "model_card.md")}
 
