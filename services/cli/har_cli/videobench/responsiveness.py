@@ -90,6 +90,16 @@ def change_delay(line: Timeline, label: str, start_ms: float, until_ms: float, r
     return None
 
 
+def _split_missing(delays: Iterable[float | None]) -> tuple[list[float], int]:
+    """The delays measured, and how many were not (``None``).
+
+    >>> _split_missing([0.5, None, 1.0, None])
+    ([0.5, 1.0], 2)
+    """
+    delays = list(delays)
+    return [d for d in delays if d is not None], sum(d is None for d in delays)
+
+
 @dataclass
 class Responsiveness:
     """Pooled first-label delays, short-event accuracy and changes inside long spans."""
@@ -106,18 +116,16 @@ class Responsiveness:
     changes_missed: int = 0
 
     def add_first_labels(self, delays: Iterable[float | None]) -> None:
-        for d in delays:
-            if d is None:
-                self.never_labelled += 1
-            else:
-                self.first_label_s.append(d)
+        """Pool one clip's first-label delays (s); ``None`` is an appearance never labelled."""
+        found, missing = _split_missing(delays)
+        self.first_label_s += found
+        self.never_labelled += missing
 
     def add_change_delays(self, delays: Iterable[float | None]) -> None:
-        for d in delays:
-            if d is None:
-                self.changes_missed += 1
-            else:
-                self.change_delay_s.append(d)
+        """Pool one clip's change delays (s); ``None`` is a change not shown in time."""
+        found, missing = _split_missing(delays)
+        self.change_delay_s += found
+        self.changes_missed += missing
 
     def add_span(self, duration_s: float, correct: bool, changes: int) -> None:
         if duration_s < SHORT_S:
