@@ -22,5 +22,5 @@ def test_shipped_files_are_small():
 
     files = [p for p in MODELS.rglob("*") if p.is_file()]
     assert all(p.stat().st_size < 5_000_000 for p in files)
-    # six models, each with up to three formats; three of them (tcn, tcn_mocap, tcn_mocap_short) average two networks
-    assert sum(p.stat().st_size for p in files) < 24_000_000
+    # six models, each with up to three formats; two of them (tcn, tcn_mocap) average two networks
+    assert sum(p.stat().st_size for p in files) < 22_000_000
