@@ -132,13 +132,16 @@ def test_inner_cv_scores_the_held_out_subject(tmp_path, shared):
 
 
 def test_train_ensemble_of_members(tmp_path, shared):
-    """--members 2: two seeds trained and averaged in one served graph, recorded in model.json, its exports agreeing."""
+    """--member-seeds 3,5: two networks of those seeds trained and averaged in one served graph, recorded in model.json
+    with each member's validation `other` recall (what members are chosen by), its exports agreeing."""
     from har_classifier.inference import ModelRunner, load_keras
     from har_classifier.train import train
 
-    out = train(quick(shared, tmp_path / "e", model="tcn", members=2, seed=3, other_weight=0.5), verbose=0)
+    out = train(quick(shared, tmp_path / "e", model="tcn", member_seeds=[3, 5], other_weight=0.5), verbose=0)
     info = json.loads((out / "model.json").read_text())
-    assert [m["seed"] for m in info["members"]] == [3, 4] and info["training"]["members"] == 2
+    assert [m["seed"] for m in info["members"]] == [3, 5] and info["training"]["members"] == 2
+    assert info["training"]["member_seeds"] == [3, 5] and info["training"]["seed"] == 3
+    assert all(0 <= m["val_other_recall"] <= 1 for m in info["members"]) and 0 <= info["calibration"]["val_other_recall"] <= 1
     assert info["calibration"]["class_weights"] == {"other": 0.5} and info["calibration"]["temperature"] > 0
     model = load_keras(out)
     assert [layer.name for layer in model.layers if layer.name.startswith("member_")] == ["member_0", "member_1"]
@@ -196,6 +199,7 @@ def test_train_help_lists_every_option(capsys):
         "--utd-views",
         "--stretch",
         "--members",
+        "--member-seeds",
         "--window",
         "--fps",
         "--stride",
@@ -239,7 +243,10 @@ def test_options_from_flags_record_and_back():
     record = json.loads(json.dumps(opts.record()))
     assert "out" not in record and "threads" not in record and "seconds" not in record["window"]
     assert TrainOptions.from_record(record) == opts.model_copy(update={"threads": 2, "out": None})
-    for bad in (["--members", "0"], ["--other-weight", "0"], ["--model", "lstm"]):
+    seeds = from_args(build_parser().parse_args(["train", "--member-seeds", "7, 9"]))
+    assert (seeds.members, seeds.seed, seeds.seeds()) == (2, 7, [7, 9])
+    bad_flags = (["--members", "0"], ["--other-weight", "0"], ["--model", "lstm"], ["--member-seeds", "7,x"])
+    for bad in (*bad_flags, ["--member-seeds", "7,7"], ["--member-seeds", "7,9", "--members", "3"]):
         with pytest.raises((SystemExit, ValueError)):
             from_args(build_parser().parse_args(["train", *bad]))
     # an older record (fewer fields) reads with the defaults for the rest

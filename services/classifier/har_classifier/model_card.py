@@ -233,11 +233,13 @@ def _augmentations(opts: TrainOptions) -> str:
 
 def _training(m: dict, info: dict, history: dict, opts: TrainOptions) -> list[str]:
     members = info.get("members") or []
+    recalls = [f"{mb['val_other_recall']:.1%}" for mb in members if "val_other_recall" in mb]
     ensemble = (
         f" in all: an ensemble of {len(members)} trainings with the same options (seeds "
         f"{', '.join(str(mb['seed']) for mb in members)}; best epochs "
-        f"{', '.join(str(mb['best_epoch']) for mb in members)}) "
-        "whose probabilities are averaged in one graph (`--members`); the curves are the first one's"
+        f"{', '.join(str(mb['best_epoch']) for mb in members)}"
+        + (f"; validation `other` recall {', '.join(recalls)}" if len(recalls) == len(members) else "")
+        + ") whose probabilities are averaged in one graph (`--members`, `--member-seeds`); the curves are the first one's"
         if members
         else ""
     )

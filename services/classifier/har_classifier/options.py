@@ -14,7 +14,7 @@ import os
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from har_common.schemas import WindowSpec
 
@@ -44,6 +44,16 @@ def _angles(text: str) -> list[float]:
     if not angles or any(not -90 <= a <= 90 or a == 0 for a in angles):
         raise argparse.ArgumentTypeError(f"angles must be non-zero and within -90..90 degrees, got {text!r}")
     return angles
+
+
+def _seeds(text: str) -> list[int]:
+    try:
+        seeds = [int(a) for a in text.split(",") if a.strip()]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected integer seeds separated by commas, got {text!r}") from None
+    if not seeds:
+        raise argparse.ArgumentTypeError("expected at least one seed")
+    return seeds
 
 
 class TrainOptions(BaseModel):
@@ -133,6 +143,13 @@ class TrainOptions(BaseModel):
     )
     seed: int = Field(SEED_DEFAULT, description="random seed (data order, augmentation, weights)")
     members: int = Field(1, ge=1, description="train this many models (seeds SEED, SEED+1, ...) and ship their average as one")
+    member_seeds: list[int] = Field(
+        [],
+        description="the members' seeds, one per member (sets --members, and --seed to the first; default: SEED, "
+        "SEED+1, ...). Each trained network's model.json gives its validation figures "
+        "(calibration.val_other_recall), to choose them by",
+        json_schema_extra=_cli(parse=_seeds, metavar="SEED[,SEED...]"),
+    )
     window: WindowSpec = Field(
         default_factory=WindowSpec,
         description="the model's input window",
@@ -160,6 +177,28 @@ class TrainOptions(BaseModel):
         if any(not -90 <= a <= 90 or a == 0 for a in v):
             raise ValueError(f"yaw angles must be non-zero and within -90..90 degrees, got {v}")
         return v
+
+    @model_validator(mode="before")
+    @classmethod
+    def _members_match_seeds(cls, data: Any) -> Any:
+        seeds = data.get("member_seeds") if isinstance(data, dict) else None
+        if seeds:
+            seeds = list(seeds)
+            if len(set(seeds)) != len(seeds):
+                raise ValueError(f"member seeds must differ, got {seeds}")
+            if data.get("members", 1) not in (1, len(seeds)):
+                raise ValueError(f"--members {data['members']} disagrees with {len(seeds)} member seeds")
+            # the record names the first member's seed, as --members does
+            data = {**data, "members": len(seeds), "seed": seeds[0]}
+        return data
+
+    def seeds(self) -> list[int]:
+        """The members' seeds: ``member_seeds``, else ``seed``, ``seed + 1``, ... (``members`` of them).
+
+        >>> TrainOptions(seed=7, members=2).seeds(), TrainOptions(member_seeds=[7, 9]).seeds()
+        ([7, 8], [7, 9])
+        """
+        return list(self.member_seeds) or [self.seed + k for k in range(self.members)]
 
     def out_dir(self) -> Path:
         """Where the model goes: ``out``, else the served models folder's ``<model>``."""

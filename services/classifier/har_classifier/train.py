@@ -18,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .calibration import fit_temperature
+from .calibration import apply_temperature, fit_temperature, reweight
 from .options import TrainOptions
 from .preprocessing import preprocess_batch
 from .sources import OTHER, class_sources, load_sources
@@ -69,25 +69,39 @@ def train(opts: TrainOptions, verbose: int | None = None) -> Path:
     t0 = time.time()
     with tempfile.TemporaryDirectory(prefix="har-members-") as tmp:
         dirs = []
-        for k in range(opts.members):
-            print(f"member {k + 1} of {opts.members} (seed {opts.seed + k})", flush=True)
-            member = opts.model_copy(update={"members": 1, "seed": opts.seed + k, "out": str(Path(tmp) / f"member-{k + 1}")})
+        for k, seed in enumerate(opts.seeds()):
+            print(f"member {k + 1} of {opts.members} (seed {seed})", flush=True)
+            update = {"members": 1, "member_seeds": [], "seed": seed, "out": str(Path(tmp) / f"member-{k + 1}")}
+            member = opts.model_copy(update=update)
             dirs.append(_train_one(member, verbose, export_graphs=False))
         return _combine(opts, dirs, t0)
 
 
 def _calibration(p_val: np.ndarray, y_val: np.ndarray, opts: TrainOptions, label: str) -> dict:
     """Temperature scaling on the validation side (Guo et al. 2017): one scalar T, p ~ p_model ** (1 / T), chosen to
-    minimise the validation negative log-likelihood; then ``other``'s prior weight. The service applies both."""
+    minimise the validation negative log-likelihood; then ``other``'s prior weight. The service applies both.
+    Also ``val_other_recall``: the share of validation windows of ``other`` that the served probabilities reject,
+    the figure networks of different seeds differ most in (docs/classifier.md), to choose members by."""
     temperature, nll_before, nll_after = fit_temperature(p_val, y_val)
-    print(f"{label}temperature {temperature:.3f}: validation NLL {nll_before:.3f} -> {nll_after:.3f}", flush=True)
     weights = {OTHER: opts.other_weight} if opts.other_weight != 1.0 and OTHER in opts.classes else {}
+    other_recall = None
+    if OTHER in opts.classes and (y_val == opts.classes.index(OTHER)).any():
+        w = np.array([weights.get(c, 1.0) for c in opts.classes])
+        served = reweight(apply_temperature(p_val, temperature), w).argmax(1)
+        is_other = y_val == opts.classes.index(OTHER)
+        other_recall = round(float((served[is_other] == opts.classes.index(OTHER)).mean()), 4)
+    print(
+        f"{label}temperature {temperature:.3f}: validation NLL {nll_before:.3f} -> {nll_after:.3f}"
+        + (f"; validation other recall {other_recall:.3f}" if other_recall is not None else ""),
+        flush=True,
+    )
     return {
         "temperature": round(temperature, 4),
         "fitted_on": "validation side (negative log-likelihood)",
         "val_nll_before": round(nll_before, 4),
         "val_nll_after": round(nll_after, 4),
         **({"class_weights": weights} if weights else {}),
+        **({"val_other_recall": other_recall} if other_recall is not None else {}),
     }
 
 
@@ -128,7 +142,13 @@ def _combine(opts: TrainOptions, member_dirs: list[Path], t0: float) -> Path:
         "val_balanced_accuracy": round(balanced, 4),
         "training": opts.record(),
         "members": [
-            {"seed": i["training"]["seed"], "best_epoch": i["best_epoch"], "train_seconds": i["train_seconds"]} for i in infos
+            {
+                "seed": i["training"]["seed"],
+                "best_epoch": i["best_epoch"],
+                "train_seconds": i["train_seconds"],
+                **({"val_other_recall": i["calibration"]["val_other_recall"]} if "val_other_recall" in i["calibration"] else {}),
+            }
+            for i in infos
         ],
         "calibration": {**infos[0]["calibration"], **calibration},
         "train_seconds": round(time.time() - t0, 1),
