@@ -68,6 +68,19 @@ def test_card_names_the_optional_augmentations(model_dir):
     assert "turned viewpoints (-30, 30 degrees about the vertical axis" in card
 
 
+def test_card_gives_each_members_validation_other_recall(model_dir):
+    """An ensemble's card names its members' seeds and, where every member recorded it, their validation `other` recall."""
+    from har_classifier.model_card import model_card
+
+    m, info, history = (json.loads((model_dir / f).read_text()) for f in ("report/metrics.json", "model.json", "history.json"))
+    members = [{"seed": 7, "best_epoch": 53, "train_seconds": 1.0}, {"seed": 9, "best_epoch": 54, "train_seconds": 1.0}]
+    card = model_card(m, {**info, "members": members}, history)
+    assert "an ensemble of 2 trainings with the same options (seeds 7, 9; best epochs 53, 54)" in card
+    members = [{**members[0], "val_other_recall": 0.775}, {**members[1], "val_other_recall": 0.6}]
+    card = model_card(m, {**info, "members": members}, history)
+    assert "(seeds 7, 9; best epochs 53, 54; validation `other` recall 77.5%, 60.0%)" in card
+
+
 def test_card_states_only_the_models_own_facts(model_dir):
     """A card of another model (other classes, window, data, options) says that model's facts, not the shipped one's."""
     from har_classifier.model_card import model_card

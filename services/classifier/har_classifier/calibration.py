@@ -26,6 +26,16 @@ def reweight(probs: np.ndarray, weights: np.ndarray | None) -> np.ndarray:
     return (q / q.sum(axis=-1, keepdims=True)).astype(np.float32)
 
 
+def weight_vector(class_weights: dict[str, float], classes: list[str]) -> np.ndarray | None:
+    """``model.json``'s ``class_weights`` (class -> prior weight) as the ``(C,)`` vector :func:`reweight` takes, in
+    ``classes``' order (1 for a class not named); ``None`` when there are none.
+
+    >>> weight_vector({"other": 0.3}, ["walking", "other"]).tolist(), weight_vector({}, ["walking"])
+    ([1.0, 0.3], None)
+    """
+    return np.array([class_weights.get(c, 1.0) for c in classes]) if class_weights else None
+
+
 def fit_temperature(probs: np.ndarray, y: np.ndarray) -> tuple[float, float, float]:
     """The temperature minimising the NLL of ``probs ** (1 / T)`` (renormalised) on labels ``y``: ``(T, nll at 1, nll at T)``.
     Temperature scaling (Guo et al. 2017), on a log grid from 0.2 to 5."""

@@ -20,7 +20,7 @@ import numpy as np
 
 from har_common.schemas import ModelDescription, ModelMetrics, WindowSpec
 
-from .calibration import apply_temperature, reweight
+from .calibration import apply_temperature, reweight, weight_vector
 from .engines import BUCKETS, ENGINES, FILES, available_engines, default_engine, load_engine, load_keras
 from .licences import training_data
 from .preprocessing import preprocess_batch
@@ -57,7 +57,7 @@ class ModelRunner:
         unknown = set(self.class_weights) - set(self.classes)
         if unknown:
             raise ValueError(f"{self.model_dir / 'model.json'}: class_weights name unknown classes {sorted(unknown)}")
-        self._weights = np.array([self.class_weights.get(c, 1.0) for c in self.classes]) if self.class_weights else None
+        self._weights = weight_vector(self.class_weights, self.classes)
         still = calibration.get("stillness")
         self.stillness = (
             StillnessGate(still["threshold"], self.classes, still["postures"], still.get("width", 0.0)) if still else None

@@ -48,7 +48,7 @@ def _angles(text: str) -> list[float]:
 
 def _seeds(text: str) -> list[int]:
     try:
-        seeds = [int(a) for a in text.split(",") if a.strip()]
+        seeds = [int(a) for a in _comma_list(text)]
     except ValueError:
         raise argparse.ArgumentTypeError(f"expected integer seeds separated by commas, got {text!r}") from None
     if not seeds:

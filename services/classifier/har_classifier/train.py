@@ -18,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .calibration import apply_temperature, fit_temperature, reweight
+from .calibration import apply_temperature, fit_temperature, reweight, weight_vector
 from .options import TrainOptions
 from .preprocessing import preprocess_batch
 from .sources import OTHER, class_sources, load_sources
@@ -84,12 +84,11 @@ def _calibration(p_val: np.ndarray, y_val: np.ndarray, opts: TrainOptions, label
     the figure networks of different seeds differ most in (docs/classifier.md), to choose members by."""
     temperature, nll_before, nll_after = fit_temperature(p_val, y_val)
     weights = {OTHER: opts.other_weight} if opts.other_weight != 1.0 and OTHER in opts.classes else {}
+    other = opts.classes.index(OTHER) if OTHER in opts.classes else -1
     other_recall = None
-    if OTHER in opts.classes and (y_val == opts.classes.index(OTHER)).any():
-        w = np.array([weights.get(c, 1.0) for c in opts.classes])
-        served = reweight(apply_temperature(p_val, temperature), w).argmax(1)
-        is_other = y_val == opts.classes.index(OTHER)
-        other_recall = round(float((served[is_other] == opts.classes.index(OTHER)).mean()), 4)
+    if (y_val == other).any():
+        served = reweight(apply_temperature(p_val, temperature), weight_vector(weights, opts.classes)).argmax(1)
+        other_recall = round(float((served[y_val == other] == other).mean()), 4)
     print(
         f"{label}temperature {temperature:.3f}: validation NLL {nll_before:.3f} -> {nll_after:.3f}"
         + (f"; validation other recall {other_recall:.3f}" if other_recall is not None else ""),
