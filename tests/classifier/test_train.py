@@ -132,13 +132,17 @@ def test_inner_cv_scores_the_held_out_subject(tmp_path, shared):
 
 
 def test_train_ensemble_of_members(tmp_path, shared):
-    """--member-seeds 3,5: two networks of those seeds trained and averaged in one served graph, recorded in model.json
-    with each member's validation `other` recall (what members are chosen by), its exports agreeing."""
+    """--member-seeds 3,5 --ensemble consensus: two networks of those seeds trained and joined in one served graph
+    (each known class gets the least probability a member gives it, `other` the rest), recorded in model.json with
+    each member's validation `other` recall (what members are chosen by), its exports agreeing. (The mean rule's
+    arithmetic is build_ensemble's doctest.)"""
     from har_classifier.inference import ModelRunner, load_keras
     from har_classifier.train import train
 
-    out = train(quick(shared, tmp_path / "e", model="tcn", member_seeds=[3, 5], other_weight=0.5), verbose=0)
+    opts = quick(shared, tmp_path / "e", model="tcn", member_seeds=[3, 5], other_weight=0.5, ensemble="consensus")
+    out = train(opts, verbose=0)
     info = json.loads((out / "model.json").read_text())
+    assert info["training"]["ensemble"] == "consensus"
     assert [m["seed"] for m in info["members"]] == [3, 5] and info["training"]["members"] == 2
     assert info["training"]["member_seeds"] == [3, 5] and info["training"]["seed"] == 3
     assert all(0 <= m["val_other_recall"] <= 1 for m in info["members"]) and 0 <= info["calibration"]["val_other_recall"] <= 1
@@ -147,9 +151,14 @@ def test_train_ensemble_of_members(tmp_path, shared):
     assert [layer.name for layer in model.layers if layer.name.startswith("member_")] == ["member_0", "member_1"]
     x = np.random.default_rng(0).normal(0, 1, (4, 32, 17, 3)).astype(np.float32)
     x[..., 2] = 1.0
-    # the output is the mean of the two members' softmax outputs
-    parts = [layer(x) for layer in model.layers if layer.name.startswith("member_")]
-    np.testing.assert_allclose(model.predict(x, verbose=0), np.mean([np.asarray(p) for p in parts], 0), atol=1e-5)
+    # the output: each known class's least probability over the two members' softmax outputs, `other` the rest
+    parts = np.asarray([layer(x) for layer in model.layers if layer.name.startswith("member_")])
+    expected = parts.min(0)
+    k = info["classes"].index("other")
+    expected[:, k] = 1 - np.delete(expected, k, axis=1).sum(1)
+    out_probs = model.predict(x, verbose=0)
+    np.testing.assert_allclose(out_probs, expected, atol=1e-5)
+    assert (out_probs >= -1e-6).all() and np.allclose(out_probs.sum(1), 1, atol=1e-5)
     ref = ModelRunner(out, engine="tf").predict(x)
     for engine in ModelRunner.available_engines(out):
         np.testing.assert_allclose(ModelRunner(out, engine=engine).predict(x), ref, atol=2e-4)
@@ -246,7 +255,9 @@ def test_options_from_flags_record_and_back():
     seeds = from_args(build_parser().parse_args(["train", "--member-seeds", "7, 9"]))
     assert (seeds.members, seeds.seed, seeds.seeds()) == (2, 7, [7, 9])
     bad_flags = (["--members", "0"], ["--other-weight", "0"], ["--model", "lstm"], ["--member-seeds", "7,x"])
-    for bad in (*bad_flags, ["--member-seeds", "7,7"], ["--member-seeds", "7,9", "--members", "3"]):
+    assert from_args(build_parser().parse_args(["train", "--ensemble", "consensus"])).ensemble == "consensus"
+    refused = (["--member-seeds", "7,7"], ["--member-seeds", "7,9", "--members", "3"], ["--ensemble", "median"])
+    for bad in (*bad_flags, *refused, ["--ensemble", "consensus", "--classes", "walking,running"]):
         with pytest.raises((SystemExit, ValueError)):
             from_args(build_parser().parse_args(["train", *bad]))
     # an older record (fewer fields) reads with the defaults for the rest

@@ -239,7 +239,13 @@ def _training(m: dict, info: dict, history: dict, opts: TrainOptions) -> list[st
         f"{', '.join(str(mb['seed']) for mb in members)}; best epochs "
         f"{', '.join(str(mb['best_epoch']) for mb in members)}"
         + (f"; validation `other` recall {', '.join(recalls)}" if len(recalls) == len(members) else "")
-        + ") whose probabilities are averaged in one graph (`--members`, `--member-seeds`); the curves are the first one's"
+        + (
+            ") joined in one graph by consensus (`--ensemble consensus`: each class gets the least probability any "
+            "member gives it, `other` the rest, so what the members disagree on is rejected)"
+            if opts.ensemble == "consensus"
+            else ") whose probabilities are averaged in one graph"
+        )
+        + " (`--members`, `--member-seeds`); the curves are the first one's"
         if members
         else ""
     )

@@ -10,7 +10,7 @@
 
 Every model first adds per-joint velocities (:class:`MotionFeatures`), so they see position and motion.
 :func:`build_ensemble` joins trained models of one architecture (different seeds) into one graph that
-averages their probabilities (``train --members N``).
+averages their probabilities, or keeps only what they agree on (``train --members N --ensemble RULE``).
 """
 
 from __future__ import annotations
@@ -262,17 +262,58 @@ def build_tcn(num_classes: int, length: int = 32, widths=(128, 128, 160)) -> ker
 BUILDERS = {"tcn": build_tcn, "stgcn": build_stgcn, "resnet3d": build_resnet3d, "cnn_lstm": build_cnn_lstm}
 
 
-def build_ensemble(members, length: int) -> keras.Model:
-    """One model whose output is the mean of the ``members``' probabilities (same classes, same input window).
+ENSEMBLE_RULES = ("mean", "consensus")
 
-    Averaging a few independently seeded trainings evens out how much each one's errors depend on
-    its seed, which with four training people is a lot (docs/classifier.md); it is served, exported
-    and calibrated like any single model.
+
+def build_ensemble(members, length: int, rule: str = "mean", other: int | None = None) -> keras.Model:
+    """One model joining the ``members``' probabilities (same classes, same input window).
+
+    ``rule="mean"`` averages them. Averaging a few independently seeded trainings evens out how much each
+    one's errors depend on its seed, which with four training people is a lot (docs/classifier.md).
+    ``rule="consensus"`` gives each known class the least probability any member gives it and the rest to
+    the rejection class (index ``other``): what the members do not agree on is rejected, the
+    disagreement of an ensemble's members being a sign of input unlike the training data
+    (Lakshminarayanan et al., NeurIPS 2017). Either way it is served, exported and calibrated like any
+    single model.
+
+    Shapes: each member maps ``(N, length, 17, 3)`` to ``(N, C)`` probabilities; so does the result.
+    Raises ``ValueError`` for an unknown rule, or ``consensus`` without ``other``.
+
+    >>> import numpy as np
+    >>> inp = keras.Input((2, NUM_JOINTS, 3))
+    >>> flat = layers.Flatten()(inp)
+    >>> a = keras.Model(inp, layers.Lambda(lambda x: ops.ones_like(x[:, :3]) * np.array([0.7, 0.2, 0.1], "float32"))(flat))
+    >>> b = keras.Model(inp, layers.Lambda(lambda x: ops.ones_like(x[:, :3]) * np.array([0.1, 0.6, 0.3], "float32"))(flat))
+    >>> x = np.zeros((1, 2, NUM_JOINTS, 3), "float32")
+    >>> build_ensemble([a, b], 2).predict(x, verbose=0).astype(float).round(2).tolist()
+    [[0.4, 0.4, 0.2]]
+    >>> build_ensemble([a, b], 2, "consensus", other=2).predict(x, verbose=0).astype(float).round(2).tolist()
+    [[0.1, 0.2, 0.7]]
     """
+    if rule not in ENSEMBLE_RULES:
+        raise ValueError(f"unknown ensemble rule {rule!r} (choose from {', '.join(ENSEMBLE_RULES)})")
     inp = keras.Input((length, NUM_JOINTS, 3), name="keypoints")
     # Renamed copies, so that the members' layers live under distinct names inside the saved file.
     nets = [keras.Model(m.inputs[0], m.outputs[0], name=f"member_{i}") for i, m in enumerate(members)]
-    return keras.Model(inp, layers.Average(name="mean_probabilities")([net(inp) for net in nets]), name="ensemble")
+    probs = [net(inp) for net in nets]
+    if rule == "mean":
+        return keras.Model(inp, layers.Average(name="mean_probabilities")(probs), name="ensemble")
+    if other is None:
+        raise ValueError("the consensus rule needs the rejection class's index (other)")
+    least = layers.Minimum(name="least_probabilities")(probs)
+    classes = int(least.shape[-1])
+    # a fixed linear map (built-in layers only, so every engine exports it): known classes keep their
+    # least probability, the rejection class gets 1 minus their sum (never negative: each sum is at most one
+    # member's total)
+    kernel = np.eye(classes, dtype="float32")
+    kernel[:, other] = -1.0
+    kernel[other, other] = 0.0
+    bias = np.zeros(classes, "float32")
+    bias[other] = 1.0
+    consensus = layers.Dense(classes, trainable=False, name="consensus")
+    out = consensus(least)
+    consensus.set_weights([kernel, bias])
+    return keras.Model(inp, out, name="ensemble")
 
 
 def build_model(name: str, num_classes: int, length: int) -> keras.Model:

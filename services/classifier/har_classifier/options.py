@@ -150,6 +150,12 @@ class TrainOptions(BaseModel):
         "(calibration.val_other_recall), to choose them by",
         json_schema_extra=_cli(parse=_seeds, metavar="SEED[,SEED...]"),
     )
+    ensemble: Literal["mean", "consensus"] = Field(
+        "mean",
+        description="how an ensemble joins its members: 'mean' averages their probabilities; 'consensus' gives each "
+        "class the least probability any member gives it and the rest to 'other' (what the members disagree on is "
+        "rejected; needs 'other' among the classes)",
+    )
     window: WindowSpec = Field(
         default_factory=WindowSpec,
         description="the model's input window",
@@ -191,6 +197,12 @@ class TrainOptions(BaseModel):
             # the record names the first member's seed, as --members does
             data = {**data, "members": len(seeds), "seed": seeds[0]}
         return data
+
+    @model_validator(mode="after")
+    def _consensus_needs_other(self) -> TrainOptions:
+        if self.ensemble == "consensus" and "other" not in self.classes:
+            raise ValueError("--ensemble consensus gives what the members disagree on to 'other': add 'other' to --classes")
+        return self
 
     def seeds(self) -> list[int]:
         """The members' seeds: ``member_seeds``, else ``seed``, ``seed + 1``, ... (``members`` of them).

@@ -122,7 +122,8 @@ def _combine(opts: TrainOptions, member_dirs: list[Path], t0: float) -> Path:
     configure_tf(opts.seed, opts.threads)
     _, _, _, val_s, spec = prepare(opts)
     infos = [json.loads((d / "model.json").read_text()) for d in member_dirs]
-    model = build_ensemble([load_keras(d) for d in member_dirs], spec.length)
+    other = opts.classes.index(OTHER) if OTHER in opts.classes else None
+    model = build_ensemble([load_keras(d) for d in member_dirs], spec.length, opts.ensemble, other)
     x_val = preprocess_batch([(s.keypoints, s.fps) for s in val_s], spec)
     y_val = labels_to_index(val_s, opts.classes)
     p_val = model.predict(x_val, batch_size=256, verbose=0)
