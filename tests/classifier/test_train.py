@@ -177,6 +177,21 @@ def test_train_refuses_to_overwrite_a_model_unless_asked(tmp_path, capsys):
     assert "--overwrite" in capsys.readouterr().err
 
 
+def test_train_names_the_flag_of_a_refused_option(capsys):
+    """A refused option prints the flag and the problem, one line each, not pydantic's dump of every input."""
+    from har_classifier.cli import main
+
+    assert main(["train", "--member-seeds", "7,7", "--utd", "", "--lzq", ""]) == 2
+    assert capsys.readouterr().err == "error: member seeds must differ, got [7, 7]\n"
+    assert main(["train", "--other-weight", "0", "--fps", "0", "--utd", "", "--lzq", ""]) == 2
+    err = capsys.readouterr().err
+    assert err.splitlines() == [
+        "error: --other-weight: Input should be greater than 0",
+        "error: --fps: Input should be greater than 0",
+    ]
+    assert "input_value" not in err and "errors.pydantic.dev" not in err
+
+
 def test_train_help_lists_every_option(capsys):
     """`har train --help` is built from TrainOptions: every field has a flag with its help text (the window's three
     flags set its nested fields), and the flags keep their names."""

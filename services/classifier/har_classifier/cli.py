@@ -11,6 +11,8 @@ import json
 import sys
 from pathlib import Path
 
+from pydantic import ValidationError
+
 from .options import DEFAULT_LZQ, DEFAULT_UTD, TrainOptions, add_arguments, from_args
 
 __all__ = ["DEFAULT_LZQ", "DEFAULT_UTD", "build_parser", "main"]
@@ -124,6 +126,32 @@ def _write_card(model_dir: str):
     return write_card(model_dir)
 
 
+def option_errors(exc: ValidationError) -> list[str]:
+    """One line per problem of a :class:`ValidationError`: the flag it concerns (none for checks across flags)
+    and pydantic's message.
+
+    >>> from har_classifier.options import TrainOptions
+    >>> try:
+    ...     TrainOptions(other_weight=0)
+    ... except ValidationError as exc:
+    ...     option_errors(exc)
+    ['--other-weight: Input should be greater than 0']
+    >>> try:
+    ...     TrainOptions(window={"length": 16, "fps": 0, "stride": 4})
+    ... except ValidationError as exc:
+    ...     option_errors(exc)
+    ['--fps: Input should be greater than 0']
+    """
+    out = []
+    for err in exc.errors():
+        loc = [str(part) for part in err["loc"]]
+        if loc[:1] == ["window"] and len(loc) > 1:  # the window's fields have flags of their own
+            loc = [{"length": "window"}.get(loc[1], loc[1])]
+        flag = "--" + "-".join(loc).replace("_", "-") + ": " if loc else ""
+        out.append(flag + err["msg"].removeprefix("Value error, "))
+    return out
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(sys.argv[1:] if argv is None else argv)
     commands = {
@@ -135,6 +163,11 @@ def main(argv: list[str] | None = None) -> int:
     }
     try:
         return commands[args.command](args)
+    except ValidationError as exc:
+        # the options' own checks: the flag and the problem, without pydantic's dump of every input
+        for line in option_errors(exc):
+            print(f"error: {line}", file=sys.stderr)
+        return 2
     except (OSError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
