@@ -190,6 +190,8 @@ def test_train_names_the_flag_of_a_refused_option(capsys):
         "error: --fps: Input should be greater than 0",
     ]
     assert "input_value" not in err and "errors.pydantic.dev" not in err
+    assert main(["train", "--window", "1", "--utd", "", "--lzq", ""]) == 2
+    assert capsys.readouterr().err.startswith("error: --window: a window needs at least 2 frames")
 
 
 def test_train_help_lists_every_option(capsys):

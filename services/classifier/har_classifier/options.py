@@ -184,6 +184,13 @@ class TrainOptions(BaseModel):
             raise ValueError(f"yaw angles must be non-zero and within -90..90 degrees, got {v}")
         return v
 
+    @field_validator("window")
+    @classmethod
+    def _window_has_motion(cls, v: WindowSpec) -> WindowSpec:
+        if v.length < 2:
+            raise ValueError(f"a window needs at least 2 frames (every model reads the motion between frames), got {v.length}")
+        return v
+
     @model_validator(mode="before")
     @classmethod
     def _members_match_seeds(cls, data: Any) -> Any:
