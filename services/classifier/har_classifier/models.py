@@ -21,6 +21,8 @@ from keras import layers, ops
 
 from har_common.layouts import COCO17
 
+from .options import ENSEMBLE_RULES
+
 NUM_JOINTS = len(COCO17)
 
 
@@ -260,9 +262,6 @@ def build_tcn(num_classes: int, length: int = 32, widths=(128, 128, 160)) -> ker
 
 
 BUILDERS = {"tcn": build_tcn, "stgcn": build_stgcn, "resnet3d": build_resnet3d, "cnn_lstm": build_cnn_lstm}
-
-
-ENSEMBLE_RULES = ("mean", "consensus")
 
 
 def build_ensemble(members, length: int, rule: str = "mean", other: int | None = None) -> keras.Model:

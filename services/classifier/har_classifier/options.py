@@ -18,13 +18,14 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from har_common.schemas import WindowSpec
 
-from .sources import DEFAULT_CLASSES
+from .sources import DEFAULT_CLASSES, OTHER
 
 SHARED = Path(os.environ.get("HAR_SHARED_DIR", "../shared"))  # relative to the working directory unless set
 DEFAULT_UTD = str(SHARED / "data/skeletons/utd_mhad")
 DEFAULT_LZQ = str(SHARED / "data/skeletons/lzq_openpose2d")
 SEED_DEFAULT = 7
 ARCHITECTURES = ("tcn", "stgcn", "resnet3d", "cnn_lstm")
+ENSEMBLE_RULES = ("mean", "consensus")  # how an ensemble joins its members (models.build_ensemble)
 NOT_RECORDED = {"out", "threads"}  # how and where a run went, not what the model is
 
 
@@ -150,7 +151,7 @@ class TrainOptions(BaseModel):
         "(calibration.val_other_recall), to choose them by",
         json_schema_extra=_cli(parse=_seeds, metavar="SEED[,SEED...]"),
     )
-    ensemble: Literal["mean", "consensus"] = Field(
+    ensemble: Literal[ENSEMBLE_RULES] = Field(
         "mean",
         description="how an ensemble joins its members: 'mean' averages their probabilities; 'consensus' gives each "
         "class the least probability any member gives it and the rest to 'other' (what the members disagree on is "
@@ -207,7 +208,7 @@ class TrainOptions(BaseModel):
 
     @model_validator(mode="after")
     def _consensus_needs_other(self) -> TrainOptions:
-        if self.ensemble == "consensus" and "other" not in self.classes:
+        if self.ensemble == "consensus" and OTHER not in self.classes:
             raise ValueError("--ensemble consensus gives what the members disagree on to 'other': add 'other' to --classes")
         return self
 
