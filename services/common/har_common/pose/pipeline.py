@@ -45,12 +45,11 @@ from ..schemas import (
     ActionSegment,
     ClassProbability,
     ModelDescription,
-    UnlabelledReason,
     UnlabelledSpan,
 )
 from .backend import Detection
+from .segments import UNCERTAIN, SegmentCutter
 
-UNCERTAIN = "uncertain"
 TOP_K = 3  # classes with their probabilities per person and frame (ActionLabel.top_k)
 
 
@@ -85,6 +84,7 @@ class WindowRequest:
     t_ms: float  # time of the window's last frame
     fps: float  # the frames' real rate
     keypoints: np.ndarray  # (T, 17, 3) float32
+    start_ms: float | None = None  # time of the window's first frame (None: t_ms)
 
     def to_json(self) -> dict:
         """The ``SkeletonSequence`` JSON the classifier takes (built directly: no validation cost)."""
@@ -98,13 +98,13 @@ class WindowRequest:
 
 
 @dataclass
-class _Segment:
-    label: str
-    start_ms: float
-    end_ms: float
-    conf_sum: float = 0.0
-    n: int = 0
-    reason: UnlabelledReason | None = None  # why an `uncertain` segment is one
+class WindowResult:
+    """One classified window, kept for labelling after the fact (:mod:`.centred`)."""
+
+    track_id: int | None
+    start_ms: float  # time of the window's first frame
+    end_ms: float  # time of its last frame
+    probs: np.ndarray  # (C,) the classifier's probabilities, in the model's class order, summing to 1
 
 
 @dataclass
@@ -121,7 +121,43 @@ class _Track:
     confidence: float = 0.0
     candidate: str | None = None
     candidate_n: int = 0
-    segment: _Segment | None = None
+
+
+def switch(
+    label: str, candidate: str | None, candidate_n: int, probs: np.ndarray, classes: Sequence[str], cfg: PipelineConfig
+) -> tuple[str, str | None, int]:
+    """One step of the labels' hysteresis: the label kept or changed given the newest smoothed
+    probabilities ``probs`` (C,), with the candidate that waits to replace it and for how many
+    windows it has led. Returns ``(label, candidate, candidate_n)``.
+
+    A label is adopted from ``uncertain`` at ``enter_confidence``; the current label is dropped below
+    ``exit_confidence`` (the top class then enters at once if it may); another class replaces it when
+    it is adopted-worthy and leads by ``switch_margin`` for ``switch_after`` windows in a row.
+
+    >>> cfg = PipelineConfig()
+    >>> classes = ["walking", "running"]
+    >>> step = switch(UNCERTAIN, None, 0, np.array([0.6, 0.4]), classes, cfg); step
+    ('walking', None, 0)
+    >>> step = switch(*step, np.array([0.4, 0.6]), classes, cfg); step    # one window ahead: not yet
+    ('walking', 'running', 1)
+    >>> switch(*step, np.array([0.4, 0.6]), classes, cfg)                # two in a row: switched
+    ('running', None, 0)
+    """
+    top = int(np.argmax(probs))
+    p_top = float(probs[top])
+    if label not in classes:
+        return (classes[top] if p_top >= cfg.enter_confidence else UNCERTAIN), None, 0
+    p_cur = float(probs[list(classes).index(label)])
+    if p_cur < cfg.exit_confidence:
+        # below the exit threshold the label is never kept, not even while another one waits out its
+        # switch_after windows: the top class enters at once if it may
+        return (classes[top] if p_top >= cfg.enter_confidence else UNCERTAIN), None, 0
+    if classes[top] != label and p_top >= cfg.enter_confidence and p_top >= p_cur + cfg.switch_margin:
+        candidate_n = candidate_n + 1 if candidate == classes[top] else 1
+        if candidate_n >= cfg.switch_after:
+            return classes[top], None, 0
+        return label, classes[top], candidate_n
+    return label, None, 0
 
 
 class ActionRecognizer:
@@ -130,14 +166,16 @@ class ActionRecognizer:
     Not thread-safe: one stream's frames go through it in time order from one place.
     ``spec`` may be ``None`` (no classifier known yet, or actions off): frames then carry no label
     and no windows are requested; :meth:`set_spec` switches classification on later.
+    ``keep_windows=True`` keeps every classified window's probabilities in :attr:`windows`.
     """
 
-    def __init__(self, spec: ModelDescription | None, config: PipelineConfig | None = None):
+    def __init__(self, spec: ModelDescription | None, config: PipelineConfig | None = None, keep_windows: bool = False):
         self.config = config or PipelineConfig()
+        # every classified window, for labelling after the fact (video jobs: see .centred)
+        self.windows: list[WindowResult] | None = [] if keep_windows else None
         self.spec: ModelDescription | None = None
         self._tracks: dict[int | None, _Track] = {}
-        self._closed: list[ActionSegment] = []
-        self._unlabelled: list[UnlabelledSpan] = []
+        self._segments = SegmentCutter(self.config.min_segment_ms)
         self._index: dict[str, int] = {}
         self.set_spec(spec)
 
@@ -146,6 +184,8 @@ class ActionRecognizer:
         if spec == self.spec:
             return
         self.spec = spec
+        if self.windows:
+            self.windows.clear()  # another model's classes: its windows cannot be read with the new one
         self._index = {c: i for i, c in enumerate(spec.classes)} if spec else {}
         for track in self._tracks.values():  # a new model: its probabilities start afresh
             track.probs, track.last_request, track.last_result = None, None, None
@@ -217,6 +257,7 @@ class ActionRecognizer:
                     t_ms=t_ms,
                     fps=fps,
                     keypoints=np.stack(points).astype(np.float32, copy=False),
+                    start_ms=track.times[0],
                 )
             )
         self._expire(t_ms)
@@ -244,31 +285,15 @@ class ActionRecognizer:
             if total <= 0:
                 continue
             vec /= total
+            if self.windows is not None:
+                start = req.t_ms if req.start_ms is None else req.start_ms
+                self.windows.append(WindowResult(req.track_id, start, req.t_ms, vec))
             track.probs = vec if track.probs is None else self._alpha * vec + (1 - self._alpha) * track.probs
             track.last_result = req.t_ms
-            classes = self.spec.classes
-            top = int(np.argmax(track.probs))
-            p_top = float(track.probs[top])
-            if track.label == UNCERTAIN or track.label not in self._index:
-                if p_top >= cfg.enter_confidence:
-                    track.label = classes[top]
-            else:
-                p_cur = float(track.probs[self._index[track.label]])
-                if p_cur < cfg.exit_confidence:
-                    # below the exit threshold the label is never kept, not even while another one
-                    # waits out its switch_after windows: the top class enters at once if it may
-                    track.candidate, track.candidate_n = None, 0
-                    track.label = classes[top] if p_top >= cfg.enter_confidence else UNCERTAIN
-                elif classes[top] != track.label and p_top >= cfg.enter_confidence and p_top >= p_cur + cfg.switch_margin:
-                    if track.candidate == classes[top]:
-                        track.candidate_n += 1
-                    else:
-                        track.candidate, track.candidate_n = classes[top], 1
-                    if track.candidate_n >= cfg.switch_after:
-                        track.label, track.candidate, track.candidate_n = classes[top], None, 0
-                else:
-                    track.candidate, track.candidate_n = None, 0
-            track.confidence = float(track.probs[self._index[track.label]]) if track.label in self._index else p_top
+            track.label, track.candidate, track.candidate_n = switch(
+                track.label, track.candidate, track.candidate_n, track.probs, self.spec.classes, cfg
+            )
+            track.confidence = float(track.probs[self._index[track.label]] if track.label in self._index else track.probs.max())
 
     def frame_labels(self, t_ms: float, detections: Sequence[Detection]) -> list[ActionLabel | None]:
         """Each person's label at this frame (None without a classifier); extends the segments."""
@@ -297,14 +322,7 @@ class ActionRecognizer:
                 classes = self.spec.classes
                 top_k = [ClassProbability(label=classes[i], probability=round(float(track.probs[i]), 4)) for i in best]
             out.append(ActionLabel(label=label, confidence=round(conf, 4), top_k=top_k, reason=reason))
-            seg = track.segment
-            if seg is not None and seg.label == label and seg.reason == reason:
-                seg.end_ms, seg.conf_sum, seg.n = t_ms, seg.conf_sum + conf, seg.n + 1
-            else:
-                if seg is not None:
-                    seg.end_ms = max(seg.end_ms, t_ms)  # segments meet at the change
-                    self._close(det.track_id, seg)
-                track.segment = _Segment(label, t_ms, t_ms, conf, 1, reason)
+            self._segments.add(det.track_id, t_ms, out[-1])
         return out
 
     def step(self, t_ms: float, detections: Sequence[Detection], classify=None) -> list[ActionLabel | None]:
@@ -317,48 +335,17 @@ class ActionRecognizer:
     # -- segments ------------------------------------------------------------------------------
     def drain_segments(self) -> list[ActionSegment]:
         """Segments closed since the last call, in the order they closed."""
-        out, self._closed = self._closed, []
-        return out
+        return self._segments.drain_segments()
 
     def drain_unlabelled(self) -> list[UnlabelledSpan]:
         """Time ranges of ``uncertain`` labels closed since the last call, with their reasons."""
-        out, self._unlabelled = self._unlabelled, []
-        return out
+        return self._segments.drain_unlabelled()
 
     def finish(self, t_ms: float | None = None) -> list[ActionSegment]:
         """Close every open segment (end of the video or stream); return all undrained ones."""
-        for tid, track in list(self._tracks.items()):
-            if track.segment is not None:
-                if t_ms is not None:
-                    track.segment.end_ms = max(track.segment.end_ms, t_ms)
-                self._close(tid, track.segment)
-                track.segment = None
-        return self.drain_segments()
-
-    def _close(self, track_id: int | None, seg: _Segment) -> None:
-        if seg.label == UNCERTAIN:
-            if seg.end_ms > seg.start_ms:
-                start, end = round(seg.start_ms, 3), round(seg.end_ms, 3)
-                self._unlabelled.append(
-                    UnlabelledSpan(track_id=track_id, start_ms=start, end_ms=end, reason=seg.reason or "low_confidence")
-                )
-            return
-        if seg.end_ms - seg.start_ms < self.config.min_segment_ms:
-            return
-        start, end = round(seg.start_ms, 3), round(seg.end_ms, 3)
-        self._closed.append(
-            ActionSegment(
-                track_id=track_id,
-                label=seg.label,
-                start_ms=start,
-                end_ms=end,
-                duration_ms=round(end - start, 3),
-                mean_confidence=round(min(max(seg.conf_sum / max(seg.n, 1), 0.0), 1.0), 4),
-            )
-        )
+        return self._segments.finish(t_ms)
 
     def _expire(self, t_ms: float) -> None:
         for tid in [k for k, tr in self._tracks.items() if t_ms - tr.last_seen > self.config.track_timeout_ms]:
-            track = self._tracks.pop(tid)
-            if track.segment is not None:
-                self._close(tid, track.segment)
+            del self._tracks[tid]
+            self._segments.close(tid)
