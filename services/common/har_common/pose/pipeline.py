@@ -123,6 +123,19 @@ class _Track:
     candidate_n: int = 0
 
 
+def ema_weight(spec: ModelDescription | None, cfg: PipelineConfig) -> float:
+    """The moving average's weight of each new window for this model's hop: ``cfg.ema_alpha`` per
+    ``cfg.ema_hop_s`` of hop, so every model smooths over the same time.
+
+    >>> from har_common.schemas import WindowSpec
+    >>> spec = ModelDescription(name="demo", classes=["a", "b"], window=WindowSpec(length=16, fps=10.0, stride=4))
+    >>> round(ema_weight(spec, PipelineConfig()), 3)    # a 0.4 s hop: 1 - 0.7 ** 0.5
+    0.163
+    """
+    hop = spec.window.stride_seconds if spec else cfg.ema_hop_s
+    return 1.0 - (1.0 - cfg.ema_alpha) ** (hop / cfg.ema_hop_s)
+
+
 def switch(
     label: str, candidate: str | None, candidate_n: int, probs: np.ndarray, classes: Sequence[str], cfg: PipelineConfig
 ) -> tuple[str, str | None, int]:
@@ -193,10 +206,7 @@ class ActionRecognizer:
 
     @property
     def _alpha(self) -> float:
-        """The moving average's weight per window for this model's hop (``PipelineConfig.ema_hop_s``)."""
-        cfg = self.config
-        hop = self.spec.window.stride_seconds if self.spec else cfg.ema_hop_s
-        return 1.0 - (1.0 - cfg.ema_alpha) ** (hop / cfg.ema_hop_s)
+        return ema_weight(self.spec, self.config)
 
     @property
     def track_ids(self) -> list[int | None]:
