@@ -22,7 +22,7 @@ export function fakeJob(job: Pick<ServiceJob, 'id'> & Partial<ServiceJob>): Serv
     updated_at: 1763735000,
     filename: null,
     error: null,
-    options: { actions: true, kinetics: false, model: null, raw: false, render: true, stride: 1 },
+    options: { actions: true, kinetics: false, labels: 'centred', model: null, raw: false, render: true, stride: 1 },
     source: null,
     frames_done: 0,
     stats: {},

@@ -98,7 +98,7 @@ describe('Models page', () => {
           fakeModel({
             name: 'b', classes: ['x', 'y'], parameters: 356555, size_bytes: 1433020, windows_per_second: 3908.1,
             metrics: { accuracy: 0.9123, macro_f1: 0.8 },
-            real_video: { spans: 31, correct: 11, accuracy: 0.3548, reading: 'lag', lag_s: 1.6 },
+            real_video: { spans: 31, correct: 11, accuracy: 0.3548, reading: 'lag', lag_s: 1.6, labels: 'causal' },
             training_data: [
               { name: 'UTD-MHAD', licence: 'free for research use with a citation: C. Chen et al.' },
               { name: 'Bandai Namco mocap', licence: 'CC BY-NC 4.0: attribution, non-commercial use only' },

@@ -270,12 +270,18 @@ def test_model_figures_go_into_a_model_folder_only(tmp_path):
 
     clip = score_clip("c", truth((0, 2, "walking"), (2, 4, "other")), line(["walking"] * 20 + ["falling"] * 20), {}, lag_ms=0.0)
     summary = summarize([clip])
-    meta = {"command": "har benchmark videos gt.json", "created": "now", "groundtruth": "gt.json", "lag_s": 0.0}
+    meta = {
+        "command": "har benchmark videos gt.json",
+        "created": "now",
+        "groundtruth": "gt.json",
+        "lag_s": 0.0,
+        "labels": "centred",
+    }
     with pytest.raises(FileNotFoundError, match="not a classifier model folder"):
         model_figures(tmp_path, meta, summary)
     (tmp_path / "model.json").write_text("{}")
     body = json.loads(model_figures(tmp_path, meta, summary).read_text())
-    assert body["readings"]["lag"]["correct"] == 1 and body["spans"] == 2
+    assert body["readings"]["lag"]["correct"] == 1 and body["spans"] == 2 and body["labels"] == "centred"
     assert body["recall"] == {"other": 0.0, "walking": 1.0}
     assert body["false_falls"]["events"] == 1 and body["false_alarms"]["labels"] == {"falling": 1}
 

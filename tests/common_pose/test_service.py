@@ -251,24 +251,33 @@ def test_job_with_actions(make_app, tmp_path, fake_classifier):
         if client.get("/v1/info").json()["classifier"]["status"] == "ok":
             break
         time.sleep(0.05)
-    calls = fake_classifier.calls
     video = make_video(tmp_path / "clip.mp4", seconds=3, fps=15)
-    r = client.post("/v1/videos", files={"file": ("a.mp4", video.read_bytes(), "video/mp4")})
-    done = wait_job(client, r.json()["id"])
-    assert done["status"] == "done" and done["stats"]["classifier"] == "ok"
-    res = VideoAnalysis.model_validate(client.get(f"/v1/jobs/{done['id']}/result").json())
-    assert res.models.classifier == "fake"
-    labels = [f.persons[0].action.label for f in res.frames]
+    results = {}
+    for timing in ("causal", "centred"):
+        calls = fake_classifier.calls
+        r = client.post(f"/v1/videos?labels={timing}", files={"file": ("a.mp4", video.read_bytes(), "video/mp4")})
+        assert r.json()["options"]["labels"] == timing
+        done = wait_job(client, r.json()["id"])
+        assert done["status"] == "done" and done["stats"]["classifier"] == "ok"
+        res = results[timing] = VideoAnalysis.model_validate(client.get(f"/v1/jobs/{done['id']}/result").json())
+        assert res.models.classifier == "fake" and res.labels == timing
+        assert [s.label for s in res.segments] == ["waving"]
+        assert res.segments[0].end_ms == pytest.approx(res.frames[-1].timestamp_ms)
+        assert "classifier_unavailable" not in {n.code for n in res.notices}
+        # 45 frames at 15 fps, window 8 frames, stride 2: about one call per 2 frames after the first window
+        assert 15 <= fake_classifier.calls - calls <= 25
+        assert "waving" in client.get(f"/v1/jobs/{done['id']}/keypoints.csv").text
+    causal, centred = results["causal"], results["centred"]
+    labels = [f.persons[0].action.label for f in causal.frames]
     assert labels[0] == "uncertain" and labels[-1] == "waving"
-    assert [s.label for s in res.segments] == ["waving"]
-    assert res.segments[0].end_ms == pytest.approx(res.frames[-1].timestamp_ms)
-    # the frames before the first window is full are unlabelled, and the result says why
-    assert [(u.track_id, u.reason) for u in res.unlabelled] == [(0, "window_filling")]
-    assert res.unlabelled[0].start_ms == 0 and res.unlabelled[0].end_ms == res.segments[0].start_ms
-    assert "classifier_unavailable" not in {n.code for n in res.notices}
-    # 45 frames at 15 fps, window 8 frames, stride 2: about one call per 2 frames after the first window
-    assert 15 <= fake_classifier.calls - calls <= 25
-    assert "waving" in client.get(f"/v1/jobs/{done['id']}/keypoints.csv").text
+    # live-style labels: the frames before the first window is full are unlabelled, and the result says why
+    assert [(u.track_id, u.reason) for u in causal.unlabelled] == [(0, "window_filling")]
+    assert causal.unlabelled[0].start_ms == 0 and causal.unlabelled[0].end_ms == causal.segments[0].start_ms
+    # centred labels: the first window speaks for the frames it covers, so every frame is labelled
+    assert {f.persons[0].action.label for f in centred.frames} == {"waving"} and centred.unlabelled == []
+    assert centred.segments[0].start_ms == 0
+    r = client.post("/v1/videos?labels=sideways", files={"file": ("a.mp4", video.read_bytes(), "video/mp4")})
+    assert r.status_code == 422 and "labels" in r.text
 
 
 def test_a_classifier_outage_mid_job_is_reported(make_app, tmp_path, fake_classifier):
@@ -283,7 +292,8 @@ def test_a_classifier_outage_mid_job_is_reported(make_app, tmp_path, fake_classi
         assert done["status"] == "done", done
         res = VideoAnalysis.model_validate(client.get(f"/v1/jobs/{done['id']}/result").json())
         reasons = [u.reason for u in res.unlabelled]
-        assert reasons[0] == "window_filling" and "classifier_unavailable" in reasons, res.unlabelled
+        assert "classifier_unavailable" in reasons, res.unlabelled
+        assert res.frames[0].persons[0].action.label == "waving"  # centred: labelled by the first window
         down = [u for u in res.unlabelled if u.reason == "classifier_unavailable"]
         assert down[-1].end_ms == pytest.approx(res.frames[-1].timestamp_ms)
         assert res.segments and res.segments[0].label == "waving"
@@ -463,14 +473,10 @@ def test_api_key(make_app):
         assert recv_frame(ws)["seq"] == 1
 
 
-@pytest.mark.parametrize("render,keep_frames", [(True, None), (True, 10), (False, None)])
-def test_chunked_job_equals_one_piece(make_app, tmp_path, fake_classifier, monkeypatch, render, keep_frames):
+@pytest.mark.parametrize("render", [True, False])
+def test_chunked_job_equals_one_piece(make_app, tmp_path, fake_classifier, render):
     """Posing in parallel chunks gives the very result one session gives (single-person back ends),
-    also when the background chunk can keep only some of its frames for drawing (the rest decoded again)."""
-    from har_pose_service import videojob
-
-    if keep_frames is not None:
-        monkeypatch.setattr(videojob, "KEEP_RGB_BYTES", keep_frames * 96 * 64 * 3)
+    and the annotated video, drawn after the labels are decided, has every analysed frame."""
     fake_classifier.mode = "ok"
     video = make_video(tmp_path / "clip.mp4", seconds=10, fps=15)
     results = {}

@@ -529,6 +529,13 @@ export interface components {
             accuracy: number;
             /** Correct */
             correct: number;
+            /**
+             * Labels
+             * @description the video jobs' label timing: `centred` (each frame from the windows around it) or `causal`
+             * @default causal
+             * @enum {string}
+             */
+            labels: "centred" | "causal";
             /** Lag S */
             lag_s?: number | null;
             /**

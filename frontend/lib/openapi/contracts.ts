@@ -101,6 +101,13 @@ export interface components {
              */
             kinetics: boolean;
             /**
+             * Labels
+             * @description how each frame's action label is decided: `centred` from the windows around the frame, once the whole video is posed (no delay, steadier), or `causal` from the windows before it only, as on a live stream
+             * @default centred
+             * @enum {string}
+             */
+            labels: "centred" | "causal";
+            /**
              * Model
              * @description the classifier model chosen for this job; the service's default when null
              */

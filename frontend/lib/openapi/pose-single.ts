@@ -476,6 +476,13 @@ export interface components {
              */
             kinetics: boolean;
             /**
+             * Labels
+             * @description how each frame's action label is decided: `centred` from the windows around the frame, once the whole video is posed (no delay, steadier), or `causal` from the windows before it only, as on a live stream
+             * @default centred
+             * @enum {string}
+             */
+            labels: "centred" | "causal";
+            /**
              * Model
              * @description the classifier model chosen for this job; the service's default when null
              */
@@ -840,6 +847,13 @@ export interface components {
             accuracy: number;
             /** Correct */
             correct: number;
+            /**
+             * Labels
+             * @description the video jobs' label timing: `centred` (each frame from the windows around it) or `causal`
+             * @default causal
+             * @enum {string}
+             */
+            labels: "centred" | "causal";
             /** Lag S */
             lag_s?: number | null;
             /**
@@ -998,6 +1012,11 @@ export interface components {
              * @description Per-frame persons; each person's ``action`` is its per-frame label.
              */
             frames: components["schemas"]["FrameResult"][];
+            /**
+             * Labels
+             * @description How the per-frame labels were decided: `centred` from the windows around each frame, `causal` from the windows before it (as live); null without labels.
+             */
+            labels?: ("centred" | "causal") | null;
             /**
              * Layout
              * @default coco17
@@ -1557,6 +1576,8 @@ export interface operations {
                 filename?: string | null;
                 /** @description Label what the scene shows with the Kinetics-400 clip model (400 everyday activities, from the pixels): top 5 per 2 s window, per person's crop in multi-person jobs, and on `other` segments (default: setting; 422 naming the model when the classifier does not have it set up, 503 when it cannot be reached). */
                 kinetics?: boolean | null;
+                /** @description How each frame's action is decided: `centred` from the windows around it once the whole video is posed (no delay, steadier labels, the annotated video drawn after posing), or `causal` from the windows before it only, as a live stream decides (the job then gives the labels the live stream would). */
+                labels?: "centred" | "causal";
                 /** @description Classifier model for this job (default: the service's setting). */
                 model?: string | null;
                 /** @description Keep MediaPipe's raw landmarks in the result. */

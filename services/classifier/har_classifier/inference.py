@@ -140,6 +140,7 @@ def _real_video(rv: dict | None) -> dict | None:
         "accuracy": reading["accuracy"],
         "reading": rv["headline_reading"],
         "lag_s": rv.get("lag_s"),
+        "labels": rv.get("labels", "causal"),
     }
 
 

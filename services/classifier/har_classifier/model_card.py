@@ -123,7 +123,8 @@ def _real_video(rv: dict | None) -> list[str]:
         "",
         "## Real video (the benchmark's annotated clips; never trained on)",
         "",
-        f"- **headline ({rv['headline_reading']} reading, {rv['lag_s']:g} s latency allowed): {h['correct']} of "
+        f"- **headline ({rv['headline_reading']} reading, {rv.get('labels', 'causal')} labels, {rv['lag_s']:g} s latency "
+        f"allowed): {h['correct']} of "
         f"{rv['spans']} spans right ({pct(h['accuracy'])})**; "
         + "; ".join(f"{r}: {pct(v['accuracy'])}" for r, v in rv["readings"].items() if r != rv["headline_reading"])
         + f"; macro recall {pct(h['macro_recall'])} (target: {100 * TARGET_REAL_VIDEO:.0f} % of the spans)",

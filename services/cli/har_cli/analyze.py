@@ -83,12 +83,15 @@ def analyze(
     render: bool | None = None,
     downloads: bool = True,
     kinetics: bool | None = None,
+    labels: str | None = None,
 ) -> VideoAnalysis:
     """Send ``video`` to the pose service, follow the job, save ``<stem>.analysis.json`` into ``out``
     (and, with ``downloads``, the keypoints CSV and the annotated MP4).
 
     ``model`` picks the classifier model for this job and ``render`` switches the annotated video on
-    or off, ``kinetics`` the Kinetics-400 clip model's scene labels (default: the service's settings).
+    or off, ``kinetics`` the Kinetics-400 clip model's scene labels (default: the service's settings);
+    ``labels`` is ``centred`` (the service's default: each frame from the windows around it) or
+    ``causal`` (from the windows before it, as a live stream).
 
     Raises:
         FileNotFoundError: no such video.
@@ -111,6 +114,8 @@ def analyze(
         params["render"] = "true" if render else "false"
     if kinetics is not None:
         params["kinetics"] = "true" if kinetics else "false"
+    if labels is not None:
+        params["labels"] = labels
     with httpx.Client(base_url=base, timeout=httpx.Timeout(60.0, connect=5.0), headers=headers) as client:
         job_id = _upload(client, video, params)
         _wait_for(client, job_id, poll_s, timeout_s)
@@ -266,7 +271,9 @@ def describe_source(analysis: VideoAnalysis) -> str:
 def _run(args: argparse.Namespace) -> int:
     out = Path(args.out)
     try:
-        analysis = analyze(Path(args.video), out, args.multi, args.url, kinetics=True if args.kinetics else None)
+        analysis = analyze(
+            Path(args.video), out, args.multi, args.url, kinetics=True if args.kinetics else None, labels=args.labels
+        )
     except (ConnectionError, RuntimeError, TimeoutError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
@@ -287,5 +294,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--kinetics",
         action="store_true",
         help="also label what the scene shows with the Kinetics-400 clip model (top 5 per 2 s window; per person with --multi)",
+    )
+    p.add_argument(
+        "--labels",
+        choices=("centred", "causal"),
+        help="how each frame's action is decided: centred (the default) from the windows around it, once the whole "
+        "video is posed; causal from the windows before it only, as a live stream decides",
     )
     p.set_defaults(func=_run)

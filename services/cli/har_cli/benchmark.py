@@ -22,9 +22,12 @@ EXIT_FAILED_CLIPS = 1
 
 
 def _lag(args: argparse.Namespace) -> tuple[str | None, float, str]:
-    """The model's name, the lag in ms and where it comes from: half the model's window, or ``--lag``."""
+    """The model's name, the lag in ms and where it comes from: ``--lag``; none for centred labels
+    (each frame's label comes from the windows around it); half the model's window for causal ones."""
     from .videobench.runner import model_window_ms
 
+    if args.lag is None and args.labels == "centred":
+        return args.model, 0.0, "centred labels: none needed"
     if args.lag is None:
         model, window_ms = model_window_ms(args.classifier_url, args.model)
         return model, window_ms / 2, f"half of {model}'s {window_ms / 1000:.2f} s window"
@@ -99,6 +102,7 @@ def _run(args: argparse.Namespace) -> int:
         multi_url=args.multi_url,
         clips=clips,
         reuse=args.reuse,
+        labels=args.labels,
     )
     scores, lines = _score(truth, runs, lag_ms, args.min_span)
     used = sorted({r.analysis.models.classifier or "none" for r in runs if r.analysis is not None})
@@ -109,6 +113,7 @@ def _run(args: argparse.Namespace) -> int:
         "videos": str(videos_dir),
         "lag_s": round(lag_ms / 1000.0, 3),
         "lag_source": lag_source,
+        "labels": args.labels,
         "min_span_s": args.min_span,
         "created": time.strftime("%Y-%m-%d %H:%M:%S"),
         "command": "har " + shlex.join(getattr(args, "argv", None) or ["benchmark", "videos", str(args.groundtruth)]),
@@ -146,7 +151,18 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         default=None,
         help="classifier URL, asked for the model's window (default: HAR_CLASSIFIER_URL or localhost:8001)",
     )
-    v.add_argument("--lag", type=float, help="latency allowed for, in seconds (default: half the model's window)")
+    v.add_argument(
+        "--labels",
+        choices=("centred", "causal"),
+        default="centred",
+        help="the jobs' labels: centred (default: each frame from the windows around it, as video jobs decide) or "
+        "causal (from the windows before it, as a live stream decides)",
+    )
+    v.add_argument(
+        "--lag",
+        type=float,
+        help="latency allowed for, in seconds (default: none for centred labels, half the model's window for causal)",
+    )
     v.add_argument("--min-span", type=float, default=0.5, help="spans shorter than this (s) are not scored (default 0.5)")
     v.add_argument(
         "--save-to",

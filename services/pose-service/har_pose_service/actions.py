@@ -15,14 +15,17 @@ import time
 from collections.abc import Sequence
 
 from har_common.pose.backend import Detection
+from har_common.pose.centred import relabel
 from har_common.pose.pipeline import ActionRecognizer, PipelineConfig, WindowRequest
-from har_common.schemas import ActionLabel, ActionSegment, ModelDescription, UnlabelledSpan
+from har_common.schemas import ActionLabel, ActionSegment, FrameResult, ModelDescription, UnlabelledSpan
 
 from .classifier import ClassifierClient
 
 
 class SyncActions:
-    """Actions for a video job: windows are classified in line, so each frame's label is final.
+    """Actions for a video job: windows are classified in line, so each frame has its live label at
+    once; with ``centred=True`` :meth:`relabel` then decides every label again from the windows
+    around it (:mod:`har_common.pose.centred`), once the whole video is posed.
 
     ``enabled=False`` (or no classifier): frames carry no labels. ``model`` names a classifier model
     other than the service's (checked at upload: see :meth:`ClassifierClient.spec_for`).
@@ -34,12 +37,14 @@ class SyncActions:
         config: PipelineConfig | None = None,
         enabled: bool = True,
         model: str | None = None,
+        centred: bool = False,
     ):
         self.client = client if (enabled and client is not None and client.enabled) else None
         self.model = model if self.client else None
         self._classify = None if self.client is None else functools.partial(self.client.classify, model=self.model)
         spec = self._spec()
-        self.tracker = ActionRecognizer(spec, config)
+        self.centred = centred
+        self.tracker = ActionRecognizer(spec, config, keep_windows=centred)
 
     def _spec(self) -> ModelDescription | None:
         if self.client is None:
@@ -90,6 +95,14 @@ class SyncActions:
 
     def finish(self, t_ms: float | None = None) -> list[ActionSegment]:
         return self.tracker.finish(t_ms)
+
+    def relabel(self, frames: Sequence[FrameResult]) -> tuple[list[ActionSegment], list[UnlabelledSpan]] | None:
+        """Every label in ``frames`` decided again from the windows around it (in place), with the
+        segments and ``uncertain`` spans cut from them; None (nothing changed) unless ``centred``
+        and a model labelled the frames."""
+        if not self.centred or self.tracker.spec is None or self.tracker.windows is None:
+            return None
+        return relabel(frames, self.tracker.windows, self.tracker.spec, self.tracker.config)
 
 
 class LiveActions:

@@ -44,10 +44,13 @@ def write_csv(path: Path, frames: list[FrameResult]) -> None:
                 w.writerow(row)
 
 
-def analysis(frames: list[FrameResult], segments, source: dict, pose_model: str, classifier: str | None) -> VideoAnalysis:
+def analysis(
+    frames: list[FrameResult], segments, source: dict, pose_model: str, classifier: str | None, labels: str | None = None
+) -> VideoAnalysis:
     return VideoAnalysis(
         source=SourceInfo(**source),
         models=ModelInfo(pose=pose_model, classifier=classifier),
+        labels=labels if classifier else None,
         frames=frames,
         segments=segments,
     )

@@ -7,10 +7,12 @@ straight through, the others are posed in the background and then, in order, fed
 frames-to-actions pipeline, so labels and segments are exactly as if one session had run. A
 multi-person back end runs in one piece, since its tracker must see every frame in order.
 
-Around the model: frames are decoded ahead in a thread, and the annotated video is drawn and
-encoded in another, so neither holds the model back. Each frame is decoded once: a background
-chunk keeps its posed frames for drawing, up to ``KEEP_RGB_BYTES`` (past that, the rest of the
-chunk is decoded again when it is drawn).
+Frames are decoded ahead in a thread, so decoding does not hold the model back. Once every frame
+is posed, each label is decided again from the windows around it (``labels="centred"``, the
+default; :mod:`har_common.pose.centred`), and only then is the annotated video drawn, so that it
+shows the labels of the result: the video is decoded a second time, drawn and encoded in another
+thread. A background chunk keeps only its detections: the person crops of ``kinetics`` are made in
+multi-person jobs, which run in one piece.
 """
 
 from __future__ import annotations
@@ -37,7 +39,6 @@ if TYPE_CHECKING:  # pragma: no cover
     from .state import ServiceState
 
 MIN_CHUNK_FRAMES = 60
-KEEP_RGB_BYTES = 512 * 1024 * 1024  # per job: about 550 frames at 640x480, 85 at 1920x1080
 
 
 class _ChunkPoser(threading.Thread):
@@ -47,9 +48,8 @@ class _ChunkPoser(threading.Thread):
         super().__init__(name=f"pose-chunk-{start}", daemon=True)
         self.run_, self.st = run, run.st
         self.start_i, self.end_i, self.start_pts = start, end, run.pts[start]
-        # frame index -> (timestamp_ms, detections, displayed (height, width), RGB kept for drawing or None)
-        self.results: dict[int, tuple[float, list, tuple[int, int], object]] = {}
-        self.kept_bytes = 0
+        # frame index -> (timestamp_ms, detections, displayed (height, width))
+        self.results: dict[int, tuple[float, list, tuple[int, int]]] = {}
         self.error: BaseException | None = None
         self.stop = threading.Event()
 
@@ -63,9 +63,7 @@ class _ChunkPoser(threading.Thread):
                     dets = session.process(f.rgb, f.timestamp_ms)
                     if self.run_.scene is not None:
                         self.run_.scene.frame(self.start_i, f.index, f.timestamp_ms, f.rgb)
-                    keep = self.run_.render and self.kept_bytes + f.rgb.nbytes <= KEEP_RGB_BYTES
-                    self.kept_bytes += f.rgb.nbytes if keep else 0
-                    self.results[f.index] = (f.timestamp_ms, dets, (f.height, f.width), f.rgb if keep else None)
+                    self.results[f.index] = (f.timestamp_ms, dets, (f.height, f.width))
                     self.st.metrics.inference.observe(time.perf_counter() - t0)
                     self.run_.posed.add()
         except BaseException as exc:  # noqa: BLE001 - re-raised by the job thread
@@ -86,11 +84,11 @@ class _Renderer:
     """Draws and encodes the annotated video in its own thread, fed through a bounded queue; the
     first error is kept and the rest of the queue drained, so the job thread never blocks on it."""
 
-    def __init__(self, path, width: int, height: int, fps: float, name: str):
+    def __init__(self, path, width: int, height: int, fps: float, name: str, threads: int = 1):
         self.queue: queue.Queue = queue.Queue(maxsize=8)
         self.errors: list[BaseException] = []
         self.thread = threading.Thread(
-            target=self._loop, args=(AnnotatedWriter(path, width, height, fps),), name=name, daemon=True
+            target=self._loop, args=(AnnotatedWriter(path, width, height, fps, threads=threads),), name=name, daemon=True
         )
         self.thread.start()
 
@@ -152,15 +150,21 @@ class _VideoJob:
         self.fps = float(self.src["fps"])
         self.render = bool(opts.get("render", st.settings.render_video))
         self.max_pixels = st.settings.max_video_pixels
-        self.actions = SyncActions(st.classifier, st.config, enabled=bool(opts.get("actions", True)), model=opts.get("model"))
+        self.actions = SyncActions(
+            st.classifier,
+            st.config,
+            enabled=bool(opts.get("actions", True)),
+            model=opts.get("model"),
+            centred=opts.get("labels", "centred") == "centred",
+        )
         self.video_in, self.tmp_video = ctx.dir / "input", ctx.dir / ".annotated.tmp.mp4"
         self.frames: list[FrameResult] = []
         self.segments: list = []
         self.unlabelled: list[UnlabelledSpan] = []
         self.last_t = -1.0
         self.posed = _Counter()
-        self.renderer: _Renderer | None = None
         self.total = 1
+        self.units = 1  # of progress: posing and emitting each frame, and drawing it when rendering
         # every frame's presentation time (demuxing only): frame indices, chunk bounds, lost frames
         self.pts = frame_times(self.video_in)
         self.origin = self.pts[0] if self.pts else None
@@ -185,7 +189,8 @@ class _VideoJob:
         )
 
     def emit(self, index: int, t_ms: float, dets, rgb, height: int, width: int) -> None:
-        """One posed frame, in video order, through the frames-to-actions pipeline (and the renderer)."""
+        """One posed frame, in video order, through the frames-to-actions pipeline (``rgb`` for the
+        person crops of ``kinetics``; None from a background chunk)."""
         t = max(t_ms, self.last_t + 0.001)
         self.last_t = t
         labels = self.actions.process(t, dets)
@@ -203,10 +208,8 @@ class _VideoJob:
         self.frames.append(frame)
         self.segments.extend(self.actions.drain_segments())
         self.unlabelled.extend(self.actions.drain_unlabelled())
-        if rgb is not None and self.renderer is not None:
-            self.renderer.put(rgb, frame)
         self.m.frames.labels("job").inc()
-        self.ctx.progress(99.0 * (self.posed.n + len(self.frames)) / (2 * self.total), len(self.frames))
+        self.ctx.progress(99.0 * (self.posed.n + len(self.frames)) / self.units, len(self.frames))
 
     def pose_in_line(self, start: int, end: int | None) -> None:
         """The first chunk: posed here, frame by frame, each emitted at once."""
@@ -222,35 +225,22 @@ class _VideoJob:
                 self.emit(f.index, f.timestamp_ms, dets, f.rgb, f.height, f.width)
 
     def take_chunk(self, w: _ChunkPoser) -> None:
-        """A background chunk once posed, emitted in order; frames drawn from the RGB the chunk
-        kept, and those it could not keep decoded again."""
+        """A background chunk once posed, emitted in order."""
         while w.is_alive():
             self.ctx.check()
             w.join(0.1)
         if w.error is not None:
             raise w.error
-        order = sorted(w.results)
-        missing = [i for i in order if w.results[i][3] is None] if self.renderer is not None else []
-        for index in order:
-            if missing and index == missing[0]:
-                break
+        for index in sorted(w.results):
             self.ctx.check()
-            t_ms, dets, (height, width), rgb = w.results.pop(index)
-            self.emit(index, t_ms, dets, rgb, height, width)
-        if missing:
-            start = missing[0]
-            for f in prefetch(self.frames_of(start, w.end_i, self.pts[start])):
-                self.ctx.check()
-                self.emit(f.index, f.timestamp_ms, w.results.pop(f.index, (0.0, []))[1], f.rgb, f.height, f.width)
+            t_ms, dets, (height, width) = w.results.pop(index)
+            self.emit(index, t_ms, dets, None, height, width)
 
     def pose_all(self) -> int:
         """Every chunk posed and emitted; returns the number of chunks. On any failure the helper
-        threads stop and the half-written annotated video goes."""
+        threads stop."""
         chunks, self.total = _plan_chunks(self.st, self.pts, int(self.src["frame_count"]), self.stride)
-        if self.render:
-            self.renderer = _Renderer(
-                self.tmp_video, self.src["width"], self.src["height"], self.fps / self.stride, name=f"render-{self.job.id[:8]}"
-            )
+        self.units = self.total * (3 if self.render else 2)
         background = [_ChunkPoser(self, a, b) for a, b in chunks[1:]]
         self.m.jobs_running.inc()
         ok = False
@@ -266,14 +256,50 @@ class _VideoJob:
                 w.stop.set()
             for w in background:
                 w.join(10)
-            if self.renderer is not None:
-                self.renderer.close()
             self.m.jobs_running.dec()
-            if not ok:
-                self.tmp_video.unlink(missing_ok=True)
-                if self.scene is not None:
-                    self.scene.abort()
+            if not ok and self.scene is not None:
+                self.scene.abort()
         return len(chunks)
+
+    def label(self) -> None:
+        """The segments closed; with centred labels, every label decided again and the segments
+        and ``uncertain`` spans cut from the new labels."""
+        self.segments.extend(self.actions.finish(self.last_t))
+        self.unlabelled.extend(self.actions.drain_unlabelled())
+        centred = self.actions.relabel(self.frames)
+        if centred is not None:
+            self.segments, self.unlabelled = centred
+
+    def draw_all(self) -> None:
+        """The annotated video with the final labels: the video decoded again, each analysed frame
+        drawn and encoded in the renderer's thread. A failure removes the half-written file."""
+        analysed = {f.frame_index: f for f in self.frames}
+        renderer = _Renderer(
+            self.tmp_video,
+            self.src["width"],
+            self.src["height"],
+            self.fps / self.stride,
+            name=f"render-{self.job.id[:8]}",
+            threads=2,  # posing is over: the encoder may use both cores of a laptop
+        )
+        drawn, ok = 0, False
+        try:
+            for f in prefetch(self.frames_of(0, None, None)):
+                self.ctx.check()
+                frame = analysed.get(f.index)
+                if frame is None:  # not analysed the first time (damaged then): nothing to draw
+                    continue
+                renderer.put(f.rgb, frame)
+                drawn += 1
+                self.ctx.progress(99.0 * (2 * self.total + drawn) / self.units, len(self.frames))
+            ok = True
+        finally:
+            renderer.close()
+            if not ok or renderer.errors:
+                self.tmp_video.unlink(missing_ok=True)
+        if renderer.errors:
+            raise RuntimeError(f"writing the annotated video failed: {renderer.errors[0]}")
+        os.replace(self.tmp_video, self.ctx.dir / "annotated.mp4")
 
     def notices(self, lost: list[LostFrames]) -> list[Notice]:
         """What the user should know about this result, each with what to do."""
@@ -324,22 +350,14 @@ class _VideoJob:
 
     def write(self, elapsed: float, chunks: int) -> None:
         """result.json, keypoints.csv and annotated.mp4 in place; the job done with its figures."""
-        if not self.frames:
-            raise MediaError("no frame of the video could be decoded: the file is damaged or its codec is not supported")
-        self.segments.extend(self.actions.finish(self.last_t))
-        self.unlabelled.extend(self.actions.drain_unlabelled())
         if self.actions.client is not None and self.actions.model_name is None and any(f.persons for f in self.frames):
             # the classifier never answered: nobody got a label at all
             self.unlabelled.append(
                 UnlabelledSpan(start_ms=self.frames[0].timestamp_ms, end_ms=self.last_t, reason="classifier_unavailable")
             )
-        if self.renderer is not None and self.renderer.errors:
-            self.tmp_video.unlink(missing_ok=True)
-            raise RuntimeError(f"writing the annotated video failed: {self.renderer.errors[0]}")
-        if self.renderer is not None:
-            os.replace(self.tmp_video, self.ctx.dir / "annotated.mp4")
         lost = self.log.lost(self.pts, self.origin, time_base(self.video_in))
-        result = analysis(self.frames, self.segments, self.src, self.st.backend.name, self.actions.model_name)
+        timing = "centred" if self.actions.centred else "causal"
+        result = analysis(self.frames, self.segments, self.src, self.st.backend.name, self.actions.model_name, timing)
         if self.scene is not None:
             result.scene, result.models.kinetics = self.scene.finish(), self.scene.model_name
             for s in [*result.segments, *self.unlabelled]:
@@ -376,4 +394,9 @@ def run_video_job(st: ServiceState, job: JobRecord, ctx: JobContext) -> None:
     run.actions.wait_for_model(st.settings.job_classifier_wait_s, ctx.check)
     t_start = time.perf_counter()
     chunks = run.pose_all()
+    if not run.frames:
+        raise MediaError("no frame of the video could be decoded: the file is damaged or its codec is not supported")
+    run.label()
+    if run.render:
+        run.draw_all()
     run.write(time.perf_counter() - t_start, chunks)

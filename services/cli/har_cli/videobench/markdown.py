@@ -25,7 +25,7 @@ def _md_head(meta: dict, summary: dict, clips: Sequence[dict], failed: Sequence[
         "",
         f"Ground truth `{meta['groundtruth']}`, {len(clips)} clip(s) analysed"
         + (f", {len(failed)} failed" if failed else "")
-        + f"; latency allowed {meta['lag_s']:.2f} s "
+        + f"; {meta.get('labels', 'causal')} labels; latency allowed {meta['lag_s']:.2f} s "
         f"({meta['lag_source']}); spans under {meta['min_span_s']:g} s not scored.",
         "",
         f"Command: `{meta['command']}`",

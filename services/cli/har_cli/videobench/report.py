@@ -174,6 +174,7 @@ def model_figures(model_dir: Path, meta: dict, summary: dict) -> Path:
         "created": meta["created"],
         "groundtruth": meta["groundtruth"],
         "lag_s": meta["lag_s"],
+        "labels": meta["labels"],
         "headline_reading": HEADLINE,
         "spans": summary["headline"]["scored"],
         "readings": {

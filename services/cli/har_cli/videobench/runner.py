@@ -58,13 +58,15 @@ def run_clips(
     multi_url: str | None = None,
     clips: list[str] | None = None,
     reuse: bool = False,
+    labels: str = "centred",
     log=None,
 ) -> list[ClipRun]:
     """Analyse each clip (all, or the named ``clips``) with the running services, without the annotated video.
 
     A clip that fails (missing file, rejected upload, failed job) is reported in its :class:`ClipRun`
-    and the others go on. With ``reuse``, an analysis already in ``out/analyses`` made by the same
-    classifier model is read instead of analysing the clip again.
+    and the others go on. ``labels`` is the jobs' label timing (``centred`` or ``causal``). With
+    ``reuse``, an analysis already in ``out/analyses`` made by the same classifier model with the same
+    label timing is read instead of analysing the clip again.
 
     Raises:
         ValueError: a name in ``clips`` is not in the ground truth.
@@ -84,13 +86,14 @@ def run_clips(
         print(f"[{i}/{len(names)}] {name} ({video.mode}, {path.name})", file=log, flush=True)
         if reuse and saved.is_file():
             analysis = VideoAnalysis.model_validate_json(saved.read_bytes())
-            if model is None or analysis.models.classifier == model:
+            if (model is None or analysis.models.classifier == model) and (analysis.labels or "causal") == labels:
                 runs.append(ClipRun(name, analysis, reused=True))
                 print(f"  reused {saved}", file=log)
                 continue
         try:
             url = (single_url, multi_url)[multi] or DEFAULT_URLS[multi]
-            runs.append(ClipRun(name, analyze(path, folder, multi, url, model=model, render=False, downloads=False)))
+            analysis = analyze(path, folder, multi, url, model=model, render=False, downloads=False, labels=labels)
+            runs.append(ClipRun(name, analysis))
         except (OSError, ValueError, RuntimeError, TimeoutError) as exc:
             # ConnectionError is an OSError: with no service at all every clip says so
             print(f"  failed: {exc}", file=log)

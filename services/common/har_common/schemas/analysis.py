@@ -52,6 +52,7 @@ class Contract(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=False)
 
 
+LabelTiming = Literal["centred", "causal"]  # how a video's per-frame labels are decided (see VideoAnalysis.labels)
 UnlabelledReason = Literal["window_filling", "classifier_unavailable", "few_visible_joints", "low_confidence"]
 
 
@@ -235,6 +236,11 @@ class VideoAnalysis(Contract):
     layout: LayoutName = "coco17"
     source: SourceInfo
     models: ModelInfo
+    labels: LabelTiming | None = Field(
+        None,
+        description="How the per-frame labels were decided: `centred` from the windows around each frame, `causal` from "
+        "the windows before it (as live); null without labels.",
+    )
     frames: list[FrameResult] = Field(description="Per-frame persons; each person's ``action`` is its per-frame label.")
     segments: list[ActionSegment] = Field(default_factory=list)
     lost_frames: list[LostFrames] = Field(

@@ -106,6 +106,9 @@ class RealVideoFigure(Contract):
     accuracy: float = Field(ge=0, le=1, description="correct / spans")
     reading: str = Field(description="how a span counts as right (lag: the label may come up to lag_s late)")
     lag_s: float | None = None
+    labels: Literal["centred", "causal"] = Field(
+        "causal", description="the video jobs' label timing: `centred` (each frame from the windows around it) or `causal`"
+    )
 
 
 class DataLicence(Contract):

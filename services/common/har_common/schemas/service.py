@@ -17,7 +17,7 @@ from typing import Any, Literal
 
 from pydantic import Field
 
-from .analysis import Contract, Finite, SourceInfo
+from .analysis import Contract, Finite, LabelTiming, SourceInfo
 from .classifier import ModelDescription
 
 JobStatus = Literal["queued", "running", "done", "failed", "cancelled"]
@@ -33,6 +33,11 @@ class JobOptions(Contract):
     render: bool = Field(True, description="the annotated MP4 is written")
     model: str | None = Field(None, description="the classifier model chosen for this job; the service's default when null")
     kinetics: bool = Field(False, description="the Kinetics-400 clip model labels the scene (and each person's crop)")
+    labels: LabelTiming = Field(
+        "centred",
+        description="how each frame's action label is decided: `centred` from the windows around the frame, once the "
+        "whole video is posed (no delay, steadier), or `causal` from the windows before it only, as on a live stream",
+    )
 
 
 class JobStats(Contract):

@@ -13,7 +13,7 @@ from fastapi import APIRouter, Query, Request, WebSocket
 from fastapi.responses import FileResponse, JSONResponse, Response
 from starlette.websockets import WebSocketDisconnect
 
-from har_common.schemas import Job, JobEvent, JobList, JobOptions, Problem, SourceInfo, VideoAnalysis
+from har_common.schemas import Job, JobEvent, JobList, JobOptions, LabelTiming, Problem, SourceInfo, VideoAnalysis
 
 from ..access import open_socket
 from ..decoder import probe_video
@@ -57,6 +57,12 @@ async def upload_video(
         "pixels): top 5 per 2 s window, per person's crop in multi-person jobs, and on `other` segments (default: "
         "setting; 422 naming the model when the classifier does not have it set up, 503 when it cannot be reached).",
     ),
+    labels: LabelTiming = Query(
+        "centred",
+        description="How each frame's action is decided: `centred` from the windows around it once the whole video is "
+        "posed (no delay, steadier labels, the annotated video drawn after posing), or `causal` from the windows before "
+        "it only, as a live stream decides (the job then gives the labels the live stream would).",
+    ),
 ):
     """Upload a video (multipart field ``file``, or the raw body); a job starts at once, or once the pose model
     has loaded. At most ``max_inflight`` uploads at once (the admission middleware refuses more with 503); 503
@@ -83,6 +89,7 @@ async def upload_video(
             render=settings.render_video if render is None else render,
             model=model,
             kinetics=kinetics,
+            labels=labels,
         )
         job = _create_job(st, part, source, options)
     finally:
