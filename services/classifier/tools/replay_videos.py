@@ -4,12 +4,14 @@ The pose services' keypoints do not depend on the classifier, so a model (or a d
 be compared on the dev clips without running the pose services again: this reads the analyses of a
 ``har benchmark videos`` run (``OUT/analyses/*.analysis.json``), feeds every frame's people through
 the same :class:`har_common.pose.pipeline.ActionRecognizer` the pose services use (default
-``PipelineConfig``), classifying each due window in process with :class:`ModelRunner`, and writes the
-relabelled analyses to ``--out``/analyses. Score them with the benchmark itself::
+``PipelineConfig``), classifying each due window in process with :class:`ModelRunner`, decides the
+labels as a video job does (``--labels centred``, the default: :func:`har_common.pose.centred.relabel`;
+``causal``: as the live stream) and writes the relabelled analyses to ``--out``/analyses. Score them
+with the benchmark itself (with the same ``--labels``)::
 
     .venvs/classifier/bin/python services/classifier/tools/replay_videos.py \
         --analyses /tmp/bench/tcn_mocap/analyses --model services/classifier/models/tcn_mocap --out /tmp/replay/tcn_mocap
-    ./har benchmark videos ../shared/data/videos/real/groundtruth.json --reuse --lag 1.6 --out /tmp/replay/tcn_mocap
+    ./har benchmark videos ../shared/data/videos/real/groundtruth.json --reuse --out /tmp/replay/tcn_mocap
 
 ``--set FIELD=VALUE`` replays with a :class:`PipelineConfig` field changed (window fill, smoothing).
 ``--second-view SECONDS --join mean|geo|events`` also classifies each window's newest part and joins
@@ -29,7 +31,9 @@ import numpy as np
 
 from har_classifier.inference import ModelRunner
 from har_common.pose.backend import Detection
+from har_common.pose.centred import relabel
 from har_common.pose.pipeline import ActionRecognizer, PipelineConfig
+from har_common.schemas import FrameResult
 
 # classes a second, shorter view may speak for with ``--join events``: postures and transitions
 EVENT_CLASSES = ("falling", "sitting_down", "standing_up", "lying", "standing", "sitting")
@@ -66,12 +70,14 @@ def replay(
     clip: str = "",
     second_view_s: float = 0.0,
     join: str = "mean",
+    labels: str = "centred",
 ) -> dict:
     """The analysis with every person's ``action`` replaced by ``runner``'s labels (a new dict); with
     ``second_view_s`` > 0 every window is also classified from its newest ``second_view_s`` seconds and the two
-    views are joined by :func:`join_views` (an experiment: the services classify the whole window only)."""
+    views are joined by :func:`join_views` (an experiment: the services classify the whole window only).
+    ``labels``: ``centred`` (each frame from the windows around it, as video jobs) or ``causal`` (as live)."""
     spec = runner.describe()
-    tracker = ActionRecognizer(spec, config)
+    tracker = ActionRecognizer(spec, config, keep_windows=labels == "centred")
 
     def classify(requests):
         probs = runner.classify([(r.keypoints, r.fps) for r in requests])
@@ -88,19 +94,24 @@ def replay(
     frames = []
     for frame in analysis["frames"]:
         dets = [Detection(keypoints=np.asarray(p["keypoints"], np.float32), track_id=p.get("track_id")) for p in frame["persons"]]
-        labels = tracker.step(frame["timestamp_ms"], dets, classify)
+        found = tracker.step(frame["timestamp_ms"], dets, classify)
         persons = []
-        for p, label in zip(frame["persons"], labels):
+        for p, label in zip(frame["persons"], found):
             persons.append({**p, "action": None if label is None else label.model_dump()})
         frames.append({**frame, "persons": persons})
-    tracker.finish(analysis["frames"][-1]["timestamp_ms"] if analysis["frames"] else None)
-    unlabelled = [u.model_dump() for u in tracker.drain_unlabelled()]
+    segments = tracker.finish(analysis["frames"][-1]["timestamp_ms"] if analysis["frames"] else None)
+    unlabelled = tracker.drain_unlabelled()
+    if labels == "centred":
+        results = [FrameResult.model_validate(f) for f in frames]
+        segments, unlabelled = relabel(results, tracker.windows, spec, config)
+        frames = [f.model_dump() for f in results]
     return {
         **analysis,
         "models": {**analysis["models"], "classifier": runner.name},
+        "labels": labels,
         "frames": frames,
-        "segments": [],
-        "unlabelled": unlabelled,
+        "segments": [s.model_dump() for s in segments],
+        "unlabelled": [u.model_dump() for u in unlabelled],
     }
 
 
@@ -142,6 +153,12 @@ def main(argv: list[str] | None = None) -> int:
         "--second-view", type=float, default=0.0, metavar="SECONDS", help="also classify each window's newest SECONDS"
     )
     ap.add_argument("--join", choices=("mean", "geo", "events"), default="mean", help="how the two views are joined")
+    ap.add_argument(
+        "--labels",
+        choices=("centred", "causal"),
+        default="centred",
+        help="decide labels as a video job does (centred, default) or as the live stream (causal)",
+    )
     args = ap.parse_args(argv)
     config = pipeline_config(args.set)
     runner = ModelRunner(args.model, engine=args.engine)
@@ -151,7 +168,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         for path in sorted(args.analyses.glob("*.analysis.json")):
             clip = path.name.removesuffix(".analysis.json")
-            out = replay(json.loads(path.read_text()), runner, config, log, clip, args.second_view, args.join)
+            out = replay(json.loads(path.read_text()), runner, config, log, clip, args.second_view, args.join, args.labels)
             (folder / path.name).write_text(json.dumps(out))
             print(f"{clip}: {len(out['frames'])} frames", file=sys.stderr)
     finally:

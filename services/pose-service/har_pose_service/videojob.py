@@ -173,8 +173,9 @@ class _VideoJob:
         multi = st.backend.multi_person
         self.scene = sampler_for_job(st.settings, self.fps, self.stride, multi) if opts.get("kinetics") else None
 
-    def frames_of(self, start: int, end: int | None, start_pts: int | None):
-        """The decoded frames ``[start, end)`` of the video (see :func:`~.decoder.iter_frames`)."""
+    def frames_of(self, start: int, end: int | None, start_pts: int | None, log: DecodeLog | None = None):
+        """The decoded frames ``[start, end)`` of the video (see :func:`~.decoder.iter_frames`), what
+        the decoder read noted in the job's log (or ``log``)."""
         return iter_frames(
             self.video_in,
             self.stride,
@@ -185,7 +186,7 @@ class _VideoJob:
             self.origin,
             self.max_pixels,
             pts=self.pts,
-            log=self.log,
+            log=log or self.log,
         )
 
     def emit(self, index: int, t_ms: float, dets, rgb, height: int, width: int) -> None:
@@ -284,7 +285,8 @@ class _VideoJob:
         )
         drawn, ok = 0, False
         try:
-            for f in prefetch(self.frames_of(0, None, None)):
+            # a log of its own: damaged packets were counted once already, by the posing pass
+            for f in prefetch(self.frames_of(0, None, None, DecodeLog())):
                 self.ctx.check()
                 frame = analysed.get(f.index)
                 if frame is None:  # not analysed the first time (damaged then): nothing to draw
