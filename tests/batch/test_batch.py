@@ -168,3 +168,17 @@ def test_a_half_written_result_is_analysed_again(tmp_path, ray_cluster):
     summary = run_batch(BatchOptions(source=str(listing), dest=str(out), workers=1, actions=False))
     assert summary["analysed"] == 1 and summary["skipped"] == 0, summary
     assert VideoAnalysis.model_validate_json((out / f"{clip.stem}.analysis.json").read_bytes()).frames
+
+
+def test_the_label_timing_is_an_option_of_the_run(monkeypatch, capsys):
+    """``--labels`` reaches the run's options (centred unless asked); a wrong value is refused."""
+    from har_batch import cli
+
+    seen = []
+    monkeypatch.setattr(cli, "run_batch", lambda opts, say: seen.append(opts) or {"failed": []})
+    assert cli.main(["videos/", "--out", "out/", "--json"]) == 0
+    assert cli.main(["videos/", "--out", "out/", "--json", "--labels", "causal"]) == 0
+    assert [o.labels for o in seen] == ["centred", "causal"]
+    with pytest.raises(SystemExit):
+        cli.main(["videos/", "--out", "out/", "--labels", "sideways"])
+    assert "--labels" in capsys.readouterr().err

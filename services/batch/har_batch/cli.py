@@ -37,6 +37,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--model", help="classifier model for every video (default: the classifier's default)")
     p.add_argument("--stride", type=int, help="analyse every Nth frame (default: the back end's job_frame_stride)")
     p.add_argument("--render", action="store_true", help="also write <stem>.annotated.mp4 per video")
+    p.add_argument(
+        "--labels",
+        choices=("centred", "causal"),
+        default="centred",
+        help="each frame's action from the windows around it (centred, as video jobs) or before it (causal, as live)",
+    )
     p.add_argument("--ray-temp-dir", help="the local cluster's session folder (default: a new /tmp/ray-batch-*)")
     p.add_argument("--scratch", help="the workers' folder for videos in progress (default: their temporary folder)")
     p.add_argument("--json", action="store_true", help="print the summary as JSON")
@@ -74,6 +80,7 @@ def main(argv: list[str] | None = None) -> int:
         model=args.model,
         stride=args.stride,
         render=args.render,
+        labels=args.labels,
         ray_temp_dir=args.ray_temp_dir,
         scratch=args.scratch,
     )

@@ -42,6 +42,7 @@ class BatchOptions:
     model: str | None = None
     stride: int | None = None
     render: bool = False
+    labels: str = "centred"  # each frame's label from the windows around it, or "causal" (as live)
     ray_temp_dir: str | None = None
     scratch: str | None = None  # the workers' folder for jobs in progress (their temporary folder)
     overrides: dict = field(default_factory=dict)  # settings of the back end, over its environment
@@ -70,7 +71,7 @@ def run_batch(opts: BatchOptions, say=print) -> dict:
         else:
             rows[name] = segment_rows(name, done)
     say(f"{len(videos)} video(s) in {opts.source}: {len(videos) - len(todo)} already done, {len(todo)} to analyse")
-    job_options = {"actions": opts.actions, "render": opts.render, "model": opts.model}
+    job_options = {"actions": opts.actions, "render": opts.render, "model": opts.model, "labels": opts.labels}
     if opts.stride:
         job_options["stride"] = opts.stride
     results: list[dict] = []

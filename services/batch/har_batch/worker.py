@@ -61,7 +61,7 @@ class VideoAnalyst:
     """One Ray actor: loads the back end once, then analyses the videos of each batch in turn.
 
     ``settings`` is the service's settings as a dict (see :mod:`.backends`), ``options`` a job's
-    options (``stride``, ``actions``, ``render``, ``model``), ``dest`` where results go (a folder
+    options (``stride``, ``actions``, ``render``, ``model``, ``labels``), ``dest`` where results go (a folder
     or an fsspec URL), ``classifier_url`` the classifier service (None: actions off).
     """
 
