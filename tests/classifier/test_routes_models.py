@@ -53,6 +53,7 @@ def test_models_say_real_video_speed_size_and_training_data(client):
             "accuracy": head["accuracy"],
             "reading": rv["headline_reading"],
             "lag_s": rv["lag_s"],
+            "labels": rv["labels"],
         }
         served = {"tflite": "model.tflite", "onnx": "model.onnx", "tf": "model.keras"}[m["engine"]]
         assert m["size_bytes"] == (folder / name / served).stat().st_size

@@ -158,7 +158,8 @@ def test_har_benchmark_videos_against_the_stack(stack, shared, tmp_path):
     assert "headline (lag):" in done.stdout
     report = json.loads((out / "report.json").read_text())
     assert [c["clip"] for c in report["clips"]] == ["kth_style_boxing", "apple_dance_2p"] and report["failed"] == []
-    assert report["lag_s"] > 0 and report["model"]
+    # video jobs label each frame from the windows around it: no latency is allowed for
+    assert report["labels"] == "centred" and report["lag_s"] == 0 and report["model"]
     scored = sum(1 for c in report["clips"] for s in c["spans"] if s["scored"])
     assert report["headline"]["scored"] == scored >= 2
     for reading, fig in report["readings"].items():
