@@ -221,6 +221,12 @@ def test_mocap_label_rules_cover_every_clip_of_the_shared_folder(shared, tmp_pat
     bad.write_text(json.dumps({"rules": [rule]}))
     with pytest.raises(ValueError, match="count must be a whole number"):
         load_label_rules(bad)
+    for posture in ("clap", "sit", "sit_down", "stand_up"):  # built motions a rule may ask for
+        bad.write_text(json.dumps({"rules": [{"source": "reactidle", "match": "idle", "label": "x", "posture": posture}]}))
+        assert postures_for(load_label_rules(bad), "reactidle", "idle") == [("x", posture)]
+    bad.write_text(json.dumps({"rules": [{"source": "reactidle", "match": "idle", "label": "x", "posture": "juggle"}]}))
+    with pytest.raises(ValueError, match="unknown posture 'juggle'"):
+        load_label_rules(bad)
 
 
 def test_utd_trials_seen_by_virtual_cameras_and_held_seated_postures(shared):
@@ -328,3 +334,56 @@ def test_falls_are_built_from_a_real_idle_clip(shared):
     assert len(headings) >= 3
     with pytest.raises(ValueError, match="a fall needs"):
         fall_over(idle[:20], rng, motion.fps)
+
+
+def test_claps_and_chairs_are_built_from_a_real_idle_clip(shared):
+    """Built claps: the wrists meet and open again in front of the body, the arms keep their length. Built
+    sitting: the hips drop to a chair's height and back, the knees bend forwards, the feet stay; sitting down
+    goes from standing to seated, standing up the other way round."""
+    pytest.importorskip("bvhio", reason="BVH import needs bvhio (the common environment has it)")
+    from har_common.importers.bvh import read_bvh
+    from har_common.importers.mocap import BODY, SKELETONS, to_coco17_3d, upright
+    from har_common.postures import STRETCH_S, TRANSITION_PHASES_S, clap, sit, sit_down
+
+    path = shared("data", "mocap", *MOCAP_FRAMES["reactidle"])
+    motion = read_bvh(path, [SKELETONS["reactidle"][j] for j in BODY])
+    idle = to_coco17_3d(upright(motion.positions))
+    rng = np.random.default_rng(3)
+
+    def bones(j):  # upper arms, forearms, thighs, shins
+        pairs = ((5, 7), (7, 9), (6, 8), (8, 10), (11, 13), (13, 15), (12, 14), (14, 16))
+        return np.stack([np.linalg.norm(j[:, a] - j[:, b], axis=-1) for a, b in pairs], axis=1)
+
+    def facing(j):  # (T, 3) horizontal unit vector the body faces, from its shoulders
+        f = np.cross(j[:, 5] - j[:, 6], [0.0, 1.0, 0.0])
+        f[:, 1] = 0
+        return f / np.linalg.norm(f, axis=-1, keepdims=True)
+
+    standing_hips = float(np.median(idle[:, 11:13, 1]))
+    for _ in range(4):
+        claps = clap(idle, rng, motion.fps)
+        assert STRETCH_S[0] * motion.fps - 1 <= len(claps) <= STRETCH_S[1] * motion.fps + 1
+        gap = np.linalg.norm(claps[:, 9] - claps[:, 10], axis=-1)
+        assert gap.min() < 0.08 and gap.max() > 0.15  # they meet and open
+        assert np.ptp(bones(claps), axis=0).max() < 0.01  # rigid bones
+        ahead = np.sum((claps[:, 9:11].mean(1) - claps[:, 5:7].mean(1)) * facing(claps), axis=-1)
+        assert (ahead > 0.1).all()  # in front of the body
+
+        seated = sit(idle, rng, motion.fps)
+        hips = seated[:, 11:13, 1].mean(1)
+        assert (hips < 0.75 * standing_hips).all() and (hips > 0.5 * standing_hips).all()
+        assert np.ptp(bones(seated), axis=0).max() < 0.01
+        knees_ahead = np.sum((seated[:, 13:15] - seated[:, 11:13]).mean(1) * facing(seated), axis=-1)
+        assert (knees_ahead > 0.2).all()  # thighs forward, as on a chair
+
+        down, up = sit_down(idle, rng, motion.fps), sit_down(idle, rng, motion.fps, rise=True)
+        longest = sum(hi for _, hi in TRANSITION_PHASES_S.values()) * motion.fps
+        for seq, first, last in ((down, 1.0, 0.75), (up, 0.75, 1.0)):
+            assert len(seq) <= longest + 3
+            hips = seq[:, 11:13, 1].mean(1) / standing_hips
+            assert (hips[0] > 0.95) == (first == 1.0) and (hips[-1] > 0.95) == (last == 1.0)
+            assert hips.min() < 0.75
+            feet = seq[:, 15:17].mean(1)
+            assert np.abs(feet - feet[0]).max() < 0.1  # the feet stay where they are
+    with pytest.raises(ValueError, match="a transition needs"):
+        sit_down(idle[:10], rng, motion.fps)

@@ -13,6 +13,14 @@ everything else (:mod:`har_common.cameras`):
 - :func:`hold`: a short seated stretch (the first or last frames of UTD-MHAD's sit-to-stand and
   stand-to-sit trials) held for seconds, replayed back and forth so it keeps its real micro-motion.
 
+And motions no capture here records, built the same way (training data only, and cruder than real ones):
+
+- :func:`clap`: a stretch of a standing idle motion with the arms clapping in front of the body (wrist
+  targets, the elbows placed by :func:`two_bone` inverse kinematics);
+- :func:`sit`: a stretch of it seated on a chair (:func:`seat`: pelvis back and down, knees bent
+  forwards, feet kept, upper body leaning a little);
+- :func:`sit_down`: standing, lowered onto a chair, seated (``rise=True``: standing up from it).
+
 Example:
     >>> import numpy as np
     >>> person = np.zeros((10, 17, 3), np.float32); person[..., 1] = np.linspace(0.05, 1.6, 17)[::-1]
@@ -25,6 +33,13 @@ Example:
     (True, True, True)
     >>> hold(person[:3], 12).shape
     (12, 17, 3)
+    >>> idle = np.repeat(person, 450, axis=0)                            # 15 s at 30 fps
+    >>> seated = sit(idle, np.random.default_rng(0), fps=30.0)
+    >>> bool(seated[:, 11, 1].max() < 0.75 * person[0, 11, 1])             # the hips down on a chair
+    True
+    >>> down = sit_down(idle, np.random.default_rng(0), fps=30.0)
+    >>> bool(down[-1, 11, 1] < 0.75 * down[0, 11, 1])                      # from standing to seated
+    True
 """
 
 from __future__ import annotations
@@ -116,3 +131,127 @@ def hold(frames: np.ndarray, length: int) -> np.ndarray:
         return np.repeat(frames, length, axis=0)
     cycle = np.concatenate([np.arange(n), np.arange(n - 2, 0, -1)])
     return frames[cycle[np.arange(length) % len(cycle)]]
+
+
+def _body_axes(joints3d: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``(T, 17, 3)`` -> ``(T, 3)`` unit vectors to the body's left and forward (horizontal), from hips and shoulders."""
+    left = joints3d[:, 5] - joints3d[:, 6] + joints3d[:, 11] - joints3d[:, 12]
+    left[:, 1] = 0.0
+    left /= np.maximum(np.linalg.norm(left, axis=-1, keepdims=True), 1e-9)
+    return left, np.cross(left, [0.0, 1.0, 0.0])
+
+
+def two_bone(root: np.ndarray, end: np.ndarray, upper: float, lower: float, pole: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Analytic two-bone inverse kinematics (a shoulder-elbow-wrist or hip-knee-ankle chain).
+
+    Args:
+        root, end: ``(T, 3)`` where the chain starts and where its end should be (metres).
+        upper, lower: the two bones' lengths (metres).
+        pole: ``(T, 3)`` the direction the middle joint bends towards (any length).
+    Returns:
+        ``(middle, end)``, each ``(T, 3)``: ``end`` pulled towards ``root`` where it was out of reach.
+    """
+    d = end - root
+    dist = np.linalg.norm(d, axis=-1, keepdims=True)
+    u = d / np.maximum(dist, 1e-9)
+    dist = np.clip(dist, abs(upper - lower) + 1e-3, (upper + lower) * 0.999)
+    end = root + u * dist
+    along = (upper**2 - lower**2 + dist**2) / (2 * dist)  # law of cosines: the middle joint's foot on root->end
+    side = pole - np.sum(pole * u, axis=-1, keepdims=True) * u
+    side /= np.maximum(np.linalg.norm(side, axis=-1, keepdims=True), 1e-9)
+    return root + along * u + np.sqrt(np.maximum(upper**2 - along**2, 0.0)) * side, end
+
+
+def _bone(joints3d: np.ndarray, a: int, b: int) -> float:
+    return float(np.median(np.linalg.norm(joints3d[:, a] - joints3d[:, b], axis=-1)))
+
+
+# How much of a standing clip a built clap or seated stretch uses, in seconds (drawn uniformly): several short
+# stretches with their own rhythm or seat give more variety than one long one, and keep the class's share sane.
+STRETCH_S = (6.0, 15.0)
+
+
+def _stretch(joints3d: np.ndarray, rng: np.random.Generator, fps: float) -> np.ndarray:
+    n = min(len(joints3d), max(2, round(rng.uniform(*STRETCH_S) * fps)))
+    start = int(rng.integers(0, len(joints3d) - n + 1))
+    return np.asarray(joints3d[start : start + n], np.float64)
+
+
+def clap(joints3d: np.ndarray, rng: np.random.Generator, fps: float) -> np.ndarray:
+    """``(T, 17, 3)`` standing motion at ``fps`` -> ``(n, 17, 3)``, a stretch of it (:data:`STRETCH_S`) clapping:
+    both wrists meet in front of the body and open again, 1-3 claps a second, opening 0.2-1.1 m (small claps in
+    front of the chest to arms thrown wide), between the hips and the shoulders, 0.2-0.45 m in front; the
+    elbows placed by :func:`two_bone` with the clip's own arm lengths. The legs, torso and head keep the
+    captured motion. A built motion: no capture here records clapping, and real claps vary more (rhythm,
+    hands above the head)."""
+    j = _stretch(joints3d, rng, fps).copy()
+    t = np.arange(len(j)) / fps
+    left, forward = _body_axes(j)
+    up = np.array([0.0, 1.0, 0.0])
+    hips, shoulders = j[:, 11:13].mean(axis=1), j[:, 5:7].mean(axis=1)
+    rate, width = rng.uniform(1.0, 3.0), rng.uniform(0.2, 1.1)
+    height, reach = rng.uniform(0.3, 0.9), rng.uniform(0.2, 0.45)
+    drift = 1.0 + 0.15 * np.sin(2 * np.pi * rng.uniform(0.1, 0.4) * t + rng.uniform(0, 2 * np.pi))  # claps vary in size
+    opening = (0.5 - 0.5 * np.cos(2 * np.pi * rate * t + rng.uniform(0, 2 * np.pi))) * drift  # 0: the hands meet
+    centre = hips + height * (shoulders - hips) + (reach * (1.0 - 0.3 * opening))[:, None] * forward
+    half = (0.03 + (width - 0.03) * opening)[:, None] / 2
+    for shoulder, elbow, wrist, sign in ((5, 7, 9, 1.0), (6, 8, 10, -1.0)):
+        pole = -up + sign * 0.6 * left - 0.3 * forward  # elbows down, out and a little back
+        target = centre + sign * half * left
+        j[:, elbow], j[:, wrist] = two_bone(j[:, shoulder], target, _bone(j, shoulder, elbow), _bone(j, elbow, wrist), pole)
+    return j.astype(np.float32)
+
+
+def seat(joints3d: np.ndarray, rng: np.random.Generator, depth: np.ndarray) -> np.ndarray:
+    """``(T, 17, 3)`` standing motion -> the same motion lowered onto a chair by ``depth`` ``(T,)`` (0: standing as
+    captured, 1: seated). The feet stay; the pelvis moves back by 0.6-0.9 thigh lengths and down to a seat that
+    puts the hips at 55-72 % of their standing height; the knees come from :func:`two_bone` (bending forwards);
+    the upper body keeps its captured motion, leaning forwards 0-15 degrees when seated and 20-40 degrees more
+    halfway down or up (people lean over their feet to sit or rise)."""
+    j = np.asarray(joints3d, np.float64).copy()
+    depth = np.clip(np.asarray(depth, np.float64), 0.0, 1.0)
+    left, forward = _body_axes(j)
+    pelvis = j[:, 11:13].mean(axis=1)
+    thigh, shin = (_bone(j, 11, 13) + _bone(j, 12, 14)) / 2, (_bone(j, 13, 15) + _bone(j, 14, 16)) / 2
+    back, seat_height = rng.uniform(0.6, 0.9) * thigh, rng.uniform(0.55, 0.72) * float(np.median(pelvis[:, 1]))
+    lean = np.radians(rng.uniform(0.0, 15.0) * depth + rng.uniform(20.0, 40.0) * np.sin(np.pi * depth))
+    new_pelvis = pelvis - (back * depth)[:, None] * forward
+    new_pelvis[:, 1] = pelvis[:, 1] + depth * (seat_height - pelvis[:, 1])
+    upper = [i for i in range(17) if i not in (11, 12, 13, 14, 15, 16)]
+    for k in range(len(j)):  # the upper body: turned about the pelvis by the lean, then moved with it
+        rot = _rotation(left[k], np.degrees(lean[k]))
+        j[k, upper] = (j[k, upper] - pelvis[k]) @ rot.T + new_pelvis[k]
+    j[:, 11:13] += (new_pelvis - pelvis)[:, None]
+    for hip, knee, ankle in ((11, 13, 15), (12, 14, 16)):
+        j[:, knee], j[:, ankle] = two_bone(j[:, hip], j[:, ankle], thigh, shin, forward + 0.2 * np.array([0.0, 1.0, 0.0]))
+    return j.astype(np.float32)
+
+
+# How long each part of a built sitting down or standing up lasts, in seconds (drawn uniformly): still before it,
+# the movement, still after it. Short still parts: a 1.6 s window cut from it shows mostly the movement.
+TRANSITION_PHASES_S = {"before": (0.2, 0.5), "move": (1.0, 1.8), "after": (0.2, 0.5)}
+
+
+def sit_down(joints3d: np.ndarray, rng: np.random.Generator, fps: float, rise: bool = False) -> np.ndarray:
+    """``(T, 17, 3)`` standing motion at ``fps`` -> ``(n, 17, 3)``: a stretch of it standing, then lowered onto a
+    chair (:func:`seat`, eased in and out), then seated; ``rise``: the same played as standing up. Phases from
+    :data:`TRANSITION_PHASES_S`.
+
+    Raises:
+        ValueError: the motion is shorter than the phases drawn.
+    """
+    n_before, n_move, n_after = (max(1, round(rng.uniform(*TRANSITION_PHASES_S[k]) * fps)) for k in ("before", "move", "after"))
+    n = n_before + n_move + n_after
+    if len(joints3d) < n:
+        raise ValueError(f"a transition needs {n} frames of motion, the clip has {len(joints3d)}")
+    start = int(rng.integers(0, len(joints3d) - n + 1))
+    s = np.clip((np.arange(n) - n_before) / n_move, 0.0, 1.0)
+    depth = s * s * (3 - 2 * s)  # smoothstep: starts and ends at rest
+    return seat(joints3d[start : start + n], rng, depth[::-1] if rise else depth)
+
+
+def sit(joints3d: np.ndarray, rng: np.random.Generator, fps: float) -> np.ndarray:
+    """``(T, 17, 3)`` standing motion at ``fps`` -> ``(n, 17, 3)``, a stretch of it (:data:`STRETCH_S`) seated on a
+    chair throughout (:func:`seat` at depth 1)."""
+    j = _stretch(joints3d, rng, fps)
+    return seat(j, rng, np.ones(len(j)))

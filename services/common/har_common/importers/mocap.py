@@ -10,10 +10,11 @@ seen through :func:`har_common.cameras.random_camera` views: every view is one
 Labels come from a small rule file (:func:`load_label_rules`): per source, the first regular expression
 that matches the clip's text (Bandai Namco: its content, such as ``walk-turn-left``; ReActIdle:
 ``idle``; CMU: the index's motion description) gives the class; clips no rule matches are skipped.
-Rules with a ``posture`` add records built from the clip (``lie_down``: a standing idle clip turned to lie
-on the floor or a bed, :func:`har_common.postures.lie_down`; ``fall_over``: stretches of a standing idle
-clip that topple to the floor, :func:`har_common.postures.fall_over`, ``count`` of them a clip). Every
-record is marked ``train_only``: synthetic views train, they never score a model.
+Rules with a ``posture`` add records built from the clip, ``count`` of them a clip (:data:`POSTURES`,
+all in :mod:`har_common.postures`: ``lie_down`` turns a standing idle clip to lie on the floor or a bed;
+``fall_over`` topples a stretch of it to the floor; ``clap`` gives its arms clapping; ``sit`` seats it
+on a chair; ``sit_down`` and ``stand_up`` lower a stretch of it onto a chair or raise it from one).
+Every record is marked ``train_only``: synthetic views train, they never score a model.
 
 Example:
     >>> rules = {"rules": [{"source": "cmu_subset", "match": "^walk$", "label": "walking"}]}
@@ -94,7 +95,9 @@ SKELETONS: dict[str, dict[str, str]] = {
 # The folder each source lives in under ../shared/data/mocap, and its skeleton.
 SOURCES = {"bandai_namco": "bandai_namco", "reactidle": "reactidle", "cmu_subset": "cmu_iclone"}
 
-POSTURES = ("lie_down", "fall_over")  # har_common.postures functions a rule may apply
+# Motions built from a clip that a rule's ``posture`` may ask for: name -> f(joints3d, rng, fps), each from
+# har_common.postures; a ValueError means the clip is too short for it.
+POSTURES = ("lie_down", "fall_over", "clap", "sit", "sit_down", "stand_up")
 HEIGHT_M = 1.5  # head joint to the ankles' midpoint of an upright adult
 # Face points from the head joint, in metres at that height: (forward, up, sideways to the left).
 FACE = {
@@ -245,7 +248,16 @@ def load_mocap(
     records: list[SequenceRecord] = []
     skipped: list[str] = []
     short: list[str] = []  # clips too short for a built posture
-    from ..postures import fall_over, lie_down
+    from .. import postures as built
+
+    builders = {
+        "lie_down": lambda j, r, f: built.lie_down(j, r),
+        "fall_over": built.fall_over,
+        "clap": built.clap,
+        "sit": built.sit,
+        "sit_down": built.sit_down,
+        "stand_up": lambda j, r, f: built.sit_down(j, r, f, rise=True),
+    }
 
     for clip in find_clips(root):
         label = label_for(rules, clip.source, clip.text)
@@ -262,13 +274,10 @@ def load_mocap(
         versions = [(label, joints3d, "", None)] if label is not None else []  # (label, joints, tag, posture)
         for i, (lab, posture) in enumerate(derived):
             tag = f"&{posture}" + (f"-{i}" if i else "")
-            if posture == "lie_down":
-                versions.append((lab, lie_down(joints3d, rng), tag, posture))
-            else:
-                try:
-                    versions.append((lab, fall_over(joints3d, rng, motion.fps), tag, posture))
-                except ValueError as e:
-                    short.append(f"{clip.path.name} ({e})")
+            try:
+                versions.append((lab, builders[posture](joints3d, rng, motion.fps), tag, posture))
+            except ValueError as e:
+                short.append(f"{clip.path.name} ({e})")
         for lab, points, tag, posture in versions:
             meta = {"train_only": True, "mocap_text": clip.text, **({"derived": posture} if posture else {})}
             records += virtual_views(
