@@ -387,3 +387,20 @@ def test_claps_and_chairs_are_built_from_a_real_idle_clip(shared):
             assert np.abs(feet - feet[0]).max() < 0.1  # the feet stay where they are
     with pytest.raises(ValueError, match="a transition needs"):
         sit_down(idle[:10], rng, motion.fps)
+
+
+def test_every_built_posture_a_rule_names_becomes_training_records(shared, tmp_path):
+    """load_mocap on one real idle clip with a rule for each posture builder: every builder runs through the
+    importer and gives its own train-only records, seen by the virtual cameras."""
+    pytest.importorskip("bvhio", reason="BVH import needs bvhio (the common environment has it)")
+    from har_common.importers.mocap import POSTURES, load_mocap
+
+    clip = tmp_path / "reactidle" / MOCAP_FRAMES["reactidle"][-1]
+    clip.parent.mkdir(parents=True)
+    clip.symlink_to(shared("data", "mocap", *MOCAP_FRAMES["reactidle"]))
+    rules = {"rules": [{"source": "reactidle", "match": "^idle$", "label": f"is_{p}", "posture": p} for p in POSTURES]}
+    records = load_mocap(tmp_path, rules, views=1, seed=0)
+    assert sorted(r.label for r in records) == sorted(f"is_{p}" for p in POSTURES)  # no standing: no plain rule
+    for r in records:
+        assert r.meta["derived"] == r.label[3:] and r.meta["train_only"]
+        assert r.keypoints.shape[1:] == (17, 3) and len(r.keypoints) > 10

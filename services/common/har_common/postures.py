@@ -217,10 +217,11 @@ def seat(joints3d: np.ndarray, rng: np.random.Generator, depth: np.ndarray) -> n
     lean = np.radians(rng.uniform(0.0, 15.0) * depth + rng.uniform(20.0, 40.0) * np.sin(np.pi * depth))
     new_pelvis = pelvis - (back * depth)[:, None] * forward
     new_pelvis[:, 1] = pelvis[:, 1] + depth * (seat_height - pelvis[:, 1])
-    upper = [i for i in range(17) if i not in (11, 12, 13, 14, 15, 16)]
-    for k in range(len(j)):  # the upper body: turned about the pelvis by the lean, then moved with it
-        rot = _rotation(left[k], np.degrees(lean[k]))
-        j[k, upper] = (j[k, upper] - pelvis[k]) @ rot.T + new_pelvis[k]
+    from scipy.spatial.transform import Rotation
+
+    upper = list(range(11))  # the upper body: turned about the pelvis by the lean, then moved with it
+    rot = Rotation.from_rotvec(lean[:, None] * left).as_matrix()  # (T, 3, 3)
+    j[:, upper] = np.einsum("tij,tkj->tki", rot, j[:, upper] - pelvis[:, None]) + new_pelvis[:, None]
     j[:, 11:13] += (new_pelvis - pelvis)[:, None]
     for hip, knee, ankle in ((11, 13, 15), (12, 14, 16)):
         j[:, knee], j[:, ankle] = two_bone(j[:, hip], j[:, ankle], thigh, shin, forward + 0.2 * np.array([0.0, 1.0, 0.0]))

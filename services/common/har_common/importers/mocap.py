@@ -35,6 +35,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .. import postures as built
 from ..cameras import virtual_views
 from ..dataset import SequenceRecord
 from ..layouts import COCO17
@@ -97,7 +98,14 @@ SOURCES = {"bandai_namco": "bandai_namco", "reactidle": "reactidle", "cmu_subset
 
 # Motions built from a clip that a rule's ``posture`` may ask for: name -> f(joints3d, rng, fps), each from
 # har_common.postures; a ValueError means the clip is too short for it.
-POSTURES = ("lie_down", "fall_over", "clap", "sit", "sit_down", "stand_up")
+POSTURES = {
+    "lie_down": lambda j, rng, fps: built.lie_down(j, rng),
+    "fall_over": built.fall_over,
+    "clap": built.clap,
+    "sit": built.sit,
+    "sit_down": built.sit_down,
+    "stand_up": lambda j, rng, fps: built.sit_down(j, rng, fps, rise=True),
+}
 HEIGHT_M = 1.5  # head joint to the ankles' midpoint of an upright adult
 # Face points from the head joint, in metres at that height: (forward, up, sideways to the left).
 FACE = {
@@ -248,17 +256,6 @@ def load_mocap(
     records: list[SequenceRecord] = []
     skipped: list[str] = []
     short: list[str] = []  # clips too short for a built posture
-    from .. import postures as built
-
-    builders = {
-        "lie_down": lambda j, r, f: built.lie_down(j, r),
-        "fall_over": built.fall_over,
-        "clap": built.clap,
-        "sit": built.sit,
-        "sit_down": built.sit_down,
-        "stand_up": lambda j, r, f: built.sit_down(j, r, f, rise=True),
-    }
-
     for clip in find_clips(root):
         label = label_for(rules, clip.source, clip.text)
         derived = postures_for(rules, clip.source, clip.text)
@@ -275,7 +272,7 @@ def load_mocap(
         for i, (lab, posture) in enumerate(derived):
             tag = f"&{posture}" + (f"-{i}" if i else "")
             try:
-                versions.append((lab, builders[posture](joints3d, rng, motion.fps), tag, posture))
+                versions.append((lab, POSTURES[posture](joints3d, rng, motion.fps), tag, posture))
             except ValueError as e:
                 short.append(f"{clip.path.name} ({e})")
         for lab, points, tag, posture in versions:
